@@ -1,0 +1,117 @@
+"""The generator Protocol every answer backend (composer, openai, local) implements, and its streaming holder.
+
+>>> from assistant.types import Draft
+>>> stream = DraftStream(iter(["Hello ", "there."]), lambda text: Draft(text=text, citations=(), generator="x"))
+>>> "".join(stream)
+'Hello there.'
+>>> stream.draft.text
+'Hello there.'
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from assistant.errors import GenerationError
+from assistant.types import Citation, Draft, Passage, Retrieval, Signals, Style
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a backend may use: the (redacted) question, the style, the retrieved passages, the signals."""
+
+    query: str
+    style: Style
+    retrieval: Retrieval
+    signals: Signals
+
+
+class DraftStream(Iterator[str]):
+    """Text deltas of one answer; once exhausted, :attr:`draft` holds the finished :class:`Draft`.
+
+    ``stats`` records ``ttft_s`` (time to the first delta), ``total_s``, ``deltas`` and, for token-level
+    backends, ``tokens``. Iterate it to the end (or call :meth:`collect`) before reading ``draft``.
+    """
+
+    def __init__(self, deltas: Iterable[str], finish: Callable[[str], Draft]) -> None:
+        self._deltas = iter(deltas)
+        self._finish = finish
+        self._parts: list[str] = []
+        self._draft: Draft | None = None
+        self._started = time.perf_counter()
+        self.stats: dict[str, float] = {"deltas": 0.0}
+
+    def __iter__(self) -> DraftStream:
+        return self
+
+    def __next__(self) -> str:
+        if self._draft is not None:
+            raise StopIteration
+        try:
+            delta = next(self._deltas)
+        except StopIteration:
+            self.stats["total_s"] = time.perf_counter() - self._started
+            self._draft = self._finish("".join(self._parts))
+            raise
+        if "ttft_s" not in self.stats:
+            self.stats["ttft_s"] = time.perf_counter() - self._started
+        self.stats["deltas"] += 1
+        self._parts.append(delta)
+        return delta
+
+    @property
+    def done(self) -> bool:
+        return self._draft is not None
+
+    @property
+    def draft(self) -> Draft:
+        if self._draft is None:
+            raise GenerationError("the draft is not finished: iterate the stream to its end first")
+        return self._draft
+
+    def collect(self) -> Draft:
+        """Consume the remaining deltas and return the draft."""
+        for _ in self:
+            pass
+        return self.draft
+
+
+@runtime_checkable
+class AnswerBackend(Protocol):
+    """One way of writing an answer. ``stream`` must not do I/O before iteration starts; failures while
+    iterating raise :class:`~assistant.errors.GenerationError`."""
+
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def stream(self, request: GenerationRequest) -> DraftStream: ...
+
+
+_CHUNK = re.compile(r"\s*\S+\s*")
+
+
+def chunk_text(text: str) -> Iterator[str]:
+    """Split finished text into word-sized deltas whose concatenation is exactly ``text``."""
+    end = 0
+    for match in _CHUNK.finditer(text):
+        yield match.group(0)
+        end = match.end()
+    if end < len(text):  # whitespace-only text
+        yield text[end:]
+
+
+def top_passages(retrieval: Retrieval) -> list[Passage]:
+    """Passages of the best-ranked article, in the order the retriever gave them."""
+    if not retrieval.article_ids:
+        return []
+    top = retrieval.article_ids[0]
+    return [p for p in retrieval.passages if p.article_id == top]
+
+
+def citation_for(passage: Passage) -> Citation:
+    return Citation(article_id=passage.article_id, title=passage.title, section=passage.section, score=passage.score)

