@@ -30,7 +30,7 @@ from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
-FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl"]
+FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
     ".csv": "banking77_csv",
@@ -274,8 +274,49 @@ def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
     return cases
 
 
+class _LiteracyLabel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(pattern=r"^fiqa:\d+$")
+    label: LiteracyLevel
+    split: str = "train"
+    text_sha1: str | None = None
+
+
+def load_literacy_labels(path: Path, texts_path: Path, split: str | None = "dev") -> list[LabelledText]:
+    """Our literacy labels (``data/literacy/labels.jsonl``: ``{"id": "fiqa:<qid>", "label", "split",
+    "text_sha1"}``) joined with the FiQA question texts they point at; only rows of ``split`` (all if None).
+
+    The texts stay in ``../shared/data``; a row whose ``text_sha1`` no longer matches its question is an error.
+    """
+    path, texts_path = _require_file(path), _require_file(texts_path)
+    with texts_path.open(encoding="utf-8", newline="") as fh:
+        questions = {row["qid"]: row["question"] for row in csv.DictReader(fh, delimiter="\t")}
+    rows: list[LabelledText] = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = _LiteracyLabel.model_validate_json(line)
+            except ValidationError as exc:
+                raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
+            if split is not None and item.split != split:
+                continue
+            qid = item.id.split(":", 1)[1]
+            text = questions.get(qid)
+            if text is None:
+                raise EvalDataError(f"{path}:{line_no}: {item.id} not found in {texts_path}")
+            if item.text_sha1 and not hashlib.sha1(text.encode("utf-8")).hexdigest().startswith(item.text_sha1):
+                raise EvalDataError(f"{path}:{line_no}: text_sha1 of {item.id} does not match {texts_path}")
+            rows.append(LabelledText(id=item.id, text=text, label=item.label))
+    if not rows:
+        raise EvalDataError(f"{path}: no rows with split {split!r}")
+    return rows
+
+
 def load_any(path: Path, fmt: FormatName) -> list[Any]:
-    """Load ``path`` as ``fmt`` (dispatch used by the runner)."""
+    """Load ``path`` as ``fmt`` (dispatch used by the runner; ``literacy_labels`` needs its texts file)."""
     if fmt == "banking77_csv":
         return list(load_banking77_csv(path))
     if fmt == "goemotions_tsv":
@@ -284,4 +325,6 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         return list(load_nlupp_json(path))
     if fmt == "conversations_jsonl":
         return list(load_conversations_jsonl(path))
+    if fmt == "literacy_labels":
+        raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,94 @@
+"""EscalationPolicy rules, one test per rule, on hand-built Signals and Retrieval."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from assistant.settings import Settings
+from assistant.stages.escalate import EscalationPolicy
+from assistant.types import Passage, Retrieval, Signals
+
+CALM = Signals(
+    sentiment="neutral",
+    sentiment_score=0.0,
+    sentiment_probs={"positive": 0.1, "neutral": 0.8, "negative": 0.1},
+    distress="none",
+    distress_probs={"none": 0.9, "mild": 0.08, "high": 0.01, "crisis": 0.01},
+    vulnerability=(),
+    vulnerability_probs={"health": 0.0, "life_event": 0.0, "resilience": 0.0, "capability": 0.0},
+    handoff_requested=False,
+    handoff_prob=0.01,
+    literacy="intermediate",
+    literacy_confidence=0.6,
+    literacy_message="intermediate",
+    literacy_probs={"novice": 0.2, "intermediate": 0.6, "expert": 0.2},
+    cues={},
+)
+
+
+def _retrieval(sensitive: bool, in_scope: bool = True) -> Retrieval:
+    passage = Passage("lost-card", "Lost card", "In short", "Freeze it.", 0.9, ("lost_or_stolen_card",), "cards", sensitive)
+    return Retrieval((passage,), ("lost-card",), 0.9, in_scope, "lost_or_stolen_card")
+
+
+@pytest.fixture(scope="module")
+def policy() -> EscalationPolicy:
+    p = EscalationPolicy(Settings(environment="test", max_failed_turns=2))
+    p.warm_up()
+    return p
+
+
+def test_calm_customer_in_scope_stays_with_bot(policy: EscalationPolicy) -> None:
+    esc = policy.run(signals=CALM, retrieval=_retrieval(False), failed_turns=0)
+    assert not esc.escalate and esc.reasons == ()
+
+
+def test_crisis_is_urgent(policy: EscalationPolicy) -> None:
+    signals = replace(CALM, distress="crisis", crisis_kind="self_harm")
+    esc = policy.run(signals=signals, retrieval=None, failed_turns=0)
+    assert esc.escalate and esc.crisis and esc.priority == "urgent"
+    assert "self_harm" in esc.reasons[0]
+
+
+def test_explicit_request_for_a_person(policy: EscalationPolicy) -> None:
+    esc = policy.run(signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.reasons == ("customer asked for a person",)
+
+
+def test_high_distress_is_high_priority(policy: EscalationPolicy) -> None:
+    esc = policy.run(signals=replace(CALM, distress="high"), retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.priority == "high"
+
+
+def test_vulnerability_with_distress(policy: EscalationPolicy) -> None:
+    signals = replace(CALM, distress="mild", vulnerability=("resilience",))
+    esc = policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.priority == "high" and "resilience" in esc.reasons[0]
+
+
+def test_vulnerability_on_sensitive_topic(policy: EscalationPolicy) -> None:
+    signals = replace(CALM, vulnerability=("life_event",))
+    assert policy.run(signals=signals, retrieval=_retrieval(True), failed_turns=0).escalate
+    assert not policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0).escalate
+
+
+def test_sensitive_topic_with_distress(policy: EscalationPolicy) -> None:
+    esc = policy.run(signals=replace(CALM, distress="mild"), retrieval=_retrieval(True), failed_turns=0)
+    assert esc.escalate and "sensitive topic" in esc.reasons[0]
+
+
+def test_repeated_failure(policy: EscalationPolicy) -> None:
+    assert not policy.run(signals=CALM, retrieval=_retrieval(False, False), failed_turns=1).escalate
+    esc = policy.run(signals=CALM, retrieval=_retrieval(False, False), failed_turns=2)
+    assert esc.escalate and "2 attempts" in esc.reasons[0]
+
+
+@pytest.mark.parametrize(("locale", "needle"), [("en-GB", "116 123"), ("en-US", "988"), ("fr-FR", "116 123")])
+def test_crisis_contacts_follow_locale(policy: EscalationPolicy, locale: str, needle: str) -> None:
+    assert any(needle in c for c in policy.crisis_contacts(locale, "self_harm"))
+
+
+def test_abuse_contacts(policy: EscalationPolicy) -> None:
+    assert any("Domestic Abuse" in c for c in policy.crisis_contacts("en-GB", "abuse"))
