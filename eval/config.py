@@ -1,4 +1,5 @@
-"""Suite configuration (``eval/suites/<name>.yaml``), thresholds, and settings overrides (``--set key=value``).
+"""Suite configuration (``eval/suites/<name>.yaml``), thresholds, and settings overrides
+(``--set key=value``).
 
 >>> cfg = load_suite("retrieval")
 >>> cfg.name, cfg.version >= 1, "retrieval.top1" in cfg.thresholds
@@ -70,7 +71,6 @@ class DatasetSpec(_Strict):
     split: str | None = None  # "banking77_dev" (seeded stratified dev split) or a labels file's split name
     seed: int = 13
     dev_fraction: float = Field(default=0.2, gt=0, lt=1)
-    texts: str | None = None  # literacy_labels: the FiQA questions file, relative to --data
 
     @property
     def paths(self) -> list[str]:
@@ -148,7 +148,9 @@ def make_settings(overrides: dict[str, Any] | None = None, base: Settings | None
     """Settings from the environment (or ``base``) with ``overrides`` applied and validated."""
     values: dict[str, Any] = {}
     if base is not None:
-        values = {name: getattr(base, name) for name in Settings.model_fields if name in base.model_fields_set}
+        values = {
+            name: getattr(base, name) for name in Settings.model_fields if name in base.model_fields_set
+        }
     values.update(overrides or {})
     try:
         return Settings(**values)

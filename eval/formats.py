@@ -5,7 +5,8 @@ Formats (documented in ``eval/README.md``):
 - ``banking77_csv``: CSV with a header ``text,category`` (BANKING77, Casanueva et al. 2020).
 - ``goemotions_tsv``: TSV without header ``text<TAB>label ids (comma-separated)<TAB>comment id``, with
   ``labels.txt`` beside it (GoEmotions, Demszky et al. 2020).
-- ``nlupp_json``: a JSON list of ``{"text": ..., "intents": [...], "slots": {...}}`` (NLU++, Casanueva et al. 2022).
+- ``nlupp_json``: a JSON list of ``{"text": ..., "intents": [...], "slots": {...}}``
+  (NLU++, Casanueva et al. 2022).
 - ``conversations_jsonl``: one conversation per line, ``{"id", "locale", "turns": [{"customer", "expect"}]}``.
 
 >>> import tempfile, pathlib
@@ -30,7 +31,9 @@ from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
-FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"]
+FormatName = Literal[
+    "banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"
+]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
     ".csv": "banking77_csv",
@@ -95,7 +98,9 @@ class TurnExpect(_Strict):
     @classmethod
     def _known_intent(cls, value: str | None) -> str | None:
         if value is not None and value not in KNOWN_INTENTS:
-            raise ValueError(f"unknown intent {value!r} (a BANKING77 category, an extra KB intent or out_of_scope)")
+            raise ValueError(
+                f"unknown intent {value!r} (a BANKING77 category, an extra KB intent or out_of_scope)"
+            )
         return value
 
     @field_validator("vulnerability")
@@ -116,7 +121,7 @@ class ConversationTurn(_Strict):
 
 
 class ConversationCase(_Strict):
-    """One line of a conversations JSONL file: turns run in order through the pipeline in a fresh conversation."""
+    """One line of a conversations JSONL file; its turns run in order in a fresh conversation."""
 
     id: str = Field(min_length=1, max_length=200)
     locale: str = "en-GB"
@@ -179,7 +184,9 @@ def load_banking77_csv(path: Path) -> list[LabelledText]:
         reader = csv.DictReader(fh)
         missing = {"text", "category"} - set(reader.fieldnames or ())
         if missing:
-            raise EvalDataError(f"{path}:1: header must contain text,category (missing {', '.join(sorted(missing))})")
+            raise EvalDataError(
+                f"{path}:1: header must contain text,category (missing {', '.join(sorted(missing))})"
+            )
         for row in reader:
             line = reader.line_num
             text, label = (row.get("text") or "").strip(), (row.get("category") or "").strip()
@@ -221,7 +228,11 @@ def load_goemotions_tsv(path: Path, labels_path: Path | None = None) -> list[Mul
             bad = [i for i in label_ids if not 0 <= i < len(names)]
             if bad or not label_ids:
                 raise EvalDataError(f"{path}:{line_no}: label ids {ids!r} not in 0..{len(names) - 1}")
-            rows.append(MultiLabelText(id=cid or f"line{line_no}", text=text, labels=tuple(names[i] for i in label_ids)))
+            rows.append(
+                MultiLabelText(
+                    id=cid or f"line{line_no}", text=text, labels=tuple(names[i] for i in label_ids)
+                )
+            )
     if not rows:
         raise EvalDataError(f"{path}: no rows")
     return rows
@@ -266,7 +277,9 @@ def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
             except ValidationError as exc:
                 raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
             if case.id in seen:
-                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
+                raise EvalDataError(
+                    f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})"
+                )
             seen[case.id] = line_no
             cases.append(case)
     if not cases:
@@ -277,21 +290,33 @@ def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
 class _LiteracyLabel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(pattern=r"^fiqa:\d+$")
+    id: str = Field(pattern=r"^(fiqa:\d+|banking77:train:\d+)$")
     label: LiteracyLevel
     split: str = "train"
     text_sha1: str | None = None
 
 
-def load_literacy_labels(path: Path, texts_path: Path, split: str | None = "dev") -> list[LabelledText]:
-    """Our literacy labels (``data/literacy/labels.jsonl``: ``{"id": "fiqa:<qid>", "label", "split",
-    "text_sha1"}``) joined with the FiQA question texts they point at; only rows of ``split`` (all if None).
+def _fiqa_questions(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {f"fiqa:{row['qid']}": row["question"] for row in csv.DictReader(fh, delimiter="\t")}
 
-    The texts stay in ``../shared/data``; a row whose ``text_sha1`` no longer matches its question is an error.
+
+def _banking77_rows(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {f"banking77:train:{i}": row["text"] for i, row in enumerate(csv.DictReader(fh))}
+
+
+def load_literacy_labels(path: Path, data_root: Path, split: str | None = "dev") -> list[LabelledText]:
+    """Our literacy labels (``data/literacy/labels.jsonl``: ``{"id", "label", "split", "text_sha1"}``) joined
+    with the texts they point at (``fiqa:<qid>`` in FiQA questions, ``banking77:train:<row>`` in BANKING77
+    train, both under ``data_root``); only rows of ``split`` (all if None).
+
+    A row whose ``text_sha1`` (first 12 hex digits of sha1) no longer matches its text is an error.
     """
-    path, texts_path = _require_file(path), _require_file(texts_path)
-    with texts_path.open(encoding="utf-8", newline="") as fh:
-        questions = {row["qid"]: row["question"] for row in csv.DictReader(fh, delimiter="\t")}
+    path = _require_file(path)
+    sources: dict[str, str] = {}
+    fiqa = data_root / "fiqa_questions" / "FiQA_train_question_final.tsv"
+    b77 = data_root / "banking77" / "train.csv"
     rows: list[LabelledText] = []
     with path.open(encoding="utf-8") as fh:
         for line_no, line in enumerate(fh, start=1):
@@ -303,12 +328,17 @@ def load_literacy_labels(path: Path, texts_path: Path, split: str | None = "dev"
                 raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
             if split is not None and item.split != split:
                 continue
-            qid = item.id.split(":", 1)[1]
-            text = questions.get(qid)
+            if item.id.startswith("fiqa:") and not any(k.startswith("fiqa:") for k in sources):
+                sources.update(_fiqa_questions(_require_file(fiqa)))
+            if item.id.startswith("banking77:") and not any(k.startswith("banking77:") for k in sources):
+                sources.update(_banking77_rows(_require_file(b77)))
+            text = sources.get(item.id)
             if text is None:
-                raise EvalDataError(f"{path}:{line_no}: {item.id} not found in {texts_path}")
-            if item.text_sha1 and not hashlib.sha1(text.encode("utf-8")).hexdigest().startswith(item.text_sha1):
-                raise EvalDataError(f"{path}:{line_no}: text_sha1 of {item.id} does not match {texts_path}")
+                raise EvalDataError(f"{path}:{line_no}: {item.id} not found under {data_root}")
+            if item.text_sha1 and hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] != item.text_sha1:
+                raise EvalDataError(
+                    f"{path}:{line_no}: text_sha1 of {item.id} does not match its source text"
+                )
             rows.append(LabelledText(id=item.id, text=text, label=item.label))
     if not rows:
         raise EvalDataError(f"{path}: no rows with split {split!r}")
@@ -326,5 +356,7 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
     if fmt == "conversations_jsonl":
         return list(load_conversations_jsonl(path))
     if fmt == "literacy_labels":
-        raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
+        raise EvalDataError(
+            "literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)"
+        )
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,8 +1,8 @@
 """Metrics computed from per-case outputs: classification, multi-label, binary, calibration, ranking, latency.
 
-Every function is pure (lists in, plain dicts of floats out) so a report can be recomputed from ``cases.jsonl``.
-Undefined ratios (0/0) are ``None`` in binary and ranking reports; per-label precision/recall inside a multi-class
-report follow scikit-learn's ``zero_division=0``.
+Every function is pure (lists in, plain dicts of floats out) so a report can be recomputed from
+``cases.jsonl``. Undefined ratios (0/0) are ``None`` in binary and ranking reports; per-label precision/recall
+inside a multi-class report follow scikit-learn's ``zero_division=0``.
 
 >>> r = classification_report(["a", "b", "b"], ["a", "b", "a"], labels=["a", "b"])
 >>> round(r["accuracy"], 3), r["confusion"]
@@ -34,7 +34,8 @@ def _f1(p: float | None, r: float | None) -> float | None:
 
 
 def classification_report(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
-    """Per-label precision/recall/F1/support, macro-F1, accuracy and the confusion matrix (rows gold, cols pred).
+    """Per-label precision/recall/F1/support, macro-F1, accuracy and the confusion matrix (rows gold,
+    cols pred).
 
     Predictions outside ``labels`` count as wrong and appear in the ``other`` column of ``confusion_other``.
     """
@@ -135,8 +136,8 @@ def binary_report(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, Any]:
 def reliability(confidences: Sequence[float], outcomes: Sequence[bool], n_bins: int = 10) -> dict[str, Any]:
     """Expected calibration error and the reliability-diagram bins of probabilities against outcomes.
 
-    For a multi-class head pass the top probability and whether the top label was right; for a binary head pass
-    P(positive) and whether the case was positive. Bins are equal-width on [0, 1].
+    For a multi-class head pass the top probability and whether the top label was right; for a binary
+    head pass P(positive) and whether the case was positive. Bins are equal-width on [0, 1].
     """
     conf = np.clip(np.asarray(confidences, dtype=float), 0.0, 1.0)
     hit = np.asarray(outcomes, dtype=float)
@@ -153,15 +154,24 @@ def reliability(confidences: Sequence[float], outcomes: Sequence[bool], n_bins: 
         acc = float(hit[mask].mean()) if count else None
         if count and mean_conf is not None and acc is not None:
             ece += count / len(conf) * abs(acc - mean_conf)
-        bins.append({"lo": float(edges[b]), "hi": float(edges[b + 1]), "count": count, "confidence": mean_conf,
-                     "accuracy": acc})  # fmt: skip
+        bins.append(
+            {
+                "lo": float(edges[b]),
+                "hi": float(edges[b + 1]),
+                "count": count,
+                "confidence": mean_conf,
+                "accuracy": acc,
+            }
+        )
     return {"ece": float(ece) if len(conf) else None, "bins": bins, "n": int(len(conf))}
 
 
 def ranking_metrics(ranks: Sequence[int | None], ks: Sequence[int] = (1, 3)) -> dict[str, float | None]:
-    """top-k hit rates and mean reciprocal rank from 1-based ranks of the first correct item (None = not found)."""
+    """top-k hit rates and mean reciprocal rank from 1-based ranks of the first hit (None = not found)."""
     n = len(ranks)
-    out: dict[str, float | None] = {f"top{k}": ratio(sum(1 for r in ranks if r is not None and r <= k), n) for k in ks}
+    out: dict[str, float | None] = {
+        f"top{k}": ratio(sum(1 for r in ranks if r is not None and r <= k), n) for k in ks
+    }
     out["mrr"] = ratio(sum(1.0 / r for r in ranks if r is not None), n)
     return out
 

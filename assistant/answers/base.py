@@ -1,7 +1,8 @@
 """The generator Protocol every answer backend (composer, openai, local) implements, and its streaming holder.
 
 >>> from assistant.types import Draft
->>> stream = DraftStream(iter(["Hello ", "there."]), lambda text: Draft(text=text, citations=(), generator="x"))
+>>> finish = lambda text: Draft(text=text, citations=(), generator="x")
+>>> stream = DraftStream(iter(["Hello ", "there."]), finish)
 >>> "".join(stream)
 'Hello there.'
 >>> stream.draft.text
@@ -17,12 +18,23 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from assistant.errors import GenerationError
-from assistant.types import Citation, Draft, Passage, Retrieval, Signals, Style
+from assistant.types import (
+    Citation,
+    DistressLevel,
+    Draft,
+    LiteracyLevel,
+    Passage,
+    Retrieval,
+    SentimentLabel,
+    Signals,
+    Style,
+    VulnerabilityDriver,
+)
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """Everything a backend may use: the (redacted) question, the style, the retrieved passages, the signals."""
+    """Everything a backend may use: the redacted question, the style, the retrieved passages, the signals."""
 
     query: str
     style: Style
@@ -113,5 +125,39 @@ def top_passages(retrieval: Retrieval) -> list[Passage]:
     return [p for p in retrieval.passages if p.article_id == top]
 
 
+def make_signals(
+    *,
+    sentiment: SentimentLabel = "neutral",
+    distress: DistressLevel = "none",
+    vulnerability: tuple[VulnerabilityDriver, ...] = (),
+    literacy: LiteracyLevel = "intermediate",
+    literacy_confidence: float = 0.8,
+    handoff_requested: bool = False,
+) -> Signals:
+    """A :class:`Signals` with the given labels and neutral probabilities (examples, tests, evaluation).
+
+    >>> make_signals(distress="high").distress
+    'high'
+    """
+    return Signals(
+        sentiment=sentiment,
+        sentiment_score={"positive": 0.6, "neutral": 0.0, "negative": -0.6}[sentiment],
+        sentiment_probs={sentiment: 1.0},
+        distress=distress,
+        distress_probs={distress: 1.0},
+        vulnerability=vulnerability,
+        vulnerability_probs={v: 1.0 for v in vulnerability},
+        handoff_requested=handoff_requested,
+        handoff_prob=1.0 if handoff_requested else 0.0,
+        literacy=literacy,
+        literacy_confidence=literacy_confidence,
+        literacy_message=literacy,
+        literacy_probs={literacy: literacy_confidence},
+        cues={},
+    )
+
+
 def citation_for(passage: Passage) -> Citation:
-    return Citation(article_id=passage.article_id, title=passage.title, section=passage.section, score=passage.score)
+    return Citation(
+        article_id=passage.article_id, title=passage.title, section=passage.section, score=passage.score
+    )

@@ -1,8 +1,9 @@
 """The composer: answers built from the retrieved article's own layers, with no language model.
 
 Plain register -> ``In short``; standard -> ``Details``; technical -> ``Details`` + ``For the technically
-minded``; plus a tone-appropriate opener, glossary lines for terms a novice used or will meet, the article's risk
-warning, an offer only where the style allows one, and closers -- all worded in ``prompts/composer.yaml``.
+minded``; plus a tone-appropriate opener, glossary lines for terms a novice used or will meet, the
+article's risk warning, an offer only where the style allows one, and closers -- all worded in
+``prompts/composer.yaml``.
 
 >>> from assistant.settings import Settings
 >>> prompts = load_composer_prompts(Settings().prompts_dir)
@@ -137,12 +138,11 @@ class ComposerBackend:
 
     >>> from assistant.answers.kbview import load_articles, oracle_retrieval
     >>> from assistant.settings import Settings
-    >>> from assistant.types import Signals, Style
+    >>> from assistant.answers.base import make_signals
+    >>> from assistant.types import Style
     >>> settings = Settings()
     >>> article = load_articles(settings.kb_dir)[0]
-    >>> signals = Signals(sentiment="neutral", sentiment_score=0.0, sentiment_probs={}, distress="none",
-    ...     distress_probs={}, vulnerability=(), vulnerability_probs={}, handoff_requested=False, handoff_prob=0.0,
-    ...     literacy="novice", literacy_confidence=0.8, literacy_message="novice", literacy_probs={}, cues={})
+    >>> signals = make_signals(literacy="novice")
     >>> style = Style(tone="neutral", register="plain", target_grade=6, length="short", glossary=True)
     >>> request = GenerationRequest("help", style, oracle_retrieval([article]), signals)
     >>> draft = ComposerBackend(settings).stream(request).collect()

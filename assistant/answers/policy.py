@@ -40,12 +40,13 @@ SIMPLIFY_RULE = "simplify_after_reading_miss"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ``register`` is ``register_`` in Python (BaseModel has a ``register`` attribute), ``register`` in YAML.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class StyleDefaults(_Strict):
     tone: Tone
-    register: Register
+    register_: Register = Field(alias="register")
     length: Length
     answer_first: bool = True
     glossary: bool = False
@@ -78,7 +79,7 @@ class RuleCondition(_Strict):
 
 class StyleChange(_Strict):
     tone: Tone | None = None
-    register: Register | None = None
+    register_: Register | None = Field(default=None, alias="register")
     target_grade: float | None = Field(default=None, ge=1, le=20)
     length: Length | None = None
     answer_first: bool | None = None
@@ -88,7 +89,7 @@ class StyleChange(_Strict):
 
 
 class StyleCap(_Strict):
-    register: Register | None = None
+    register_: Register | None = Field(default=None, alias="register")
     target_grade: float | None = Field(default=None, ge=1, le=20)
     length: Length | None = None
 
@@ -167,24 +168,26 @@ class StylePolicy(PromptFile):
         return self.select_view(SignalView(**signals))
 
     def select_view(self, view: SignalView) -> Style:
-        state: dict[str, Any] = self.defaults.model_dump()
+        state: dict[str, Any] = self.defaults.model_dump(by_alias=True)
         state["target_grade"] = self.grade_for(state["register"])
         fired: list[str] = []
         for rule in self.rules:
             if not self.fires(rule, view):
                 continue
             fired.append(rule.id)
-            changes = rule.set.model_dump(exclude_none=True)
+            changes = rule.set.model_dump(exclude_none=True, by_alias=True)
             if "register" in changes and "target_grade" not in changes:
                 changes["target_grade"] = self.grade_for(changes["register"])
             state.update(changes)
             cap = rule.cap
-            if cap.register is not None and _rank(REGISTER_ORDER, state["register"]) > _rank(
-                REGISTER_ORDER, cap.register
+            if cap.register_ is not None and _rank(REGISTER_ORDER, state["register"]) > _rank(
+                REGISTER_ORDER, cap.register_
             ):
-                state["register"] = cap.register
-                state["target_grade"] = min(state["target_grade"], self.grade_for(cap.register))
-            if cap.length is not None and _rank(LENGTH_ORDER, state["length"]) > _rank(LENGTH_ORDER, cap.length):
+                state["register"] = cap.register_
+                state["target_grade"] = min(state["target_grade"], self.grade_for(cap.register_))
+            if cap.length is not None and _rank(LENGTH_ORDER, state["length"]) > _rank(
+                LENGTH_ORDER, cap.length
+            ):
                 state["length"] = cap.length
             if cap.target_grade is not None:
                 state["target_grade"] = min(state["target_grade"], cap.target_grade)
@@ -201,7 +204,7 @@ def _load_cached(path: Path, mtime_ns: int) -> StylePolicy:
 
 
 def load_style_policy(prompts_dir: Path) -> StylePolicy:
-    """Load and validate ``style_policy.yaml`` (cached until the file changes); :class:`PromptError` if invalid."""
+    """Load and validate ``style_policy.yaml`` (cached until it changes); :class:`PromptError` if invalid."""
     path = Path(prompts_dir) / POLICY_FILE
     try:
         mtime = path.stat().st_mtime_ns

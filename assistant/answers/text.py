@@ -1,4 +1,4 @@
-"""Text utilities shared by the composer and the checks: Markdown-aware sentence units, figures, content words.
+"""Text utilities for the composer and the checks: Markdown-aware sentence units, figures, content words.
 
 >>> [u.text for u in split_units("1. Open the app. Tap **Cards**.\\n\\n| Card | £10 |")[0].units]
 ['Open the app.', 'Tap **Cards**.']
@@ -12,7 +12,20 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "incl.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.")
+_ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "etc.",
+    "vs.",
+    "approx.",
+    "incl.",
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Dr.",
+    "St.",
+    "No.",
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*]*[A-Z0-9£€$])")
 _LIST_PREFIX = re.compile(r"^(\s*(?:[-*+•]|\d{1,2}[.)])\s+)")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -41,13 +54,16 @@ _FIGURE = re.compile(
 )
 
 STOPWORDS = frozenset(
-    """a an the and or but if then so to of in on at by for from with without into onto over under up down out
-    off about as is are was were be been being am do does did done doing have has had having will would shall
-    should can could may might must it its it's this that these those there here what which who whom whose when
-    where why how i me my mine we us our ours you your yours he him his she her they them their theirs not no
-    nor only own same than too very just also any all each every both few more most other some such again once
-    further while until because before after above below between through during per via please let let's get
-    gets got us i'm you're we'll you'll don't can't won't isn't aren't doesn't didn't""".split()
+    """
+    a an the and or but if then so to of in on at by for from with without into onto over under up down
+    out off about as is are was were be been being am do does did done doing have has had having will
+    would shall should can could may might must it its it's this that these those there here what which
+    who whom whose when where why how i me my mine we us our ours you your yours he him his she her they
+    them their theirs not no nor only own same than too very just also any all each every both few more
+    most other some such again once further while until because before after above below between through
+    during per via please let let's get gets got us i'm you're we'll you'll don't can't won't isn't
+    aren't doesn't didn't
+    """.split()
 )
 
 

@@ -9,13 +9,12 @@ from assistant.types import Channel, Signals, Style
 
 class StyleSelector:
     """Maps :class:`~assistant.types.Signals` and the channel to a :class:`~assistant.types.Style` through the
-    versioned rule table in ``prompts/style_policy.yaml``; the ids of the rules that fired are on ``Style.rules``.
+    versioned rule table in ``prompts/style_policy.yaml``; the ids of the rules that fired are in
+    ``Style.rules``.
 
     >>> from assistant.settings import Settings
-    >>> from assistant.types import Signals
-    >>> signals = Signals(sentiment="negative", sentiment_score=-0.6, sentiment_probs={}, distress="high",
-    ...     distress_probs={}, vulnerability=(), vulnerability_probs={}, handoff_requested=False, handoff_prob=0.0,
-    ...     literacy="expert", literacy_confidence=0.9, literacy_message="expert", literacy_probs={}, cues={})
+    >>> from assistant.answers.base import make_signals
+    >>> signals = make_signals(sentiment="negative", distress="high", literacy="expert")
     >>> selector = StyleSelector(Settings())
     >>> selector.warm_up()
     >>> style = selector.run(signals=signals, channel="widget")

@@ -1,0 +1,31 @@
+"""Generator backends by name (``settings.generator``): composer (default, no model), openai, local.
+
+>>> from assistant.settings import Settings
+>>> make_backend("composer", Settings()).name
+'composer'
+"""
+
+from __future__ import annotations
+
+from assistant.answers.base import AnswerBackend
+from assistant.errors import ConfigurationError
+from assistant.settings import Settings
+
+BACKENDS = ("composer", "openai", "local")
+
+
+def make_backend(name: str, settings: Settings) -> AnswerBackend:
+    """A new, cold backend instance (construction does no I/O; call ``warm_up()`` to load)."""
+    if name == "composer":
+        from assistant.answers.composer import ComposerBackend
+
+        return ComposerBackend(settings)
+    if name == "openai":
+        from assistant.answers.llm import OpenAIBackend
+
+        return OpenAIBackend(settings)
+    if name == "local":
+        from assistant.answers.llm import LocalBackend
+
+        return LocalBackend(settings)
+    raise ConfigurationError(f"unknown generator {name!r}; choose one of {', '.join(BACKENDS)}")

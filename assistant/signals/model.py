@@ -1,0 +1,287 @@
+"""Run-time signals: the trained heads plus the rule layer (crisis, explicit hand-off, sarcasm, vulnerability cues)
+turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the conversation.
+
+>>> smooth_literacy([{"novice": 0.1, "intermediate": 0.2, "expert": 0.7}] * 3 + [{"novice": 0.4, "intermediate": 0.3, "expert": 0.3}])[0]
+'expert'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import ModelUnavailableError
+from assistant.signals.features import FeatureExtractor, TextFeatures
+from assistant.signals.heads import HeadBundle
+from assistant.types import (
+    DISTRESS_LEVELS,
+    LITERACY_LEVELS,
+    SENTIMENTS,
+    VULNERABILITY_DRIVERS,
+    DistressLevel,
+    LiteracyLevel,
+    SentimentLabel,
+    Signals,
+    VulnerabilityDriver,
+)
+
+ARTIFACT_NAME = "signals_heads.npz"
+CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse")
+LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
+LITERACY_FULL_EVIDENCE_WORDS = 8  # messages shorter than this are shrunk towards uniform
+
+
+def _round(p: Mapping[str, float] | np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    return {n: round(float(p[i] if isinstance(p, np.ndarray) else p[n]), 4) for i, n in enumerate(names)}
+
+
+def _raise_to(probs: np.ndarray, index: int, floor: float) -> np.ndarray:
+    """Raise class ``index`` to at least ``floor`` and scale the others down so the vector still sums to 1."""
+    if probs[index] >= floor:
+        return probs
+    out = probs.copy()
+    rest = 1.0 - probs[index]
+    out *= (1.0 - floor) / rest if rest > 0 else 0.0
+    out[index] = floor
+    return out
+
+
+def normalised_entropy(p: Sequence[float]) -> float:
+    arr = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1.0)
+    return float(-(arr * np.log(arr)).sum() / math.log(len(arr)))
+
+
+def smooth_literacy(
+    per_message: Sequence[Mapping[str, float]], decay: float = LITERACY_DECAY
+) -> tuple[LiteracyLevel, float, dict[str, float]]:
+    """Conversation-level literacy from per-message probabilities (oldest first, current last).
+
+    Each turn is weighted by recency (``decay`` per turn back) and by how informative it was
+    (1 − normalised entropy, plus a small floor), so one short, uncertain message cannot flip a settled estimate.
+    """
+    if not per_message:
+        uniform = 1.0 / len(LITERACY_LEVELS)
+        return "novice", uniform, {lvl: uniform for lvl in LITERACY_LEVELS}
+    total = np.zeros(len(LITERACY_LEVELS))
+    weight_sum = 0.0
+    n = len(per_message)
+    for i, probs in enumerate(per_message):
+        vec = np.array([float(probs.get(lvl, 0.0)) for lvl in LITERACY_LEVELS])
+        if vec.sum() <= 0:
+            continue
+        vec = vec / vec.sum()
+        w = decay ** (n - 1 - i) * (0.05 + 1.0 - normalised_entropy(vec))
+        total += w * vec
+        weight_sum += w
+    if weight_sum <= 0:
+        return smooth_literacy(())
+    avg = total / weight_sum
+    best = int(avg.argmax())
+    return LITERACY_LEVELS[best], float(avg[best]), _round(avg, LITERACY_LEVELS)
+
+
+class SignalModel:
+    """Trained heads + rule layer. ``predict(text, vector, history)`` returns :class:`Signals`.
+
+    >>> from assistant.integrations.encoder import SentenceTransformerEncoder
+    >>> model = SignalModel.load()
+    >>> text = "my interest rate went up and my debt keeps growing"
+    >>> model.predict(text, SentenceTransformerEncoder().encode([text])[0]).sentiment
+    'negative'
+    """
+
+    def __init__(self, bundle: HeadBundle, extractor: FeatureExtractor | None = None) -> None:
+        self.bundle = bundle
+        self.extractor = extractor or FeatureExtractor()
+        self.meta = bundle.meta
+        self.version = str(self.meta.get("version", ""))
+        rules = self.meta.get("rule_probs", {})
+        self._rule: dict[str, float] = {str(k): float(v) for k, v in dict(rules).items()}  # type: ignore[call-overload]
+        thresholds = self.meta.get("thresholds", {})
+        self._thr: dict[str, float] = {str(k): float(v) for k, v in dict(thresholds).items()}  # type: ignore[call-overload]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> SignalModel:
+        from assistant.settings import get_settings
+
+        target = path or get_settings().artifacts_dir / ARTIFACT_NAME
+        if not target.exists():
+            raise ModelUnavailableError(f"signals heads missing at {target}: run `attune train signals`")
+        return cls(HeadBundle.load(target))
+
+    # ------------------------------------------------------------------------------------------------ vectors
+
+    def design(self, vector: np.ndarray, feats: TextFeatures) -> np.ndarray:
+        x = np.concatenate([np.asarray(vector, dtype=np.float32).ravel(), feats.values])
+        return self.bundle.standardise(x)
+
+    def raw_probs(self, z: np.ndarray) -> dict[str, np.ndarray]:
+        """Calibrated head outputs for standardised rows ``z`` (before the rule layer)."""
+        out: dict[str, np.ndarray] = {}
+        for name, sm in self.bundle.softmax_heads.items():
+            out[name] = sm.predict_proba(z)
+        for name, sg in self.bundle.sigmoid_heads.items():
+            out[name] = sg.predict_proba(z)
+        return out
+
+    # ---------------------------------------------------------------------------------------------- predict
+
+    def predict(self, text: str, vector: np.ndarray, history: Sequence[Signals] = ()) -> Signals:
+        feats = self.extractor.extract(text)
+        z = self.design(vector, feats)
+        raw = {k: v[0] for k, v in self.raw_probs(z).items()}
+        return self.combine(text, feats, raw, history)
+
+    def combine(
+        self, text: str, feats: TextFeatures, raw: Mapping[str, np.ndarray], history: Sequence[Signals] = ()
+    ) -> Signals:
+        cues: dict[str, tuple[str, ...]] = {}
+        sentiment, score, s_probs, cues["sentiment"] = self._sentiment(feats, raw["sentiment"])
+        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(feats, raw)
+        if crisis_cues:
+            cues["crisis"] = crisis_cues
+        vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
+        for driver, dc in v_cues.items():
+            cues[f"vulnerability.{driver}"] = dc
+        if vuln:
+            cues["vulnerability"] = tuple(f"{d}: {', '.join(v_cues[d])}" for d in vuln)
+        handoff, h_prob, cues["handoff"] = self._handoff(feats, raw["handoff"])
+        lit_msg, lit_probs, cues["literacy"] = self._literacy(feats, raw["literacy"])
+        smoothed, confidence, _ = smooth_literacy([h.literacy_probs for h in history] + [lit_probs])
+        return Signals(
+            sentiment=sentiment,
+            sentiment_score=score,
+            sentiment_probs=s_probs,
+            distress=distress,
+            distress_probs=d_probs,
+            vulnerability=vuln,
+            vulnerability_probs=v_probs,
+            handoff_requested=handoff,
+            handoff_prob=h_prob,
+            literacy=smoothed,
+            literacy_confidence=round(confidence, 4),
+            literacy_message=lit_msg,
+            literacy_probs=lit_probs,
+            cues=cues,
+            crisis_kind=kind,
+            model_version=self.version,
+        )
+
+    # ------------------------------------------------------------------------------------------------ heads
+
+    def _sentiment(
+        self, feats: TextFeatures, probs: np.ndarray
+    ) -> tuple[SentimentLabel, float, dict[str, float], tuple[str, ...]]:
+        p = probs.astype(np.float64)
+        neg_i = SENTIMENTS.index("negative")
+        sarcasm = feats.cues("sentiment.sarcasm")
+        if sarcasm:
+            p = _raise_to(p, neg_i, self._rule.get("sarcasm->negative", 0.8))
+        label: SentimentLabel = SENTIMENTS[int(p.argmax())]
+        score = float(np.clip(p[SENTIMENTS.index("positive")] - p[neg_i], -1.0, 1.0))
+        if label == "negative":
+            words = (
+                list(sarcasm)
+                + list(feats.cues("sentiment.negative"))
+                + [f"not {c}" for c in feats.cues("sentiment.positive", negated=True)]
+                + [w for w, v in feats.polar_words if v < 0]
+            )
+        elif label == "positive":
+            words = (
+                list(feats.cues("sentiment.positive"))
+                + [f"not {c}" for c in feats.cues("sentiment.negative", negated=True)]
+                + [f"not {c}" for c in feats.cues("distress", negated=True)]
+                + [w for w, v in feats.polar_words if v > 0]
+            )
+        else:
+            words = []
+        cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p.max():.2f}",)
+        return label, round(score, 4), _round(p, SENTIMENTS), cues
+
+    def _distress(
+        self, feats: TextFeatures, raw: Mapping[str, np.ndarray]
+    ) -> tuple[DistressLevel, dict[str, float], str | None, tuple[str, ...], tuple[str, ...]]:
+        p = raw["distress"].astype(np.float64)
+        crisis_i = DISTRESS_LEVELS.index("crisis")
+        crisis_hits = feats.hit_groups("crisis")
+        crisis_cues = tuple(dict.fromkeys(h.cue for h in crisis_hits))
+        kind: str | None = None
+        if crisis_hits:
+            p = _raise_to(p, crisis_i, self._rule.get("crisis_rule->crisis", 0.9))
+            kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
+            kind = next(k for k in CRISIS_KINDS if k in kinds)
+            label: DistressLevel = "crisis"
+        elif p[crisis_i] >= self._thr.get("crisis_model", 0.5):
+            label = "crisis"
+            kind_probs = raw["crisis_kind"]
+            kind = CRISIS_KINDS[int(np.asarray(kind_probs).argmax())]
+            crisis_cues = (f"model p(crisis)={p[crisis_i]:.2f}",)
+        else:
+            rest = p.copy()
+            rest[crisis_i] = -1.0
+            label = DISTRESS_LEVELS[int(rest.argmax())]
+        if label == "crisis":
+            cues = crisis_cues
+        elif label == "none":
+            negated = tuple(f"not {c}" for c in feats.cues("distress", negated=True))
+            cues = negated or (f"model p(none)={p[0]:.2f}",)
+        else:
+            words = list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
+            words += [w for w, v in feats.polar_words if v <= -1.5]
+            cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
+        return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
+
+    def _vulnerability(
+        self, feats: TextFeatures, probs: np.ndarray
+    ) -> tuple[tuple[VulnerabilityDriver, ...], dict[str, float], dict[str, tuple[str, ...]]]:
+        p = probs.astype(np.float64).copy()
+        fired: list[VulnerabilityDriver] = []
+        cues: dict[str, tuple[str, ...]] = {}
+        for i, driver in enumerate(VULNERABILITY_DRIVERS):
+            lex = feats.cues(f"vulnerability.{driver}")
+            if lex:
+                p[i] = max(p[i], self._rule.get(f"vulnerability.{driver}->{driver}", 0.5))
+            if p[i] >= self._thr.get(f"vulnerability.{driver}", 0.5):
+                fired.append(driver)
+                cues[driver] = lex or (f"model p({driver})={p[i]:.2f}",)
+        return tuple(fired), _round(p, VULNERABILITY_DRIVERS), cues
+
+    def _handoff(self, feats: TextFeatures, probs: np.ndarray) -> tuple[bool, float, tuple[str, ...]]:
+        p = float(np.asarray(probs).ravel()[0])
+        explicit = feats.cues("handoff.explicit")
+        unhelpful = feats.cues("handoff.bot_unhelpful")
+        if explicit:
+            p = max(p, self._rule.get("handoff.explicit->handoff", 0.9))
+        requested = p >= self._thr.get("handoff", 0.5)
+        cues = tuple(dict.fromkeys(explicit + unhelpful)) if requested else ()
+        if requested and not cues:
+            cues = (f"model p(handoff)={p:.2f}",)
+        return requested, round(p, 4), cues
+
+    def _literacy(
+        self, feats: TextFeatures, probs: np.ndarray
+    ) -> tuple[LiteracyLevel, dict[str, float], tuple[str, ...]]:
+        words = math.expm1(feats.value("read.log_words"))
+        alpha = min(1.0, max(words, 1.0) / LITERACY_FULL_EVIDENCE_WORDS)
+        p = alpha * probs.astype(np.float64) + (1 - alpha) / len(LITERACY_LEVELS)
+        label: LiteracyLevel = LITERACY_LEVELS[int(p.argmax())]
+        cues: list[str] = []
+        tech = feats.cues("literacy.technical_terms")
+        common = feats.cues("literacy.common_terms")
+        novice = feats.cues("literacy.novice_markers")
+        if tech:
+            cues.append("technical terms: " + ", ".join(tech[:5]))
+        if common:
+            cues.append("product terms: " + ", ".join(common[:5]))
+        if novice:
+            cues.append("novice markers: " + ", ".join(novice[:3]))
+        cues.append(f"reading grade {feats.value('read.fk_grade'):.1f}")
+        numbers = round(math.expm1(feats.value("read.log_numbers")))
+        if numbers:
+            cues.append(f"numbers: {numbers}")
+        if alpha < 1.0:
+            cues.append(f"short message ({int(words)} words): weak evidence")
+        return label, _round(p, LITERACY_LEVELS), tuple(cues)

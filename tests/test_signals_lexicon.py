@@ -1,0 +1,149 @@
+"""The maintained signals lexicon: schema, negation and the cue groups (fast tier, no models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.errors import ConfigurationError
+from assistant.signals.features import FEATURE_NAMES, FeatureExtractor, count_syllables, readability
+from assistant.signals.lexicon import LEXICON_PATH, SignalLexicon, load_lexicon
+
+
+def groups(text: str, *, negated: bool = False) -> set[str]:
+    return {h.group for h in load_lexicon().match(text) if h.negated == negated}
+
+
+def test_lexicon_schema_forbids_unknown_keys(tmp_path: Path) -> None:
+    raw = yaml.safe_load(LEXICON_PATH.read_text())
+    raw["sentiment"]["surprise"] = ["wow"]
+    bad = tmp_path / "lexicon.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigurationError, match="surprise"):
+        SignalLexicon.from_yaml(bad)
+
+
+def test_lexicon_rejects_bad_regex_and_unknown_macro(tmp_path: Path) -> None:
+    raw = yaml.safe_load(LEXICON_PATH.read_text())
+    raw["distress"]["mild"].append("worr(ied")
+    bad = tmp_path / "lexicon.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigurationError, match="bad lexicon pattern"):
+        SignalLexicon.from_yaml(bad)
+    raw["distress"]["mild"][-1] = "@NOBODY hurts"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigurationError, match="unknown macro"):
+        SignalLexicon.from_yaml(bad)
+
+
+def test_entries_accept_plain_strings_and_objects() -> None:
+    lex = load_lexicon()
+    assert lex.version
+    assert "crisis.abuse" in lex.groups and "handoff.explicit" in lex.groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my interest rate went up and my debt keeps growing",
+        "I'm overdrawn again",
+        "the bailiffs are coming on Monday",
+        "I missed a payment on my loan",
+        "You charged me twice",
+        "I'm in arrears with the mortgage",
+        "my repayments have gone up",
+    ],
+)
+def test_finance_wording_is_negative(text: str) -> None:
+    assert "sentiment.negative" in groups(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "great, another fee, just what I needed",
+        "Oh brilliant, declined again",
+        "thanks for nothing",
+        "Love being charged for my own money",
+        "Fantastic, yet another charge",
+    ],
+)
+def test_sarcasm_patterns(text: str) -> None:
+    assert "sentiment.sarcasm" in groups(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("I'm not worried", "distress.mild"),
+        ("I am not stressed at all", "distress.mild"),
+        ("never been scared of debt", "distress.high"),
+        ("I don't want to speak to a person", "handoff.explicit"),
+    ],
+)
+def test_negation_marks_cues(text: str, group: str) -> None:
+    assert group in groups(text, negated=True)
+    assert group not in groups(text)
+
+
+def test_negation_stops_at_clause_break() -> None:
+    assert "distress.mild" in groups("It's not the fee, but I'm worried about the rent")
+
+
+def test_crisis_cues_ignore_negation() -> None:
+    assert "crisis.self_harm" in groups("I don't want to live anymore")
+    assert "crisis.self_harm" in groups("I can't go on")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ATM kept my card",
+        "the app won't let me see my statements",
+        "This fee is killing me",
+        "How do I end a standing order?",
+        "they are threatening to take me to court",
+        "I want to disappear from your mailing list",
+    ],
+)
+def test_crisis_hard_negatives(text: str) -> None:
+    assert not {g for g in groups(text) if g.startswith("crisis")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Let me talk to a real person",
+        "put me through to an advisor",
+        "Pass me to a human please",
+        "can I speak with someone else please?",
+        "How can I reach your other agent regarding my payments?",
+    ],
+)
+def test_explicit_handoff_patterns(text: str) -> None:
+    assert "handoff.explicit" in groups(text)
+
+
+def test_bot_unhelpful_patterns() -> None:
+    assert "handoff.bot_unhelpful" in groups("you are getting all wrong, this bot is stupid")
+    assert "handoff.bot_unhelpful" in groups("this conversation is not working at all")
+
+
+def test_features_vector_and_cues() -> None:
+    fx = FeatureExtractor()
+    f = fx.extract("Does a wash sale disallow the loss if I buy the same ETF in my IRA within 30 days?")
+    assert f.values.shape == (len(FEATURE_NAMES),)
+    assert "wash sale" in f.cues("literacy.technical_terms")
+    assert f.value("read.log_numbers") > 0
+    assert f.value("lex.literacy.technical_terms") > 0
+
+
+def test_readability_orders_plain_and_technical_text() -> None:
+    plain = readability("Where is my card? I want it now.")
+    technical = readability(
+        "Consider the amortisation schedule's sensitivity to refinancing, notwithstanding prepayment penalties."
+    )
+    assert technical["read.fk_grade"] > plain["read.fk_grade"] + 5
+    assert count_syllables("amortisation") >= 4 and count_syllables("card") == 1
