@@ -10,8 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from assistant.errors import AssistantError, GenerationError
 from assistant.serialize import to_jsonable
 from assistant.types import (
@@ -554,78 +552,90 @@ def _conversation_items(
     return items
 
 
-def run_conversations(
-    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
-) -> None:
-    cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
-    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
-    res.cases.extend(turns)
+def conversation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``conversations.*`` metrics and confusion details from per-turn records (``expect`` and ``pred``)."""
     label_sets: dict[str, Sequence[str]] = {
         "sentiment": SENTIMENTS,
         "distress": DISTRESS_LEVELS,
         "literacy": LITERACY_LEVELS,
     }
-    res.details["confusion"] = {}
+    metrics: dict[str, Any] = {}
+    details: dict[str, Any] = {"confusion": {}}
     for key in EXPECT_KEYS:
         scored = [t for t in turns if key in t["expect"]]
         if not scored:
             continue
         gold = [t["expect"][key] for t in scored]
         pred = [t["pred"][key] for t in scored]
-        res.metrics[f"conversations.{key}.n"] = len(scored)
+        metrics[f"conversations.{key}.n"] = len(scored)
         if key == "vulnerability":
             rep = M.multilabel_report(gold, [p or [] for p in pred], VULNERABILITY_DRIVERS)
-            res.metrics["conversations.vulnerability.f1"] = _r(rep["micro_f1"])
-            res.metrics["conversations.vulnerability.macro_f1"] = _r(rep["macro_f1"])
-            res.metrics["conversations.vulnerability.exact_match"] = _r(rep["exact_match"])
-            res.details["vulnerability"] = rep
+            metrics["conversations.vulnerability.f1"] = _r(rep["micro_f1"])
+            metrics["conversations.vulnerability.macro_f1"] = _r(rep["macro_f1"])
+            metrics["conversations.vulnerability.exact_match"] = _r(rep["exact_match"])
+            details["vulnerability"] = rep
             continue
-        hits = [g == p for g, p in zip(gold, pred, strict=True)]
-        res.metrics[f"conversations.{key}.accuracy"] = _r(M.mean(hits))
+        metrics[f"conversations.{key}.accuracy"] = _r(
+            M.mean([g == p for g, p in zip(gold, pred, strict=True)])
+        )
         if key in label_sets:
             rep = M.classification_report([str(g) for g in gold], [str(p) for p in pred], label_sets[key])
-            res.metrics[f"conversations.{key}.macro_f1"] = _r(rep["macro_f1"])
-            res.details["confusion"][f"{key} (conversations)"] = rep
+            metrics[f"conversations.{key}.macro_f1"] = _r(rep["macro_f1"])
+            details["confusion"][f"{key} (conversations)"] = rep
         elif isinstance(gold[0], bool):
             rep = M.binary_report([bool(g) for g in gold], [bool(p) for p in pred])
-            _put(res, f"conversations.{key}", {k: _r(rep[k]) for k in ("precision", "recall", "f1")})
-            res.details["confusion"][f"{key} (conversations)"] = {
+            for k in ("precision", "recall", "f1"):
+                metrics[f"conversations.{key}.{k}"] = _r(rep[k])
+            details["confusion"][f"{key} (conversations)"] = {
                 "labels": ["false", "true"],
                 "confusion": rep["confusion"],
                 "n": rep["n"],
             }
-    errors = [t for t in turns if "error" in t]
-    res.metrics["conversations.errors"] = len(errors)
-    res.metrics["conversations.turns"] = len(turns)
-    res.metrics["conversations.n"] = len(cases)
+    metrics["conversations.errors"] = sum(1 for t in turns if "error" in t)
+    metrics["conversations.turns"] = len(turns)
+    metrics["conversations.n"] = len({t["conversation"] for t in turns})
+    return metrics, details
+
+
+def run_conversations(
+    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
+) -> None:
+    cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
+    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
+    res.cases.extend(turns)
+    metrics, details = conversation_metrics(turns)
+    res.metrics.update(metrics)
+    res.details.update(details)
 
 
 # ---------------------------------------------------------------------------------------------- escalation
 
 
-def run_escalation(
-    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
-) -> None:
-    cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
-    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
-    by_conv: dict[str, list[dict[str, Any]]] = {}
-    for t in turns:
-        by_conv.setdefault(t["conversation"], []).append(t)
+def escalation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``escalation.*`` metrics from per-turn records: turn-level recall/precision over ``escalate``
+    expectations, crisis recall, offers shown where none may be, and conversation-level timing."""
+    metrics: dict[str, Any] = {}
     scored = [t for t in turns if "escalate" in t["expect"]]
     rep = M.binary_report(
         [t["expect"]["escalate"] for t in scored], [bool(t["pred"]["escalate"]) for t in scored]
     )
-    _put(res, "escalation", {k: _r(rep[k]) for k in ("recall", "precision", "f1")})
+    for k in ("recall", "precision", "f1"):
+        metrics[f"escalation.{k}"] = _r(rep[k])
     crisis = [t for t in turns if t["expect"].get("distress") == "crisis"]
-    res.metrics["escalation.crisis_recall"] = _r(M.mean([bool(t["pred"]["escalate"]) for t in crisis]))
-    res.metrics["escalation.crisis_flagged"] = _r(
-        M.mean([bool(t.get("reply") and (t["reply"]["escalation"] or {}).get("crisis")) for t in crisis])
+    metrics["escalation.crisis_recall"] = _r(M.mean([bool(t["pred"]["escalate"]) for t in crisis]))
+    metrics["escalation.crisis_flagged"] = _r(
+        M.mean(
+            [bool(t.get("reply") and ((t["reply"].get("escalation") or {}).get("crisis"))) for t in crisis]
+        )
     )
     no_offer = [t for t in turns if t["expect"].get("no_offer") is True]
     shown = [t for t in no_offer if t["pred"]["no_offer"] is False]
-    res.metrics["escalation.offers_when_no_offer"] = len(shown)
-    res.metrics["escalation.offers_when_no_offer_rate"] = _r(M.ratio(len(shown), len(no_offer)))
+    metrics["escalation.offers_when_no_offer"] = len(shown)
+    metrics["escalation.offers_when_no_offer_rate"] = _r(M.ratio(len(shown), len(no_offer)))
     # conversation level: should it reach a human, did it, and how many turns did that take
+    by_conv: dict[str, list[dict[str, Any]]] = {}
+    for t in turns:
+        by_conv.setdefault(t["conversation"], []).append(t)
     conv_gold, conv_pred, delays, turns_to = [], [], [], []
     for conv_turns in by_conv.values():
         expected = [t["turn"] for t in conv_turns if t["expect"].get("escalate") is True]
@@ -636,24 +646,38 @@ def run_escalation(
             delays.append(actual[0] - expected[0])
             turns_to.append(actual[0] + 1)
     crep = M.binary_report(conv_gold, conv_pred)
-    res.metrics["escalation.conversation_recall"] = _r(crep["recall"])
-    res.metrics["escalation.conversation_precision"] = _r(crep["precision"])
-    res.metrics["escalation.turns_to_handoff"] = _r(M.mean(turns_to), 2)
-    res.metrics["escalation.handoff_delay"] = _r(M.mean(delays), 2)
-    res.metrics["escalation.late_handoffs"] = sum(1 for d in delays if d > 0)
-    res.metrics["escalation.early_handoffs"] = sum(1 for d in delays if d < 0)
-    res.metrics["escalation.n_turns"] = len(scored)
-    res.metrics["escalation.crisis_turns"] = len(crisis)
-    res.details["confusion"] = {
-        "escalate (turns)": {"labels": ["false", "true"], "confusion": rep["confusion"], "n": rep["n"]},
-        "escalate (conversations)": {
-            "labels": ["false", "true"],
-            "confusion": crep["confusion"],
-            "n": crep["n"],
-        },
+    metrics["escalation.conversation_recall"] = _r(crep["recall"])
+    metrics["escalation.conversation_precision"] = _r(crep["precision"])
+    metrics["escalation.turns_to_handoff"] = _r(M.mean(turns_to), 2)
+    metrics["escalation.handoff_delay"] = _r(M.mean(delays), 2)
+    metrics["escalation.late_handoffs"] = sum(1 for d in delays if d > 0)
+    metrics["escalation.early_handoffs"] = sum(1 for d in delays if d < 0)
+    metrics["escalation.n_turns"] = len(scored)
+    metrics["escalation.crisis_turns"] = len(crisis)
+    details = {
+        "confusion": {
+            "escalate (turns)": {"labels": ["false", "true"], "confusion": rep["confusion"], "n": rep["n"]},
+            "escalate (conversations)": {
+                "labels": ["false", "true"],
+                "confusion": crep["confusion"],
+                "n": crep["n"],
+            },
+        }
     }
+    return metrics, details
+
+
+def run_escalation(
+    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
+) -> None:
+    cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
+    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
+    metrics, details = escalation_metrics(turns)
+    res.metrics.update(metrics)
+    res.details.update(details)
     for t in turns:
         if "escalate" in t["expect"] or "no_offer" in t["expect"] or t["expect"].get("distress") == "crisis":
+            reply = t.get("reply") or {}
             res.cases.append(
                 {
                     "role": "conversations",
@@ -665,8 +689,8 @@ def run_escalation(
                     },
                     "escalated": t["pred"]["escalate"],
                     "offers_allowed": not t["pred"]["no_offer"],
-                    "status": (t.get("reply") or {}).get("status"),
-                    "reasons": ((t.get("reply") or {}).get("escalation") or {}).get("reasons"),
+                    "status": reply.get("status"),
+                    "reasons": (reply.get("escalation") or {}).get("reasons"),
                 }
             )
 
@@ -741,4 +765,4 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "speed": run_speed,
 }
 
-__all__ = ["SUITES", "predictions", "run_conversation_file", "np"]
+__all__ = ["SUITES", "conversation_metrics", "escalation_metrics", "predictions", "run_conversation_file"]

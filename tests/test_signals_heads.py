@@ -104,7 +104,11 @@ def test_literacy_smoothing_follows_consistent_evidence() -> None:
 
 def test_metrics() -> None:
     assert prf([True, True, False], [True, False, False]) == {
-        "precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2, "predicted": 1
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": 0.6667,
+        "support": 2,
+        "predicted": 1,
     }
     assert macro_f1([0, 1], [0, 1], 2) == 1.0
     assert cohen_kappa(["a", "b", "a"], ["a", "b", "a"]) == 1.0

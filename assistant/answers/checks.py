@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,21 +166,25 @@ class DraftChecker:
         self._fact_keys: set[str] = set()
         for value in fact_values:
             self._fact_keys |= extract_figures(value)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence -> embedding (passages repeat)
+        self._cache_lock = threading.Lock()
         self.last_sentences: list[SentenceCheck] = []
 
     # -- embeddings
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self.encoder.encode(missing)
-            for text, vector in zip(missing, vectors, strict=True):
-                self._cache[text] = vector
-            while len(self._cache) > 20000:
-                self._cache.popitem(last=False)
         if not texts:
             return np.zeros((0, self.encoder.dimension), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            vectors = self.encoder.encode(missing)
+            found.update(zip(missing, vectors, strict=True))
+            with self._cache_lock:
+                self._cache.update(zip(missing, vectors, strict=True))
+                while len(self._cache) > 20000:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
     # -- helpers also used by the evaluation
     def invented_figures(self, text: str, retrieval: Retrieval) -> list[str]:

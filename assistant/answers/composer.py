@@ -238,7 +238,8 @@ class ComposerBackend:
             offers = (offer,)
 
         closers = []
-        more_available = trimmed or any(s not in wanted for s in SECTIONS if s in by_section)
+        deepest = max(SECTIONS.index(s) for s in wanted)
+        more_available = trimmed or any(s in by_section for s in SECTIONS[deepest + 1 :])
         if style.details_on_request and more_available:
             closers.append(render(p.closers.details_on_request, title=top.title))
         if style.tone == "empathetic":

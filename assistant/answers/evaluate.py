@@ -15,6 +15,7 @@ import logging
 import re
 import statistics
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,6 @@ from assistant.answers.base import make_signals
 from assistant.answers.flow import AnswerFlow
 from assistant.answers.kbview import ArticleView, load_articles, oracle_retrieval
 from assistant.answers.text import STOPWORDS, extract_figures, stem
-from assistant.errors import GenerationError
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.stages.generate import AnswerGenerator
@@ -65,10 +65,12 @@ def load_questions(path: Path = DEFAULT_QUESTIONS) -> list[QuestionItem]:
 
 
 def precise_terms(article: ArticleView) -> set[str]:
-    """Terms of the article's technical layer that its plain layer does not use: acronyms and long words."""
+    """Terms of the article's technical layer that its plain layer (and risk warning) never uses: acronyms and
+    long words (10+ letters)."""
     technical = article.sections.get("For the technically minded", "")
-    plain_words = {stem(w.lower()) for w in _WORD.findall(article.sections.get("In short", ""))}
-    terms = set(_ACRONYM.findall(technical))
+    plain = article.sections.get("In short", "") + " " + (article.risk_warning or "")
+    plain_words = {stem(w.lower()) for w in _WORD.findall(plain)}
+    terms = {a for a in _ACRONYM.findall(technical) if a not in _ACRONYM.findall(plain)}
     for word in _WORD.findall(technical):
         low = word.lower()
         if len(low) >= 10 and low not in STOPWORDS and stem(low) not in plain_words:
@@ -84,15 +86,15 @@ def term_coverage(text: str, terms: set[str]) -> float:
     return found / len(terms)
 
 
-def _summary(values: Sequence[float]) -> dict[str, float]:
+def _summary(values: Sequence[float], digits: int = 2) -> dict[str, float]:
     if not values:
         return {"n": 0}
     return {
         "n": len(values),
-        "mean": round(statistics.fmean(values), 2),
-        "median": round(statistics.median(values), 2),
-        "max": round(max(values), 2),
-        "min": round(min(values), 2),
+        "mean": round(statistics.fmean(values), digits),
+        "median": round(statistics.median(values), digits),
+        "max": round(max(values), digits),
+        "min": round(min(values), digits),
     }
 
 
@@ -198,6 +200,9 @@ def _generator_run(
     h: _Harness, name: str, items: list[QuestionItem], articles: dict[str, ArticleView], progress: bool
 ) -> dict[str, Any]:
     generator = h.generator(name)
+    started = time.perf_counter()
+    generator.warm_up()  # model loading is reported apart from time to first token
+    warm_up_s = time.perf_counter() - started
     flow = AnswerFlow(generator, h.checker, composer=h.generator("composer"))
     sentences = supported = invented = errors = fallbacks = rewrites = passed = 0
     flags: dict[str, int] = {}
@@ -209,24 +214,21 @@ def _generator_run(
         article = articles[item.article_id]
         retrieval = oracle_retrieval([article])
         style, signals = h.style(item)
-        # the generator's own draft, checked once (grounding and figures of what the model wrote)
-        try:
-            stream = generator.stream(query=item.question, style=style, retrieval=retrieval, signals=signals)
-            draft = stream.collect()
-            h.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
-            checks = h.checker.checker.last_sentences
-            sentences += len(checks)
-            supported += sum(c.supported for c in checks)
-            invented += sum(len(c.invented) for c in checks)
-            if "ttft_s" in stream.stats:
-                ttft.append(stream.stats["ttft_s"])
-                total.append(stream.stats.get("total_s", 0.0))
-            if stream.stats.get("tokens") and stream.stats.get("generate_s"):
-                tps.append(stream.stats["tokens"] / stream.stats["generate_s"])
-        except GenerationError:
-            errors += 1
-        # what the customer would see after the checks, fallbacks and rewrites
         result = flow.run(query=item.question, style=style, retrieval=retrieval, signals=signals)
+        first = result.attempts[0]  # what the generator itself wrote, before any fallback or rewrite
+        if first.error is not None:
+            errors += 1
+        else:
+            sentences += first.graded_sentences
+            supported += first.supported_sentences
+            invented += first.invented_figures
+            if "ttft_s" in first.stats:
+                ttft.append(first.stats["ttft_s"])
+                total.append(first.stats.get("total_s", 0.0))
+            if first.stats.get("tokens") and first.stats.get("generate_s"):
+                tps.append(first.stats["tokens"] / first.stats["generate_s"])
+        if name != "composer" and first.draft is not None and progress:
+            logger.info("%s draft for %s: %r", name, item.id, first.draft.text[:200])
         final = result.verdict
         passed += final.passed
         fallbacks += final.fallback is not None
@@ -242,6 +244,7 @@ def _generator_run(
     n = len(items)
     out: dict[str, Any] = {
         "questions": n,
+        "warm_up_s": round(warm_up_s, 2),
         "draft_sentences": sentences,
         "draft_supported_sentences": supported,
         "draft_grounding_rate": round(supported / sentences, 4) if sentences else None,
@@ -256,8 +259,8 @@ def _generator_run(
         "offers_shown_to_distressed": offers_to_distressed,
     }
     if ttft:
-        out["ttft_s"] = _summary(ttft)
-        out["total_s"] = _summary(total)
+        out["ttft_s"] = _summary(ttft, 4)
+        out["total_s"] = _summary(total, 4)
     if tps:
         out["tokens_per_s"] = _summary(tps)
     return out

@@ -38,13 +38,29 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One generate-and-check round: which generator, with which style, and what came of it."""
+
+    generator: str
+    style: Style
+    draft: Draft | None
+    verdict: Verdict | None
+    stats: dict[str, float]
+    supported_sentences: int = 0
+    graded_sentences: int = 0
+    invented_figures: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class CheckedAnswer:
-    """The final draft and verdict of a turn, the style finally used, and generation timings."""
+    """The final draft and verdict of a turn, the style finally used, generation timings and every attempt."""
 
     draft: Draft
     verdict: Verdict
     style: Style
     stats: dict[str, float]
+    attempts: tuple[Attempt, ...] = ()
 
 
 class AnswerFlow:
@@ -75,43 +91,69 @@ class AnswerFlow:
         return self._composer
 
     def _attempt(
-        self, generator: AnswerGenerator, query: str, style: Style, retrieval: Retrieval, signals: Signals
+        self,
+        generator: AnswerGenerator,
+        query: str,
+        style: Style,
+        retrieval: Retrieval,
+        signals: Signals,
+        log: list[Attempt],
     ) -> tuple[Draft, Verdict, dict[str, float]]:
         stream = generator.stream(query=query, style=style, retrieval=retrieval, signals=signals)
-        draft = stream.collect()
+        try:
+            draft = stream.collect()
+        except GenerationError as exc:
+            log.append(Attempt(generator.name, style, None, None, dict(stream.stats), error=str(exc)))
+            raise
         verdict = self.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
+        checks = self.checker.last_sentences
+        log.append(
+            Attempt(
+                generator.name,
+                style,
+                draft,
+                verdict,
+                dict(stream.stats),
+                supported_sentences=sum(c.supported for c in checks),
+                graded_sentences=len(checks),
+                invented_figures=sum(len(c.invented) for c in checks),
+            )
+        )
         return draft, verdict, dict(stream.stats)
 
     def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> CheckedAnswer:
         """Generate and check, falling back and simplifying as needed; never raises GenerationError."""
+        log: list[Attempt] = []
         fallback: str | None = None
         rewrites = 0
         generator = self.generator
         try:
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
         except GenerationError as exc:
             logger.warning("generator %s failed (%s); falling back to the composer", generator.name, exc.code)
             generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
         if not verdict.passed and generator is not self.composer:
             logger.info(
                 "draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score
             )
             generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+        candidate = style
         while verdict.passed and not verdict.reading_ok and rewrites < self.max_rewrites:
-            simpler = simpler_style(style)
-            if simpler is style:
+            simpler = simpler_style(candidate)
+            if simpler is candidate:
                 break
+            candidate = simpler
             rewrites += 1
             try:
-                d2, v2, s2 = self._attempt(generator, query, simpler, retrieval, signals)
+                d2, v2, s2 = self._attempt(generator, query, candidate, retrieval, signals, log)
             except GenerationError:
                 break
             if v2.passed:
-                draft, verdict, stats, style = d2, v2, s2, simpler
+                draft, verdict, stats, style = d2, v2, s2, candidate
         verdict = replace(verdict, rewrites=rewrites, fallback=fallback)
-        return CheckedAnswer(draft=draft, verdict=verdict, style=style, stats=stats)
+        return CheckedAnswer(draft=draft, verdict=verdict, style=style, stats=stats, attempts=tuple(log))
 
     def stream(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> CheckedStream:
         """Deltas of the checked text; ``.result`` (a :class:`CheckedAnswer`) is set once it is exhausted."""

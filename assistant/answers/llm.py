@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from assistant.answers.base import DraftStream, GenerationRequest, citation_for, top_passages
 from assistant.answers.kbview import GLOSSARY_SECTION, SECTIONS
-from assistant.errors import GenerationError, PromptError
+from assistant.errors import GenerationError, ModelUnavailableError, PromptError
 from assistant.integrations.local_lm import LocalChatModel, shared_local_model
 from assistant.integrations.openai_chat import OpenAIChatClient
 from assistant.prompts import PromptFile, load_prompt_file, render, template_fields
@@ -33,6 +33,7 @@ _FIELDS = {
     "system": {"bank", "tone", "register", "target_grade", "length", "offers"},
     "user": {"query", "passages"},
     "passage": {"title", "section", "text"},
+    "local_user": {"passages", "query", "register"},
 }
 
 
@@ -50,6 +51,8 @@ class GeneratorPrompts(PromptFile):
     length: dict[Length, str]
     offers: dict[str, str]
     sections: dict[Register, list[str]]
+    local_user: str
+    local_register: dict[Register, str]
     local_sections: dict[Register, list[str]]
 
     @model_validator(mode="after")
@@ -66,6 +69,11 @@ class GeneratorPrompts(PromptFile):
                 names = table.get(register)  # type: ignore[call-overload]
                 if not names or set(names) - _KNOWN_SECTIONS:
                     raise ValueError(f"sections for {register} missing or unknown: {names}")
+        missing_registers = (
+            {"plain", "standard", "technical"} - set(self.register_) - set(self.local_register)
+        )
+        if missing_registers or set(self.register_) != set(self.local_register):
+            raise ValueError("register and local_register need plain, standard and technical")
         for mapping, keys in (
             (self.tone, ("empathetic", "warm", "neutral")),
             (self.length, ("short", "medium", "long")),
@@ -92,10 +100,11 @@ def load_generator_prompts(prompts_dir: Path) -> GeneratorPrompts:
 
 
 def build_messages(
-    prompts: GeneratorPrompts, request: GenerationRequest, sections: list[str]
+    prompts: GeneratorPrompts, request: GenerationRequest, local: bool = False
 ) -> tuple[list[tuple[str, str]], list[Passage]]:
     """The chat messages for ``request`` and the passages they contain (the draft's citations)."""
     style = request.style
+    sections = (prompts.local_sections if local else prompts.sections)[style.register]
     by_section = {p.section: p for p in top_passages(request.retrieval)}
     used = [by_section[s] for s in sections if s in by_section]
     if not used:
@@ -103,6 +112,10 @@ def build_messages(
     passages = "\n\n".join(
         render(prompts.passage, title=p.title, section=p.section, text=p.text) for p in used
     )
+    if local:
+        register = prompts.local_register[style.register]
+        user = render(prompts.local_user, passages=passages, query=request.query, register=register)
+        return [("human", user)], used
     system = render(
         prompts.system,
         bank=prompts.bank,
@@ -134,9 +147,7 @@ class _ChatBackend:
         raise NotImplementedError
 
     def stream(self, request: GenerationRequest) -> DraftStream:
-        prompts = self.prompts
-        table = prompts.local_sections if self._local else prompts.sections
-        messages, used = build_messages(prompts, request, table[request.style.register])
+        messages, used = build_messages(self.prompts, request, local=self._local)
         citations = tuple(citation_for(p) for p in used)
         holder: dict[str, float] = {}
 
@@ -210,6 +221,10 @@ class LocalBackend(_ChatBackend):
         self.model.load()
 
     def _chat(self, messages: list[tuple[str, str]], stats: dict[str, float]) -> Iterator[str]:
+        try:
+            self.model.load()
+        except ModelUnavailableError as exc:
+            raise GenerationError(f"local model unavailable: {exc}") from exc
         yield from self.model.stream(
             messages, max_new_tokens=self._settings.local_max_new_tokens, stats=stats
         )

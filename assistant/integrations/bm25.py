@@ -14,15 +14,16 @@ import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
-    """a an the and or but if then so to of in on at for from by with about as into is are was were be been being
-    am i me my mine you your yours we our us it its this that these those there here do does did doing have has had
-    can could would should will shall may might must just please hi hello thanks thank what why how when where which
+    """a an the and or but if then so to of in on at for from by with about as into is are was were be been
+    being am i me my mine you your yours we our us it its this that these those there here do does did doing
+    have has had can could would should will shall may might must just please hi hello thanks thank what why
+    how when where which
     who whom im ive id dont cant wont didnt doesnt isnt not no yes also too very really some any""".split()
 )
 
 
 def _stem(token: str) -> str:
-    """A light suffix stripper: plural and common verb endings (``cards`` -> ``card``, ``charged`` -> ``charg``)."""
+    """A light suffix stripper for plurals and verb endings (``cards`` -> ``card``)."""
     token = token.split("'")[0]
     for suffix in ("ing", "ed", "es", "s"):
         if len(token) > len(suffix) + 2 and token.endswith(suffix):

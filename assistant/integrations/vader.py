@@ -1,5 +1,5 @@
-"""VADER (vaderSentiment) behind a small Protocol: the rule-based baseline the signals heads are compared with,
-and the source of general-purpose polar words used as sentiment cues.
+"""VADER (vaderSentiment) behind a small Protocol: the rule-based baseline the signals heads are
+compared with, and the source of general-purpose polar words used as sentiment cues.
 
 >>> VaderSentimentAnalyzer().score("not bad at all").label
 'positive'
@@ -19,7 +19,7 @@ _WORD = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True)
 class PolarityScore:
-    """VADER's output: compound in [-1, 1], the usual ±0.05 thresholds as a label, and the polar words seen."""
+    """VADER's output: compound in [-1, 1], the usual ±0.05 thresholds as a label, the polar words seen."""
 
     compound: float
     positive: float
@@ -72,7 +72,9 @@ class VaderSentimentAnalyzer:
         compound = float(raw["compound"])
         label = "positive" if compound >= self._pos else "negative" if compound <= self._neg else "neutral"
         words = tuple(
-            (w, float(self._lexicon[w])) for w in dict.fromkeys(_WORD.findall(text.lower())) if w in self._lexicon
+            (w, float(self._lexicon[w]))
+            for w in dict.fromkeys(_WORD.findall(text.lower()))
+            if w in self._lexicon
         )
         return PolarityScore(
             compound=compound,

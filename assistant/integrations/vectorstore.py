@@ -49,7 +49,9 @@ class VectorIndex(Protocol):
     def count(self) -> int: ...
 
 
-def _check_batch(ids: Sequence[str], vectors: np.ndarray, documents: Sequence[str], metadatas: Sequence[Any]) -> None:
+def _check_batch(
+    ids: Sequence[str], vectors: np.ndarray, documents: Sequence[str], metadatas: Sequence[Any]
+) -> None:
     if not (len(ids) == len(documents) == len(metadatas) == (vectors.shape[0] if vectors.ndim == 2 else -1)):
         raise ValueError("ids, vectors (2-D), documents and metadatas must have the same length")
     if len(set(ids)) != len(ids):
@@ -96,7 +98,10 @@ class InMemoryVectorIndex:
             matrix = np.stack([self._rows[i][0] for i in ids])
             scores = matrix @ _unit(np.asarray(vector, dtype=np.float32).reshape(-1))
             order = np.argsort(-scores, kind="stable")[:k]
-            return [IndexHit(ids[j], float(scores[j]), self._rows[ids[j]][1], dict(self._rows[ids[j]][2])) for j in order]
+            return [
+                IndexHit(ids[j], float(scores[j]), self._rows[ids[j]][1], dict(self._rows[ids[j]][2]))
+                for j in order
+            ]
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._lock:
@@ -123,7 +128,7 @@ def _make_embedding_function_class() -> type:
         def __init__(self, encoder: TextEncoder | None = None) -> None:
             self._encoder = encoder
 
-        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's parameter name
+        def __call__(self, input: Documents) -> Embeddings:
             if self._encoder is None:
                 from assistant.integrations.encoder import shared_encoder
 
@@ -178,8 +183,8 @@ def _scalar_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class ChromaVectorIndex:
-    """Chroma collection with cosine distance: embedded ``PersistentClient`` at ``settings.chroma_path``, or an
-    ``HttpClient`` to a ``chroma run`` server when ``settings.chroma_host`` is set.
+    """Chroma collection with cosine distance: embedded ``PersistentClient`` at ``settings.chroma_path``, or
+    an ``HttpClient`` to a ``chroma run`` server when ``settings.chroma_host`` is set.
 
     >>> from pathlib import Path
     >>> from assistant.integrations.encoder import HashingEncoder
@@ -191,7 +196,9 @@ class ChromaVectorIndex:
     'a'
     """
 
-    def __init__(self, settings: Settings, encoder: TextEncoder | None = None, collection: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, encoder: TextEncoder | None = None, collection: str | None = None
+    ) -> None:
         self._settings = settings
         self._encoder = encoder
         self._collection_name = collection or settings.chroma_collection
@@ -213,18 +220,24 @@ class ChromaVectorIndex:
                     chroma_settings = ChromaSettings(anonymized_telemetry=False)
                     if self._settings.chroma_host:
                         client = chromadb.HttpClient(
-                            host=self._settings.chroma_host, port=self._settings.chroma_port, settings=chroma_settings
+                            host=self._settings.chroma_host,
+                            port=self._settings.chroma_port,
+                            settings=chroma_settings,
                         )
                     else:
                         self._settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                        client = chromadb.PersistentClient(path=str(self._settings.chroma_path), settings=chroma_settings)
+                        client = chromadb.PersistentClient(
+                            path=str(self._settings.chroma_path), settings=chroma_settings
+                        )
                     self._collection = client.get_or_create_collection(
                         name=self._collection_name,
                         embedding_function=attune_embedding_function(self._encoder),
                         configuration={"hnsw": {"space": "cosine"}},
                     )
                 except Exception as exc:
-                    raise StoreUnavailableError(f"cannot open Chroma collection at {self.location}: {exc}") from exc
+                    raise StoreUnavailableError(
+                        f"cannot open Chroma collection at {self.location}: {exc}"
+                    ) from exc
                 logger.info("opened Chroma collection %s at %s", self._collection_name, self.location)
             return self._collection
 

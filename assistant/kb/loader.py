@@ -29,8 +29,8 @@ from assistant.kb.intents import ALL_INTENTS
 SECTION_HEADINGS: tuple[str, ...] = ("In short", "Details", "For the technically minded")
 GLOSSARY_SECTION = "Glossary"
 Product = Literal[
-    "cards", "payments", "cash", "exchange", "top_up", "transfers", "account", "identity", "savings", "lending",
-    "support",
+    "cards", "payments", "cash", "exchange", "top_up", "transfers", "account", "identity", "savings",
+    "lending", "support",
 ]  # fmt: skip
 FactKind = Literal["fee", "limit", "rate", "time", "count", "contact", "age", "other"]
 Severity = Literal["error", "warning"]
@@ -116,7 +116,9 @@ class ArticleMeta(BaseModel):
     def _known_intents(cls, intents: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [i for i in intents if i not in _KNOWN_INTENTS]
         if unknown:
-            raise ValueError(f"unknown intent(s) {unknown}: use BANKING77 category names or the extra intents")
+            raise ValueError(
+                f"unknown intent(s) {unknown}: use BANKING77 category names or the extra intents"
+            )
         if len(set(intents)) != len(intents):
             raise ValueError("an intent is listed twice")
         return intents
@@ -136,7 +138,7 @@ class ArticleMeta(BaseModel):
 
 @dataclass(frozen=True)
 class Article:
-    """One article: validated front matter plus its three ``##`` sections (raw text, fact references intact)."""
+    """One article: validated front matter plus its three ``##`` sections (raw, fact references intact)."""
 
     meta: ArticleMeta
     sections: dict[str, str]  # heading -> raw Markdown
@@ -149,6 +151,30 @@ class Article:
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return self.meta.intents
+
+    @property
+    def product(self) -> str:
+        return self.meta.product
+
+    @property
+    def sensitive(self) -> bool:
+        return self.meta.sensitive
+
+    @property
+    def risk_warning(self) -> str | None:
+        return self.meta.risk_warning
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return self.meta.questions
+
+    @property
+    def glossary(self) -> tuple[GlossaryEntry, ...]:
+        return self.meta.glossary
 
     def texts(self) -> Iterable[str]:
         """Every piece of text that may carry a fact reference (title, sections, glossary, risk warning)."""
@@ -189,7 +215,8 @@ class KnowledgeBase:
         return render_facts(text, self.facts)
 
     def rendered_sections(self, article: Article) -> list[tuple[str, str]]:
-        """(section, text) for the three sections and the glossary (``term: definition`` lines), facts filled in."""
+        """(section, text) for the three sections and the glossary (``term: definition`` lines), facts
+        filled in."""
         out = [(name, self.render(article.sections[name]).strip()) for name in SECTION_HEADINGS]
         glossary = "\n".join(f"{g.term}: {self.render(g.definition)}" for g in article.meta.glossary)
         if glossary:
@@ -269,7 +296,12 @@ def parse_facts(kb_dir: Path) -> tuple[dict[str, Fact], list[KbProblem]]:
                 problems.append(KbProblem(rel, "error", "fact-name", f"fact {name!r} is not snake_case"))
             if name in facts:
                 problems.append(
-                    KbProblem(rel, "error", "duplicate-fact", f"fact {name!r} already defined in {facts[name].source}")
+                    KbProblem(
+                        rel,
+                        "error",
+                        "duplicate-fact",
+                        f"fact {name!r} already defined in {facts[name].source}",
+                    )
                 )
                 continue
             facts[name] = Fact(name, entry.value, entry.kind, entry.description, path.name)
@@ -310,7 +342,9 @@ def parse_article(path: Path, kb_dir: Path | None = None) -> tuple[Article | Non
         return None, [KbProblem(rel, "error", "read", str(exc))]
     split = _split_front_matter(text)
     if split is None:
-        return None, [KbProblem(rel, "error", "front-matter", "file must start with a --- delimited YAML block")]
+        return None, [
+            KbProblem(rel, "error", "front-matter", "file must start with a --- delimited YAML block")
+        ]
     front, body = split
     try:
         raw = yaml.safe_load(front)
@@ -320,16 +354,25 @@ def parse_article(path: Path, kb_dir: Path | None = None) -> tuple[Article | Non
         meta = ArticleMeta.model_validate(raw)
     except ValidationError as exc:
         codes = ["unknown-intent" if "unknown intent" in m else "schema" for m in _format_validation(exc)]
-        return None, [KbProblem(rel, "error", c, m) for c, m in zip(codes, _format_validation(exc), strict=True)]
+        return None, [
+            KbProblem(rel, "error", c, m) for c, m in zip(codes, _format_validation(exc), strict=True)
+        ]
     if meta.id != path.stem:
-        problems.append(KbProblem(rel, "error", "id-filename", f"id {meta.id!r} differs from file name {path.stem!r}"))
+        problems.append(
+            KbProblem(rel, "error", "id-filename", f"id {meta.id!r} differs from file name {path.stem!r}")
+        )
     sections, preamble = _split_sections(body)
     if preamble:
         problems.append(KbProblem(rel, "error", "headings", "text before the first ## heading"))
     headings = tuple(h for h, _ in sections)
     if headings != SECTION_HEADINGS:
         problems.append(
-            KbProblem(rel, "error", "headings", f"## headings must be exactly {list(SECTION_HEADINGS)}, got {list(headings)}")
+            KbProblem(
+                rel,
+                "error",
+                "headings",
+                f"## headings must be exactly {list(SECTION_HEADINGS)}, got {list(headings)}",
+            )
         )
         return None, problems
     for heading, content in sections:
@@ -354,12 +397,16 @@ def parse_kb(kb_dir: Path) -> tuple[KnowledgeBase, list[KbProblem]]:
             continue
         rel = _rel(path, kb_dir)
         if article.id in seen:
-            problems.append(KbProblem(rel, "error", "duplicate-id", f"id {article.id!r} also used by {seen[article.id]}"))
+            problems.append(
+                KbProblem(rel, "error", "duplicate-id", f"id {article.id!r} also used by {seen[article.id]}")
+            )
             continue
         seen[article.id] = rel
         for name in sorted(article.fact_refs()):
             if name not in facts:
-                problems.append(KbProblem(rel, "error", "undefined-fact", f"fact {name!r} is referenced but not defined"))
+                problems.append(
+                    KbProblem(rel, "error", "undefined-fact", f"fact {name!r} is referenced but not defined")
+                )
         articles.append(article)
     articles.sort(key=lambda a: a.id)
     return KnowledgeBase(root=kb_dir, articles=tuple(articles), facts=facts), problems

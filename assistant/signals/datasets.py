@@ -1,5 +1,6 @@
-"""Loaders for the signals training/dev data: GoEmotions (sentiment, distress), NLU++ banking (hand-off), BANKING77
-and FiQA (literacy, negatives), our literacy labels and our own banking examples in ``data/signals/*.jsonl``.
+"""Loaders for the signals training/dev data: GoEmotions (sentiment, distress), NLU++ banking (hand-off),
+BANKING77 and FiQA (literacy, negatives), our literacy labels and our own banking examples in
+``data/signals/*.jsonl``.
 
 Everything is read from ``settings.shared_data_dir`` or from this repository's ``data/`` folder; nothing is
 downloaded. Encoder vectors of whole datasets are cached under ``<data_dir>/cache/signals``.
@@ -48,8 +49,8 @@ SENTIMENT_FROM_GROUP: dict[frozenset[str], str] = {
     frozenset({"neutral"}): "neutral",
 }
 
-# GoEmotions original emotions -> distress level (none / mild / high). Only the nine distress-relevant emotions
-# count; "high" wins over "mild" when both are present.
+# GoEmotions original emotions -> distress level (none / mild / high). Only the nine distress-relevant
+# emotions count; "high" wins over "mild" when both are present.
 DISTRESS_MILD = frozenset({"annoyance", "confusion", "disappointment", "nervousness", "remorse"})
 DISTRESS_HIGH = frozenset({"anger", "fear", "grief", "sadness"})
 
@@ -88,7 +89,7 @@ def _goemotions_rows(settings: Settings, labelset: str, split: str) -> list[tupl
 
 
 def goemotions_sentiment(settings: Settings, split: str) -> tuple[TextSet, dict[str, int]]:
-    """GoEmotions ``group`` labels mapped to positive/neutral/negative; also returns counts of dropped rows."""
+    """GoEmotions ``group`` labels mapped to positive/neutral/negative, plus counts of dropped rows."""
     texts, labels, ids = [], [], []
     dropped = {"ambiguous_only": 0, "mixed": 0}
     for text, groups, cid in _goemotions_rows(settings, "group", split):
@@ -148,20 +149,27 @@ def fiqa_texts(settings: Settings) -> dict[str, str]:
 
 def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
     """Our literacy labels joined with their source texts; ``multi`` holds the split of each row."""
-    rows = [json.loads(line) for line in _require(path or LITERACY_DATA / "labels.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in _require(path or LITERACY_DATA / "labels.jsonl").read_text().splitlines()
+    ]
     sources = {**banking77_texts(settings), **fiqa_texts(settings)}
-    texts, labels, ids, splits = [], [], [], []
+    texts: list[str] = []
+    labels: list[str] = []
+    ids: list[str] = []
+    splits: list[tuple[str, ...]] = []
     for row in rows:
         text = sources.get(row["id"])
         if text is None:
-            raise ConfigurationError(f"literacy label {row['id']} has no source text in {settings.shared_data_dir}")
+            raise ConfigurationError(
+                f"literacy label {row['id']} has no source text in {settings.shared_data_dir}"
+            )
         digest = hashlib.sha1(text.encode()).hexdigest()[:12]
         if "text_sha1" in row and row["text_sha1"] != digest:
             raise ConfigurationError(f"literacy label {row['id']}: source text changed since labelling")
         texts.append(text)
         labels.append(row["label"])
         ids.append(row["id"])
-        splits.append((row.get("split", "train"),))
+        splits.append((str(row.get("split", "train")),))
     return TextSet(texts, labels, ids, multi=splits)
 
 

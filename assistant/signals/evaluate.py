@@ -1,7 +1,7 @@
 """Dev report for the signals heads, side by side with VADER where it applies.
 
-Run ``python -m assistant.signals.evaluate`` (after ``attune train signals``) to print the table. Every figure is
-computed here from the dev data; nothing is hard-coded.
+Run ``python -m assistant.signals.evaluate`` (after ``attune train signals``) to print the table. Every
+figure is computed here from the dev data; nothing is hard-coded.
 
 >>> macro_f1([0, 1, 2, 2], [0, 1, 2, 1], 3)
 0.7777777777777777
@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from string import Template
 
 import numpy as np
 
@@ -30,11 +31,13 @@ from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNER
 
 logger = logging.getLogger(__name__)
 
+Labels = Sequence[int] | Sequence[bool] | np.ndarray
 
-# ----------------------------------------------------------------------------------------------------- metrics
+
+# --- metrics ---
 
 
-def prf(y_true: Sequence[bool], y_pred: Sequence[bool]) -> dict[str, float]:
+def prf(y_true: Labels, y_pred: Labels) -> dict[str, float]:
     """Precision, recall, F1 and support of a binary decision."""
     t = np.asarray(y_true, dtype=bool)
     p = np.asarray(y_pred, dtype=bool)
@@ -42,11 +45,16 @@ def prf(y_true: Sequence[bool], y_pred: Sequence[bool]) -> dict[str, float]:
     precision = tp / p.sum() if p.sum() else 0.0
     recall = tp / t.sum() if t.sum() else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(float(precision), 4), "recall": round(float(recall), 4), "f1": round(float(f1), 4),
-            "support": int(t.sum()), "predicted": int(p.sum())}
+    return {
+        "precision": round(float(precision), 4),
+        "recall": round(float(recall), 4),
+        "f1": round(float(f1), 4),
+        "support": int(t.sum()),
+        "predicted": int(p.sum()),
+    }
 
 
-def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], k: int) -> float:
+def macro_f1(y_true: Labels, y_pred: Labels, k: int) -> float:
     t = np.asarray(y_true)
     p = np.asarray(y_pred)
     return float(np.mean([prf(t == c, p == c)["f1"] for c in range(k)]))
@@ -69,7 +77,7 @@ def binary_ece(p: np.ndarray, y: np.ndarray) -> float:
     return expected_calibration_error(np.stack([1 - p, p], axis=1), y.astype(int))
 
 
-# ------------------------------------------------------------------------------------------------- evaluation
+# --- evaluation ---
 
 
 class _Runner:
@@ -91,17 +99,28 @@ class _Runner:
 
 
 def _literacy_agreement() -> dict[str, float | int]:
-    first = {json.loads(line)["id"]: json.loads(line)["label"]
-             for line in (ds.LITERACY_DATA / "labels.jsonl").read_text().splitlines() if line.strip()}
-    second = [json.loads(line) for line in (ds.LITERACY_DATA / "labels_pass2.jsonl").read_text().splitlines()
-              if line.strip()]
+    first = {
+        json.loads(line)["id"]: json.loads(line)["label"]
+        for line in (ds.LITERACY_DATA / "labels.jsonl").read_text().splitlines()
+        if line.strip()
+    }
+    second = [
+        json.loads(line)
+        for line in (ds.LITERACY_DATA / "labels_pass2.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     a = [first[r["id"]] for r in second]
     b = [r["label"] for r in second]
-    return {"items": len(b), "agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(b), 4),
-            "cohen_kappa": round(cohen_kappa(a, b), 4)}
+    return {
+        "items": len(b),
+        "agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(b), 4),
+        "cohen_kappa": round(cohen_kappa(a, b), 4),
+    }
 
 
-def measure_speed(model: SignalModel, encoder: TextEncoder, texts: Sequence[str], repeats: int = 1) -> dict[str, float]:
+def measure_speed(
+    model: SignalModel, encoder: TextEncoder, texts: Sequence[str], repeats: int = 1
+) -> dict[str, float]:
     """Median ms per message for the signals (features + heads + rules) and, separately, the encoder pass."""
     try:
         import torch
@@ -294,7 +313,7 @@ def evaluate_signals(
     return report
 
 
-# ------------------------------------------------------------------------------------------------- reporting
+# --- reporting ---
 
 
 def format_report(report: dict[str, object]) -> str:
@@ -309,45 +328,117 @@ def format_report(report: dict[str, object]) -> str:
     assert isinstance(s, dict) and isinstance(d, dict) and isinstance(c, dict) and isinstance(h, dict)
     assert isinstance(v, dict) and isinstance(lt, dict)
     rows: list[tuple[str, str, str, str]] = [
-        ("sentiment macro-F1", f"GoEmotions group dev (n={s['goemotions_dev_rows']})", f"{s['macro_f1']:.3f}",
-         f"{s['vader_macro_f1']:.3f}"),
+        (
+            "sentiment macro-F1",
+            f"GoEmotions group dev (n={s['goemotions_dev_rows']})",
+            f"{s['macro_f1']:.3f}",
+            f"{s['vader_macro_f1']:.3f}",
+        ),
         ("sentiment accuracy", "GoEmotions group dev", f"{s['accuracy']:.3f}", f"{s['vader_accuracy']:.3f}"),
         ("sentiment ECE", "GoEmotions group dev", f"{s['ece']:.3f}", "-"),
-        ("sentiment macro-F1", f"finance wording dev (ours, n={s['finance_dev_rows']})", f"{s['finance_macro_f1']:.3f}",
-         f"{s['finance_vader_macro_f1']:.3f}"),
-        ("distress recall", f"GoEmotions dev, any distress emotion (n={d['goemotions_dev_rows']})",
-         f"{d['distressed_vs_none']['recall']:.3f}", f"{d['vader_negative_as_distressed']['recall']:.3f}"),
-        ("distress precision", "GoEmotions dev", f"{d['distressed_vs_none']['precision']:.3f}",
-         f"{d['vader_negative_as_distressed']['precision']:.3f}"),
+        (
+            "sentiment macro-F1",
+            f"finance wording dev (ours, n={s['finance_dev_rows']})",
+            f"{s['finance_macro_f1']:.3f}",
+            f"{s['finance_vader_macro_f1']:.3f}",
+        ),
+        (
+            "distress recall",
+            f"GoEmotions dev, any distress emotion (n={d['goemotions_dev_rows']})",
+            f"{d['distressed_vs_none']['recall']:.3f}",
+            f"{d['vader_negative_as_distressed']['recall']:.3f}",
+        ),
+        (
+            "distress precision",
+            "GoEmotions dev",
+            f"{d['distressed_vs_none']['precision']:.3f}",
+            f"{d['vader_negative_as_distressed']['precision']:.3f}",
+        ),
         ("distress level macro-F1", "GoEmotions dev none/mild/high", f"{d['level_macro_f1']:.3f}", "-"),
         ("distress ECE", "GoEmotions dev", f"{d['ece']:.3f}", "-"),
-        ("distress accuracy", f"banking distress dev (ours, n={d['own_dev_rows']})", f"{d['own_dev_accuracy']:.3f}", "-"),
-        ("crisis recall", f"crisis cases (ours, n={c['cases']}, {c['support']} crisis)", f"{c['recall']:.3f}", "-"),
+        (
+            "distress accuracy",
+            f"banking distress dev (ours, n={d['own_dev_rows']})",
+            f"{d['own_dev_accuracy']:.3f}",
+            "-",
+        ),
+        (
+            "crisis recall",
+            f"crisis cases (ours, n={c['cases']}, {c['support']} crisis)",
+            f"{c['recall']:.3f}",
+            "-",
+        ),
         ("crisis precision", "crisis cases incl. hard negatives", f"{c['precision']:.3f}", "-"),
         ("crisis kind accuracy", "crisis cases", f"{c['kind_accuracy']:.3f}", "-"),
-        ("handoff recall", f"NLU++ folds {h['dev_folds']} ({h['support']} handoff)", f"{h['recall']:.3f}", "-"),
+        (
+            "handoff recall",
+            f"NLU++ folds {h['dev_folds']} ({h['support']} handoff)",
+            f"{h['recall']:.3f}",
+            "-",
+        ),
         ("handoff precision", f"NLU++ folds {h['dev_folds']}", f"{h['precision']:.3f}", "-"),
         ("handoff ECE", f"NLU++ folds {h['dev_folds']}", f"{h['ece']:.3f}", "-"),
-        ("handoff false-positive rate", "BANKING77 rows not trained on", f"{h['banking77_dev_false_positive_rate']:.3f}", "-"),
-        ("vulnerability micro-F1", f"banking vulnerability dev (ours, n={v['own_dev_rows']})", f"{v['micro']['f1']:.3f}", "-"),
+        (
+            "handoff false-positive rate",
+            "BANKING77 rows not trained on",
+            f"{h['banking77_dev_false_positive_rate']:.3f}",
+            "-",
+        ),
+        (
+            "vulnerability micro-F1",
+            f"banking vulnerability dev (ours, n={v['own_dev_rows']})",
+            f"{v['micro']['f1']:.3f}",
+            "-",
+        ),
         ("vulnerability ECE", "banking vulnerability dev (per driver)", f"{v['ece']:.3f}", "-"),
-        ("vulnerability any-driver rate", "BANKING77 rows not trained on", f"{v['banking77_dev_any_driver_rate']:.3f}", "-"),
-        ("literacy accuracy", f"our labelled dev (n={lt['dev_rows']})", f"{lt['accuracy']:.3f}",
-         f"majority {lt['majority_baseline_accuracy']:.3f}"),
+        (
+            "vulnerability any-driver rate",
+            "BANKING77 rows not trained on",
+            f"{v['banking77_dev_any_driver_rate']:.3f}",
+            "-",
+        ),
+        (
+            "literacy accuracy",
+            f"our labelled dev (n={lt['dev_rows']})",
+            f"{lt['accuracy']:.3f}",
+            f"majority {lt['majority_baseline_accuracy']:.3f}",
+        ),
         ("literacy macro-F1", "our labelled dev", f"{lt['macro_f1']:.3f}", "-"),
         ("literacy ECE", "our labelled dev", f"{lt['ece']:.3f}", "-"),
-        ("literacy label kappa", f"2nd pass on {lt['labelling_agreement']['items']} items",
-         f"{lt['labelling_agreement']['cohen_kappa']:.3f}", "-"),
+        (
+            "literacy label kappa",
+            f"2nd pass on {lt['labelling_agreement']['items']} items",
+            f"{lt['labelling_agreement']['cohen_kappa']:.3f}",
+            "-",
+        ),
     ]
     sp = r.get("speed")
     if isinstance(sp, dict):
-        rows.append(("signals latency (median)", f"{sp['messages']} msgs, 2 threads, excl. encoder",
-                     f"{sp['signals_median_ms']:.2f} ms", "-"))
-        rows.append(("encoder latency (median)", "one MiniLM pass per message", f"{sp['encoder_median_ms']:.2f} ms", "-"))
-    widths = [max(len(row[i]) for row in rows + [("metric", "data", "attune", "VADER / baseline")]) for i in range(4)]
+        rows.append(
+            (
+                "signals latency (median)",
+                f"{sp['messages']} msgs, 2 threads, excl. encoder",
+                f"{sp['signals_median_ms']:.2f} ms",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                "encoder latency (median)",
+                "one MiniLM pass per message",
+                f"{sp['encoder_median_ms']:.2f} ms",
+                "-",
+            )
+        )
+    widths = [
+        max(len(row[i]) for row in rows + [("metric", "data", "attune", "VADER / baseline")])
+        for i in range(4)
+    ]
     head = ("metric", "data", "attune", "VADER / baseline")
-    lines = [" | ".join(x.ljust(w) for x, w in zip(head, widths, strict=True)),
-             "-+-".join("-" * w for w in widths)]
+    lines = [
+        " | ".join(x.ljust(w) for x, w in zip(head, widths, strict=True)),
+        "-+-".join("-" * w for w in widths),
+    ]
     lines += [" | ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines)
 
@@ -358,48 +449,16 @@ def write_model_card(report: dict[str, object], path: Path) -> None:
 
     train = report.get("train", {})
     assert isinstance(train, dict)
-    text = f"""# signals_heads — sentiment, distress, vulnerability, hand-off, literacy
-
-Model version: `{report.get('model_version')}` · seed {train.get('seed')} · trained in {train.get('seconds')} s ·
-artifact {train.get('artifact_kb')} kB (numpy `.npz`, no pickle).
-
-Command: `attune train signals` (= `assistant.signals.train.train_signals(settings, seed=13)`); report:
-`python -m assistant.signals.evaluate`.
-
-## Inputs
-One all-MiniLM-L6-v2 vector per message (384-d, normalised) + cheap features: counts of cues from the maintained
-lexicon `assistant/signals/lexicon.yaml` (negation-aware), VADER polarity, readability (Flesch-Kincaid grade and
-ingredients, numbers, acronyms). Features are standardised with the training mean/std stored in the artifact.
-
-## Heads
-| head | type | training data |
-|---|---|---|
-| sentiment | MLP (256 ReLU) softmax, temperature + bias calibrated on 10 % of GoEmotions train | GoEmotions `group` train (positive/negative/neutral; *ambiguous-only* and *positive+negative* rows dropped, ambiguous+polar → polar), `data/signals/finance_sentiment.jsonl` train split ×20 |
-| distress | MLP softmax none/mild/high/crisis, temperature calibrated | GoEmotions `original` train (mild: annoyance, confusion, disappointment, nervousness, remorse; high: anger, fear, grief, sadness), `data/signals/distress.jsonl` train split ×20 |
-| crisis kind | linear softmax self_harm/threat/abuse | crisis rows of `data/signals/distress.jsonl` |
-| hand-off | logistic, Platt-calibrated out-of-fold | NLU++ banking folds 0–11 (`handoff` intent), `data/signals/handoff.jsonl` train, {N_B77_NEGATIVES} BANKING77 negatives |
-| vulnerability | 4 logistic outputs (FCA FG21/1 drivers), Platt out-of-fold | `data/signals/vulnerability.jsonl` train split, BANKING77 negatives |
-| literacy | linear softmax, vector scaling out-of-fold | `data/literacy/labels.jsonl` split=train (our labels, rubric `docs/literacy_rubric.md`) |
-
-Rule layer on top (probabilities raised to the rule's training precision, rules never lower a probability):
-crisis patterns → `crisis` (+ `crisis_kind`); explicit requests for a person → hand-off; sarcasm patterns →
-negative; vulnerability cues → driver. Literacy is smoothed over the conversation (recency × informativeness).
-
-## Dev report
-```
-{format_report(report)}
-```
-
-Full figures (JSON):
-```json
-{json.dumps({k: v for k, v in report.items() if k != 'train'}, indent=1, default=str)[:6000]}
-```
-
-## Sources and licences
-GoEmotions (Apache-2.0, Reddit comments), NLU++ and BANKING77 (CC BY 4.0, PolyAI), FiQA-2018 questions (CC BY-SA
-4.0) — read from `shared/data` at training time; only the derived weights are shipped. Our own examples in
-`data/signals/` and labels in `data/literacy/` are written by the Attune team.
-"""
+    template = Template((Path(__file__).parent / "model_card_template.md").read_text(encoding="utf-8"))
+    text = template.safe_substitute(
+        version=report.get("model_version"),
+        seed=train.get("seed"),
+        seconds=train.get("seconds"),
+        kb=train.get("artifact_kb"),
+        n_b77=N_B77_NEGATIVES,
+        table=format_report(report),
+        json=json.dumps({k: v for k, v in report.items() if k != "train"}, indent=1, default=str),
+    )
     path.write_text(text, encoding="utf-8")
 
 

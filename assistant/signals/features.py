@@ -139,7 +139,9 @@ class TextFeatures:
         return tuple(dict.fromkeys(out))
 
     def hit_groups(self, group: str) -> tuple[CueHit, ...]:
-        return tuple(h for h in self.hits if (h.group == group or h.group.startswith(group + ".")) and not h.negated)
+        return tuple(
+            h for h in self.hits if (h.group == group or h.group.startswith(group + ".")) and not h.negated
+        )
 
 
 class FeatureExtractor:
@@ -149,7 +151,9 @@ class FeatureExtractor:
     True
     """
 
-    def __init__(self, lexicon: SignalLexicon | None = None, sentiment: SentimentAnalyzer | None = None) -> None:
+    def __init__(
+        self, lexicon: SignalLexicon | None = None, sentiment: SentimentAnalyzer | None = None
+    ) -> None:
         self._lexicon = lexicon
         self._sentiment = sentiment
 

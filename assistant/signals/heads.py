@@ -1,5 +1,5 @@
-"""Small numpy heads on top of the encoder vector + cheap features: softmax (one label) and sigmoid (multi-label),
-each with post-hoc calibration, trained with full-batch Adam and saved to ``.npz`` without pickle.
+"""Small numpy heads on top of the encoder vector + cheap features: softmax (one label) and sigmoid
+(multi-label), each with post-hoc calibration, trained with Adam and saved to ``.npz`` without pickle.
 
 >>> rng = np.random.default_rng(0)
 >>> x = rng.normal(size=(200, 4)).astype(np.float32); y = (x[:, 0] > 0).astype(int)
@@ -123,11 +123,18 @@ class SigmoidHead:
         )
 
 
-# ---------------------------------------------------------------------------------------------------- training
+# --- training ---
 
 
-def _adam_step(params: list[np.ndarray], grads: list[np.ndarray], state: dict[str, list[np.ndarray]], t: int,
-               lr: float, beta1: float = 0.9, beta2: float = 0.999) -> None:
+def _adam_step(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    state: dict[str, list[np.ndarray]],
+    t: int,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+) -> None:
     if not state:
         state["m"] = [np.zeros_like(p) for p in params]
         state["v"] = [np.zeros_like(p) for p in params]
@@ -157,20 +164,22 @@ def train_softmax(
     rng = np.random.default_rng(seed)
     n, d = x.shape
     k = len(classes)
-    w = np.ones(n, dtype=np.float64) if weights is None else weights.astype(np.float64)
+    f32 = np.float32
+    w = np.ones(n, dtype=f32) if weights is None else weights.astype(f32)
     w = w / w.mean()
-    onehot = np.eye(k)[y]
+    onehot = np.eye(k, dtype=f32)[y]
+    W1: np.ndarray | None = None
+    b1: np.ndarray | None = None
     if hidden:
-        W1 = rng.normal(0, np.sqrt(2.0 / d), size=(d, hidden))
-        b1 = np.zeros(hidden)
-        W = rng.normal(0, np.sqrt(1.0 / hidden), size=(hidden, k))
+        W1 = rng.normal(0, np.sqrt(2.0 / d), size=(d, hidden)).astype(f32)
+        b1 = np.zeros(hidden, dtype=f32)
+        W = rng.normal(0, np.sqrt(1.0 / hidden), size=(hidden, k)).astype(f32)
     else:
-        W1 = b1 = None
-        W = np.zeros((d, k))
-    b = np.zeros(k)
-    params = [W, b] if W1 is None else [W1, b1, W, b]  # type: ignore[list-item]
+        W = np.zeros((d, k), dtype=f32)
+    b = np.zeros(k, dtype=f32)
+    params: list[np.ndarray] = [W, b] if W1 is None or b1 is None else [W1, b1, W, b]
     state: dict[str, list[np.ndarray]] = {}
-    xs = x.astype(np.float64)
+    xs = x.astype(f32)
     bs = batch_size or n
     t = 0
     for _ in range(epochs):
@@ -238,10 +247,12 @@ def train_sigmoid(
     return SigmoidHead(name=name, classes=classes, W=W.astype(np.float32), b=b.astype(np.float32))
 
 
-# ------------------------------------------------------------------------------------------------- calibration
+# --- calibration ---
 
 
-def fit_vector_scaling(logits: np.ndarray, y: np.ndarray, *, bias: bool = True, steps: int = 500) -> tuple[float, np.ndarray]:
+def fit_vector_scaling(
+    logits: np.ndarray, y: np.ndarray, *, bias: bool = True, steps: int = 500
+) -> tuple[float, np.ndarray]:
     """Temperature T (and per-class bias) minimising NLL of ``softmax(logits/T + c)`` on held-out rows."""
     n, k = logits.shape
     onehot = np.eye(k)[y]
@@ -288,7 +299,7 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10)
     return float(ece)
 
 
-# ------------------------------------------------------------------------------------------------------- bundle
+# --- bundle ---
 
 
 @dataclass
@@ -313,7 +324,7 @@ class HeadBundle:
         arrays["meta"] = np.array(json.dumps(self.meta, sort_keys=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> HeadBundle:
@@ -330,7 +341,11 @@ class HeadBundle:
         return cls(
             mean=arrays["features/mean"],
             std=arrays["features/std"],
-            softmax_heads={n: SoftmaxHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "softmax"},
-            sigmoid_heads={n: SigmoidHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "sigmoid"},
+            softmax_heads={
+                n: SoftmaxHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "softmax"
+            },
+            sigmoid_heads={
+                n: SigmoidHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "sigmoid"
+            },
             meta=json.loads(str(arrays["meta"])),
         )

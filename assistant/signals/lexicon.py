@@ -1,4 +1,4 @@
-"""The maintained signals lexicon (``lexicon.yaml``): a pydantic schema plus a compiled, negation-aware matcher.
+"""The maintained signals lexicon (``lexicon.yaml``): pydantic schema + compiled, negation-aware matcher.
 
 >>> lex = load_lexicon()
 >>> hits = lex.match("my interest rate went up and my debt keeps growing")

@@ -1,7 +1,9 @@
-"""Run-time signals: the trained heads plus the rule layer (crisis, explicit hand-off, sarcasm, vulnerability cues)
-turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the conversation.
+"""Run-time signals: the trained heads plus the rule layer (crisis, explicit hand-off, sarcasm,
+vulnerability cues) turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the
+conversation.
 
->>> smooth_literacy([{"novice": 0.1, "intermediate": 0.2, "expert": 0.7}] * 3 + [{"novice": 0.4, "intermediate": 0.3, "expert": 0.3}])[0]
+>>> sure = {"novice": 0.1, "intermediate": 0.2, "expert": 0.7}
+>>> smooth_literacy([sure] * 3 + [{"novice": 0.4, "intermediate": 0.3, "expert": 0.3}])[0]
 'expert'
 """
 
@@ -60,7 +62,8 @@ def smooth_literacy(
     """Conversation-level literacy from per-message probabilities (oldest first, current last).
 
     Each turn is weighted by recency (``decay`` per turn back) and by how informative it was
-    (1 − normalised entropy, plus a small floor), so one short, uncertain message cannot flip a settled estimate.
+    (1 − normalised entropy, plus a small floor), so one short, uncertain message cannot flip a settled
+    estimate.
     """
     if not per_message:
         uniform = 1.0 / len(LITERACY_LEVELS)
@@ -112,7 +115,7 @@ class SignalModel:
             raise ModelUnavailableError(f"signals heads missing at {target}: run `attune train signals`")
         return cls(HeadBundle.load(target))
 
-    # ------------------------------------------------------------------------------------------------ vectors
+    # --- vectors ---
 
     def design(self, vector: np.ndarray, feats: TextFeatures) -> np.ndarray:
         x = np.concatenate([np.asarray(vector, dtype=np.float32).ravel(), feats.values])
@@ -127,7 +130,7 @@ class SignalModel:
             out[name] = sg.predict_proba(z)
         return out
 
-    # ---------------------------------------------------------------------------------------------- predict
+    # --- predict ---
 
     def predict(self, text: str, vector: np.ndarray, history: Sequence[Signals] = ()) -> Signals:
         feats = self.extractor.extract(text)
@@ -170,7 +173,7 @@ class SignalModel:
             model_version=self.version,
         )
 
-    # ------------------------------------------------------------------------------------------------ heads
+    # --- heads ---
 
     def _sentiment(
         self, feats: TextFeatures, probs: np.ndarray
@@ -231,7 +234,9 @@ class SignalModel:
         else:
             words = list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
             words += [w for w, v in feats.polar_words if v <= -1.5]
-            cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
+            cues = tuple(dict.fromkeys(words))[:8] or (
+                f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",
+            )
         return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
 
     def _vulnerability(

@@ -5,9 +5,10 @@ Data (all under ``settings.shared_data_dir`` or this repo's ``data/``):
 - sentiment: GoEmotions ``group`` train (mapping in :mod:`assistant.signals.datasets`) + ``data/signals/
   finance_sentiment.jsonl`` (train split), 10 % of GoEmotions train held out for calibration;
 - distress: GoEmotions ``original`` train (9 distress emotions → mild/high) + ``data/signals/distress.jsonl``;
-- hand-off: NLU++ banking folds 0–11 (folds 12–15 are the dev set) + ``data/signals/handoff.jsonl`` + BANKING77
-  negatives; calibration and threshold from out-of-fold predictions over the training folds;
-- vulnerability: ``data/signals/vulnerability.jsonl`` (train split) + BANKING77 negatives, out-of-fold calibration;
+- hand-off: NLU++ banking folds 0–11 (folds 12–15 are the dev set) + ``data/signals/handoff.jsonl``
+  + BANKING77 negatives; calibration and threshold from out-of-fold predictions over the training folds;
+- vulnerability: ``data/signals/vulnerability.jsonl`` (train split) + BANKING77 negatives, out-of-fold
+  calibration;
 - literacy: ``data/literacy/labels.jsonl`` (split == train), out-of-fold calibration.
 
 >>> TRAIN_FOLDS, DEV_FOLDS
@@ -49,7 +50,9 @@ TRAIN_FOLDS: tuple[int, ...] = tuple(range(12))
 DEV_FOLDS: tuple[int, ...] = (12, 13, 14, 15)
 HANDOFF_RECALL_TARGET = 0.98
 OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
-N_B77_NEGATIVES = 1500  # BANKING77 rows used as negatives for hand-off and vulnerability (rest: dev negatives)
+N_B77_NEGATIVES = (
+    1500  # BANKING77 rows used as negatives for hand-off and vulnerability (rest: dev negatives)
+)
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,11 @@ class SignalTrainer:
         self.settings = settings
         self.seed = seed
         self.progress = progress
-        self.corpus = SignalCorpus(encoder, settings.data_dir / "cache" / "signals", FeatureExtractor(), progress=progress)
+        self.corpus = SignalCorpus(
+            encoder, settings.data_dir / "cache" / "signals", FeatureExtractor(), progress=progress
+        )
 
-    # ------------------------------------------------------------------------------------------------ data
+    # --- data ---
 
     def goemotions(self, split: str) -> tuple[list[tuple[str, list[str], str]], np.ndarray]:
         rows = ds._goemotions_rows(self.settings, "original", split)
@@ -145,7 +150,7 @@ def train_signals(
     dim = enc.dimension
     sent_i = {n: i for i, n in enumerate(FEATURE_NAMES)}
 
-    # --------------------------------------------------------------------------------------------- sentiment
+    # --- sentiment ---
     _log(progress, "signals: loading GoEmotions train")
     ge_rows, ge_x = trainer.goemotions("train")
     group_rows = ds._goemotions_rows(settings, "group", "train")
@@ -164,7 +169,9 @@ def train_signals(
     dis_label = []
     for _, emotions, _ in ge_rows:
         found = set(emotions)
-        dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
+        dis_label.append(
+            "high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none"
+        )
     ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
     dis_rows, dis_x = trainer.own("distress")
     dis_train = np.array([r["split"] == "train" for r in dis_rows])
@@ -185,7 +192,8 @@ def train_signals(
     # vulnerability
     vu_rows, vu_x = trainer.own("vulnerability")
     vu_train = np.array([r["split"] == "train" for r in vu_rows])
-    vu_y = np.array([[d in list(r["drivers"]) for d in VULNERABILITY_DRIVERS] for r in vu_rows], dtype=int)  # type: ignore[call-overload]
+    vu_drivers = [[str(d) for d in r["drivers"]] for r in vu_rows]  # type: ignore[attr-defined]
+    vu_y = np.array([[d in ds_ for d in VULNERABILITY_DRIVERS] for ds_ in vu_drivers]).astype(int)
 
     # literacy
     lit = ds.literacy_labels(settings)
@@ -211,13 +219,28 @@ def train_signals(
     sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
     counts = np.bincount(sy, minlength=3).astype(float)
     sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
-    sent = train_softmax(sx, sy, SENTIMENTS, name="sentiment", weights=sw, l2=1e-3, hidden=256, epochs=12,
-                         lr=1e-3, batch_size=256, seed=seed)
+    sent = train_softmax(
+        sx,
+        sy,
+        SENTIMENTS,
+        name="sentiment",
+        weights=sw,
+        l2=1e-3,
+        hidden=256,
+        epochs=12,
+        lr=1e-3,
+        batch_size=256,
+        seed=seed,
+    )
     cal = keep & calib_mask
     sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(z(ge_x[cal])), ge_sent_y[cal])
     softmax_heads["sentiment"] = sent
-    sarcasm_hit = np.concatenate([ge_x[keep][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
-                                  fin_x[fin_train][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0])
+    sarcasm_hit = np.concatenate(
+        [
+            ge_x[keep][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
+            fin_x[fin_train][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
+        ]
+    )
     sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
     rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
 
@@ -229,9 +252,22 @@ def train_signals(
     dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
     counts = np.bincount(dy, minlength=4).astype(float)
     dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
-    dist = train_softmax(dx, dy, DISTRESS_LEVELS, name="distress", weights=dw, l2=1e-3, hidden=256, epochs=12,
-                         lr=1e-3, batch_size=256, seed=seed)
-    dist.temperature, _ = fit_vector_scaling(dist.logits(z(ge_x[calib_mask])), ge_dis_y[calib_mask], bias=False)
+    dist = train_softmax(
+        dx,
+        dy,
+        DISTRESS_LEVELS,
+        name="distress",
+        weights=dw,
+        l2=1e-3,
+        hidden=256,
+        epochs=12,
+        lr=1e-3,
+        batch_size=256,
+        seed=seed,
+    )
+    dist.temperature, _ = fit_vector_scaling(
+        dist.logits(z(ge_x[calib_mask])), ge_dis_y[calib_mask], bias=False
+    )
     softmax_heads["distress"] = dist
     crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS]
     ge_crisis_hit = (ge_x[:, crisis_col] > 0).any(1)
@@ -242,22 +278,35 @@ def train_signals(
     thresholds["crisis_model"] = 0.6
     kind_rows = [i for i, r in enumerate(dis_rows) if r["label"] == "crisis" and r["split"] == "train"]
     ky = np.array([CRISIS_KINDS.index(str(dis_rows[i]["crisis_kind"])) for i in kind_rows])
-    softmax_heads["crisis_kind"] = train_softmax(z(dis_x[kind_rows]), ky, CRISIS_KINDS, name="crisis_kind",
-                                                 l2=1e-2, epochs=300, lr=0.01, seed=seed)
+    softmax_heads["crisis_kind"] = train_softmax(
+        z(dis_x[kind_rows]), ky, CRISIS_KINDS, name="crisis_kind", l2=1e-2, epochs=300, lr=0.01, seed=seed
+    )
 
     # ----- hand-off head
     _log(progress, "signals: training hand-off head")
     hx_raw = np.concatenate([nl_x, ho_x[ho_train], b77_x])
     hx = z(hx_raw)
     hy = np.concatenate([nl_y, ho_y[ho_train], np.zeros(len(b77_x), dtype=int)])[:, None]
-    hw = np.concatenate([np.ones(len(nl_x)), np.full(ho_train.sum(), OWN_WEIGHT["handoff"]), np.ones(len(b77_x))])
+    hw = np.concatenate(
+        [np.ones(len(nl_x)), np.full(ho_train.sum(), OWN_WEIGHT["handoff"]), np.ones(len(b77_x))]
+    )
     hg = np.concatenate([nl_group, np.arange(ho_train.sum()) % 4, np.arange(len(b77_x)) % 4])
     pos_w = np.array([min(20.0, (hy == 0).sum() / max(1, (hy == 1).sum()))])
     hdata = HeadData(hx, hy, hw, hg)
 
     def fit_handoff(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(x, y, ("handoff",), name="handoff", weights=w, pos_weight=pos_w, l2=3e-3,
-                             epochs=400, lr=0.02, seed=seed)
+        return train_sigmoid(
+            x,
+            y,
+            ("handoff",),
+            name="handoff",
+            weights=w,
+            pos_weight=pos_w,
+            l2=3e-3,
+            epochs=400,
+            lr=0.02,
+            seed=seed,
+        )
 
     oof = _oof_sigmoid(hdata, ("handoff",), fit_handoff)
     a, c = fit_platt(oof, hy)
@@ -281,8 +330,18 @@ def train_signals(
     vdata = HeadData(vx, vy, vw, vg)
 
     def fit_vuln(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(x, y, VULNERABILITY_DRIVERS, name="vulnerability", weights=w, pos_weight=vpos,
-                             l2=3e-3, epochs=400, lr=0.02, seed=seed)
+        return train_sigmoid(
+            x,
+            y,
+            VULNERABILITY_DRIVERS,
+            name="vulnerability",
+            weights=w,
+            pos_weight=vpos,
+            l2=3e-3,
+            epochs=400,
+            lr=0.02,
+            seed=seed,
+        )
 
     voof = _oof_sigmoid(vdata, VULNERABILITY_DRIVERS, fit_vuln)
     va, vc = fit_platt(voof, vy)
@@ -302,14 +361,24 @@ def train_signals(
     lgroups = np.arange(len(ly)) % 5
     loof = np.zeros((len(ly), 3))
     for g in range(5):
-        head = train_softmax(lx[lgroups != g], ly[lgroups != g], LITERACY_LEVELS, name="literacy", l2=3e-2,
-                             epochs=300, lr=0.01, seed=seed)
+        head = train_softmax(
+            lx[lgroups != g],
+            ly[lgroups != g],
+            LITERACY_LEVELS,
+            name="literacy",
+            l2=3e-2,
+            epochs=300,
+            lr=0.01,
+            seed=seed,
+        )
         loof[lgroups == g] = head.logits(lx[lgroups == g])
-    literacy = train_softmax(lx, ly, LITERACY_LEVELS, name="literacy", l2=3e-2, epochs=300, lr=0.01, seed=seed)
+    literacy = train_softmax(
+        lx, ly, LITERACY_LEVELS, name="literacy", l2=3e-2, epochs=300, lr=0.01, seed=seed
+    )
     literacy.temperature, literacy.calib_bias = fit_vector_scaling(loof, ly)
     softmax_heads["literacy"] = literacy
 
-    # ------------------------------------------------------------------------------------------------ save
+    # --- save ---
     bundle_meta: dict[str, object] = {
         "encoder": enc.name,
         "seed": seed,
@@ -321,9 +390,11 @@ def train_signals(
         "b77_negatives": N_B77_NEGATIVES,
         "trained_at_unix": 0,  # kept constant so retraining with the same seed is byte-reproducible
     }
-    bundle = HeadBundle(mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads,
-                        meta=bundle_meta)
-    digest = hashlib.sha1(b"".join(h.W.tobytes() for h in [*softmax_heads.values(), *sigmoid_heads.values()]))
+    bundle = HeadBundle(
+        mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads, meta=bundle_meta
+    )
+    weights = [h.W.tobytes() for h in softmax_heads.values()] + [h.W.tobytes() for h in sigmoid_heads.values()]
+    digest = hashlib.sha1(b"".join(weights))
     bundle.meta["version"] = f"signals-{digest.hexdigest()[:10]}"
     target_dir = out_dir or settings.artifacts_dir
     target = target_dir / ARTIFACT_NAME

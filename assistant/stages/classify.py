@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 class SignalClassifier:
     """Reads how the customer feels and what they know from one :class:`Encoded` message.
 
-    Heads live in ``assistant/artifacts/signals_heads.npz`` (train with ``attune train signals``); the maintained
-    cue lexicon is ``assistant/signals/lexicon.yaml``.
+    Heads live in ``assistant/artifacts/signals_heads.npz`` (train with ``attune train signals``); the
+    maintained cue lexicon is ``assistant/signals/lexicon.yaml``.
 
     >>> from assistant.settings import Settings
     >>> from assistant.integrations.encoder import shared_encoder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from assistant.answers.checks import DraftChecker, load_compliance_rules
+from assistant.answers.checks import DraftChecker, SentenceCheck, load_compliance_rules
 from assistant.answers.composer import load_composer_prompts
 from assistant.answers.kbview import fact_values
 from assistant.answers.policy import load_style_policy
@@ -65,6 +65,11 @@ class AnswerChecker:
                     grounding_threshold=s.grounding_threshold,
                 )
             return self._checker
+
+    @property
+    def last_sentences(self) -> list[SentenceCheck]:
+        """Per-sentence grounding results of the latest ``run()`` (for evaluation; not thread-safe)."""
+        return list(self.checker.last_sentences)
 
     def warm_up(self) -> None:
         self.checker.encoder.encode(["warm up"])

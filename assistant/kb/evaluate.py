@@ -1,0 +1,209 @@
+"""Routing figures: our retriever side by side with BM25 alone and untuned MiniLM nearest neighbour.
+
+An article counts as right for a query when its ``intents`` contain the query's category. Queries whose
+category no article covers stay in the denominator (every retriever misses them).
+
+>>> from pathlib import Path
+>>> from assistant.settings import Settings
+>>> s = Settings(kb_dir=Path("tests/fixtures/kb"))
+>>> table = compare_retrievers([("my card never came", "card_arrival")], s, progress=False)
+>>> sorted(table)[:3], table["ours"]["top1"]
+(['bm25', 'dense', 'head'], 1.0)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.integrations.bm25 import Bm25Index
+from assistant.integrations.encoder import TextEncoder, shared_encoder
+from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
+from assistant.kb.ingest import ingest_kb
+from assistant.kb.loader import KnowledgeBase
+from assistant.kb.routing import EPS, cached_encode, rank_metrics
+from assistant.settings import Settings
+from assistant.stages.retrieve import KnowledgeRetriever
+from assistant.types import Encoded
+
+RETRIEVERS = ("ours", "bm25", "knn", "head", "dense")
+DESCRIPTIONS = {
+    "ours": "ours: intent head + dense (questions, sections) + BM25, fused",
+    "bm25": "BM25 alone over article texts",
+    "knn": "untuned MiniLM nearest neighbour, query vs article texts",
+    "head": "ablation: intent head alone",
+    "dense": "ablation: dense alone (best of questions, title, sections)",
+}
+
+
+def article_text(kb: KnowledgeBase, article: Any) -> str:
+    """An article as a reader sees it (title, sections, glossary; no example questions), facts filled in."""
+    return "\n".join([article.title] + [text for _, text in kb.rendered_sections(article)])
+
+
+def _progress(items: Sequence[Any], label: str, enabled: bool) -> Any:
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=label, transient=True)
+
+
+def compare_retrievers(
+    queries: list[tuple[str, str]],
+    settings: Settings,
+    *,
+    encoder: TextEncoder | None = None,
+    index: VectorIndex | None = None,
+    retriever: KnowledgeRetriever | None = None,
+    progress: bool = True,
+    cache_label: str | None = None,
+) -> dict[str, Any]:
+    """top-1, top-3 and MRR over ``queries`` (text, category) for ours, BM25 alone, kNN and two ablations.
+
+    Without ``index`` the knowledge base at ``settings.kb_dir`` is ingested into an in-memory index first.
+    Also returns ``ours_confidence`` (one calibrated confidence per query) and ``ours_correct`` (top-1 right
+    or not).
+    """
+    encoder = encoder or shared_encoder()
+    if retriever is None:
+        if index is None:
+            index = InMemoryVectorIndex()
+            ingest_kb(settings, encoder=encoder, index=index, progress=False)
+        retriever = KnowledgeRetriever(settings, encoder=encoder, index=index)
+    retriever.warm_up()
+    kb = retriever.kb
+    gold_by_intent = kb.intents_index()
+    texts = [t for t, _ in queries]
+    gold = [set(gold_by_intent.get(c, ())) for _, c in queries]
+    cache = settings.data_dir / "cache" if cache_label else None
+    vectors = cached_encode(encoder, texts, cache, cache_label or "queries")
+
+    ranked: dict[str, list[list[str]]] = {name: [] for name in RETRIEVERS}
+    confidence: list[float] = []
+    started = time.perf_counter()
+    for text, vec in _progress(list(zip(texts, vectors, strict=True)), "ranking", progress):
+        r = retriever.rank(encoded=Encoded(text, vec))
+        ranked["ours"].append(list(r.ids[:10]))
+        confidence.append(r.confidence)
+        sig = r.signals
+        ids = retriever.kb.ids
+        head_score = np.log(sig.head + EPS) + 1e-6 * sig.dense_q  # ties (no head) broken by dense
+        ranked["head"].append([ids[i] for i in np.argsort(-head_score, kind="stable")[:10]])
+        dense = np.maximum(sig.dense_q, sig.dense_s)
+        ranked["dense"].append([ids[i] for i in np.argsort(-dense, kind="stable")[:10]])
+    ms_per_query = 1000 * (time.perf_counter() - started) / max(len(texts), 1)
+
+    docs = [article_text(kb, a) for a in kb.articles]
+    bm25 = Bm25Index(docs)
+    for text in texts:
+        ranked["bm25"].append([kb.ids[i] for i, _ in bm25.top(text, 10)])
+    doc_vec = cached_encode(encoder, docs, cache, "kb-article-texts")
+    sims = vectors @ doc_vec.T
+    for row in sims:
+        ranked["knn"].append([kb.ids[i] for i in np.argsort(-row, kind="stable")[:10]])
+
+    out: dict[str, Any] = {name: rank_metrics(ranked[name], gold) for name in RETRIEVERS}
+    correct = [bool(r and r[0] in g) for r, g in zip(ranked["ours"], gold, strict=True)]
+    out["ours_confidence"] = confidence
+    out["ours_correct"] = correct
+    out["uncovered"] = sum(1 for g in gold if not g)
+    out["ms_per_query"] = round(ms_per_query, 2)
+    return out
+
+
+def calibration_error(
+    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = 10
+) -> dict[str, float]:
+    """Expected calibration error (equal-width bins) and Brier score."""
+    p = np.asarray(confidence, dtype=np.float64)
+    y = np.asarray(correct, dtype=np.float64)
+    if not len(p):
+        return {"ece": 0.0, "brier": 0.0}
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if m.any():
+            ece += m.mean() * abs(p[m].mean() - y[m].mean())
+    return {"ece": float(ece), "brier": float(np.mean((p - y) ** 2))}
+
+
+def evaluate_routing(
+    settings: Settings, *, seed: int = 13, encoder: TextEncoder | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Dev-split table (ours vs BM25 vs kNN) and out-of-scope false-match rate at the configured threshold."""
+    from assistant.kb.splits import banking77_split, out_of_scope_split
+
+    encoder = encoder or shared_encoder()
+    split = banking77_split(settings.shared_data_dir, seed=seed)
+    oos_dev, oos_test = out_of_scope_split()
+    index = InMemoryVectorIndex()
+    ingest_kb(settings, encoder=encoder, index=index, progress=False)
+    retriever = KnowledgeRetriever(settings, encoder=encoder, index=index)
+    dev = compare_retrievers(
+        list(split.dev),
+        settings,
+        retriever=retriever,
+        encoder=encoder,
+        progress=progress,
+        cache_label="b77-dev",
+    )
+    threshold = settings.min_retrieval_confidence
+    conf = np.array(dev["ours_confidence"])
+    ok = np.array(dev["ours_correct"])
+    accepted = conf >= threshold
+    oos: dict[str, float] = {}
+    for name, queries in (("test", oos_test), ("dev", oos_dev)):
+        vecs = cached_encode(encoder, list(queries), settings.data_dir / "cache", f"oos-{name}")
+        c = np.array(
+            [retriever.rank(encoded=Encoded(t, v)).confidence for t, v in zip(queries, vecs, strict=True)]
+        )
+        oos[f"oos_{name}_false_match"] = float((c >= threshold).mean()) if len(c) else 0.0
+        oos[f"oos_{name}_n"] = float(len(c))
+        oos[f"oos_{name}_mean_conf"] = float(c.mean()) if len(c) else 0.0
+    return {
+        "seed": seed,
+        "threshold": threshold,
+        "dev": {k: dev[k] for k in RETRIEVERS},
+        "dev_n": len(split.dev),
+        "dev_uncovered": dev["uncovered"],
+        "dev_accept_rate": float(accepted.mean()),
+        "dev_accuracy_when_accepted": float(ok[accepted].mean()) if accepted.any() else 0.0,
+        "dev_calibration": calibration_error(conf, ok),
+        "ms_per_query": dev["ms_per_query"],
+        "kb_articles": len(retriever.kb.articles),
+        **oos,
+    }
+
+
+def format_table(metrics: dict[str, Any]) -> str:
+    """The metrics of :func:`evaluate_routing` as a Markdown table plus the out-of-scope lines."""
+    lines = [
+        f"Dev split: {metrics['dev_n']} queries "
+        f"({metrics['dev_uncovered']} whose category no article covers), "
+        f"{metrics['kb_articles']} articles.",
+        "",
+        "| retriever | top-1 | top-3 | MRR |",
+        "|---|---|---|---|",
+    ]
+    for name in RETRIEVERS:
+        m = metrics["dev"][name]
+        lines.append(f"| {DESCRIPTIONS[name]} | {m['top1']:.4f} | {m['top3']:.4f} | {m['mrr']:.4f} |")
+    cal = metrics["dev_calibration"]
+    lines += [
+        "",
+        f"Threshold (settings.min_retrieval_confidence) = {metrics['threshold']:.2f}: dev accepted "
+        f"{metrics['dev_accept_rate']:.4f}, top-1 accuracy when accepted "
+        f"{metrics['dev_accuracy_when_accepted']:.4f}; "
+        f"dev calibration ECE {cal['ece']:.4f}, Brier {cal['brier']:.4f}.",
+        f"Out-of-scope false-match rate (confidence >= threshold): test half "
+        f"{metrics['oos_test_false_match']:.4f} "
+        f"(n={int(metrics['oos_test_n'])}, mean confidence {metrics['oos_test_mean_conf']:.3f}); "
+        f"dev half (trained on) {metrics['oos_dev_false_match']:.4f} (n={int(metrics['oos_dev_n'])}).",
+        f"Ours: {metrics['ms_per_query']:.1f} ms per query after encoding (in-memory index).",
+    ]
+    return "\n".join(lines)
