@@ -9,11 +9,13 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from assistant.answers import simpler_style
+from assistant.answers.base import chunk_text
+from assistant.answers.policy import simpler_style
+from assistant.errors import GenerationError
 from assistant.integrations.sqlstore import ConversationRecord, ConversationStore, make_conversation_store
 from assistant.serialize import signals_from_dict, to_jsonable
 from assistant.settings import Settings
@@ -71,19 +73,156 @@ class _Turn:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One server-sent event of a streamed turn: ``signals`` first, then ``delta`` text, then the ``reply``."""
+    """One server-sent event of a turn: ``signals`` first, then ``delta`` text, then the ``reply``."""
 
     event: str
     data: Any
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One generate-and-check round: which generator, with which style, and what came of it."""
+
+    generator: str
+    style: Style
+    draft: Draft | None
+    verdict: Verdict | None
+    stats: dict[str, float]
+    supported_sentences: int = 0
+    graded_sentences: int = 0
+    invented_figures: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """The final draft and verdict of a turn, the style finally used, generation timings and every attempt."""
+
+    draft: Draft
+    verdict: Verdict
+    style: Style
+    stats: dict[str, float]
+    attempts: tuple[Attempt, ...] = ()
+
+
+class AnswerFlow:
+    """Generate -> check -> (simplify | fall back) for one turn; streaming or not.
+
+    A backend failure (:class:`GenerationError`) or a draft failing the checks falls back to the composer;
+    a reading-level miss re-runs the same generator once with :func:`simpler_style`; only checked text is
+    streamed to the customer (a model's raw tokens never are). The composer fallback is
+    ``AnswerGenerator(settings, backend="composer")`` unless given.
+
+    >>> from assistant.answers.base import make_signals
+    >>> from assistant.answers.kbview import load_articles, oracle_retrieval
+    >>> from assistant.settings import Settings
+    >>> settings = Settings()
+    >>> signals = make_signals(literacy="novice")
+    >>> style = StyleSelector(settings).run(signals=signals, channel="widget")
+    >>> retrieval = oracle_retrieval(load_articles(settings.kb_dir)[:1])
+    >>> flow = AnswerFlow(AnswerGenerator(settings), AnswerChecker(settings))
+    >>> result = flow.run(query="help", style=style, retrieval=retrieval, signals=signals)
+    >>> result.verdict.passed, result.draft.generator
+    (True, 'composer')
+    """
+
+    def __init__(
+        self,
+        generator: AnswerGenerator,
+        checker: AnswerChecker,
+        composer: AnswerGenerator | None = None,
+        max_rewrites: int = 1,
+    ) -> None:
+        self.generator = generator
+        self.checker = checker
+        self._composer = composer
+        self.max_rewrites = max_rewrites
+
+    @property
+    def composer(self) -> AnswerGenerator:
+        if self._composer is None:
+            if self.generator.name == "composer":
+                self._composer = self.generator
+            else:
+                self._composer = AnswerGenerator(self.generator.settings, backend="composer")
+        return self._composer
+
+    def _attempt(
+        self,
+        generator: AnswerGenerator,
+        query: str,
+        style: Style,
+        retrieval: Retrieval,
+        signals: Signals,
+        log: list[Attempt],
+    ) -> tuple[Draft, Verdict, dict[str, float]]:
+        stream = generator.stream(query=query, style=style, retrieval=retrieval, signals=signals)
+        try:
+            draft = stream.collect()
+        except GenerationError as exc:
+            log.append(Attempt(generator.name, style, None, None, dict(stream.stats), error=str(exc)))
+            raise
+        check_start = time.perf_counter()
+        verdict = self.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
+        stream.stats["check_s"] = time.perf_counter() - check_start
+        checks = self.checker.last_sentences
+        log.append(
+            Attempt(
+                generator.name,
+                style,
+                draft,
+                verdict,
+                dict(stream.stats),
+                supported_sentences=sum(c.supported for c in checks),
+                graded_sentences=len(checks),
+                invented_figures=sum(len(c.invented) for c in checks),
+            )
+        )
+        return draft, verdict, dict(stream.stats)
+
+    def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> CheckedAnswer:
+        """Generate and check, falling back and simplifying as needed; never raises GenerationError."""
+        log: list[Attempt] = []
+        fallback: str | None = None
+        rewrites = 0
+        generator = self.generator
+        try:
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+        except GenerationError as exc:
+            logger.warning("generator %s failed (%s); falling back to the composer", generator.name, exc.code)
+            generator, fallback = self.composer, "composer"
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+        if not verdict.passed and generator is not self.composer:
+            logger.info(
+                "draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score
+            )
+            generator, fallback = self.composer, "composer"
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+        candidate = style
+        while verdict.passed and not verdict.reading_ok and rewrites < self.max_rewrites:
+            simpler = simpler_style(candidate)
+            if simpler is candidate:
+                break
+            candidate = simpler
+            rewrites += 1
+            try:
+                d2, v2, s2 = self._attempt(generator, query, candidate, retrieval, signals, log)
+            except GenerationError:
+                break
+            if v2.passed:
+                draft, verdict, stats, style = d2, v2, s2, candidate
+        verdict = replace(verdict, rewrites=rewrites, fallback=fallback)
+        return CheckedAnswer(draft=draft, verdict=verdict, style=style, stats=stats, attempts=tuple(log))
 
 
 class Pipeline:
     """Runs one customer turn through every stage and persists only redacted text and derived signals.
 
     >>> from assistant.settings import Settings
-    >>> p = Pipeline.from_settings(Settings(data_dir=Path("/tmp/attune-doc")))  # doctest: +SKIP
-    >>> cid = p.start_conversation()  # doctest: +SKIP
-    >>> p.handle(Message(conversation_id=cid, text="I think someone stole my card")).citations[0].article_id  # doctest: +SKIP
+    >>> p = Pipeline.from_settings(Settings())
+    >>> cid = p.start_conversation()
+    >>> reply = p.handle(Message(conversation_id=cid, text="I think someone stole my card"))
+    >>> reply.citations[0].article_id
     'lost-or-stolen-card'
     """
 
@@ -111,6 +250,7 @@ class Pipeline:
         self.generator = generator
         self.fallback_generator = fallback_generator
         self.checker = checker
+        self.flow = AnswerFlow(generator, checker, composer=fallback_generator)
         self.escalation = escalation
         self.store = store
         self._warm = False
@@ -192,45 +332,29 @@ class Pipeline:
     def _route(self, turn: _Turn) -> None:
         assert turn.signals is not None and turn.encoded is not None
         signals, encoded = turn.signals, turn.encoded
-        turn.style = turn.timed("style", lambda: self.style.run(signals=signals, channel=turn.message.channel))
+        channel = turn.message.channel
+        turn.style = turn.timed("style", lambda: self.style.run(signals=signals, channel=channel))
         turn.retrieval = turn.timed("retrieve", lambda: self.retriever.run(encoded=encoded))
 
     def _answer(self, turn: _Turn) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None
-        draft, verdict = self._generate_checked(turn, self.generator, turn.style, "generate", "check")
-        if not verdict.passed and self.generator is not self.fallback_generator:
-            draft, verdict = self._generate_checked(turn, self.fallback_generator, turn.style, "fallback", "check")
-            verdict = replace(verdict, fallback="composer")
-        if verdict.passed and not verdict.reading_ok:
-            simpler = simpler_style(turn.style)
-            if simpler != turn.style:
-                gen = self.fallback_generator if verdict.fallback else self.generator
-                d2, v2 = self._generate_checked(turn, gen, simpler, "rewrite", "recheck")
-                if v2.passed and v2.reading_grade < verdict.reading_grade:
-                    draft, verdict = d2, replace(v2, rewrites=verdict.rewrites + 1, fallback=verdict.fallback)
-                    turn.style = simpler
-        turn.draft, turn.verdict = draft, verdict
+        assert turn.signals is not None
+        result = self.flow.run(
+            query=turn.redacted.text, style=turn.style, retrieval=turn.retrieval, signals=turn.signals
+        )
+        self._record_answer(turn, result)
 
-    def _generate_checked(
-        self, turn: _Turn, generator: AnswerGenerator, style: Style, gen_name: str, check_name: str
-    ) -> tuple[Draft, Verdict]:
-        assert turn.redacted is not None and turn.retrieval is not None and turn.signals is not None
-        query, retrieval, signals = turn.redacted.text, turn.retrieval, turn.signals
-        draft = turn.timed(
-            gen_name, lambda: generator.run(query=query, style=style, retrieval=retrieval, signals=signals)
-        )
-        verdict = turn.timed(
-            check_name,
-            lambda: self.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals),
-        )
-        return draft, verdict
+    @staticmethod
+    def _record_answer(turn: _Turn, result: CheckedAnswer) -> None:
+        turn.draft, turn.verdict, turn.style = result.draft, result.verdict, result.style
+        turn.timings["generate"] = round(sum(a.stats.get("total_s", 0.0) for a in result.attempts) * 1000, 3)
+        turn.timings["check"] = round(sum(a.stats.get("check_s", 0.0) for a in result.attempts) * 1000, 3)
 
     def _decide(self, turn: _Turn) -> Reply:
         assert turn.signals is not None
         conv = turn.conversation
-        answered = bool(
-            turn.verdict is not None and turn.verdict.passed and turn.retrieval is not None and turn.retrieval.in_scope
-        )
+        verdict, retrieval = turn.verdict, turn.retrieval
+        answered = bool(verdict and verdict.passed and retrieval and retrieval.in_scope)
         failed_turns = 0 if answered else conv.failed_turns + 1
         signals, retrieval = turn.signals, turn.retrieval
         escalation = turn.timed(
@@ -354,10 +478,8 @@ class Pipeline:
             for t in turns
             if t.role == "customer" and t.payload.get("signals")
         ]
-        last_signals = next(
-            (t.payload["signals"] for t in reversed(turns) if t.role == "customer" and t.payload.get("signals")),
-            None,
-        )
+        customer = [t.payload["signals"] for t in turns if t.role == "customer" and t.payload.get("signals")]
+        last_signals = customer[-1] if customer else None
         return {
             "conversation_id": conv.id,
             "status": conv.status,
@@ -374,8 +496,8 @@ class Pipeline:
     async def stream(self, message: Message) -> AsyncIterator[StreamEvent]:
         """Events for one turn: ``signals``, then ``delta`` text increments, then the final ``reply``.
 
-        The composer's text is grounded by construction and streams as it is built; a language model's text is
-        checked first and then streamed, so no unchecked model output ever reaches the customer.
+        Only checked text is streamed: a language model's draft is generated and checked first (the composer's
+        first piece arrives in well under a millisecond). A hand-off notice is streamed as one delta.
         """
         turn = await asyncio.to_thread(self._understand, message)
         yield StreamEvent("signals", to_jsonable(turn.signals))
@@ -385,52 +507,8 @@ class Pipeline:
             await asyncio.to_thread(self._route, turn)
             assert turn.signals is not None
             if turn.signals.distress != "crisis":
-                if self.generator.backend == "composer":
-                    async for delta in _iterate_in_thread(lambda: self._stream_composer(turn)):
-                        yield StreamEvent("delta", delta)
-                else:
-                    await asyncio.to_thread(self._answer, turn)
+                await asyncio.to_thread(self._answer, turn)
             reply = await asyncio.to_thread(self._decide, turn)
-        if reply.status != "answered" or self.generator.backend != "composer":
-            yield StreamEvent("delta", reply.text)
+        for delta in chunk_text(reply.text):
+            yield StreamEvent("delta", delta)
         yield StreamEvent("reply", to_jsonable(reply))
-
-    def _stream_composer(self, turn: _Turn) -> Iterator[str]:
-        assert turn.redacted is not None and turn.style is not None and turn.retrieval is not None
-        assert turn.signals is not None
-        start = time.perf_counter()
-        yield from self.generator.stream(
-            query=turn.redacted.text, style=turn.style, retrieval=turn.retrieval, signals=turn.signals
-        )
-        turn.timings["generate"] = round((time.perf_counter() - start) * 1000, 3)
-        draft = self.generator.last_draft
-        style, retrieval, signals = turn.style, turn.retrieval, turn.signals
-        turn.draft = draft
-        turn.verdict = turn.timed(
-            "check", lambda: self.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
-        )
-
-
-async def _iterate_in_thread(make: Callable[[], Iterator[str]]) -> AsyncIterator[str]:
-    """Run a blocking iterator in a worker thread and yield its items on the event loop."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-
-    def pump() -> None:
-        try:
-            for item in make():
-                loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
-            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
-        except BaseException as exc:  # re-raised on the event loop
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
-
-    worker = threading.Thread(target=pump, daemon=True)
-    worker.start()
-    while True:
-        kind, value = await queue.get()
-        if kind == "item":
-            yield value
-        elif kind == "error":
-            raise value
-        else:
-            break

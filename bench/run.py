@@ -73,7 +73,10 @@ def main() -> int:
         # Conversations go to a scratch database; the knowledge-base index is the built one.
         settings = Settings(data_dir=Path(args.data_dir), database_url=f"sqlite:///{tmp}/bench.db")
         cold = subprocess.run(
-            [sys.executable, "-c", COLD_START, str(settings.data_dir)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", COLD_START, str(settings.data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         cold_start_s = float(cold.stdout.strip().splitlines()[-1])
 
@@ -103,7 +106,8 @@ def main() -> int:
         "generator": settings.generator,
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "latency_ms": {
-            stage: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)} for stage, v in sorted(per_stage.items())
+            stage: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)}
+            for stage, v in sorted(per_stage.items())
         },
         "signals_ms": {
             "classify_heads_p50": _pct(per_stage["classify"], 50),
@@ -114,7 +118,7 @@ def main() -> int:
         "warm_up_s": round(warm_up_s, 2),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "statuses": statuses,
-        "note": "single process, sequential turns, each in a new conversation; SQLite store; composer generator",
+        "note": "one process, sequential turns, a new conversation each; SQLite store; composer",
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -112,8 +112,17 @@ def _retrieval_baselines(ctx: EvalContext, items: Sequence[LabelledText], res: S
     except ImportError as exc:
         res.details["baselines_error"] = f"assistant.kb.evaluate.compare_retrievers unavailable: {exc}"
         return
+    from assistant.integrations.encoder import shared_encoder
+
     with ctx.console.status("retrieval: BM25 and untuned kNN baselines..."):
-        table = compare_retrievers([(x.text, x.label) for x in items], ctx.settings)
+        table = compare_retrievers(
+            [(x.text, x.label) for x in items],
+            ctx.settings,
+            encoder=shared_encoder(),
+            retriever=ctx.stage("retrieve"),
+            progress=False,
+        )
+    res.details["baseline_notes"] = {k: table[k] for k in ("uncovered", "ms_per_query") if k in table}
     for name, values in table.items():
         if not isinstance(values, dict) or name == "ours":
             continue

@@ -29,7 +29,9 @@ CALM = Signals(
 
 
 def _retrieval(sensitive: bool, in_scope: bool = True) -> Retrieval:
-    passage = Passage("lost-card", "Lost card", "In short", "Freeze it.", 0.9, ("lost_or_stolen_card",), "cards", sensitive)
+    passage = Passage(
+        "lost-card", "Lost card", "In short", "Freeze it.", 0.9, ("lost_or_stolen_card",), "cards", sensitive
+    )
     return Retrieval((passage,), ("lost-card",), 0.9, in_scope, "lost_or_stolen_card")
 
 
@@ -53,7 +55,9 @@ def test_crisis_is_urgent(policy: EscalationPolicy) -> None:
 
 
 def test_explicit_request_for_a_person(policy: EscalationPolicy) -> None:
-    esc = policy.run(signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0)
+    esc = policy.run(
+        signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0
+    )
     assert esc.escalate and esc.reasons == ("customer asked for a person",)
 
 

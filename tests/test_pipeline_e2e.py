@@ -1,4 +1,4 @@
-"""Whole turns through the real pipeline: real encoder, real embedded Chroma, real SQLite, the tiny KB fixture."""
+"""Whole turns through the real pipeline: real encoder, embedded Chroma, SQLite, the tiny KB fixture."""
 
 from __future__ import annotations
 
@@ -46,7 +46,17 @@ def test_reply_explains_itself(pipeline: Pipeline) -> None:
     assert 0.0 <= reply.grounding_score <= 1.0  # type: ignore[attr-defined]
     assert reply.reading_grade is not None  # type: ignore[attr-defined]
     timings = reply.timings_ms  # type: ignore[attr-defined]
-    for stage in ("redact", "encode", "classify", "style", "retrieve", "generate", "check", "escalate", "total"):
+    for stage in (
+        "redact",
+        "encode",
+        "classify",
+        "style",
+        "retrieve",
+        "generate",
+        "check",
+        "escalate",
+        "total",
+    ):
         assert stage in timings and timings[stage] >= 0
 
 
@@ -116,7 +126,10 @@ def test_stream_sends_signals_then_text_then_reply(pipeline: Pipeline) -> None:
 
     async def collect() -> list[str]:
         cid = pipeline.start_conversation()
-        return [e.event async for e in pipeline.stream(Message(conversation_id=cid, text="How do I change my PIN?"))]
+        return [
+            e.event
+            async for e in pipeline.stream(Message(conversation_id=cid, text="How do I change my PIN?"))
+        ]
 
     events = asyncio.run(collect())
     assert events[0] == "signals" and events[-1] == "reply"

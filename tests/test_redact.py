@@ -61,7 +61,9 @@ def test_entities_are_reported_in_order(redactor: PiiRedactor) -> None:
     assert red.entities == ("EMAIL_ADDRESS", "CREDIT_CARD")
 
 
-@pytest.mark.parametrize("bad", ["", "   \n\t ", b"\xff\xfe broken", 42, None, "x" * 5000, "lone \udc80 surrogate"])
+@pytest.mark.parametrize(
+    "bad", ["", "   \n\t ", b"\xff\xfe broken", 42, None, "x" * 5000, "lone \udc80 surrogate"]
+)
 def test_bad_input_gets_a_clear_error(redactor: PiiRedactor, bad: object) -> None:
     with pytest.raises(InvalidMessageError):
         redactor.run(message=Message(conversation_id="c", text=bad))  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""One conformance suite for ConversationStore: SQLite (WAL), PostgreSQL when reachable, and the in-memory store."""
+"""One conformance suite for ConversationStore: SQLite (WAL), PostgreSQL when reachable, in-memory."""
 
 from __future__ import annotations
 
@@ -42,15 +42,26 @@ def test_conforms_to_protocol(store: ConversationStore) -> None:
 def test_create_and_get(store: ConversationStore) -> None:
     conv = store.create_conversation(channel="widget", locale="en-GB")
     got = store.get_conversation(conv.id)
-    assert (got.id, got.channel, got.locale, got.status, got.failed_turns) == (conv.id, "widget", "en-GB", "bot", 0)
+    assert (got.id, got.channel, got.locale, got.status, got.failed_turns) == (
+        conv.id,
+        "widget",
+        "en-GB",
+        "bot",
+        0,
+    )
 
 
 def test_turns_are_ordered_and_keep_payload(store: ConversationStore) -> None:
     conv = store.create_conversation(channel="copilot", locale="en-US")
-    store.add_turn(conv.id, role="customer", text="hi <CARD_NUMBER>", payload={"signals": {"distress": "none"}})
+    store.add_turn(
+        conv.id, role="customer", text="hi <CARD_NUMBER>", payload={"signals": {"distress": "none"}}
+    )
     store.add_turn(conv.id, role="assistant", text="hello", payload={"status": "answered"})
     turns = store.list_turns(conv.id)
-    assert [(t.index, t.role, t.text) for t in turns] == [(0, "customer", "hi <CARD_NUMBER>"), (1, "assistant", "hello")]
+    assert [(t.index, t.role, t.text) for t in turns] == [
+        (0, "customer", "hi <CARD_NUMBER>"),
+        (1, "assistant", "hello"),
+    ]
     assert turns[0].payload["signals"]["distress"] == "none"
 
 

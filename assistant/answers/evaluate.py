@@ -24,7 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.answers.base import make_signals
-from assistant.answers.flow import AnswerFlow
+from assistant.pipeline import AnswerFlow
 from assistant.answers.kbview import ArticleView, load_articles, oracle_retrieval
 from assistant.answers.text import STOPWORDS, extract_figures, stem
 from assistant.integrations.encoder import TextEncoder

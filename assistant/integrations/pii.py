@@ -176,7 +176,9 @@ def _build_presidio() -> tuple[Any, Any]:
     registry.add_recognizer(
         PatternRecognizer(
             supported_entity="CVV",
-            patterns=[Pattern("cvv", r"(?i)(?<=\b(?:cvv|cvc|security code)[:\s]{1,3}(?:is\s)?)\d{3,4}\b", 0.8)],
+            patterns=[
+                Pattern("cvv", r"(?i)(?<=\b(?:cvv|cvc|security code)[:\s]{1,3}(?:is\s)?)\d{3,4}\b", 0.8)
+            ],
         )
     )
     registry.add_recognizer(
@@ -191,7 +193,8 @@ def _build_presidio() -> tuple[Any, Any]:
             patterns=[
                 Pattern(
                     "name after cue",
-                    r"(?<=\b(?:[Mm]y name is|[Tt]his is|I am|I'm|[Nn]ame:)\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}",
+                    r"(?<=\b(?:[Mm]y name is|[Tt]his is|I am|I'm|[Nn]ame:)\s)"
+                    r"[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}",
                     0.55,
                 )
             ],

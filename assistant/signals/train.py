@@ -98,10 +98,7 @@ class SignalTrainer:
 
     def b77(self, ids: Sequence[str]) -> np.ndarray:
         texts = ds.banking77_texts(self.settings)
-        all_ids = list(texts)
-        full = self.corpus.design(list(texts.values()), "banking77-train")
-        index = {k: i for i, k in enumerate(all_ids)}
-        return full[[index[i] for i in ids]]
+        return self.corpus.design([texts[i] for i in ids], "banking77-negatives")
 
     def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
         rows = ds.own_examples(name)

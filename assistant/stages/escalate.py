@@ -29,8 +29,8 @@ class HandoffPrompts(PromptFile):
 
 
 class EscalationPolicy:
-    """Rules that bring in a human: crisis, explicit request, high distress, vulnerability on a sensitive topic,
-    distress with vulnerability, and repeated failure to answer.
+    """Rules that bring in a human: crisis, explicit request, high distress, vulnerability on a sensitive
+    topic, distress with vulnerability, and repeated failure to answer.
 
     >>> from assistant.settings import Settings
     >>> policy = EscalationPolicy(Settings())
@@ -85,7 +85,9 @@ class EscalationPolicy:
             reasons.append("high distress")
             bump("high")
         drivers = set(signals.vulnerability)
-        top_sensitive = bool(retrieval and retrieval.in_scope and retrieval.passages and retrieval.passages[0].sensitive)
+        top_sensitive = bool(
+            retrieval and retrieval.in_scope and retrieval.passages and retrieval.passages[0].sensitive
+        )
         if drivers and signals.distress in ("mild", "high"):
             reasons.append(f"vulnerability ({', '.join(sorted(drivers))}) with distress")
             bump("high")
