@@ -377,6 +377,7 @@ def provenance(settings: Settings, overrides: dict[str, str], argv: Sequence[str
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "packages": packages,
         "settings": safe_settings_dump(settings),
         "overrides": dict(overrides),

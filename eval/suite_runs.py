@@ -375,7 +375,13 @@ def run_answers(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset]
         if not retrieval.in_scope:
             skipped += 1
             res.cases.append(
-                {"role": "queries", "id": item.id, "literacy": level, "in_scope": False, "text": item.text}
+                {
+                    "role": "queries",
+                    "id": f"{item.id}:{level}",
+                    "literacy": level,
+                    "in_scope": False,
+                    "text": item.text,
+                }
             )
             continue
         fell_back = False
@@ -395,7 +401,7 @@ def run_answers(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset]
         res.cases.append(
             {
                 "role": "queries",
-                "id": item.id,
+                "id": f"{item.id}:{level}",
                 "text": item.text,
                 "gold": item.label,
                 "literacy": level,

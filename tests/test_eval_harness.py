@@ -3,6 +3,7 @@ per-case outputs recorded, single-file ``--data`` overrides, and ``--compare`` c
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -124,13 +125,33 @@ def test_single_file_data_replaces_the_dataset(tmp_path: Path, store_dir: Path) 
 
 
 def test_compare_catches_a_worsened_setting(tmp_path: Path, store_dir: Path) -> None:
-    base = ["retrieval", "--fast", "--set", "environment=test", "--set", f"data_dir={store_dir}"]
+    from assistant.kb.splits import banking77_split
+    from assistant.settings import Settings
+
+    dev = banking77_split(Settings().shared_data_dir).dev
+    queries = tmp_path / "queries.csv"
+    with queries.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "category"])
+        writer.writerows(dev[::50])  # 40 dev queries across the categories
+    base = [
+        "retrieval",
+        "--data",
+        str(queries),
+        "--set",
+        "environment=test",
+        "--set",
+        f"data_dir={store_dir}",
+    ]
     good, bad = tmp_path / "good", tmp_path / "bad"
-    assert _invoke([*base, "--out", str(good)]).exit_code == 0
+    first = _invoke([*base, "--out", str(good)])
+    assert first.exit_code == 0, first.output
     # an absurd confidence bar: every query is declared out of scope, so nothing gets answered
-    assert _invoke([*base, "--out", str(bad), "--set", "min_retrieval_confidence=1.0"]).exit_code == 0
-    g = json.loads((good / "results.json").read_text())["metrics"]
-    assert g["retrieval.answered_top1"] > 0.1
+    second = _invoke([*base, "--out", str(bad), "--set", "min_retrieval_confidence=1.0"])
+    assert second.exit_code == 0, second.output
+    g = json.loads((good / "results.json").read_text())
+    assert g["suites"]["retrieval"]["datasets"][0]["files"] == [str(queries)]
+    assert g["metrics"]["retrieval.n"] == 40 and g["metrics"]["retrieval.answered_top1"] > 0.1
     same = _invoke(["--compare", str(good), str(good)])
     assert same.exit_code == 0, same.output
     worse = _invoke(["--compare", str(good), str(bad)])

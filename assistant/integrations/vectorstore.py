@@ -88,7 +88,7 @@ class InMemoryVectorIndex:
         _check_batch(ids, vectors, documents, metadatas)
         with self._lock:
             for i, vec, doc, meta in zip(ids, _unit(vectors), documents, metadatas, strict=True):
-                self._rows[i] = (vec, doc, dict(meta))
+                self._rows[i] = (vec, doc, _scalar_metadata(meta))
 
     def query(self, vector: np.ndarray, k: int) -> list[IndexHit]:
         with self._lock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,6 +71,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     + READABILITY_FEATURES
 )
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+BOW_BUCKETS = 16384  # hashed unigrams + bigrams, binary; used by the sentiment and distress heads
+_BOW_TOKEN = re.compile(r"[a-z']+|[!?]")
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z']*")
 _SENTENCES = re.compile(r"[.!?]+(?:\s|$)")
@@ -77,6 +80,17 @@ _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _MONEY = re.compile(r"[£$€%]|\b(?:gbp|usd|eur|pounds?|dollars?|euros?|percent|pence|bps)\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
 _VOWELS = re.compile(r"[aeiouy]+")
+
+
+def bag_of_words(text: str, buckets: int = BOW_BUCKETS) -> np.ndarray:
+    """Binary hashed unigrams and bigrams (CRC32 mod ``buckets``) as uint8: a cheap lexical view."""
+    out = np.zeros(buckets, dtype=np.uint8)
+    tokens = _BOW_TOKEN.findall(text.lower().replace("\u2019", "'"))
+    for i, tok in enumerate(tokens):
+        out[zlib.crc32(tok.encode()) % buckets] = 1
+        if i:
+            out[zlib.crc32(f"{tokens[i - 1]} {tok}".encode()) % buckets] = 1
+    return out
 
 
 def count_syllables(word: str) -> int:

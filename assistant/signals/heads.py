@@ -43,10 +43,16 @@ class SoftmaxHead:
     temperature: float = 1.0
     calib_bias: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
+    @property
+    def input_dim(self) -> int:
+        return int(self.W1.shape[0] if self.W1 is not None else self.W.shape[0])
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        h = x
+        """Logits for rows ``x``; only the first :attr:`input_dim` columns are read (heads may ignore the
+        bag-of-words block that follows the dense features)."""
+        h = np.atleast_2d(x)[:, : self.input_dim]
         if self.W1 is not None and self.b1 is not None:
-            h = np.maximum(x @ self.W1 + self.b1, 0.0)
+            h = np.maximum(h @ self.W1 + self.b1, 0.0)
         return h @ self.W + self.b
 
     def predict_proba(self, x: np.ndarray, *, calibrated: bool = True) -> np.ndarray:
@@ -93,8 +99,12 @@ class SigmoidHead:
     platt_a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     platt_c: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
+    @property
+    def input_dim(self) -> int:
+        return int(self.W.shape[0])
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return np.atleast_2d(x) @ self.W + self.b
+        return np.atleast_2d(x)[:, : self.input_dim] @ self.W + self.b
 
     def predict_proba(self, x: np.ndarray, *, calibrated: bool = True) -> np.ndarray:
         z = self.logits(x)
@@ -159,10 +169,16 @@ def train_softmax(
     lr: float = 0.01,
     batch_size: int = 0,
     seed: int = 13,
+    extra: np.ndarray | None = None,
 ) -> SoftmaxHead:
-    """Fit a softmax head by (mini-)batch Adam on weighted cross-entropy + L2. Deterministic for a seed."""
+    """Fit a softmax head by (mini-)batch Adam on weighted cross-entropy + L2. Deterministic for a seed.
+
+    ``extra`` (n × m, e.g. a uint8 bag of words) is appended to ``x`` batch by batch, to save memory.
+    """
     rng = np.random.default_rng(seed)
     n, d = x.shape
+    if extra is not None:
+        d += extra.shape[1]
     k = len(classes)
     f32 = np.float32
     w = np.ones(n, dtype=f32) if weights is None else weights.astype(f32)
@@ -187,6 +203,8 @@ def train_softmax(
         for start in range(0, n, bs):
             idx = order[start : start + bs]
             xb, yb, wb = xs[idx], onehot[idx], w[idx][:, None]
+            if extra is not None:
+                xb = np.concatenate([xb, extra[idx].astype(f32)], axis=1)
             if W1 is not None and b1 is not None:
                 pre = xb @ W1 + b1
                 h = np.maximum(pre, 0.0)
@@ -312,8 +330,12 @@ class HeadBundle:
     sigmoid_heads: dict[str, SigmoidHead]
     meta: dict[str, object]
 
-    def standardise(self, x: np.ndarray) -> np.ndarray:
-        return (np.atleast_2d(x) - self.mean) / self.std
+    def standardise(self, x: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Standardised dense features, with an optional unstandardised block (bag of words) appended."""
+        z = ((np.atleast_2d(x) - self.mean) / self.std).astype(np.float32)
+        if extra is None:
+            return z
+        return np.concatenate([z, np.atleast_2d(extra).astype(np.float32)], axis=1)
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {"features/mean": self.mean, "features/std": self.std}

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ModelUnavailableError
-from assistant.signals.features import FeatureExtractor, TextFeatures
+from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
 from assistant.types import (
     DISTRESS_LEVELS,
@@ -117,9 +117,10 @@ class SignalModel:
 
     # --- vectors ---
 
-    def design(self, vector: np.ndarray, feats: TextFeatures) -> np.ndarray:
+    def design(self, text: str, vector: np.ndarray, feats: TextFeatures) -> np.ndarray:
         x = np.concatenate([np.asarray(vector, dtype=np.float32).ravel(), feats.values])
-        return self.bundle.standardise(x)
+        buckets = int(self.meta.get("bow_buckets", 0))  # type: ignore[call-overload]
+        return self.bundle.standardise(x, bag_of_words(text, buckets) if buckets else None)
 
     def raw_probs(self, z: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated head outputs for standardised rows ``z`` (before the rule layer)."""
@@ -134,7 +135,7 @@ class SignalModel:
 
     def predict(self, text: str, vector: np.ndarray, history: Sequence[Signals] = ()) -> Signals:
         feats = self.extractor.extract(text)
-        z = self.design(vector, feats)
+        z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
         return self.combine(text, feats, raw, history)
 

@@ -30,7 +30,7 @@ from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import Settings
 from assistant.signals import datasets as ds
 from assistant.signals.corpus import SignalCorpus
-from assistant.signals.features import FEATURE_NAMES, FeatureExtractor
+from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES, FeatureExtractor, bag_of_words
 from assistant.signals.heads import (
     HeadBundle,
     SigmoidHead,
@@ -50,9 +50,10 @@ TRAIN_FOLDS: tuple[int, ...] = tuple(range(12))
 DEV_FOLDS: tuple[int, ...] = (12, 13, 14, 15)
 HANDOFF_RECALL_TARGET = 0.98
 OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
-N_B77_NEGATIVES = (
-    1500  # BANKING77 rows used as negatives for hand-off and vulnerability (rest: dev negatives)
-)
+# BANKING77 rows used as negatives for hand-off and vulnerability (another, disjoint 1500 are dev negatives).
+N_B77_NEGATIVES = 1500
+# Sentiment and distress: linear softmax on [standardised dense features | hashed bag of words], Adam.
+LEXICAL_L2, LEXICAL_EPOCHS, LEXICAL_LR, LEXICAL_BATCH = 1e-3, 20, 2e-3, 512
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class SignalTrainer:
         texts = ds.banking77_texts(self.settings)
         return self.corpus.design([texts[i] for i in ids], "banking77-negatives")
 
+    def bow(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([bag_of_words(t) for t in texts]) if texts else np.zeros((0, BOW_BUCKETS), np.uint8)
+
     def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
         rows = ds.own_examples(name)
         return rows, self.corpus.design([str(r["text"]) for r in rows], f"own-{name}")
@@ -123,6 +127,30 @@ def _oof_sigmoid(
         head = fit(data.x[tr], data.y[tr], data.w[tr])
         logits[data.groups == g] = head.logits(data.x[data.groups == g])
     return logits
+
+
+def _lexical_head(
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: tuple[str, ...],
+    name: str,
+    w: np.ndarray,
+    bow: np.ndarray,
+    seed: int,
+) -> SoftmaxHead:
+    return train_softmax(
+        x,
+        y,
+        classes,
+        name=name,
+        weights=w,
+        extra=bow,
+        l2=LEXICAL_L2,
+        epochs=LEXICAL_EPOCHS,
+        lr=LEXICAL_LR,
+        batch_size=LEXICAL_BATCH,
+        seed=seed,
+    )
 
 
 def _rule_precision(hit: np.ndarray, positive: np.ndarray) -> float:
@@ -208,64 +236,42 @@ def train_signals(
     rule_probs: dict[str, float] = {}
     thresholds: dict[str, float] = {}
 
-    # ----- sentiment head
+    # --- sentiment head ---
     _log(progress, "signals: training sentiment head")
+    ge_bow = trainer.bow([r[0] for r in ge_rows])
+    fin_bow = trainer.bow([str(r["text"]) for r in fin_rows])
+    dis_bow = trainer.bow([str(r["text"]) for r in dis_rows])
     fit_rows = keep & ~calib_mask
     sx = np.concatenate([z(ge_x[fit_rows]), z(fin_x[fin_train])])
+    sb = np.concatenate([ge_bow[fit_rows], fin_bow[fin_train]])
     sy = np.concatenate([ge_sent_y[fit_rows], fin_y[fin_train]])
     sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
     counts = np.bincount(sy, minlength=3).astype(float)
     sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
-    sent = train_softmax(
-        sx,
-        sy,
-        SENTIMENTS,
-        name="sentiment",
-        weights=sw,
-        l2=1e-3,
-        hidden=256,
-        epochs=12,
-        lr=1e-3,
-        batch_size=256,
-        seed=seed,
-    )
+    sent = _lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
     cal = keep & calib_mask
-    sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(z(ge_x[cal])), ge_sent_y[cal])
+    cal_x = np.concatenate([z(ge_x[cal]), ge_bow[cal].astype(np.float32)], axis=1)
+    sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(cal_x), ge_sent_y[cal], bias=False)
     softmax_heads["sentiment"] = sent
-    sarcasm_hit = np.concatenate(
-        [
-            ge_x[keep][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
-            fin_x[fin_train][:, dim + sent_i["lex.sentiment.sarcasm"]] > 0,
-        ]
-    )
+    sarcasm_col = dim + sent_i["lex.sentiment.sarcasm"]
+    sarcasm_hit = np.concatenate([ge_x[keep][:, sarcasm_col] > 0, fin_x[fin_train][:, sarcasm_col] > 0])
     sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
     rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
 
-    # ----- distress head (+ crisis kind)
+    # --- distress head (+ crisis kind) ---
     _log(progress, "signals: training distress head")
     fit_rows = ~calib_mask
     dx = np.concatenate([z(ge_x[fit_rows]), z(dis_x[dis_train])])
+    db = np.concatenate([ge_bow[fit_rows], dis_bow[dis_train]])
     dy = np.concatenate([ge_dis_y[fit_rows], dis_y[dis_train]])
     dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
     counts = np.bincount(dy, minlength=4).astype(float)
     dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
-    dist = train_softmax(
-        dx,
-        dy,
-        DISTRESS_LEVELS,
-        name="distress",
-        weights=dw,
-        l2=1e-3,
-        hidden=256,
-        epochs=12,
-        lr=1e-3,
-        batch_size=256,
-        seed=seed,
-    )
-    dist.temperature, _ = fit_vector_scaling(
-        dist.logits(z(ge_x[calib_mask])), ge_dis_y[calib_mask], bias=False
-    )
+    dist = _lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
+    cal_x = np.concatenate([z(ge_x[calib_mask]), ge_bow[calib_mask].astype(np.float32)], axis=1)
+    dist.temperature, _ = fit_vector_scaling(dist.logits(cal_x), ge_dis_y[calib_mask], bias=False)
     softmax_heads["distress"] = dist
+    del ge_bow, sb, db, cal_x
     crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS]
     ge_crisis_hit = (ge_x[:, crisis_col] > 0).any(1)
     own_crisis_hit = (dis_x[dis_train][:, crisis_col] > 0).any(1)
@@ -385,12 +391,15 @@ def train_signals(
         "handoff_train_folds": list(TRAIN_FOLDS),
         "handoff_dev_folds": list(DEV_FOLDS),
         "b77_negatives": N_B77_NEGATIVES,
+        "bow_buckets": BOW_BUCKETS,
         "trained_at_unix": 0,  # kept constant so retraining with the same seed is byte-reproducible
     }
     bundle = HeadBundle(
         mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads, meta=bundle_meta
     )
-    weights = [h.W.tobytes() for h in softmax_heads.values()] + [h.W.tobytes() for h in sigmoid_heads.values()]
+    weights = [h.W.tobytes() for h in softmax_heads.values()] + [
+        h.W.tobytes() for h in sigmoid_heads.values()
+    ]
     digest = hashlib.sha1(b"".join(weights))
     bundle.meta["version"] = f"signals-{digest.hexdigest()[:10]}"
     target_dir = out_dir or settings.artifacts_dir
