@@ -16,8 +16,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
-from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder  # noqa: E402
-from assistant.settings import Settings, get_settings  # noqa: E402
+from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder
+from assistant.settings import Settings, get_settings
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

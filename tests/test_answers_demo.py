@@ -14,10 +14,10 @@ from test_answers_fake_llm import FakeChatServer, grounded_reply
 from assistant.answers.base import make_signals
 from assistant.answers.checks import reading_grade
 from assistant.answers.evaluate import evaluate_answers, precise_terms, term_coverage
-from assistant.pipeline import AnswerFlow
 from assistant.answers.kbview import load_articles, oracle_retrieval
 from assistant.answers.text import extract_figures
 from assistant.integrations.encoder import SentenceTransformerEncoder
+from assistant.pipeline import AnswerFlow
 from assistant.settings import Settings
 from assistant.stages.generate import AnswerGenerator
 from assistant.stages.ground import AnswerChecker

@@ -10,10 +10,10 @@ import pytest
 from test_answers_fake_llm import FakeChatServer, grounded_reply
 
 from assistant.answers.base import make_signals
-from assistant.pipeline import AnswerFlow
 from assistant.answers.kbview import load_articles, oracle_retrieval
 from assistant.answers.llm import load_generator_prompts
 from assistant.integrations.encoder import SentenceTransformerEncoder
+from assistant.pipeline import AnswerFlow
 from assistant.settings import Settings
 from assistant.stages.generate import AnswerGenerator
 from assistant.stages.ground import AnswerChecker

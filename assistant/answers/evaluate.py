@@ -24,10 +24,10 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.answers.base import make_signals
-from assistant.pipeline import AnswerFlow
 from assistant.answers.kbview import ArticleView, load_articles, oracle_retrieval
 from assistant.answers.text import STOPWORDS, extract_figures, stem
 from assistant.integrations.encoder import TextEncoder
+from assistant.pipeline import AnswerFlow
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.stages.generate import AnswerGenerator
 from assistant.stages.ground import AnswerChecker

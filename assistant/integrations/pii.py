@@ -143,7 +143,7 @@ def _build_presidio() -> tuple[Any, Any]:
         """spaCy engine that never loads (or downloads) a trained pipeline."""
 
         def load(self) -> None:
-            self.nlp = {"en": spacy.blank("en")}
+            self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]
 
     nlp_engine = BlankSpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank"}])
     nlp_engine.load()

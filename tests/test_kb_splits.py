@@ -1,0 +1,48 @@
+"""The seeded stratified BANKING77 split and the out-of-scope query split."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from assistant.kb.splits import OOS_QUERIES, banking77_split, out_of_scope_split
+from assistant.settings import Settings
+
+DATA = Settings().shared_data_dir
+
+
+@pytest.fixture(scope="module")
+def split() -> object:
+    if not (DATA / "banking77" / "train.csv").is_file():
+        pytest.skip(f"BANKING77 not available under {DATA}")
+    return banking77_split(DATA)
+
+
+def test_split_is_twenty_percent_and_stratified(split: object) -> None:
+    train, dev = split.train, split.dev  # type: ignore[attr-defined]
+    assert len(train) + len(dev) == 10003
+    assert abs(len(dev) / 10003 - 0.2) < 0.005
+    tr, dv = Counter(c for _, c in train), Counter(c for _, c in dev)
+    assert set(tr) == set(dv) and len(tr) == 77
+    for cat in tr:
+        assert abs(dv[cat] / (tr[cat] + dv[cat]) - 0.2) < 0.02, cat
+
+
+def test_no_text_is_on_both_sides(split: object) -> None:
+    train_texts = {t for t, _ in split.train}  # type: ignore[attr-defined]
+    assert not train_texts & {t for t, _ in split.dev}  # type: ignore[attr-defined]
+
+
+def test_split_is_reproducible_and_seeded(split: object) -> None:
+    assert banking77_split(DATA).dev == split.dev  # type: ignore[attr-defined]
+    assert banking77_split(DATA, seed=14).dev != split.dev  # type: ignore[attr-defined]
+
+
+def test_out_of_scope_queries_split_in_halves() -> None:
+    dev, test = out_of_scope_split()
+    lines = [ln.strip() for ln in OOS_QUERIES.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert len(lines) >= 120 and len(set(lines)) == len(lines)
+    assert len(dev) + len(test) == len(lines) and abs(len(dev) - len(test)) <= 1
+    assert dev[0] == lines[0] and test[0] == lines[1]
+    assert not set(dev) & set(test)
