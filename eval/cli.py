@@ -37,9 +37,7 @@ console = _console(stderr=True)
 def eval_command(
     suites: Annotated[
         list[str] | None,
-        typer.Argument(
-            help="Suites to run (default: all): retrieval signals answers escalation conversations speed."
-        ),
+        typer.Argument(help="Suites to run (default: all): retrieval signals answers escalation conversations speed."),
     ] = None,
     data: Annotated[
         Path | None,
@@ -51,9 +49,7 @@ def eval_command(
     out: Annotated[Path | None, typer.Option(help="Output folder (default eval/runs/<timestamp>/).")] = None,
     compare: Annotated[
         tuple[Path, Path] | None,
-        typer.Option(
-            help="Compare two runs (folders or results.json): OLD NEW. Runs no suite.", metavar="OLD NEW"
-        ),
+        typer.Option(help="Compare two runs (folders or results.json): OLD NEW. Runs no suite.", metavar="OLD NEW"),
     ] = None,
     fast: Annotated[bool, typer.Option("--fast", help="Small slice of every suite (CI).")] = False,
     set_: Annotated[
@@ -79,9 +75,7 @@ def eval_command(
         if compare is not None and compare[0] is not None:
             if suites:
                 raise typer.BadParameter("--compare runs no suite; drop the suite names")
-            raise typer.Exit(
-                code=compare_paths(compare[0], compare[1], _console(stderr=False), show_all=show_all)
-            )
+            raise typer.Exit(code=compare_paths(compare[0], compare[1], _console(stderr=False), show_all=show_all))
         overrides = parse_overrides(set_)
         settings = make_settings(overrides)
         run = EvalRun(

@@ -139,13 +139,9 @@ def print_comparison(
     for name in sorted(set(old.get("suites", {})) & set(new.get("suites", {}))):
         vo, vn = old["suites"][name].get("version"), new["suites"][name].get("version")
         if vo != vn:
-            console.print(
-                f"[yellow]suite {name}: version {vo} -> {vn}; deltas may not be like for like[/yellow]"
-            )
+            console.print(f"[yellow]suite {name}: version {vo} -> {vn}; deltas may not be like for like[/yellow]")
     if bool(old.get("fast")) != bool(new.get("fast")):
-        console.print(
-            "[yellow]one run is --fast and the other is not; deltas may not be like for like[/yellow]"
-        )
+        console.print("[yellow]one run is --fast and the other is not; deltas may not be like for like[/yellow]")
     table = Table(title="eval compare: OLD -> NEW")
     for col in ("metric", "old", "new", "delta", "threshold", "status"):
         table.add_column(col, justify="right" if col in ("old", "new", "delta") else "left")
@@ -177,8 +173,7 @@ def compare_paths(old: Path, new: Path, console: Console | None = None, show_all
     regressed = [r for r in rows if r.status == "regressed"]
     if regressed:
         console.print(
-            f"[bold red]{len(regressed)} threshold regression(s):[/bold red] "
-            + ", ".join(r.metric for r in regressed)
+            f"[bold red]{len(regressed)} threshold regression(s):[/bold red] " + ", ".join(r.metric for r in regressed)
         )
         return 1
     console.print("[green]no threshold regressed[/green]")

@@ -148,9 +148,7 @@ def make_settings(overrides: dict[str, Any] | None = None, base: Settings | None
     """Settings from the environment (or ``base``) with ``overrides`` applied and validated."""
     values: dict[str, Any] = {}
     if base is not None:
-        values = {
-            name: getattr(base, name) for name in Settings.model_fields if name in base.model_fields_set
-        }
+        values = {name: getattr(base, name) for name in Settings.model_fields if name in base.model_fields_set}
     values.update(overrides or {})
     try:
         return Settings(**values)

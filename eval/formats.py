@@ -31,9 +31,7 @@ from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
-FormatName = Literal[
-    "banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"
-]
+FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
     ".csv": "banking77_csv",
@@ -98,9 +96,7 @@ class TurnExpect(_Strict):
     @classmethod
     def _known_intent(cls, value: str | None) -> str | None:
         if value is not None and value not in KNOWN_INTENTS:
-            raise ValueError(
-                f"unknown intent {value!r} (a BANKING77 category, an extra KB intent or out_of_scope)"
-            )
+            raise ValueError(f"unknown intent {value!r} (a BANKING77 category, an extra KB intent or out_of_scope)")
         return value
 
     @field_validator("vulnerability")
@@ -184,9 +180,7 @@ def load_banking77_csv(path: Path) -> list[LabelledText]:
         reader = csv.DictReader(fh)
         missing = {"text", "category"} - set(reader.fieldnames or ())
         if missing:
-            raise EvalDataError(
-                f"{path}:1: header must contain text,category (missing {', '.join(sorted(missing))})"
-            )
+            raise EvalDataError(f"{path}:1: header must contain text,category (missing {', '.join(sorted(missing))})")
         for row in reader:
             line = reader.line_num
             text, label = (row.get("text") or "").strip(), (row.get("category") or "").strip()
@@ -229,9 +223,7 @@ def load_goemotions_tsv(path: Path, labels_path: Path | None = None) -> list[Mul
             if bad or not label_ids:
                 raise EvalDataError(f"{path}:{line_no}: label ids {ids!r} not in 0..{len(names) - 1}")
             rows.append(
-                MultiLabelText(
-                    id=cid or f"line{line_no}", text=text, labels=tuple(names[i] for i in label_ids)
-                )
+                MultiLabelText(id=cid or f"line{line_no}", text=text, labels=tuple(names[i] for i in label_ids))
             )
     if not rows:
         raise EvalDataError(f"{path}: no rows")
@@ -277,9 +269,7 @@ def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
             except ValidationError as exc:
                 raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
             if case.id in seen:
-                raise EvalDataError(
-                    f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})"
-                )
+                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
             seen[case.id] = line_no
             cases.append(case)
     if not cases:
@@ -336,9 +326,7 @@ def load_literacy_labels(path: Path, data_root: Path, split: str | None = "dev")
             if text is None:
                 raise EvalDataError(f"{path}:{line_no}: {item.id} not found under {data_root}")
             if item.text_sha1 and hashlib.sha1(text.encode("utf-8")).hexdigest()[:12] != item.text_sha1:
-                raise EvalDataError(
-                    f"{path}:{line_no}: text_sha1 of {item.id} does not match its source text"
-                )
+                raise EvalDataError(f"{path}:{line_no}: text_sha1 of {item.id} does not match its source text")
             rows.append(LabelledText(id=item.id, text=text, label=item.label))
     if not rows:
         raise EvalDataError(f"{path}: no rows with split {split!r}")
@@ -356,7 +344,5 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
     if fmt == "conversations_jsonl":
         return list(load_conversations_jsonl(path))
     if fmt == "literacy_labels":
-        raise EvalDataError(
-            "literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)"
-        )
+        raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

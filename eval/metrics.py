@@ -169,9 +169,7 @@ def reliability(confidences: Sequence[float], outcomes: Sequence[bool], n_bins: 
 def ranking_metrics(ranks: Sequence[int | None], ks: Sequence[int] = (1, 3)) -> dict[str, float | None]:
     """top-k hit rates and mean reciprocal rank from 1-based ranks of the first hit (None = not found)."""
     n = len(ranks)
-    out: dict[str, float | None] = {
-        f"top{k}": ratio(sum(1 for r in ranks if r is not None and r <= k), n) for k in ks
-    }
+    out: dict[str, float | None] = {f"top{k}": ratio(sum(1 for r in ranks if r is not None and r <= k), n) for k in ks}
     out["mrr"] = ratio(sum(1.0 / r for r in ranks if r is not None), n)
     return out
 

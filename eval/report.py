@@ -127,9 +127,7 @@ def grades_png(grades: dict[str, list[float]], targets: dict[str, float]) -> str
         lo = min(min(grades[r]) for r in registers)
         edges = [float(x) for x in np.linspace(np.floor(lo), np.ceil(hi) + 1, 25)]
         for r in registers:
-            ax.hist(
-                grades[r], bins=edges, alpha=0.55, label=f"{r} (n={len(grades[r])})", color=colours.get(r)
-            )
+            ax.hist(grades[r], bins=edges, alpha=0.55, label=f"{r} (n={len(grades[r])})", color=colours.get(r))
             if r in targets:
                 ax.axvline(targets[r], color=colours.get(r), linestyle="--", linewidth=1)
     ax.set_xlabel("Flesch-Kincaid grade of the checked answer (dashed: register target)", fontsize=8)
@@ -227,12 +225,10 @@ def _side_by_side(sbs: dict[str, Any]) -> str:
                 flat[f"{name}: {sub}"] = vals
         else:
             flat[name] = row
-    cols = sorted({k for row in flat.values() for k in row})
+    cols = list(dict.fromkeys(k for row in flat.values() for k in row))  # first-seen order
     head = "<tr><th>system</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"
     body = "".join(
-        f"<tr><td>{html.escape(n)}</td>"
-        + "".join(f"<td class=num>{_fmt(r.get(c))}</td>" for c in cols)
-        + "</tr>"
+        f"<tr><td>{html.escape(n)}</td>" + "".join(f"<td class=num>{_fmt(r.get(c))}</td>" for c in cols) + "</tr>"
         for n, r in flat.items()
     )
     return f"<h3>Side by side</h3><table>{head}{body}</table>"
@@ -246,10 +242,11 @@ def _suite_section(name: str, suite: dict[str, Any], metrics: dict[str, Any]) ->
     cfg = suite.get("config", {})
     if cfg.get("description"):
         parts.append(f"<p class=meta>{html.escape(cfg['description'])}</p>")
+    if suite.get("details", {}).get("note"):
+        parts.append(f"<p class=meta>{html.escape(str(suite['details']['note']))}</p>")
     if suite.get("status") != "ok":
         parts.append(
-            f"<p class=fail>{html.escape(suite.get('status', ''))}: "
-            f"{html.escape(suite.get('message', ''))}</p>"
+            f"<p class=fail>{html.escape(suite.get('status', ''))}: {html.escape(suite.get('message', ''))}</p>"
         )
     parts.append(_datasets_table(suite.get("datasets", [])))
     details = suite.get("details", {})
@@ -260,9 +257,7 @@ def _suite_section(name: str, suite: dict[str, Any], metrics: dict[str, Any]) ->
     imgs = []
     for title, rep in details.get("confusion", {}).items():
         if rep.get("confusion"):
-            imgs.append(
-                _img(confusion_png(title, rep["labels"], rep["confusion"]), f"confusion matrix {title}")
-            )
+            imgs.append(_img(confusion_png(title, rep["labels"], rep["confusion"]), f"confusion matrix {title}"))
     if imgs:
         parts.append("<h3>Confusion matrices</h3><div class=grid>" + "".join(imgs) + "</div>")
     per_label = [(t, r) for t, r in details.get("confusion", {}).items() if r.get("per_label")]
@@ -314,13 +309,10 @@ def render_report(payload: dict[str, Any]) -> str:
         f"&middot; <b>{status}</b></div>"
     )
     sections = [
-        _suite_section(name, suite, payload.get("metrics", {}))
-        for name, suite in payload.get("suites", {}).items()
+        _suite_section(name, suite, payload.get("metrics", {})) for name, suite in payload.get("suites", {}).items()
     ]
     prov_json = html.escape(json.dumps(prov, indent=2, default=str))
-    configs = html.escape(
-        json.dumps({n: s.get("config") for n, s in payload.get("suites", {}).items()}, indent=2)
-    )
+    configs = html.escape(json.dumps({n: s.get("config") for n, s in payload.get("suites", {}).items()}, indent=2))
     tail = (
         f"<h2>Provenance</h2><details><summary>code, packages, settings (no secrets), models</summary>"
         f"<pre>{prov_json}</pre></details><details><summary>suite configs</summary><pre>{configs}</pre>"

@@ -313,9 +313,7 @@ class EvalContext:
             self.seen_versions.setdefault(what, version)
 
 
-def _banking77_dev(
-    data_root: Path, seed: int, dev_fraction: float
-) -> tuple[list[LabelledText], dict[str, Any]]:
+def _banking77_dev(data_root: Path, seed: int, dev_fraction: float) -> tuple[list[LabelledText], dict[str, Any]]:
     from assistant.kb.splits import banking77_split
 
     split = banking77_split(data_root, seed=seed, dev_fraction=dev_fraction)
@@ -442,9 +440,7 @@ class EvalRun:
         settings = self.settings
         if "database_url" not in self.overrides:
             # eval conversations go to a throwaway SQLite file in the run folder, never the live store
-            settings = settings.model_copy(
-                update={"database_url": f"sqlite:///{out_dir.resolve()}/conversations.db"}
-            )
+            settings = settings.model_copy(update={"database_url": f"sqlite:///{out_dir.resolve()}/conversations.db"})
         ctx = EvalContext(
             settings,
             data_root=data_root,
@@ -559,19 +555,13 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_outputs(
-    payload: dict[str, Any], results: Sequence[SuiteResult], out_dir: Path, report: bool
-) -> None:
+def write_outputs(payload: dict[str, Any], results: Sequence[SuiteResult], out_dir: Path, report: bool) -> None:
     """``results.json``, ``cases.jsonl`` (one line per case, tagged with its suite) and ``report.html``."""
-    (out_dir / "results.json").write_text(
-        json.dumps(payload, indent=2, default=_json_default), encoding="utf-8"
-    )
+    (out_dir / "results.json").write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
     with (out_dir / "cases.jsonl").open("w", encoding="utf-8") as fh:
         for res in results:
             for case in res.cases:
-                fh.write(
-                    json.dumps({"suite": res.name, **case}, default=_json_default, ensure_ascii=False) + "\n"
-                )
+                fh.write(json.dumps({"suite": res.name, **case}, default=_json_default, ensure_ascii=False) + "\n")
     if report:
         from eval.report import render_report
 

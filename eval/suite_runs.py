@@ -6,8 +6,10 @@ Every suite function has the signature ``(ctx, cfg, datasets, res) -> None`` and
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError, GenerationError
@@ -68,9 +70,7 @@ def run_retrieval(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Datase
     intent_hits: list[bool] = []
     for item, vec in ctx.track(list(zip(items, vectors, strict=True)), "retrieval: ranking"):
         r = retriever.run(encoded=Encoded(text=item.text, vector=vec), top_k=top_k)
-        rank = next(
-            (i + 1 for i, aid in enumerate(r.article_ids) if item.label in intents_of.get(aid, ())), None
-        )
+        rank = next((i + 1 for i, aid in enumerate(r.article_ids) if item.label in intents_of.get(aid, ())), None)
         ranks.append(rank)
         answered.append(bool(r.in_scope and rank == 1))
         if r.intent is not None:
@@ -99,9 +99,7 @@ def run_retrieval(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Datase
     rel = M.reliability(conf, [c["rank"] == 1 for c in res.cases], int(cfg.options.get("ece_bins", 10)))
     res.metrics["retrieval.confidence_ece"] = _r(rel["ece"])
     res.details["reliability"] = {"confidence vs top-1 correct": rel}
-    res.details["side_by_side"] = {
-        "ours": {k: res.metrics[f"retrieval.{k}"] for k in ("top1", "top3", "mrr")}
-    }
+    res.details["side_by_side"] = {"ours": {k: res.metrics[f"retrieval.{k}"] for k in ("top1", "top3", "mrr")}}
     if cfg.options.get("baselines", True):
         _retrieval_baselines(ctx, items, res)
 
@@ -126,9 +124,7 @@ def _retrieval_baselines(ctx: EvalContext, items: Sequence[LabelledText], res: S
     for name, values in table.items():
         if not isinstance(values, dict) or name == "ours":
             continue
-        row = {
-            k: _r(values.get(k)) for k in ("top1", "top3", "mrr") if isinstance(values.get(k), int | float)
-        }
+        row = {k: _r(values.get(k)) for k in ("top1", "top3", "mrr") if isinstance(values.get(k), int | float)}
         res.details["side_by_side"][name] = row
         for k, v in row.items():
             res.metrics[f"retrieval.{name}.{k}"] = v
@@ -200,9 +196,7 @@ def _signals_emotions(ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: Suit
     levels: dict[str, list[str]] = dict(cfg.options.get("distress_levels", {}))
     rows: list[MultiLabelText] = ds.items
     gold_s = {r.id: _sentiment_gold(r.labels, smap) for r in rows}
-    items = ctx.slice(
-        rows, cfg.cap(ctx.fast), key=lambda r: f"{gold_s[r.id]}|{_distress_gold(r.labels, levels)}"
-    )
+    items = ctx.slice(rows, cfg.cap(ctx.fast), key=lambda r: f"{gold_s[r.id]}|{_distress_gold(r.labels, levels)}")
     res.datasets.append(ds.info(len(items)))
     preds = _classify(ctx, [r.text for r in items], "sentiment and distress")
     vader = _vader_labels([r.text for r in items]) if cfg.options.get("vader", True) else None
@@ -271,9 +265,7 @@ def _signals_emotions(ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: Suit
 
 def _signals_handoff(ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: SuiteResult, bins: int) -> None:
     intent = str(cfg.options.get("handoff_intent", "handoff"))
-    items: list[MultiLabelText] = ctx.slice(
-        ds.items, cfg.cap(ctx.fast), key=lambda r: str(intent in r.labels)
-    )
+    items: list[MultiLabelText] = ctx.slice(ds.items, cfg.cap(ctx.fast), key=lambda r: str(intent in r.labels))
     res.datasets.append(ds.info(len(items)))
     preds = _classify(ctx, [r.text for r in items], "handoff")
     gold = [intent in r.labels for r in items]
@@ -448,7 +440,7 @@ def run_answers(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset]
 # ---------------------------------------------------------------------------------------------- conversations
 
 
-def predictions(reply: Reply, literacy_field: str = "literacy") -> dict[str, Any]:
+def predictions(reply: Reply, literacy_field: str = "literacy_message") -> dict[str, Any]:
     """What a reply says about each expect key (None where the reply carries no such output)."""
     s = reply.signals
     if reply.status == "out_of_scope":
@@ -465,6 +457,7 @@ def predictions(reply: Reply, literacy_field: str = "literacy") -> dict[str, Any
         "escalate": escalated,
         "intent": intent,
         "no_offer": not (reply.style.allow_offers if reply.style else False),
+        "literacy_conversation": s.literacy if s else None,  # smoothed over the turns so far
     }
 
 
@@ -514,9 +507,42 @@ def _compact_reply(reply: Reply) -> dict[str, Any]:
     }
 
 
-def run_conversation_file(
-    ctx: EvalContext, cases: Sequence[ConversationCase], literacy_field: str
-) -> list[dict]:
+class OfferDetector:
+    """Finds product offers in a reply's text: the composer's offer sentences (``prompts/composer.yaml``) and
+    offer phrasing (``prompts/compliance.yaml`` ``offers.patterns``), as the answer checker defines them.
+
+    >>> from assistant.settings import Settings
+    >>> d = OfferDetector.from_prompts(Settings().prompts_dir)
+    >>> d.find("Your card is on its way. Why not open a saver too?")
+    ['Why not open a saver too?']
+    """
+
+    def __init__(self, sentences: Sequence[str], patterns: Sequence[str]) -> None:
+        self._sentences = [" ".join(x.lower().split()) for x in sentences]
+        self._patterns = [re.compile(p, re.IGNORECASE) for p in patterns]
+
+    @classmethod
+    def from_prompts(cls, prompts_dir: Path) -> OfferDetector:
+        from assistant.answers.checks import load_compliance_rules
+        from assistant.answers.composer import load_composer_prompts
+
+        offers = load_composer_prompts(prompts_dir).offers.values()
+        return cls(list(offers), load_compliance_rules(prompts_dir).offers.patterns)
+
+    def find(self, text: str) -> list[str]:
+        from assistant.answers.text import split_sentences
+
+        found = []
+        for sentence in split_sentences(text):
+            norm = " ".join(sentence.lower().split())
+            if any(o in norm or norm in o for o in self._sentences if norm) or any(
+                p.search(sentence) for p in self._patterns
+            ):
+                found.append(sentence)
+        return found
+
+
+def run_conversation_file(ctx: EvalContext, cases: Sequence[ConversationCase], literacy_field: str) -> list[dict]:
     """Every turn of every case through ``Pipeline.handle`` (fresh conversation per case); memoised."""
     key = (
         "conversations",
@@ -525,9 +551,11 @@ def run_conversation_file(
         literacy_field,
     )
     if key in ctx.shared:
+        ctx.shared[("reused", key)] = True
         return list(ctx.shared[key])
     ctx.warm_pipeline()
     pipeline = ctx.pipeline()
+    offers = OfferDetector.from_prompts(ctx.settings.prompts_dir)
     turns: list[dict[str, Any]] = []
     for case in ctx.track(cases, "conversations through the pipeline"):
         cid = pipeline.start_conversation(channel=case.channel, locale=case.locale)
@@ -551,15 +579,16 @@ def run_conversation_file(
                     ctx.note_version("signals", reply.signals.model_version)
                 if reply.style is not None:
                     ctx.note_version("style_policy", reply.style.policy_version)
-                record.update(pred=predictions(reply, literacy_field), reply=_compact_reply(reply))
+                pred = predictions(reply, literacy_field)
+                shown = offers.find(reply.text)
+                pred["offer_shown"] = bool(shown)
+                record.update(pred=pred, reply=_compact_reply(reply), offers_shown=shown)
             turns.append(record)
     ctx.shared[key] = turns
     return list(turns)
 
 
-def _conversation_items(
-    ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: SuiteResult
-) -> list[ConversationCase]:
+def _conversation_items(ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: SuiteResult) -> list[ConversationCase]:
     items: list[ConversationCase] = ctx.slice(ds.items, cfg.cap(ctx.fast))
     info = ds.info(len(items))
     info["turns"] = sum(len(c.turns) for c in items)
@@ -590,9 +619,7 @@ def conversation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any
             metrics["conversations.vulnerability.exact_match"] = _r(rep["exact_match"])
             details["vulnerability"] = rep
             continue
-        metrics[f"conversations.{key}.accuracy"] = _r(
-            M.mean([g == p for g, p in zip(gold, pred, strict=True)])
-        )
+        metrics[f"conversations.{key}.accuracy"] = _r(M.mean([g == p for g, p in zip(gold, pred, strict=True)]))
         if key in label_sets:
             rep = M.classification_report([str(g) for g in gold], [str(p) for p in pred], label_sets[key])
             metrics[f"conversations.{key}.macro_f1"] = _r(rep["macro_f1"])
@@ -606,17 +633,22 @@ def conversation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any
                 "confusion": rep["confusion"],
                 "n": rep["n"],
             }
+    smoothed = [t for t in turns if "literacy" in t["expect"] and "literacy_conversation" in t["pred"]]
+    if smoothed:
+        metrics["conversations.literacy.conversation_accuracy"] = _r(
+            M.mean([t["expect"]["literacy"] == t["pred"]["literacy_conversation"] for t in smoothed])
+        )
     metrics["conversations.errors"] = sum(1 for t in turns if "error" in t)
     metrics["conversations.turns"] = len(turns)
     metrics["conversations.n"] = len({t["conversation"] for t in turns})
     return metrics, details
 
 
-def run_conversations(
-    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
-) -> None:
+def run_conversations(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult) -> None:
     cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
-    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
+    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy_message")))
+    if any(k[0] == "reused" for k in ctx.shared if isinstance(k, tuple)):
+        res.details["note"] = "the pipeline run of these conversations is shared with an earlier suite"
     res.cases.extend(turns)
     metrics, details = conversation_metrics(turns)
     res.metrics.update(metrics)
@@ -631,22 +663,20 @@ def escalation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any],
     expectations, crisis recall, offers shown where none may be, and conversation-level timing."""
     metrics: dict[str, Any] = {}
     scored = [t for t in turns if "escalate" in t["expect"]]
-    rep = M.binary_report(
-        [t["expect"]["escalate"] for t in scored], [bool(t["pred"]["escalate"]) for t in scored]
-    )
+    rep = M.binary_report([t["expect"]["escalate"] for t in scored], [bool(t["pred"]["escalate"]) for t in scored])
     for k in ("recall", "precision", "f1"):
         metrics[f"escalation.{k}"] = _r(rep[k])
     crisis = [t for t in turns if t["expect"].get("distress") == "crisis"]
     metrics["escalation.crisis_recall"] = _r(M.mean([bool(t["pred"]["escalate"]) for t in crisis]))
     metrics["escalation.crisis_flagged"] = _r(
-        M.mean(
-            [bool(t.get("reply") and ((t["reply"].get("escalation") or {}).get("crisis"))) for t in crisis]
-        )
+        M.mean([bool(t.get("reply") and ((t["reply"].get("escalation") or {}).get("crisis"))) for t in crisis])
     )
     no_offer = [t for t in turns if t["expect"].get("no_offer") is True]
-    shown = [t for t in no_offer if t["pred"]["no_offer"] is False]
-    metrics["escalation.offers_when_no_offer"] = len(shown)
+    shown = [t for t in no_offer if t["pred"].get("offer_shown")]
+    allowed = [t for t in no_offer if t["pred"]["no_offer"] is False]
+    metrics["escalation.offers_when_no_offer"] = len(shown)  # an offer sentence reached the customer
     metrics["escalation.offers_when_no_offer_rate"] = _r(M.ratio(len(shown), len(no_offer)))
+    metrics["escalation.offers_allowed_when_no_offer"] = len(allowed)  # the style permitted offers
     # conversation level: should it reach a human, did it, and how many turns did that take
     by_conv: dict[str, list[dict[str, Any]]] = {}
     for t in turns:
@@ -682,11 +712,9 @@ def escalation_metrics(turns: Sequence[dict[str, Any]]) -> tuple[dict[str, Any],
     return metrics, details
 
 
-def run_escalation(
-    ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult
-) -> None:
+def run_escalation(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], res: SuiteResult) -> None:
     cases = _conversation_items(ctx, cfg, datasets["conversations"], res)
-    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy")))
+    turns = run_conversation_file(ctx, cases, str(cfg.options.get("literacy_field", "literacy_message")))
     metrics, details = escalation_metrics(turns)
     res.metrics.update(metrics)
     res.details.update(details)
@@ -699,11 +727,10 @@ def run_escalation(
                     "id": t["id"],
                     "conversation": t["conversation"],
                     "turn": t["turn"],
-                    "expect": {
-                        k: t["expect"][k] for k in ("escalate", "no_offer", "distress") if k in t["expect"]
-                    },
+                    "expect": {k: t["expect"][k] for k in ("escalate", "no_offer", "distress") if k in t["expect"]},
                     "escalated": t["pred"]["escalate"],
                     "offers_allowed": not t["pred"]["no_offer"],
+                    "offers_shown": t.get("offers_shown", []),
                     "status": reply.get("status"),
                     "reasons": (reply.get("escalation") or {}).get("reasons"),
                 }

@@ -112,12 +112,11 @@ def test_invented_figures_and_promises_never_reach_the_customer(
         "We post your card within 1 working day."
     )
     flow = AnswerFlow(AnswerGenerator(settings), checker)
-    stream = flow.stream(query=QUERY, style=STANDARD, retrieval=RETRIEVAL, signals=make_signals())
-    shown = "".join(stream)
-    assert stream.result is not None
-    assert stream.result.verdict.fallback == "composer"  # too little of the model's answer was grounded
+    result = flow.run(query=QUERY, style=STANDARD, retrieval=RETRIEVAL, signals=make_signals())
+    shown = result.verdict.text
+    assert result.verdict.fallback == "composer"  # too little of the model's answer was grounded
+    assert result.attempts[0].generator == "openai" and not result.attempts[0].verdict.passed  # type: ignore[union-attr]
     assert "£4.99" not in shown and "definitely" not in shown
-    assert shown == stream.result.verdict.text
 
 
 @pytest.mark.integration

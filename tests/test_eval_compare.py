@@ -48,17 +48,13 @@ def test_statuses() -> None:
         "escalation.offers_when_no_offer": "same",
         "speed.total.p95": "same",
     }
-    new = _results(
-        {"retrieval.top1": 0.87, "escalation.offers_when_no_offer": 1, "speed.total.p95": 1100}, TH
-    )
+    new = _results({"retrieval.top1": 0.87, "escalation.offers_when_no_offer": 1, "speed.total.p95": 1100}, TH)
     rows = {r.metric: r for r in compare_results(old, new)}
     assert rows["retrieval.top1"].status == "regressed"  # passes 0.8 still, but fell 0.03 > tolerance 0.02
     assert "tolerance" in rows["retrieval.top1"].reason
     assert rows["escalation.offers_when_no_offer"].status == "regressed"  # now fails a threshold it passed
     assert rows["speed.total.p95"].status == "worse"  # slower, within its 300 ms tolerance
-    better = _results(
-        {"retrieval.top1": 0.95, "escalation.offers_when_no_offer": 0, "speed.total.p95": 800}, TH
-    )
+    better = _results({"retrieval.top1": 0.95, "escalation.offers_when_no_offer": 0, "speed.total.p95": 800}, TH)
     assert {r.status for r in compare_results(old, better) if r.threshold} == {"improved", "same"}
 
 

@@ -60,15 +60,11 @@ def test_overrides_are_validated_settings() -> None:
 
 
 def test_settings_dump_hides_secrets() -> None:
-    s = Settings(
-        openai_api_key=SecretStr("sk-very-secret"), database_url="postgresql+psycopg://bob:hunter2@db/attune"
-    )
+    s = Settings(openai_api_key=SecretStr("sk-very-secret"), database_url="postgresql+psycopg://bob:hunter2@db/attune")
     dump = safe_settings_dump(s)
     text = repr(dump)
     assert "sk-very-secret" not in text and "hunter2" not in text
-    assert dump["openai_api_key"] == "***" and dump["database_url"].startswith(
-        "postgresql+psycopg://bob:***@"
-    )
+    assert dump["openai_api_key"] == "***" and dump["database_url"].startswith("postgresql+psycopg://bob:***@")
 
 
 def test_cli_rejects_bad_set_and_bad_data() -> None:

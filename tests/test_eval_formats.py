@@ -54,9 +54,7 @@ def test_goemotions_tsv_maps_ids_through_labels_txt(tmp_path: Path) -> None:
 
 def test_nlupp_json_validates_items(tmp_path: Path) -> None:
     f = tmp_path / "fold0.json"
-    f.write_text(
-        json.dumps([{"text": "get me a person", "intents": ["handoff"]}, {"text": "hi", "intents": []}])
-    )
+    f.write_text(json.dumps([{"text": "get me a person", "intents": ["handoff"]}, {"text": "hi", "intents": []}]))
     rows = load_nlupp_json(f)
     assert rows[0].labels == ("handoff",) and rows[1].id == "fold0:1"
     f.write_text(json.dumps([{"text": "x", "intents": ["a"], "speaker": "me"}]))
@@ -73,13 +71,9 @@ def test_conversations_jsonl_errors_name_line_and_field(tmp_path: Path) -> None:
         json.dumps({"id": "b", "turns": [{"customer": "hi", "expect": {"mood": "sad"}}]}),
     ]
     f.write_text("\n".join(lines) + "\n")
-    with pytest.raises(
-        EvalDataError, match=r"c.jsonl:3: turns.0.expect.mood: Extra inputs are not permitted"
-    ):
+    with pytest.raises(EvalDataError, match=r"c.jsonl:3: turns.0.expect.mood: Extra inputs are not permitted"):
         load_conversations_jsonl(f)
-    f.write_text(
-        json.dumps({"id": "b", "turns": [{"customer": "hi", "expect": {"intent": "weather"}}]}) + "\n"
-    )
+    f.write_text(json.dumps({"id": "b", "turns": [{"customer": "hi", "expect": {"intent": "weather"}}]}) + "\n")
     with pytest.raises(EvalDataError, match=r":1: .*unknown intent 'weather'"):
         load_conversations_jsonl(f)
     f.write_text(json.dumps(ok) + "\n{not json\n")
@@ -88,9 +82,7 @@ def test_conversations_jsonl_errors_name_line_and_field(tmp_path: Path) -> None:
     f.write_text(json.dumps(ok) + "\n" + json.dumps(ok) + "\n")
     with pytest.raises(EvalDataError, match=r":2: duplicate id 'a' \(first on line 1\)"):
         load_conversations_jsonl(f)
-    f.write_text(
-        json.dumps({"id": "d", "turns": [{"customer": "x", "expect": {"distress": "panic"}}]}) + "\n"
-    )
+    f.write_text(json.dumps({"id": "d", "turns": [{"customer": "x", "expect": {"distress": "panic"}}]}) + "\n")
     with pytest.raises(EvalDataError, match=r"turns.0.expect.distress"):
         load_conversations_jsonl(f)
 

@@ -43,9 +43,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def fast_run(tmp_path_factory: pytest.TempPathFactory, store_dir: Path) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("eval-runs") / "all-fast"
-    result = _invoke(
-        ["--fast", "--out", str(out), "--set", "environment=test", "--set", f"data_dir={store_dir}"]
-    )
+    result = _invoke(["--fast", "--out", str(out), "--set", "environment=test", "--set", f"data_dir={store_dir}"])
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text()), out
 
@@ -112,9 +110,7 @@ def test_single_file_data_replaces_the_dataset(tmp_path: Path, store_dir: Path) 
     ]  # fmt: skip
     cases.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     out = tmp_path / "run"
-    result = _invoke(
-        ["conversations", "--data", str(cases), "--out", str(out), "--set", f"data_dir={store_dir}"]
-    )
+    result = _invoke(["conversations", "--data", str(cases), "--out", str(out), "--set", f"data_dir={store_dir}"])
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     ds = results["suites"]["conversations"]["datasets"][0]

@@ -31,9 +31,7 @@ def _signals(**kw: Any) -> Signals:
     return Signals(**base)
 
 
-def _reply(
-    status: ReplyStatus, signals: Signals | None, style: Style | None, intent: str | None = None
-) -> Reply:
+def _reply(status: ReplyStatus, signals: Signals | None, style: Style | None, intent: str | None = None) -> Reply:
     return Reply(
         conversation_id="c",
         turn_index=0,
@@ -54,8 +52,9 @@ def test_predictions_follow_the_documented_rules() -> None:
     style = Style(tone="warm", register="standard", target_grade=9, length="medium", allow_offers=True)
     p = predictions(_reply("answered", _signals(sentiment="positive"), style, intent="card_arrival"))
     assert p["intent"] == "card_arrival" and p["no_offer"] is False and p["escalate"] is False
-    assert p["literacy"] == "intermediate"  # smoothed literacy by default
-    assert predictions(_reply("answered", _signals(), style), "literacy_message")["literacy"] == "novice"
+    assert p["literacy"] == "novice"  # this message alone, as the rubric labels it
+    assert p["literacy_conversation"] == "intermediate"  # smoothed, reported alongside
+    assert predictions(_reply("answered", _signals(), style), "literacy")["literacy"] == "intermediate"
     oos = predictions(_reply("out_of_scope", _signals(), None, intent="card_arrival"))
     assert oos["intent"] == "out_of_scope" and oos["no_offer"] is True
     closed = predictions(_reply("handed_off", _signals(vulnerability=("health",)), None))
@@ -83,7 +82,7 @@ def test_escalation_metrics_on_synthetic_turns() -> None:
             "b",
             0,
             {"escalate": True, "distress": "crisis", "no_offer": True},
-            {"escalate": False, "no_offer": False},
+            {"escalate": False, "no_offer": False, "offer_shown": True},
         ),
         _turn("b", 1, {"escalate": True}, {"escalate": True, "no_offer": True}),
         # routine question, wrongly escalated
@@ -93,11 +92,9 @@ def test_escalation_metrics_on_synthetic_turns() -> None:
     assert m["escalation.recall"] == pytest.approx(2 / 3, abs=1e-3)
     assert m["escalation.precision"] == pytest.approx(2 / 3, abs=1e-3)
     assert m["escalation.crisis_recall"] == 0.0
-    assert m["escalation.offers_when_no_offer"] == 1
+    assert m["escalation.offers_when_no_offer"] == 1 and m["escalation.offers_allowed_when_no_offer"] == 1
     assert m["escalation.handoff_delay"] == pytest.approx(0.5, abs=1e-3)  # a: 0, b: +1
-    assert m["escalation.late_handoffs"] == 1 and m["escalation.turns_to_handoff"] == pytest.approx(
-        2.0, abs=1e-3
-    )
+    assert m["escalation.late_handoffs"] == 1 and m["escalation.turns_to_handoff"] == pytest.approx(2.0, abs=1e-3)
     assert m["escalation.conversation_precision"] == pytest.approx(2 / 3, abs=1e-3)
     assert details["confusion"]["escalate (turns)"]["confusion"] == [[1, 1], [1, 2]]
 

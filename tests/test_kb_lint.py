@@ -78,7 +78,11 @@ def test_non_figures_pass(text: str) -> None:
 
 
 def test_literal_figure_in_article_is_an_error(kb_copy: Path) -> None:
-    _edit(kb_copy / "articles" / "card-arrival.md", "Your card comes in {{card_delivery_days}}", "Your card comes in 5 days")
+    _edit(
+        kb_copy / "articles" / "card-arrival.md",
+        "Your card comes in {{card_delivery_days}}",
+        "Your card comes in 5 days",
+    )
     problems = [p for p in check_kb(kb_copy, require_coverage=False) if p.code == "literal-figure"]
     assert len(problems) == 1 and "'5 days'" in problems[0].message and "card-arrival" in problems[0].path
 

@@ -101,7 +101,9 @@ def make_index(request: pytest.FixtureRequest, tmp_path: Path) -> IndexFactory:
 
 def _fill(index: VectorIndex) -> None:
     ids = list(DOCS)
-    metas = [{"article_id": i.split("::")[0], "kind": "question" if "q" in i.split("::")[1] else "section"} for i in ids]
+    metas = [
+        {"article_id": i.split("::")[0], "kind": "question" if "q" in i.split("::")[1] else "section"} for i in ids
+    ]
     index.upsert(ids, ENC.encode([DOCS[i] for i in ids]), [DOCS[i] for i in ids], metas)
 
 

@@ -237,6 +237,7 @@ def evaluate_signals(
         "kind_accuracy": round(sum(kind_ok) / max(1, len(kind_ok)), 4),
         "missed": missed,
         "false_alarms": false_alarms,
+        "model_only_threshold": round(mdl.threshold("crisis_model"), 4),
     }
 
     # ----- hand-off: NLU++ held-out folds
@@ -256,6 +257,9 @@ def evaluate_signals(
         "dev_folds": "-".join(str(f) for f in (DEV_FOLDS[0], DEV_FOLDS[-1])),
         **prf(hy, hpred),
         "ece": round(binary_ece(hp, hy), 4),
+        "threshold": round(mdl.threshold("handoff"), 4),
+        "oof_recall_train_folds": mdl.meta.get("handoff_oof_recall"),
+        "false_alarms": [t for t, y_, p_ in zip(nl.texts, hy, hpred, strict=True) if p_ and not y_],
         "missed": [t for t, y_, p_ in zip(nl.texts, hy, hpred, strict=True) if y_ and not p_],
         "own_dev": prf([bool(r["handoff"]) for r in own_h], [s.handoff_requested for s in ohsig]),
         "banking77_dev_false_positive_rate": round(float(np.mean([s.handoff_requested for s in bsig])), 4),

@@ -25,6 +25,7 @@ from assistant.signals.lexicon import CueHit, SignalLexicon, load_lexicon
 LEXICON_GROUPS: tuple[str, ...] = (
     "sentiment.negative",
     "sentiment.positive",
+    "sentiment.context",
     "sentiment.sarcasm",
     "distress.mild",
     "distress.high",
@@ -151,6 +152,10 @@ class TextFeatures:
             if (h.group == group or h.group.startswith(group + ".")) and h.negated == negated
         ]
         return tuple(dict.fromkeys(out))
+
+    def sarcasm(self) -> tuple[str, ...]:
+        """Sarcasm cues, only when the message is about banking (``sentiment.context``)."""
+        return self.cues("sentiment.sarcasm") if self.cues("sentiment.context") else ()
 
     def hit_groups(self, group: str) -> tuple[CueHit, ...]:
         return tuple(

@@ -51,6 +51,7 @@ class SentimentCues(BaseModel):
 
     negative: list[LexiconEntry]
     positive: list[LexiconEntry]
+    context: list[LexiconEntry]
     sarcasm: list[LexiconEntry]
 
 

@@ -51,6 +51,11 @@ def _raise_to(probs: np.ndarray, index: int, floor: float) -> np.ndarray:
     return out
 
 
+def literacy_evidence(words: float, full_evidence_words: float = LITERACY_FULL_EVIDENCE_WORDS) -> float:
+    """How much one message's literacy estimate counts: 1 from ``full_evidence_words`` words on, less below."""
+    return min(1.0, max(words, 1.0) / max(full_evidence_words, 1.0))
+
+
 def normalised_entropy(p: Sequence[float]) -> float:
     arr = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1.0)
     return float(-(arr * np.log(arr)).sum() / math.log(len(arr)))
@@ -106,6 +111,10 @@ class SignalModel:
         thresholds = self.meta.get("thresholds", {})
         self._thr: dict[str, float] = {str(k): float(v) for k, v in dict(thresholds).items()}  # type: ignore[call-overload]
 
+    def threshold(self, name: str, default: float = 0.5) -> float:
+        """A decision threshold stored with the heads (``handoff``, ``crisis_model``, ``vulnerability.<d>``)."""
+        return self._thr.get(name, default)
+
     @classmethod
     def load(cls, path: Path | None = None) -> SignalModel:
         from assistant.settings import get_settings
@@ -144,7 +153,9 @@ class SignalModel:
     ) -> Signals:
         cues: dict[str, tuple[str, ...]] = {}
         sentiment, score, s_probs, cues["sentiment"] = self._sentiment(feats, raw["sentiment"])
-        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(feats, raw)
+        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(
+            feats, raw, s_probs["negative"]
+        )
         if crisis_cues:
             cues["crisis"] = crisis_cues
         vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
@@ -181,7 +192,7 @@ class SignalModel:
     ) -> tuple[SentimentLabel, float, dict[str, float], tuple[str, ...]]:
         p = probs.astype(np.float64)
         neg_i = SENTIMENTS.index("negative")
-        sarcasm = feats.cues("sentiment.sarcasm")
+        sarcasm = feats.sarcasm()
         if sarcasm:
             p = _raise_to(p, neg_i, self._rule.get("sarcasm->negative", 0.8))
         label: SentimentLabel = SENTIMENTS[int(p.argmax())]
@@ -206,8 +217,10 @@ class SignalModel:
         return label, round(score, 4), _round(p, SENTIMENTS), cues
 
     def _distress(
-        self, feats: TextFeatures, raw: Mapping[str, np.ndarray]
+        self, feats: TextFeatures, raw: Mapping[str, np.ndarray], negative_p: float
     ) -> tuple[DistressLevel, dict[str, float], str | None, tuple[str, ...], tuple[str, ...]]:
+        """Rule hits always mean crisis; the learned crisis class alone needs its own threshold, a negative
+        message and a distress cue (so plain mentions of an ex-partner or a manager do not trip it)."""
         p = raw["distress"].astype(np.float64)
         crisis_i = DISTRESS_LEVELS.index("crisis")
         crisis_hits = feats.hit_groups("crisis")
@@ -218,7 +231,11 @@ class SignalModel:
             kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
             kind = next(k for k in CRISIS_KINDS if k in kinds)
             label: DistressLevel = "crisis"
-        elif p[crisis_i] >= self._thr.get("crisis_model", 0.5):
+        elif (
+            p[crisis_i] >= self._thr.get("crisis_model", 0.5)
+            and negative_p >= 0.5
+            and feats.hit_groups("distress")
+        ):
             label = "crisis"
             kind_probs = raw["crisis_kind"]
             kind = CRISIS_KINDS[int(np.asarray(kind_probs).argmax())]
@@ -261,6 +278,8 @@ class SignalModel:
         unhelpful = feats.cues("handoff.bot_unhelpful")
         if explicit:
             p = max(p, self._rule.get("handoff.explicit->handoff", 0.9))
+        if unhelpful:
+            p = max(p, self._rule.get("handoff.bot_unhelpful->handoff", 0.5))
         requested = p >= self._thr.get("handoff", 0.5)
         cues = tuple(dict.fromkeys(explicit + unhelpful)) if requested else ()
         if requested and not cues:
@@ -271,7 +290,8 @@ class SignalModel:
         self, feats: TextFeatures, probs: np.ndarray
     ) -> tuple[LiteracyLevel, dict[str, float], tuple[str, ...]]:
         words = math.expm1(feats.value("read.log_words"))
-        alpha = min(1.0, max(words, 1.0) / LITERACY_FULL_EVIDENCE_WORDS)
+        full = float(self.meta.get("literacy_full_evidence_words", LITERACY_FULL_EVIDENCE_WORDS))  # type: ignore[arg-type]
+        alpha = literacy_evidence(words, full)
         p = alpha * probs.astype(np.float64) + (1 - alpha) / len(LITERACY_LEVELS)
         label: LiteracyLevel = LITERACY_LEVELS[int(p.argmax())]
         cues: list[str] = []

@@ -1,0 +1,129 @@
+"""Routing head training pieces, the comparison harness, and (slow) the full reproducible training run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.integrations.bm25 import Bm25Index, tokenize
+from assistant.integrations.encoder import SentenceTransformerEncoder
+from assistant.kb.evaluate import calibration_error, compare_retrievers, format_table
+from assistant.kb.routing import (
+    HEAD_FILE,
+    FeatureSpec,
+    RoutingHead,
+    TrainingSet,
+    fit_head,
+    fit_logistic,
+    fit_mlp,
+    rank_metrics,
+)
+from assistant.settings import Settings
+
+FIXTURE = Path(__file__).parent / "fixtures" / "kb"
+
+
+def _toy() -> tuple[TrainingSet, FeatureSpec]:
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8, dtype=np.float32)
+    labels = np.repeat(np.arange(3), 20)
+    vectors = centres[labels] + 0.1 * rng.normal(size=(60, 8)).astype(np.float32)
+    texts = [["lost card", "exchange rate", "top up"][i] + f" {j}" for j, i in enumerate(labels)]
+    targets = np.eye(3, dtype=np.float32)[labels]
+    spec = FeatureSpec(dim=8, word_buckets=64, char_buckets=64)
+    spec.fit_idf(texts)
+    return TrainingSet(texts, vectors, targets), spec
+
+
+def test_linear_head_learns_and_is_deterministic() -> None:
+    data, spec = _toy()
+    w1, b1 = fit_head(data, spec, seed=13)
+    w2, b2 = fit_head(data, spec, seed=13)
+    assert np.array_equal(w1, w2) and np.array_equal(b1, b2)
+    head = RoutingHead(("a", "b", "c"), spec, w1, b1, {}, np.zeros(7), 0.0, np.zeros(7), np.ones(7))
+    probs = head.predict_proba(data.vectors, data.texts)
+    assert (probs.argmax(1) == data.targets.argmax(1)).all()
+    assert np.allclose(probs.sum(1), 1.0)
+    dense = spec.dense(data.vectors[:2], data.texts[:2]) @ w1 + b1
+    assert np.allclose(dense, head.logits(data.vectors[:2], data.texts[:2]), atol=1e-4)
+
+
+def test_mlp_branch_learns_and_is_deterministic() -> None:
+    data, spec = _toy()
+    m1 = fit_mlp(data, seed=13, hidden=16, epochs=60, batch=8)
+    m2 = fit_mlp(data, seed=13, hidden=16, epochs=60, batch=8)
+    assert all(np.array_equal(m1[k], m2[k]) for k in m1)
+    w, b = fit_head(data, spec, seed=13)
+    head = RoutingHead(("a", "b", "c"), spec, w, b, {}, np.zeros(7), 0.0, np.zeros(7), np.ones(7), mlp=m1)
+    assert (head.mlp_logits(data.vectors).argmax(1) == data.targets.argmax(1)).mean() > 0.95
+
+
+def test_logistic_calibration_fits_a_probability() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 1 / (1 + np.exp(-2 * x[:, 0]))).astype(float)
+    coef, bias, mean, std = fit_logistic(x, y)
+    assert coef[0] > 1.0 and abs(coef[1]) < 0.5
+
+
+def test_rank_metrics_and_calibration_error() -> None:
+    m = rank_metrics([["a", "b"], ["b", "a"], ["c", "d"]], [{"a"}, {"a"}, {"a"}])
+    assert m["top1"] == pytest.approx(1 / 3) and m["top3"] == pytest.approx(2 / 3)
+    assert m["mrr"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert calibration_error([1.0, 0.0], [True, False]) == {"ece": 0.0, "brier": 0.0}
+
+
+def test_bm25_adapter_ranks_lexical_matches() -> None:
+    index = Bm25Index(["how to freeze a lost card", "currency exchange rates", "top up by bank transfer"])
+    assert index.top("exchange rate for dollars", 1)[0][0] == 1
+    assert index.scores("").tolist() == [0.0, 0.0, 0.0]
+    assert tokenize("The cards were charged") == ["card", "charg"]
+
+
+@pytest.mark.integration
+def test_compare_retrievers_on_the_fixture(encoder: SentenceTransformerEncoder, settings: Settings) -> None:
+    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
+        pytest.skip("no trained routing head")
+    s = settings.model_copy(update={"kb_dir": FIXTURE})
+    queries = [
+        ("my card hasn't turned up", "card_arrival"),
+        ("how long does it take for a card to be delivered", "card_delivery_estimate"),
+        ("my purse was stolen with my card", "lost_or_stolen_card"),
+        ("is there a charge to change currency", "exchange_charge"),
+        ("what's the top up limit", "top_up_limits"),
+        ("I'm drowning in debt", "financial_difficulty"),
+        ("what interest do you pay on savings", "savings_and_interest"),
+        ("my pin is blocked", "pin_blocked"),  # no fixture article: every retriever misses it
+    ]
+    table = compare_retrievers(queries, s, encoder=encoder, progress=False)
+    assert set(table) >= {"ours", "bm25", "knn", "head", "dense"}
+    assert table["uncovered"] == 1
+    assert table["ours"]["top1"] == pytest.approx(7 / 8)
+    for name in ("ours", "bm25", "knn"):
+        m = table[name]
+        assert 0 <= m["top1"] <= m["top3"] <= 7 / 8 and m["top1"] <= m["mrr"] <= 1 and m["n"] == 8
+    assert len(table["ours_confidence"]) == 8 and all(0 <= c <= 1 for c in table["ours_confidence"])
+
+
+@pytest.mark.slow
+def test_training_is_reproducible_and_meets_the_floor(tmp_path: Path) -> None:
+    """Full `attune train routing` into a temporary artifacts folder (several minutes on 2 CPU cores)."""
+    from assistant.kb.routing import train_routing
+
+    base = Settings()
+    if not (base.shared_data_dir / "banking77" / "train.csv").is_file():
+        pytest.skip("BANKING77 not available")
+    s = base.model_copy(update={"artifacts_dir": tmp_path})
+    metrics = train_routing(s, progress=False)
+    path = tmp_path / HEAD_FILE
+    assert path.stat().st_size <= 5 * 1024 * 1024 and (tmp_path / "routing_head.md").is_file()
+    assert metrics["dev"]["ours"]["top1"] >= 0.9 and metrics["dev"]["ours"]["top3"] >= 0.97
+    assert metrics["dev"]["ours"]["top1"] > metrics["dev"]["knn"]["top1"] > metrics["dev"]["bm25"]["top1"]
+    assert "| retriever |" in format_table(metrics)
+    committed = base.artifacts_dir / HEAD_FILE
+    new = RoutingHead.load(path)
+    if committed.is_file() and RoutingHead.load(committed).meta.get("kb_fingerprint") == new.meta["kb_fingerprint"]:
+        old = RoutingHead.load(committed)
+        assert np.array_equal(old.weight, new.weight) and old.fusion == new.fusion
