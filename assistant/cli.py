@@ -15,6 +15,7 @@ from rich.table import Table
 
 from assistant.errors import AssistantError
 from assistant.settings import get_settings
+from eval.cli import eval_command
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -27,6 +28,9 @@ kb_app = typer.Typer(help="Knowledge-base tools.")
 train_app = typer.Typer(help="Train the small learned heads from ../shared/data (seeded, reproducible).")
 app.add_typer(kb_app, name="kb")
 app.add_typer(train_app, name="train")
+app.command("eval", help="Offline evaluation: versioned suites, results.json and report.html (see eval/README.md).")(
+    eval_command
+)
 console = Console(stderr=True)
 
 

@@ -114,6 +114,12 @@ class KnowledgeRetriever:
             except Exception as exc:  # reported again, as an error, on the first run()
                 logger.warning("cannot reach the knowledge-base index: %s", exc)
 
+    def index_size(self) -> int:
+        """Number of documents in the knowledge-base index (0 before ``attune ingest``)."""
+        self.warm_up()
+        assert self._index is not None
+        return self._index.count()
+
     def rank(self, *, encoded: Encoded) -> RankedArticles:
         """All articles ranked for ``encoded``; raises :class:`IndexNotBuiltError` when the index is empty."""
         self.warm_up()
