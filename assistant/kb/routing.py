@@ -564,6 +564,14 @@ def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> d
     return {"top1": top1 / n, "top3": top3 / n, "mrr": rr / n, "n": float(len(gold))}
 
 
+def questions_fingerprint(kb: KnowledgeBase) -> str:
+    """Hash of what the intent head learns from the knowledge base: each article's intents and questions."""
+    digest = hashlib.sha256()
+    for article in kb.articles:
+        digest.update(json.dumps([article.id, article.meta.intents, article.meta.questions]).encode())
+    return digest.hexdigest()[:16]
+
+
 def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, folds: int = 4) -> dict[str, Any]:
     """Train the routing head, fusion weights and calibration; write ``routing_head.npz`` and
     ``routing_head.md``.
@@ -681,6 +689,7 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
         "seed": seed,
         "encoder": encoder.name,
         "kb_fingerprint": kb.fingerprint(),
+        "questions_fingerprint": questions_fingerprint(kb),
         "kb_articles": len(kb.articles),
         "train_texts": len(data.texts),
         "oof_top1": round(best[0], 4),

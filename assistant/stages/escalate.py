@@ -42,6 +42,7 @@ class EscalationPolicy:
     def __init__(self, settings: Settings) -> None:
         self._path = settings.prompts_dir / "handoff.yaml"
         self._max_failed_turns = settings.max_failed_turns
+        self._high_distress_min_prob = settings.high_distress_min_prob
         self._default_locale = settings.locale
         self._prompts: HandoffPrompts | None = None
 
@@ -81,8 +82,9 @@ class EscalationPolicy:
         if signals.handoff_requested:
             reasons.append("customer asked for a person")
             bump("normal")
-        if signals.distress == "high":
-            reasons.append("high distress")
+        p_high = signals.distress_probs.get("high", 0.0) + signals.distress_probs.get("crisis", 0.0)
+        if signals.distress == "high" and p_high >= self._high_distress_min_prob:
+            reasons.append(f"high distress (p={p_high:.2f})")
             bump("high")
         drivers = set(signals.vulnerability)
         top_sensitive = bool(
