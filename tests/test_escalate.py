@@ -86,9 +86,20 @@ def test_vulnerability_on_sensitive_topic(policy: EscalationPolicy) -> None:
     assert not policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0).escalate
 
 
-def test_sensitive_topic_with_distress(policy: EscalationPolicy) -> None:
-    esc = policy.run(signals=replace(CALM, distress="mild"), retrieval=_retrieval(True), failed_turns=0)
-    assert esc.escalate and "sensitive topic" in esc.reasons[0]
+def test_sensitive_topic_with_high_distress(policy: EscalationPolicy) -> None:
+    probs = {"none": 0.5, "mild": 0.1, "high": 0.38, "crisis": 0.02}  # not sure enough to escalate on its own
+    signals = replace(CALM, distress="high", distress_probs=probs)
+    esc = policy.run(signals=signals, retrieval=_retrieval(True), failed_turns=0)
+    assert esc.escalate and esc.reasons == ("sensitive topic (lost-card) with high distress",)
+    assert not policy.run(signals=replace(CALM, distress="mild"), retrieval=_retrieval(True), failed_turns=0).escalate
+
+
+def test_low_capability_with_mild_distress_gets_plainer_words_not_a_handoff(policy: EscalationPolicy) -> None:
+    signals = replace(CALM, distress="mild", vulnerability=("capability",))
+    assert not policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0).escalate
+    both = replace(CALM, distress="mild", vulnerability=("capability", "health"))
+    esc = policy.run(signals=both, retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.reasons == ("vulnerability (health) with distress",)
 
 
 def test_repeated_failure(policy: EscalationPolicy) -> None:

@@ -49,6 +49,18 @@ def test_number_failing_luhn_is_not_a_card(redactor: PiiRedactor) -> None:
     assert "<CARD_NUMBER>" not in out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to take all my tablets tonight",
+        "I am worried about my overdraft",
+        "this is ridiculous, my card was declined",
+    ],
+)
+def test_ordinary_words_are_never_taken_for_names(redactor: PiiRedactor, text: str) -> None:
+    assert _redact(redactor, text) == text
+
+
 def test_plain_question_is_unchanged(redactor: PiiRedactor) -> None:
     text = "How long does a transfer to Europe take?"
     red = redactor.run(message=Message(conversation_id="c", text=text))

@@ -6,6 +6,7 @@ Only this module imports presidio and spacy for redaction; the stage sees :class
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -187,17 +188,19 @@ def _build_presidio() -> tuple[Any, Any]:
             patterns=[Pattern("pin", r"(?i)(?<=\bpin[:\s]{1,3}(?:is\s)?)\d{4,6}\b", 0.8)],
         )
     )
+    # Names only after an explicit cue, and case-sensitive: Presidio compiles patterns with IGNORECASE by
+    # default, which would turn "I'm going to ..." into a name and hide what the customer said.
     registry.add_recognizer(
         PatternRecognizer(
             supported_entity="PERSON",
             patterns=[
                 Pattern(
                     "name after cue",
-                    r"(?<=\b(?:[Mm]y name is|[Tt]his is|I am|I'm|[Nn]ame:)\s)"
-                    r"[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}",
+                    r"(?<=\b(?:[Mm]y name is|[Mm]y name's|[Nn]ame:|[Tt]his is)\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}",
                     0.55,
                 )
             ],
+            global_regex_flags=re.DOTALL | re.MULTILINE,
         )
     )
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
@@ -214,8 +217,6 @@ class RegexPiiEngine:
     """
 
     def analyze(self, text: str) -> list[PiiFinding]:
-        import re
-
         found: list[PiiFinding] = []
         for m in re.finditer(r"\b(?:\d[ -]?){12,18}\d\b", text):
             if _valid(text, PiiFinding("CREDIT_CARD", m.start(), m.end(), 1.0)):

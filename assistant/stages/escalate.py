@@ -90,13 +90,15 @@ class EscalationPolicy:
         top_sensitive = bool(
             retrieval and retrieval.in_scope and retrieval.passages and retrieval.passages[0].sensitive
         )
-        if drivers and signals.distress in ("mild", "high"):
-            reasons.append(f"vulnerability ({', '.join(sorted(drivers))}) with distress")
+        # Low capability alone is met by a plainer style, not a hand-off; with high distress it counts.
+        weighty = drivers - {"capability"} if signals.distress != "high" else drivers
+        if weighty and signals.distress in ("mild", "high"):
+            reasons.append(f"vulnerability ({', '.join(sorted(weighty))}) with distress")
             bump("high")
         elif drivers and top_sensitive:
             reasons.append(f"vulnerability ({', '.join(sorted(drivers))}) on a sensitive topic")
-        if top_sensitive and retrieval is not None and signals.distress != "none" and not drivers:
-            reasons.append(f"sensitive topic ({retrieval.article_ids[0]}) with distress")
+        if top_sensitive and retrieval is not None and signals.distress == "high" and not drivers:
+            reasons.append(f"sensitive topic ({retrieval.article_ids[0]}) with high distress")
         if failed_turns >= self._max_failed_turns:
             reasons.append(f"could not help after {failed_turns} attempts")
         return Escalation(escalate=bool(reasons), reasons=tuple(reasons), priority=priority, crisis=crisis)
