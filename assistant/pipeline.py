@@ -375,7 +375,7 @@ class Pipeline:
         self._persist(turn, reply, failed_turns)
         if escalation.escalate:
             self.store.update_conversation(
-                conv.id, status=HANDED_OFF, handoff=self._packet(conv.id, escalation, reply)
+                conv.id, status=HANDED_OFF, handoff=self._packet(escalation, reply)
             )
         return reply
 
@@ -451,7 +451,8 @@ class Pipeline:
         if failed_turns != turn.conversation.failed_turns:
             self.store.update_conversation(cid, failed_turns=failed_turns)
 
-    def _packet(self, conversation_id: str, escalation: Escalation, reply: Reply) -> dict[str, Any]:
+    @staticmethod
+    def _packet(escalation: Escalation, reply: Reply) -> dict[str, Any]:
         return {
             "reasons": list(escalation.reasons),
             "priority": escalation.priority,
