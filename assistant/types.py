@@ -103,7 +103,7 @@ class Passage:
 
     article_id: str
     title: str
-    section: str  # "In short" | "Details" | "For the technically minded" | "Questions"
+    section: str  # "In short" | "Details" | "For the technically minded" | "Glossary"
     text: str
     score: float
     intents: tuple[str, ...] = ()

@@ -29,6 +29,7 @@ from assistant.settings import Settings
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.types import Encoded
 
+THRESHOLDS = (0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
 RETRIEVERS = ("ours", "bm25", "knn", "head", "dense")
 DESCRIPTIONS = {
     "ours": "ours: intent head + dense (questions, sections) + BM25, fused",
@@ -156,12 +157,15 @@ def evaluate_routing(
     conf = np.array(dev["ours_confidence"])
     ok = np.array(dev["ours_correct"])
     accepted = conf >= threshold
-    oos: dict[str, float] = {}
+    oos: dict[str, Any] = {}
     for name, queries in (("test", oos_test), ("dev", oos_dev)):
         vecs = cached_encode(encoder, list(queries), settings.data_dir / "cache", f"oos-{name}")
-        c = np.array(
-            [retriever.rank(encoded=Encoded(t, v)).confidence for t, v in zip(queries, vecs, strict=True)]
-        )
+        c = np.array([retriever.rank(encoded=Encoded(t, v)).confidence for t, v in zip(queries, vecs, strict=True)])
+        if name == "test":
+            oos["sweep"] = [
+                {"threshold": th, "dev_accept": float((conf >= th).mean()), "oos_false_match": float((c >= th).mean())}
+                for th in THRESHOLDS
+            ]
         oos[f"oos_{name}_false_match"] = float((c >= threshold).mean()) if len(c) else 0.0
         oos[f"oos_{name}_n"] = float(len(c))
         oos[f"oos_{name}_mean_conf"] = float(c.mean()) if len(c) else 0.0
@@ -206,4 +210,9 @@ def format_table(metrics: dict[str, Any]) -> str:
         f"dev half (trained on) {metrics['oos_dev_false_match']:.4f} (n={int(metrics['oos_dev_n'])}).",
         f"Ours: {metrics['ms_per_query']:.1f} ms per query after encoding (in-memory index).",
     ]
+    if metrics.get("sweep"):
+        lines += ["", "| threshold | dev accepted | OOS test false-match |", "|---|---|---|"]
+        lines += [
+            f"| {r['threshold']:.2f} | {r['dev_accept']:.4f} | {r['oos_false_match']:.4f} |" for r in metrics["sweep"]
+        ]
     return "\n".join(lines)

@@ -121,16 +121,12 @@ def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbP
             )
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", in_short) if s.strip()]
         if not 2 <= len(sentences) <= 5:
-            problems.append(
-                KbProblem(rel, "warning", "in-short-length", f"'In short' has {len(sentences)} sentences")
-            )
+            problems.append(KbProblem(rel, "warning", "in-short-length", f"'In short' has {len(sentences)} sentences"))
     if article.meta.product in ("lending", "savings") and any(
         i in article.meta.intents for i in ("investing_basics", "loans_and_credit", "overdraft")
     ):
         if not article.meta.risk_warning:
-            problems.append(
-                KbProblem(rel, "warning", "risk-warning", "credit/investing article without risk_warning")
-            )
+            problems.append(KbProblem(rel, "warning", "risk-warning", "credit/investing article without risk_warning"))
     return problems
 
 
@@ -146,15 +142,11 @@ def check_kb(kb_dir: Path, *, require_coverage: bool = True) -> list[KbProblem]:
     used = set().union(*(a.fact_refs() for a in kb.articles)) if kb.articles else set()
     for name, fact in sorted(kb.facts.items()):
         if name not in used:
-            problems.append(
-                KbProblem(f"facts/{fact.source}", "warning", "unused-fact", f"fact {name!r} is never used")
-            )
+            problems.append(KbProblem(f"facts/{fact.source}", "warning", "unused-fact", f"fact {name!r} is never used"))
     if require_coverage:
         covered = set(kb.intents_index())
         for intent in ALL_INTENTS:
             if intent not in covered:
-                problems.append(
-                    KbProblem("articles", "error", "uncovered-intent", f"no article covers {intent!r}")
-                )
+                problems.append(KbProblem("articles", "error", "uncovered-intent", f"no article covers {intent!r}"))
     problems.sort(key=lambda p: (p.severity != "error", p.path, p.code))
     return problems

@@ -116,9 +116,7 @@ class ArticleMeta(BaseModel):
     def _known_intents(cls, intents: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [i for i in intents if i not in _KNOWN_INTENTS]
         if unknown:
-            raise ValueError(
-                f"unknown intent(s) {unknown}: use BANKING77 category names or the extra intents"
-            )
+            raise ValueError(f"unknown intent(s) {unknown}: use BANKING77 category names or the extra intents")
         if len(set(intents)) != len(intents):
             raise ValueError("an intent is listed twice")
         return intents
@@ -342,9 +340,7 @@ def parse_article(path: Path, kb_dir: Path | None = None) -> tuple[Article | Non
         return None, [KbProblem(rel, "error", "read", str(exc))]
     split = _split_front_matter(text)
     if split is None:
-        return None, [
-            KbProblem(rel, "error", "front-matter", "file must start with a --- delimited YAML block")
-        ]
+        return None, [KbProblem(rel, "error", "front-matter", "file must start with a --- delimited YAML block")]
     front, body = split
     try:
         raw = yaml.safe_load(front)
@@ -354,13 +350,9 @@ def parse_article(path: Path, kb_dir: Path | None = None) -> tuple[Article | Non
         meta = ArticleMeta.model_validate(raw)
     except ValidationError as exc:
         codes = ["unknown-intent" if "unknown intent" in m else "schema" for m in _format_validation(exc)]
-        return None, [
-            KbProblem(rel, "error", c, m) for c, m in zip(codes, _format_validation(exc), strict=True)
-        ]
+        return None, [KbProblem(rel, "error", c, m) for c, m in zip(codes, _format_validation(exc), strict=True)]
     if meta.id != path.stem:
-        problems.append(
-            KbProblem(rel, "error", "id-filename", f"id {meta.id!r} differs from file name {path.stem!r}")
-        )
+        problems.append(KbProblem(rel, "error", "id-filename", f"id {meta.id!r} differs from file name {path.stem!r}"))
     sections, preamble = _split_sections(body)
     if preamble:
         problems.append(KbProblem(rel, "error", "headings", "text before the first ## heading"))
