@@ -62,6 +62,7 @@ class _Turn:
     retrieval: Retrieval | None = None
     draft: Draft | None = None
     verdict: Verdict | None = None
+    history: list[Signals] = field(default_factory=list)  # signals of earlier customer turns
 
     def timed(self, name: str, fn: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -325,7 +326,7 @@ class Pipeline:
         redacted = turn.redacted
         turn.encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
         encoded = turn.encoded
-        history = self._history(message.conversation_id)
+        turn.history = history = self._history(message.conversation_id)
         turn.signals = turn.timed("classify", lambda: self.classifier.run(encoded=encoded, history=history))
         return turn
 
@@ -409,7 +410,7 @@ class Pipeline:
         turn.timings["total"] = round(sum(v for k, v in turn.timings.items() if k != "total"), 3)
         return Reply(
             conversation_id=turn.conversation.id,
-            turn_index=len(self._history(turn.conversation.id)),
+            turn_index=len(turn.history),
             status=status,
             text=text,
             style=turn.style,

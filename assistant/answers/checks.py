@@ -38,7 +38,7 @@ from assistant.answers.text import (
 )
 from assistant.errors import PromptError
 from assistant.integrations.encoder import TextEncoder
-from assistant.kb.lint import reading_grade as kb_reading_grade
+from assistant.integrations.readability import fk_grade
 from assistant.prompts import PromptFile, load_prompt_file, render
 from assistant.types import Draft, Passage, Retrieval, Signals, Style, Verdict
 
@@ -410,4 +410,4 @@ def reading_grade(text: str) -> float:
     prose = readable_text(text)
     if not prose.strip():
         return 0.0
-    return kb_reading_grade(prose)
+    return fk_grade(prose)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.integrations.readability import fk_grade
+from assistant.integrations.readability import fk_grade as reading_grade
 from assistant.kb.intents import ALL_INTENTS
 from assistant.kb.loader import FACT_REF, Article, KbProblem, KnowledgeBase, parse_kb, render_facts
 
@@ -68,15 +68,6 @@ def literal_figures(text: str) -> list[tuple[str, str]]:
 def plain_text(markdown: str) -> str:
     """Markdown with emphasis, list markers and link targets removed (for reading-grade scoring)."""
     return _MARKDOWN.sub(lambda m: m.group(1) or "", markdown).strip()
-
-
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade of plain text (textstat).
-
-    >>> reading_grade("The cat sat on the mat.") < 3
-    True
-    """
-    return fk_grade(text)
 
 
 def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbProblem]:
