@@ -171,7 +171,7 @@ def kb_check(
 @train_app.command("routing")
 def train_routing_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     """Train the intent routing head (BANKING77 train split + the articles' example questions)."""
-    from assistant.kb.routing import train_routing
+    from assistant.kb.routing_train import train_routing
 
     _setup_logging()
     report = train_routing(get_settings(), seed=seed, progress=True)

@@ -299,9 +299,22 @@ class Pipeline:
                 stage.warm_up()
                 timings[name] = round((time.perf_counter() - start) * 1000, 1)
             self.store.ping()
+            self._check_routing_artifacts()
             self._warm = True
         logger.info("pipeline warm: %s", timings)
         return timings
+
+    def _check_routing_artifacts(self) -> None:
+        """Warn when the routing adapter is not the one the routing head was trained with."""
+        adapter = self.encoder.adapter
+        found = adapter.fingerprint() if adapter is not None else None
+        expected = self.retriever.head.meta.get("adapter")
+        if found != expected:
+            logger.warning(
+                "routing adapter %s does not match the routing head (trained with %s): run `attune train routing`",
+                found,
+                expected,
+            )
 
     def start_conversation(self, channel: Channel = "widget", locale: str | None = None) -> str:
         return self.store.create_conversation(channel=channel, locale=locale or self.settings.locale).id

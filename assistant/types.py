@@ -53,10 +53,15 @@ class Redacted:
 
 @dataclass(frozen=True)
 class Encoded:
-    """One encoder pass over the redacted text; every head and the retriever reuse this vector."""
+    """One encoder pass over the redacted text; every head and the retriever reuse this vector.
+
+    ``routing_vector`` is the same pass finished by the routing adapter's tuned top layers (None without one);
+    only the retriever reads it.
+    """
 
     text: str
     vector: np.ndarray = field(repr=False, compare=False)
+    routing_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

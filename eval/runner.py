@@ -11,7 +11,6 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -34,6 +33,7 @@ from rich.table import Table
 
 from assistant.errors import AssistantError, IndexNotBuiltError
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.types import Encoded
 from eval.config import SuiteConfig, available_suites, load_suite, safe_settings_dump
 from eval.formats import (
     SUFFIX_FORMATS,
@@ -190,30 +190,17 @@ class EvalContext:
 
     # ------------------------------------------------------------------ encoding with a disk cache
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of ``texts`` from the shared encoder (as MessageEncoder makes them), cached on disk."""
-        from assistant.integrations.encoder import shared_encoder
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """``texts`` encoded as the pipeline's encode stage does (shared vector and, with the routing adapter,
+        the routing view), cached on disk."""
+        from assistant.kb.routing import cached_views
 
-        encoder = shared_encoder()
-        digest = hashlib.sha256(encoder.name.encode())
-        for t in texts:
-            digest.update(t.encode("utf-8") + b"\x00")
-        path = CACHE_DIR / f"emb-{digest.hexdigest()[:24]}.npy"
-        if path.is_file():
-            cached = np.load(path)
-            if cached.shape[0] == len(texts):
-                return cached
-        vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-        batch = 64
-        for start in self.track(
-            range(0, len(texts), batch),
-            f"encoding {len(texts)} texts",
-            total=(len(texts) + batch - 1) // batch,
-        ):
-            vectors[start : start + batch] = encoder.encode(list(texts[start : start + batch]))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
-        return vectors
+        stage = self.stage("encode")
+        vectors, views = cached_views(stage.encoder, stage.adapter, list(texts), CACHE_DIR, "eval")
+        return [
+            Encoded(text=t, vector=vectors[i], routing_vector=None if views is None else views[i])
+            for i, t in enumerate(texts)
+        ]
 
     # ------------------------------------------------------------------ progress
 

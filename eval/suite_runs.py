@@ -19,7 +19,6 @@ from assistant.types import (
     LITERACY_LEVELS,
     SENTIMENTS,
     VULNERABILITY_DRIVERS,
-    Encoded,
     LiteracyLevel,
     Message,
     Reply,
@@ -64,12 +63,12 @@ def run_retrieval(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Datase
     retriever = ctx.stage("retrieve")
     intents_of = _article_intents(ctx)
     covered = {i for intents in intents_of.values() for i in intents}
-    vectors = ctx.encode([x.text for x in items])
+    encoded = ctx.encode([x.text for x in items])
     ranks: list[int | None] = []
     answered: list[bool] = []
     intent_hits: list[bool] = []
-    for item, vec in ctx.track(list(zip(items, vectors, strict=True)), "retrieval: ranking"):
-        r = retriever.run(encoded=Encoded(text=item.text, vector=vec), top_k=top_k)
+    for item, enc in ctx.track(list(zip(items, encoded, strict=True)), "retrieval: ranking"):
+        r = retriever.run(encoded=enc, top_k=top_k)
         rank = next((i + 1 for i, aid in enumerate(r.article_ids) if item.label in intents_of.get(aid, ())), None)
         ranks.append(rank)
         answered.append(bool(r.in_scope and rank == 1))
@@ -139,10 +138,9 @@ def _retrieval_baselines(ctx: EvalContext, items: Sequence[LabelledText], res: S
 
 def _classify(ctx: EvalContext, texts: Sequence[str], label: str) -> list[Signals]:
     classifier = ctx.stage("classify")
-    vectors = ctx.encode(texts)
     out: list[Signals] = []
-    for text, vec in ctx.track(list(zip(texts, vectors, strict=True)), f"signals: {label}"):
-        signals = classifier.run(encoded=Encoded(text=text, vector=vec), history=())
+    for enc in ctx.track(ctx.encode(texts), f"signals: {label}"):
+        signals = classifier.run(encoded=enc, history=())
         ctx.note_version("signals", signals.model_version)
         out.append(signals)
     return out
@@ -356,14 +354,14 @@ def run_answers(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset]
     levels: list[LiteracyLevel] = list(cfg.options.get("literacy_levels", LITERACY_LEVELS))
     style_stage, retriever = ctx.stage("style"), ctx.stage("retrieve")
     generator, fallback, checker = ctx.stage("generate"), ctx.stage("fallback"), ctx.stage("check")
-    vectors = ctx.encode([x.text for x in items])
-    jobs = [(item, vec, level) for item, vec in zip(items, vectors, strict=True) for level in levels]
+    encoded = ctx.encode([x.text for x in items])
+    jobs = [(item, enc, level) for item, enc in zip(items, encoded, strict=True) for level in levels]
     skipped = 0
-    for item, vec, level in ctx.track(jobs, "answers: generate and check"):
+    for item, enc, level in ctx.track(jobs, "answers: generate and check"):
         signals = _neutral_signals(level)
         style = style_stage.run(signals=signals, channel="widget")
         ctx.note_version("style_policy", style.policy_version)
-        retrieval = retriever.run(encoded=Encoded(text=item.text, vector=vec))
+        retrieval = retriever.run(encoded=enc)
         if not retrieval.in_scope:
             skipped += 1
             res.cases.append(

@@ -14,8 +14,9 @@ from assistant.integrations.vectorstore import ChromaVectorIndex, InMemoryVector
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.routing import HEAD_FILE, RoutingHead
 from assistant.settings import Settings
+from assistant.stages.encode import MessageEncoder
 from assistant.stages.retrieve import KnowledgeRetriever
-from assistant.types import Encoded, Retrieval
+from assistant.types import Encoded, Redacted, Retrieval
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb"
 ARTIFACT = Settings().artifacts_dir / HEAD_FILE
@@ -38,15 +39,24 @@ def retriever(fixture_index: InMemoryVectorIndex, encoder: SentenceTransformerEn
     return r
 
 
+_ENCODE_STAGES: dict[int, MessageEncoder] = {}
+
+
+def _encode(encoder: SentenceTransformerEncoder, text: str) -> Encoded:
+    """As the pipeline encodes: the shared vector plus the committed routing adapter's view."""
+    stage = _ENCODE_STAGES.setdefault(id(encoder), MessageEncoder(Settings(), encoder=encoder))
+    return stage.run(redacted=Redacted(text))
+
+
 def _run(retriever: KnowledgeRetriever, encoder: SentenceTransformerEncoder, text: str, **kw: int) -> Retrieval:
-    return retriever.run(encoded=Encoded(text, encoder.encode([text])[0]), **kw)
+    return retriever.run(encoded=_encode(encoder, text), **kw)
 
 
 @pytest.mark.parametrize(
     ("query", "article"),
     [
         ("I ordered a card ages ago and it still isn't here", "card-arrival"),
-        ("someone nicked my wallet with my debit card inside", "lost-or-stolen-card"),
+        ("someone nicked my debit card from my bag", "lost-or-stolen-card"),
         ("what rate do you use when I swap pounds into euros?", "exchange-rate"),
         ("what's the max I can add to my account by card in one go", "top-up-limits"),
         ("I lost my job and can't afford my bills", "financial-difficulty"),
@@ -103,9 +113,20 @@ def test_sensitive_flag_reaches_passages(retriever: KnowledgeRetriever, encoder:
     assert result.passages[0].sensitive is True
 
 
+def test_without_the_routing_view_the_frozen_branches_still_route(
+    retriever: KnowledgeRetriever, encoder: SentenceTransformerEncoder
+) -> None:
+    """An encoder that cannot run the routing adapter (no ``routing_vector``) still gets a ranking."""
+    for text, article in [("I ordered a card ages ago and it still isn't here", "card-arrival"),
+                          ("I lost my job and can't afford my bills", "financial-difficulty")]:  # fmt: skip
+        with_view = retriever.rank(encoded=_encode(encoder, text))
+        without = retriever.rank(encoded=Encoded(text, encoder.encode([text])[0]))
+        assert with_view.ids[0] == without.ids[0] == article
+        assert with_view.signals.head.max() != pytest.approx(without.signals.head.max(), abs=1e-6)
+
+
 def test_rank_orders_every_article(retriever: KnowledgeRetriever, encoder: SentenceTransformerEncoder) -> None:
-    text = "how do I freeze my card"
-    ranked = retriever.rank(encoded=Encoded(text, encoder.encode([text])[0]))
+    ranked = retriever.rank(encoded=_encode(encoder, "how do I freeze my card"))
     assert sorted(ranked.ids) == sorted(retriever.kb.ids)
     assert list(ranked.scores) == sorted(ranked.scores, reverse=True)
     assert sum(ranked.scores) == pytest.approx(1.0, abs=1e-3)

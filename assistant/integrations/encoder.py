@@ -6,11 +6,14 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from assistant.errors import ModelUnavailableError
+
+if TYPE_CHECKING:
+    from assistant.integrations.layer_adapter import LayerAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +28,20 @@ class TextEncoder(Protocol):
     dimension: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class LayeredEncoder(TextEncoder, Protocol):
+    """A :class:`TextEncoder` that can also finish its pass with a :class:`LayerAdapter` (a second view)."""
+
+    @property
+    def auto_model(self) -> Any: ...
+
+    def hidden_states(self, texts: Sequence[str], layer: int) -> list[np.ndarray]: ...
+
+    def encode_views(
+        self, texts: Sequence[str], adapter: LayerAdapter | None
+    ) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
 def minilm_path() -> str:
@@ -89,6 +106,68 @@ class SentenceTransformerEncoder:
         except Exception as exc:
             raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
         return np.asarray(vectors, dtype=np.float32)
+
+    def _forward(self, texts: Sequence[str], hidden_layer: int | None) -> tuple[Any, Any, Any]:
+        """One pass of the transformer: (last hidden state, hidden state entering ``hidden_layer``, mask)."""
+        import torch
+
+        model = self._load()
+        prepare = getattr(model, "preprocess", None) or model.tokenize  # type: ignore[attr-defined]
+        features = {k: v for k, v in prepare(list(texts)).items() if isinstance(v, torch.Tensor)}
+        with torch.inference_mode():
+            out = model[0].auto_model(**features, output_hidden_states=hidden_layer is not None)  # type: ignore[index]
+        hidden = out.hidden_states[hidden_layer] if hidden_layer is not None else None
+        return out.last_hidden_state, hidden, features["attention_mask"]
+
+    def hidden_states(self, texts: Sequence[str], layer: int, batch: int = 128) -> list[np.ndarray]:
+        """The hidden states entering transformer layer ``layer``, one (tokens, dim) float16 array per text."""
+        out: list[np.ndarray] = []
+        try:
+            for i in range(0, len(texts), batch):
+                _, hidden, mask = self._forward(texts[i : i + batch], layer)
+                for row, m in zip(hidden, mask, strict=True):
+                    out.append(row[: int(m.sum())].numpy().astype(np.float16))
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:
+            raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
+        return out
+
+    def encode_views(self, texts: Sequence[str], adapter: LayerAdapter | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The shared embedding of ``texts`` and, with an ``adapter``, its tuned routing view, from one pass.
+
+        The first is what :meth:`encode` returns (mean pooling, L2 norm); the second finishes the hidden state
+        entering ``adapter.start_layer`` with the adapter's layers instead of the original ones.
+        """
+        from assistant.integrations.layer_adapter import mean_pool, run_layers
+
+        if not texts:
+            empty = np.zeros((0, self.dimension), dtype=np.float32)
+            return empty, (empty if adapter is not None else None)
+        base: list[np.ndarray] = []
+        tuned: list[np.ndarray] = []
+        try:
+            import torch
+
+            layers = adapter.bind(self.auto_model) if adapter is not None else None
+            for i in range(0, len(texts), self._batch_size):
+                start = adapter.start_layer if adapter is not None else None
+                last, hidden, mask = self._forward(texts[i : i + self._batch_size], start)
+                with torch.inference_mode():
+                    base.append(mean_pool(last, mask).numpy())
+                    if layers is not None:
+                        tuned.append(run_layers(layers, hidden, mask).numpy())
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:
+            raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
+        base_out = np.concatenate(base).astype(np.float32)
+        return base_out, (np.concatenate(tuned).astype(np.float32) if adapter is not None else None)
+
+    @property
+    def auto_model(self) -> Any:
+        """The underlying transformer module (for training a :class:`LayerAdapter`); loads on first use."""
+        return self._load()[0].auto_model  # type: ignore[index]
 
 
 class HashingEncoder:

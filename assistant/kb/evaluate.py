@@ -24,15 +24,16 @@ from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
-from assistant.kb.routing import EPS, cached_encode, rank_metrics
+from assistant.kb.routing import EPS, cached_encode, cached_views, load_adapter, rank_metrics
 from assistant.settings import Settings
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.types import Encoded
 
 THRESHOLDS = (0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
-RETRIEVERS = ("ours", "bm25", "knn", "head", "dense")
+RETRIEVERS = ("ours", "ours_primary", "bm25", "knn", "head", "dense")
 DESCRIPTIONS = {
-    "ours": "ours: intent head + dense (questions, sections) + BM25, fused",
+    "ours": "ours: intent heads (frozen + tuned top layers) + dense + BM25, fused",
+    "ours_primary": "ours, counting only an article's primary (first) intent",
     "bm25": "BM25 alone over article texts",
     "knn": "untuned MiniLM nearest neighbour, query vs article texts",
     "head": "ablation: intent head alone",
@@ -81,13 +82,17 @@ def compare_retrievers(
     texts = [t for t, _ in queries]
     gold = [set(gold_by_intent.get(c, ())) for _, c in queries]
     cache = settings.data_dir / "cache" if cache_label else None
-    vectors = cached_encode(encoder, texts, cache, cache_label or "queries")
+    vectors, views = cached_views(encoder, load_adapter(settings), texts, cache, cache_label or "queries")
 
-    ranked: dict[str, list[list[str]]] = {name: [] for name in RETRIEVERS}
+    primary: dict[str, set[str]] = {}
+    for article in kb.articles:
+        primary.setdefault(article.meta.intents[0], set()).add(article.id)
+    gold_primary = [primary.get(c, set()) for _, c in queries]
+    ranked: dict[str, list[list[str]]] = {name: [] for name in RETRIEVERS if name != "ours_primary"}
     confidence: list[float] = []
     started = time.perf_counter()
-    for text, vec in _progress(list(zip(texts, vectors, strict=True)), "ranking", progress):
-        r = retriever.rank(encoded=Encoded(text, vec))
+    for i, text in enumerate(_progress(texts, "ranking", progress)):
+        r = retriever.rank(encoded=Encoded(text, vectors[i], None if views is None else views[i]))
         ranked["ours"].append(list(r.ids[:10]))
         confidence.append(r.confidence)
         sig = r.signals
@@ -107,7 +112,8 @@ def compare_retrievers(
     for row in sims:
         ranked["knn"].append([kb.ids[i] for i in np.argsort(-row, kind="stable")[:10]])
 
-    out: dict[str, Any] = {name: rank_metrics(ranked[name], gold) for name in RETRIEVERS}
+    out: dict[str, Any] = {name: rank_metrics(ranked[name], gold) for name in ranked}
+    out["ours_primary"] = rank_metrics(ranked["ours"], gold_primary)
     correct = [bool(r and r[0] in g) for r, g in zip(ranked["ours"], gold, strict=True)]
     out["ours_confidence"] = confidence
     out["ours_correct"] = correct
@@ -158,9 +164,15 @@ def evaluate_routing(
     ok = np.array(dev["ours_correct"])
     accepted = conf >= threshold
     oos: dict[str, Any] = {}
+    adapter = load_adapter(settings)
     for name, queries in (("test", oos_test), ("dev", oos_dev)):
-        vecs = cached_encode(encoder, list(queries), settings.data_dir / "cache", f"oos-{name}")
-        c = np.array([retriever.rank(encoded=Encoded(t, v)).confidence for t, v in zip(queries, vecs, strict=True)])
+        vecs, oos_views = cached_views(encoder, adapter, list(queries), settings.data_dir / "cache", f"oos-{name}")
+        c = np.array(
+            [
+                retriever.rank(encoded=Encoded(t, vecs[i], None if oos_views is None else oos_views[i])).confidence
+                for i, t in enumerate(queries)
+            ]
+        )
         if name == "test":
             oos["sweep"] = [
                 {"threshold": th, "dev_accept": float((conf >= th).mean()), "oos_false_match": float((c >= th).mean())}

@@ -22,6 +22,7 @@ from assistant.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 OOS_QUERIES = PROJECT_ROOT / "data" / "out_of_scope" / "queries.txt"
+OOS_TRAIN_EXTRA = PROJECT_ROOT / "data" / "out_of_scope" / "train_extra.txt"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,17 @@ def out_of_scope_split(path: Path = OOS_QUERIES) -> tuple[tuple[str, ...], tuple
 
     Blank lines and lines starting with ``#`` are skipped before numbering.
     """
-    lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines()]
-    queries = [ln for ln in lines if ln and not ln.startswith("#")]
+    queries = _query_lines(path)
     return tuple(queries[0::2]), tuple(queries[1::2])
+
+
+def out_of_scope_training(path: Path = OOS_QUERIES, extra: Path = OOS_TRAIN_EXTRA) -> tuple[str, ...]:
+    """Every out-of-scope query the router may train on: the dev half of ``path`` plus ``extra`` (training only;
+    the test half of ``path`` is never trained on)."""
+    dev, _test = out_of_scope_split(path)
+    return dev + (tuple(_query_lines(extra)) if Path(extra).is_file() else ())
+
+
+def _query_lines(path: Path) -> list[str]:
+    lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines()]
+    return [ln for ln in lines if ln and not ln.startswith("#")]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from assistant.integrations.encoder import TextEncoder, shared_encoder
+import logging
+import threading
+
+import numpy as np
+
+from assistant.integrations.encoder import LayeredEncoder, TextEncoder, shared_encoder
+from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter
 from assistant.settings import Settings
 from assistant.types import Encoded, Redacted
+
+logger = logging.getLogger(__name__)
 
 
 class MessageEncoder:
     """Embeds the redacted message once with all-MiniLM-L6-v2.
+
+    When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
+    same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers.
 
     >>> from assistant.settings import Settings
     >>> enc = MessageEncoder(Settings())
@@ -20,7 +31,9 @@ class MessageEncoder:
     def __init__(self, settings: Settings, encoder: TextEncoder | None = None) -> None:
         self._settings = settings
         self._encoder = encoder
+        self._adapter: LayerAdapter | None = None
         self._warm = False
+        self._lock = threading.Lock()
 
     @property
     def encoder(self) -> TextEncoder:
@@ -28,11 +41,31 @@ class MessageEncoder:
             self._encoder = shared_encoder()
         return self._encoder
 
+    @property
+    def adapter(self) -> LayerAdapter | None:
+        """The routing adapter in use (None when there is none or the encoder cannot run one)."""
+        self.warm_up()
+        return self._adapter
+
     def warm_up(self) -> None:
-        if not self._warm:
-            self.encoder.encode(["warm up"])
+        with self._lock:
+            if self._warm:
+                return
+            path = self._settings.artifacts_dir / ADAPTER_FILE
+            if path.is_file() and isinstance(self.encoder, LayeredEncoder):
+                self._adapter = LayerAdapter.load(path)
+            elif path.is_file():
+                logger.info("encoder %s cannot run the routing adapter", self.encoder.name)
+            self._run(["warm up"])
             self._warm = True
 
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        encoder = self.encoder
+        if self._adapter is not None and isinstance(encoder, LayeredEncoder):
+            return encoder.encode_views(texts, self._adapter)
+        return encoder.encode(texts), None
+
     def run(self, *, redacted: Redacted) -> Encoded:
-        vector = self.encoder.encode([redacted.text])[0]
-        return Encoded(text=redacted.text, vector=vector)
+        self.warm_up()
+        base, tuned = self._run([redacted.text])
+        return Encoded(text=redacted.text, vector=base[0], routing_vector=tuned[0] if tuned is not None else None)

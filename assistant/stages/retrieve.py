@@ -139,7 +139,8 @@ class KnowledgeRetriever:
             target = dense_q if hit.metadata.get("kind") == "question" else dense_s
             target[a] = max(target[a], hit.score)
         trained = bool(head.meta.get("trained"))
-        probs = head.predict_proba(vector[None, :], [encoded.text])[0] if trained else None
+        routing = None if encoded.routing_vector is None else np.asarray(encoded.routing_vector, np.float32)[None, :]
+        probs = head.predict_proba(vector[None, :], [encoded.text], routing)[0] if trained else None
         oos_col = head.classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in head.classes else -1
         sig = article_signals(probs, table, dense_q, dense_s, encoded.text, oos_col)
         fused = fuse(sig, head.fusion)
