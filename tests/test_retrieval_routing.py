@@ -136,7 +136,7 @@ def test_compare_retrievers_on_the_fixture(encoder: SentenceTransformerEncoder, 
 
 @pytest.mark.slow
 def test_training_is_reproducible_and_meets_the_floor(tmp_path: Path) -> None:
-    """Full `attune train routing` into a temporary artifacts folder (about 30 minutes on 2 CPU cores: five
+    """Full `attune train routing` into a temporary artifacts folder (about 20 minutes on 2 CPU cores: five
     routing adapters are fine-tuned, one per fold and the final one)."""
     from assistant.kb.routing_train import train_routing
 
