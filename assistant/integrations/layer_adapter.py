@@ -67,6 +67,7 @@ class LayerAdapter:
         self.state = {k: np.asarray(v, dtype=np.float32) for k, v in state.items()}
         self.meta = dict(meta or {})
         self._modules: Any = None
+        self._fingerprint: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -74,12 +75,15 @@ class LayerAdapter:
         return len({name.split(".", 1)[0] for name in self.state})
 
     def fingerprint(self) -> str:
-        """A short hash of the weights, recorded by the routing head that was trained with this adapter."""
-        digest = hashlib.sha256(str(self.start_layer).encode())
-        for name in sorted(self.state):
-            digest.update(name.encode())
-            digest.update(self.state[name].tobytes())
-        return digest.hexdigest()[:16]
+        """A short hash of the weights, recorded by the routing head that was trained with this adapter
+        (computed once: an adapter's weights never change)."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(str(self.start_layer).encode())
+            for name in sorted(self.state):
+                digest.update(name.encode())
+                digest.update(self.state[name].tobytes())
+            self._fingerprint = digest.hexdigest()[:16]
+        return self._fingerprint
 
     def stored(self) -> LayerAdapter:
         """This adapter at the precision :meth:`save` keeps (what :meth:`load` gives back)."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant.integrations.bm25 import Bm25Index
 from assistant.integrations.encoder import TextEncoder, shared_encoder
+from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
@@ -63,10 +64,12 @@ def compare_retrievers(
     retriever: KnowledgeRetriever | None = None,
     progress: bool = True,
     cache_label: str | None = None,
+    adapter: LayerAdapter | None = None,
 ) -> dict[str, Any]:
     """top-1, top-3 and MRR over ``queries`` (text, category) for ours, BM25 alone, kNN and two ablations.
 
     Without ``index`` the knowledge base at ``settings.kb_dir`` is ingested into an in-memory index first.
+    Queries are encoded as the encode stage does, with ``adapter`` (default: the one in ``settings.artifacts_dir``).
     Also returns ``ours_confidence`` (one calibrated confidence per query) and ``ours_correct`` (top-1 right
     or not).
     """
@@ -82,7 +85,8 @@ def compare_retrievers(
     texts = [t for t, _ in queries]
     gold = [set(gold_by_intent.get(c, ())) for _, c in queries]
     cache = settings.data_dir / "cache" if cache_label else None
-    vectors, views = cached_views(encoder, load_adapter(settings), texts, cache, cache_label or "queries")
+    adapter = adapter if adapter is not None else load_adapter(settings)
+    vectors, views = cached_views(encoder, adapter, texts, cache, cache_label or "queries")
 
     primary: dict[str, set[str]] = {}
     for article in kb.articles:
@@ -151,6 +155,7 @@ def evaluate_routing(
     index = InMemoryVectorIndex()
     ingest_kb(settings, encoder=encoder, index=index, progress=False)
     retriever = KnowledgeRetriever(settings, encoder=encoder, index=index)
+    adapter = load_adapter(settings)
     dev = compare_retrievers(
         list(split.dev),
         settings,
@@ -158,13 +163,13 @@ def evaluate_routing(
         encoder=encoder,
         progress=progress,
         cache_label="b77-dev",
+        adapter=adapter,
     )
     threshold = settings.min_retrieval_confidence
     conf = np.array(dev["ours_confidence"])
     ok = np.array(dev["ours_correct"])
     accepted = conf >= threshold
     oos: dict[str, Any] = {}
-    adapter = load_adapter(settings)
     for name, queries in (("test", oos_test), ("dev", oos_dev)):
         vecs, oos_views = cached_views(encoder, adapter, list(queries), settings.data_dir / "cache", f"oos-{name}")
         c = np.array(

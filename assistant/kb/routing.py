@@ -30,7 +30,7 @@ import logging
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -406,7 +406,7 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], cache_dir: Path | 
     path = Path(cache_dir) / f"{label}-{digest}.npy"
     if path.is_file():
         return np.load(path)
-    vectors = _encode_with_progress(encoder, texts, label)
+    vectors = _stack(_in_batches(texts, f"encoding {label}", lambda b: list(encoder.encode(b))), encoder.dimension)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -432,17 +432,12 @@ def cached_views(
     path = Path(cache_dir) / f"{label}-routing-{digest}.npy" if cache_dir is not None else None
     if path is not None and path.is_file():
         return base, np.load(path)
-    from rich.progress import Progress
+    def routing_view(batch: list[str]) -> list[np.ndarray]:
+        tuned = encoder.encode_views(batch, adapter)[1]
+        assert tuned is not None
+        return list(tuned)
 
-    parts = []
-    with Progress(transient=True) as bar:
-        task = bar.add_task(f"routing view {label}", total=len(texts))
-        for i in range(0, len(texts), 256):
-            tuned = encoder.encode_views(list(texts[i : i + 256]), adapter)[1]
-            assert tuned is not None
-            parts.append(tuned)
-            bar.advance(task, len(tuned))
-    views = np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), np.float32)
+    views = _stack(_in_batches(texts, f"routing view {label}", routing_view), encoder.dimension)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, views)
@@ -458,30 +453,28 @@ def cached_states(
     if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as data:
             return np.split(data["flat"], np.cumsum(data["lengths"])[:-1])
-    from rich.progress import Progress
-
-    states: list[np.ndarray] = []
-    with Progress(transient=True) as bar:
-        task = bar.add_task(f"layer-{layer} states {label}", total=len(texts))
-        for i in range(0, len(texts), 256):
-            states.extend(encoder.hidden_states(list(texts[i : i + 256]), layer))
-            bar.update(task, completed=len(states))
+    states = _in_batches(texts, f"layer-{layer} states {label}", lambda batch: encoder.hidden_states(batch, layer))
     if path is not None and states:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, flat=np.concatenate(states), lengths=np.array([len(x) for x in states]))
     return states
 
 
-def _encode_with_progress(encoder: TextEncoder, texts: Sequence[str], label: str, batch: int = 256) -> np.ndarray:
+def _in_batches(texts: Sequence[str], label: str, fn: Callable[[list[str]], Sequence[np.ndarray]]) -> list[np.ndarray]:
+    """``fn`` over ``texts`` in batches of 256 with a transient progress bar; one output row per text."""
     from rich.progress import Progress
 
-    parts = []
+    rows: list[np.ndarray] = []
     with Progress(transient=True) as bar:
-        task = bar.add_task(f"encoding {label}", total=len(texts))
-        for i in range(0, len(texts), batch):
-            parts.append(encoder.encode(list(texts[i : i + batch])))
-            bar.advance(task, len(parts[-1]))
-    return np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), np.float32)
+        task = bar.add_task(label, total=len(texts))
+        for i in range(0, len(texts), 256):
+            rows.extend(fn(list(texts[i : i + 256])))
+            bar.update(task, completed=len(rows))
+    return rows
+
+
+def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
 
 def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
