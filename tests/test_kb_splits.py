@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from assistant.kb.splits import OOS_QUERIES, banking77_split, out_of_scope_split
+from assistant.errors import ConfigurationError
+from assistant.kb.intents import ALL_INTENTS
+from assistant.kb.splits import OOS_QUERIES, banking77_split, out_of_scope_split, uk_paraphrases
 from assistant.settings import Settings
 
 DATA = Settings().shared_data_dir
@@ -46,3 +49,25 @@ def test_out_of_scope_queries_split_in_halves() -> None:
     assert len(dev) + len(test) == len(lines) and abs(len(dev) - len(test)) <= 1
     assert dev[0] == lines[0] and test[0] == lines[1]
     assert not set(dev) & set(test)
+
+
+def test_uk_paraphrases_cover_every_intent_and_parts_do_not_overlap() -> None:
+    train, test = uk_paraphrases("train"), uk_paraphrases("test")
+    assert set(Counter(c for _, c in train)) == set(ALL_INTENTS)
+    assert set(Counter(c for _, c in test)) == set(ALL_INTENTS)
+    assert min(Counter(c for _, c in test).values()) >= 3
+    assert not {t.lower() for t, _ in train} & {t.lower() for t, _ in test}
+
+
+def test_uk_paraphrases_refuse_unknown_intents_and_parts(tmp_path: Path) -> None:
+    (tmp_path / "uk_train.tsv").write_text("card_arrival\twhere's my card then\n", encoding="utf-8")
+    assert uk_paraphrases("train", tmp_path) == (("where's my card then", "card_arrival"),)
+    assert uk_paraphrases("test", tmp_path) == ()
+    (tmp_path / "uk_train.tsv").write_text("card_arival\twhere's my card then\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="line 1"):
+        uk_paraphrases("train", tmp_path)
+    (tmp_path / "uk_train.tsv").write_text("card_arrival where's my card\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        uk_paraphrases("train", tmp_path)
+    with pytest.raises(ValueError):
+        uk_paraphrases("dev", tmp_path)

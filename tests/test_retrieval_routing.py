@@ -152,12 +152,14 @@ def test_training_is_reproducible_and_meets_the_floor(tmp_path: Path) -> None:
     assert metrics["dev"]["ours"]["top1"] >= 0.94 and metrics["dev"]["ours"]["top3"] >= 0.98
     assert metrics["dev"]["ours"]["top1"] > metrics["dev"]["knn"]["top1"] > metrics["dev"]["bm25"]["top1"]
     assert "| retriever |" in format_table(metrics)
+    assert metrics["uk"]["ours"]["top1"] >= 0.93 and metrics["uk"]["ours"]["top1"] > metrics["uk"]["knn"]["top1"]
     committed = base.artifacts_dir / HEAD_FILE
     new = RoutingHead.load(path)
     if not committed.is_file():
         return
     old = RoutingHead.load(committed)
-    if old.meta.get("questions_fingerprint") == new.meta["questions_fingerprint"]:
+    same_data = ("questions_fingerprint", "extra_data_fingerprint")
+    if all(old.meta.get(key) == new.meta[key] for key in same_data):
         # same training data, same seed: the same weights
         assert np.allclose(old.weight, new.weight, atol=1e-3)
         assert old.mlp is not None and new.mlp is not None

@@ -147,7 +147,7 @@ def evaluate_routing(
     settings: Settings, *, seed: int = 13, encoder: TextEncoder | None = None, progress: bool = True
 ) -> dict[str, Any]:
     """Dev-split table (ours vs BM25 vs kNN) and out-of-scope false-match rate at the configured threshold."""
-    from assistant.kb.splits import banking77_split, out_of_scope_split
+    from assistant.kb.splits import banking77_split, out_of_scope_split, uk_paraphrases
 
     encoder = encoder or shared_encoder()
     split = banking77_split(settings.shared_data_dir, seed=seed)
@@ -169,6 +169,20 @@ def evaluate_routing(
     conf = np.array(dev["ours_confidence"])
     ok = np.array(dev["ours_correct"])
     accepted = conf >= threshold
+    uk: dict[str, Any] = {}
+    uk_queries = list(uk_paraphrases("test"))
+    if uk_queries:
+        got = compare_retrievers(
+            uk_queries, settings, retriever=retriever, encoder=encoder, progress=False, cache_label="uk-test",
+            adapter=adapter,
+        )  # fmt: skip
+        uk_accepted = np.array(got["ours_confidence"]) >= threshold
+        uk = {
+            "uk": {k: got[k] for k in ("ours", "bm25", "knn")},
+            "uk_n": len(uk_queries),
+            "uk_accept_rate": float(uk_accepted.mean()),
+            "uk_answered_right": float((uk_accepted & np.array(got["ours_correct"])).mean()),
+        }
     oos: dict[str, Any] = {}
     for name, queries in (("test", oos_test), ("dev", oos_dev)):
         vecs, oos_views = cached_views(encoder, adapter, list(queries), settings.data_dir / "cache", f"oos-{name}")
@@ -198,6 +212,7 @@ def evaluate_routing(
         "ms_per_query": dev["ms_per_query"],
         "kb_articles": len(retriever.kb.articles),
         **oos,
+        **uk,
     }
 
 
@@ -227,6 +242,22 @@ def format_table(metrics: dict[str, Any]) -> str:
         f"dev half (trained on) {metrics['oos_dev_false_match']:.4f} (n={int(metrics['oos_dev_n'])}).",
         f"Ours: {metrics['ms_per_query']:.1f} ms per query after encoding (in-memory index).",
     ]
+    if metrics.get("uk"):
+        lines += [
+            "",
+            f"British-English test set (`data/paraphrases/uk_test.tsv`, {metrics['uk_n']} messages written by us, "
+            "never trained on):",
+            "",
+            "| retriever | top-1 | top-3 | MRR |",
+            "|---|---|---|---|",
+        ]
+        for name, m in metrics["uk"].items():
+            lines.append(f"| {DESCRIPTIONS[name]} | {m['top1']:.4f} | {m['top3']:.4f} | {m['mrr']:.4f} |")
+        lines += [
+            "",
+            f"At the threshold {metrics['uk_accept_rate']:.4f} of them are accepted and "
+            f"{metrics['uk_answered_right']:.4f} are accepted with the right top article.",
+        ]
     if metrics.get("sweep"):
         lines += ["", "| threshold | dev accepted | OOS test false-match |", "|---|---|---|"]
         lines += [

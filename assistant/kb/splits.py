@@ -1,5 +1,5 @@
-"""Seeded, stratified train/dev split of BANKING77 train (Casanueva et al. 2020, CC BY 4.0), and the
-out-of-scope query set split by a fixed rule.
+"""Seeded, stratified train/dev split of BANKING77 train (Casanueva et al. 2020, CC BY 4.0), the
+out-of-scope query set split by a fixed rule, and our British-English messages (separate train and test files).
 
 The dev part is never trained on; it is where routing figures are reported. Texts that repeat inside train go
 to one side only, so dev never contains a sentence seen in training.
@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ConfigurationError
+from assistant.kb.intents import ALL_INTENTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 OOS_QUERIES = PROJECT_ROOT / "data" / "out_of_scope" / "queries.txt"
 OOS_TRAIN_EXTRA = PROJECT_ROOT / "data" / "out_of_scope" / "train_extra.txt"
+PARAPHRASES_DIR = PROJECT_ROOT / "data" / "paraphrases"
+PARAPHRASE_PARTS = ("train", "test")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,31 @@ def out_of_scope_training(path: Path = OOS_QUERIES, extra: Path = OOS_TRAIN_EXTR
     the test half of ``path`` is never trained on)."""
     dev, _test = out_of_scope_split(path)
     return dev + (tuple(_query_lines(extra)) if Path(extra).is_file() else ())
+
+
+def uk_paraphrases(part: str, directory: Path = PARAPHRASES_DIR) -> tuple[tuple[str, str], ...]:
+    """Our British-English customer messages as (text, intent) from ``<directory>/uk_<part>.tsv``.
+
+    ``part`` is ``"train"`` (the router trains on it) or ``"test"`` (written separately by someone who never saw
+    the training part; nothing trains on it). A missing file gives no rows; an unknown intent or a malformed line
+    raises :class:`ConfigurationError`.
+
+    >>> rows = uk_paraphrases("test")
+    >>> all(intent in ALL_INTENTS for _, intent in rows)
+    True
+    """
+    if part not in PARAPHRASE_PARTS:
+        raise ValueError(f"part must be one of {PARAPHRASE_PARTS}, got {part!r}")
+    path = Path(directory) / f"uk_{part}.tsv"
+    if not path.is_file():
+        return ()
+    rows: list[tuple[str, str]] = []
+    for number, line in enumerate(_query_lines(path), 1):
+        intent, sep, text = line.partition("\t")
+        if not sep or not text.strip() or intent not in ALL_INTENTS:
+            raise ConfigurationError(f"{path}: line {number} is not '<known intent><TAB><message>': {line[:80]!r}")
+        rows.append((text.strip(), intent))
+    return tuple(rows)
 
 
 def _query_lines(path: Path) -> list[str]:
