@@ -440,9 +440,9 @@ Re-run: `python -m assistant.kb.report`.
 The extra intents (financial difficulty, bereavement, ...) are learned only from the articles' own example
 questions and four British-English messages each, so their routing is less certain than BANKING77's.
 BANKING77 has noisy labels (e.g. a declined card payment labelled `reverted_card_payment?`), which caps top-3
-on any split of it: in a blind audit of the 30 dev queries whose article missed the top 3 (seed 13, 2026-11-29),
-the annotator judged 13 labels implausible for the text and 13 more texts ambiguous; 4 were clear routing
-errors. Retrain after adding or changing articles: the head, the adapter and the knowledge base must match (the
-head records the adapter's fingerprint).
+on any split of it. A blind audit of the 30 dev queries that the model of 2026-11-29 ranked outside the top 3
+(`data/audits/`) judged 13 of their labels implausible for the text and preferred another intent for 13 more;
+only 4 were clear routing errors. Retrain after adding or changing articles: the head, the adapter and the
+knowledge base must match (the head records the adapter's fingerprint).
 """
     path.write_text(card, encoding="utf-8")
