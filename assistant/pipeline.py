@@ -347,8 +347,10 @@ class Pipeline:
         assert turn.signals is not None and turn.encoded is not None
         signals, encoded = turn.signals, turn.encoded
         channel = turn.message.channel
-        turn.style = turn.timed("style", lambda: self.style.run(signals=signals, channel=channel))
-        turn.retrieval = turn.timed("retrieve", lambda: self.retriever.run(encoded=encoded))
+        style = turn.style = turn.timed("style", lambda: self.style.run(signals=signals, channel=channel))
+        turn.retrieval = turn.timed(
+            "retrieve", lambda: self.retriever.run(encoded=encoded, support_intents=style.support_intents)
+        )
 
     def _answer(self, turn: _Turn) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     locale: Literal["en-GB", "en-US"] = "en-GB"
     top_k: int = Field(default=4, ge=1, le=20)
     min_retrieval_confidence: float = Field(default=0.35, ge=0.0, le=1.0)
+    # A support article the style asks for (``Style.support_intents``) is answered from first only when it is in
+    # the top ``top_k`` with at least this share of the fused score: a real contender, not a passing mention.
+    support_min_share: float = Field(default=0.05, ge=0.0, le=1.0)
     grounding_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
     max_failed_turns: int = Field(default=2, ge=1)
     # "high" distress alone brings in a person only when the head is this sure (p(high) + p(crisis)).

@@ -98,6 +98,7 @@ class Style:
     glossary: bool = False
     details_on_request: bool = False
     allow_offers: bool = False
+    support_intents: tuple[str, ...] = ()  # a retrieved article declaring one of these is answered from first
     rules: tuple[str, ...] = ()  # ids of the policy rules that fired
     policy_version: str = ""
 

@@ -179,3 +179,22 @@ def test_artifact_is_small_and_has_a_model_card() -> None:
         assert needle in card
     with np.load(ARTIFACT, allow_pickle=False) as data:  # numpy only, no pickle
         assert "weight" in data.files
+
+
+def test_support_intents_bring_a_contending_support_article_first(
+    retriever: KnowledgeRetriever, fixture_index: InMemoryVectorIndex, encoder: SentenceTransformerEncoder
+) -> None:
+    encoded = _encode(encoder, "how much interest will my savings earn, I'm skint")
+    support = ("financial_difficulty",)
+    plain = retriever.run(encoded=encoded)
+    assert plain.article_ids[:2] == ("easy-access-savings", "financial-difficulty")
+    # at the default share (0.05) the savings question is still answered about savings
+    assert retriever.run(encoded=encoded, support_intents=support) == plain
+    eager = KnowledgeRetriever(Settings(kb_dir=FIXTURE, support_min_share=0.01), encoder=encoder, index=fixture_index)
+    helped = eager.run(encoded=encoded, support_intents=support)
+    assert helped.article_ids[0] == "financial-difficulty" and helped.passages[0].article_id == "financial-difficulty"
+    assert sorted(helped.article_ids) == sorted(plain.article_ids)
+    assert (helped.confidence, helped.in_scope) == (plain.confidence, plain.in_scope)
+    assert helped.intent == "financial_difficulty"
+    # outside the top k nothing moves
+    assert eager.run(encoded=encoded, top_k=1, support_intents=support) == eager.run(encoded=encoded, top_k=1)

@@ -62,7 +62,7 @@ RULE_CASES: dict[str, tuple[dict[str, Any], Channel, dict[str, Any]]] = {
     "vulnerability_resilience": (
         {"vulnerability": ("resilience",)},
         "widget",
-        {"tone": "empathetic", "allow_offers": False},
+        {"tone": "empathetic", "allow_offers": False, "support_intents": ("financial_difficulty",)},
     ),
     "distress_mild": ({"distress": "mild"}, "widget", {"tone": "empathetic", "allow_offers": False}),
     "distress_high": (
@@ -113,6 +113,19 @@ def test_defaults_for_a_calm_intermediate_customer() -> None:
         rules=(),
         policy_version=POLICY.version,
     )
+
+
+def test_support_intents_add_up_across_rules_and_default_to_none(tmp_path: Path) -> None:
+    assert POLICY.select(channel="widget").support_intents == ()
+    prompts = _copy_prompts(tmp_path)
+
+    def also_bereavement(data: dict[str, Any]) -> None:
+        rule = next(r for r in data["rules"] if r["id"] == "vulnerability_health_or_life_event")
+        rule["set"]["support_intents"] = ["bereavement", "financial_difficulty"]
+
+    _edit_policy(prompts, also_bereavement)
+    style = load_style_policy(prompts).select(vulnerability=("life_event", "resilience"))
+    assert style.support_intents == ("bereavement", "financial_difficulty")
 
 
 def test_rules_are_recorded_in_policy_order() -> None:
@@ -172,6 +185,7 @@ def _edit_policy(prompts: Path, change: Any) -> None:
         pytest.param(lambda d: d["rules"].append(dict(d["rules"][0])), id="duplicate-id"),
         pytest.param(lambda d: d["rules"][0].update({"when": {}}), id="rule-without-condition"),
         pytest.param(lambda d: d["registers"].pop("plain"), id="missing-register-profile"),
+        pytest.param(lambda d: d["rules"][0]["set"].update({"support_intents": ["payday"]}), id="unknown-intent"),
     ],
 )
 def test_invalid_policy_files_are_prompt_errors(tmp_path: Path, change: Any) -> None:

@@ -17,9 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.errors import PromptError
+from assistant.kb.intents import ALL_INTENTS
 from assistant.prompts import PromptFile, load_prompt_file
 from assistant.types import (
     Channel,
@@ -86,6 +87,15 @@ class StyleChange(_Strict):
     glossary: bool | None = None
     details_on_request: bool | None = None
     allow_offers: bool | None = None
+    support_intents: list[str] | None = None
+
+    @field_validator("support_intents")
+    @classmethod
+    def _known_intents(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(ALL_INTENTS))
+        if unknown:
+            raise ValueError(f"unknown support intents: {unknown}")
+        return value
 
 
 class StyleCap(_Strict):
@@ -176,6 +186,8 @@ class StylePolicy(PromptFile):
                 continue
             fired.append(rule.id)
             changes = rule.set.model_dump(exclude_none=True, by_alias=True)
+            support = changes.pop("support_intents", ())
+            state["support_intents"] = tuple(dict.fromkeys([*state.get("support_intents", ()), *support]))
             if "register" in changes and "target_grade" not in changes:
                 changes["target_grade"] = self.grade_for(changes["register"])
             state.update(changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,12 +157,30 @@ class KnowledgeRetriever:
                 intent = head.classes[max(cols, key=lambda c: probs[c])]
         return RankedArticles(ids, tuple(float(shares[i]) for i in order), confidence, intent, sig)
 
-    def run(self, *, encoded: Encoded, top_k: int | None = None) -> Retrieval:
-        """The top ``top_k`` (default ``settings.top_k``) articles' sections as passages, best first."""
+    def run(self, *, encoded: Encoded, top_k: int | None = None, support_intents: Sequence[str] = ()) -> Retrieval:
+        """The top ``top_k`` (default ``settings.top_k``) articles' sections as passages, best first.
+
+        ``support_intents`` (from the style policy, e.g. ``financial_difficulty`` for a customer short of money):
+        the best-ranked of the top ``top_k`` articles that declares one of them, if its share of the fused score
+        is at least ``settings.support_min_share``, moves to the front and ``Retrieval.intent`` names that intent.
+        So "I'm skint and can't pay my overdraft" is answered from financial-difficulty help, while a savings
+        question that mentions being skint is still answered about savings. Confidence and ``in_scope`` still
+        describe the ranking's own top.
+        """
         ranked = self.rank(encoded=encoded)
         k = top_k or self._settings.top_k
+        order = list(zip(ranked.ids[:k], ranked.scores[:k], strict=True))
+        intent = ranked.intent
+        for j, (aid, share) in enumerate(order):
+            matched = [i for i in self.kb.article(aid).meta.intents if i in support_intents]
+            if matched and share >= self._settings.support_min_share:
+                if j > 0:
+                    logger.info("support article %s answered from first (ranked %d)", aid, j + 1)
+                    order.insert(0, order.pop(j))
+                    intent = matched[0]
+                break
         passages: list[Passage] = []
-        for aid, score in zip(ranked.ids[:k], ranked.scores[:k], strict=True):
+        for aid, score in order:
             article = self.kb.article(aid)
             for section, text in self._passages[aid]:
                 passages.append(
@@ -182,8 +201,8 @@ class KnowledgeRetriever:
         in_scope = ranked.confidence >= self._settings.min_retrieval_confidence
         return Retrieval(
             passages=tuple(passages),
-            article_ids=ranked.ids[:k],
+            article_ids=tuple(aid for aid, _ in order),
             confidence=round(ranked.confidence, 4),
             in_scope=in_scope,
-            intent=ranked.intent if in_scope else None,
+            intent=intent if in_scope else None,
         )
