@@ -88,4 +88,14 @@ def test_widget_is_served(client: TestClient) -> None:
 
 def test_reply_json_has_no_raw_card_number(client: TestClient) -> None:
     body = client.post("/v1/chat", json={"message": "card 4111 1111 1111 1111 was stolen"}).json()
-    assert "4111" not in json.dumps(body)
+
+    def strings(value: object) -> list[str]:  # every text in the reply (numbers such as timings may hold "4111")
+        if isinstance(value, dict):
+            return [s for k, v in value.items() for s in (str(k), *strings(v))]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    texts = strings(body)
+    assert texts and not [t for t in texts if "4111" in t or "1111" in t]
+    assert "CARD" in json.dumps(body)
