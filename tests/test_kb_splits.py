@@ -9,7 +9,14 @@ import pytest
 
 from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS
-from assistant.kb.splits import OOS_QUERIES, banking77_split, out_of_scope_split, uk_paraphrases
+from assistant.kb.splits import (
+    OOS_QUERIES,
+    banking77_split,
+    out_of_scope_fresh_test,
+    out_of_scope_split,
+    out_of_scope_training,
+    uk_paraphrases,
+)
 from assistant.settings import Settings
 
 DATA = Settings().shared_data_dir
@@ -71,3 +78,12 @@ def test_uk_paraphrases_refuse_unknown_intents_and_parts(tmp_path: Path) -> None
         uk_paraphrases("train", tmp_path)
     with pytest.raises(ValueError):
         uk_paraphrases("dev", tmp_path)
+
+
+def test_fresh_out_of_scope_test_set_is_separate_from_everything_trained_on() -> None:
+    fresh = out_of_scope_fresh_test()
+    assert len(fresh) >= 100 and len(set(fresh)) == len(fresh)
+    trained = {t.lower() for t in out_of_scope_training()} | {t.lower() for t, _ in uk_paraphrases("train")}
+    assert not {t.lower() for t in fresh} & trained
+    assert not set(fresh) & set(out_of_scope_split()[1])
+    assert out_of_scope_fresh_test(Path("/nonexistent/file.txt")) == ()

@@ -147,7 +147,7 @@ def evaluate_routing(
     settings: Settings, *, seed: int = 13, encoder: TextEncoder | None = None, progress: bool = True
 ) -> dict[str, Any]:
     """Dev-split table (ours vs BM25 vs kNN) and out-of-scope false-match rate at the configured threshold."""
-    from assistant.kb.splits import banking77_split, out_of_scope_split, uk_paraphrases
+    from assistant.kb.splits import banking77_split, out_of_scope_fresh_test, out_of_scope_split, uk_paraphrases
 
     encoder = encoder or shared_encoder()
     split = banking77_split(settings.shared_data_dir, seed=seed)
@@ -184,7 +184,9 @@ def evaluate_routing(
             "uk_answered_right": float((uk_accepted & np.array(got["ours_correct"])).mean()),
         }
     oos: dict[str, Any] = {}
-    for name, queries in (("test", oos_test), ("dev", oos_dev)):
+    for name, queries in (("test", oos_test), ("dev", oos_dev), ("fresh", out_of_scope_fresh_test())):
+        if not queries:
+            continue
         vecs, oos_views = cached_views(encoder, adapter, list(queries), settings.data_dir / "cache", f"oos-{name}")
         c = np.array(
             [
@@ -240,6 +242,14 @@ def format_table(metrics: dict[str, Any]) -> str:
         f"{metrics['oos_test_false_match']:.4f} "
         f"(n={int(metrics['oos_test_n'])}, mean confidence {metrics['oos_test_mean_conf']:.3f}); "
         f"dev half (trained on) {metrics['oos_dev_false_match']:.4f} (n={int(metrics['oos_dev_n'])}).",
+        *(
+            [
+                f"Second out-of-scope test set (`data/out_of_scope/test_fresh.txt`, never trained on): false-match "
+                f"{metrics['oos_fresh_false_match']:.4f} (n={int(metrics['oos_fresh_n'])})."
+            ]
+            if metrics.get("oos_fresh_n")
+            else []
+        ),
         f"Ours: {metrics['ms_per_query']:.1f} ms per query after encoding (in-memory index).",
     ]
     if metrics.get("uk"):

@@ -24,6 +24,7 @@ from assistant.kb.intents import ALL_INTENTS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 OOS_QUERIES = PROJECT_ROOT / "data" / "out_of_scope" / "queries.txt"
 OOS_TRAIN_EXTRA = PROJECT_ROOT / "data" / "out_of_scope" / "train_extra.txt"
+OOS_FRESH_TEST = PROJECT_ROOT / "data" / "out_of_scope" / "test_fresh.txt"
 PARAPHRASES_DIR = PROJECT_ROOT / "data" / "paraphrases"
 PARAPHRASE_PARTS = ("train", "test")
 
@@ -80,6 +81,12 @@ def out_of_scope_training(path: Path = OOS_QUERIES, extra: Path = OOS_TRAIN_EXTR
     the test half of ``path`` is never trained on)."""
     dev, _test = out_of_scope_split(path)
     return dev + (tuple(_query_lines(extra)) if Path(extra).is_file() else ())
+
+
+def out_of_scope_fresh_test(path: Path = OOS_FRESH_TEST) -> tuple[str, ...]:
+    """A second out-of-scope test set, written after the first one's failures were known, by a writer who saw
+    neither ``queries.txt`` nor the training data. Never trained on; empty when the file is missing."""
+    return tuple(_query_lines(path)) if Path(path).is_file() else ()
 
 
 def uk_paraphrases(part: str, directory: Path = PARAPHRASES_DIR) -> tuple[tuple[str, str], ...]:
