@@ -86,4 +86,5 @@ def test_fresh_out_of_scope_test_set_is_separate_from_everything_trained_on() ->
     trained = {t.lower() for t in out_of_scope_training()} | {t.lower() for t, _ in uk_paraphrases("train")}
     assert not {t.lower() for t in fresh} & trained
     assert not set(fresh) & set(out_of_scope_split()[1])
+    assert not trained & {t.lower() for t in out_of_scope_split()[1]}
     assert out_of_scope_fresh_test(Path("/nonexistent/file.txt")) == ()

@@ -410,7 +410,8 @@ out-of-fold predictions.
   example questions ({metrics["kb_articles"]} articles, fingerprint `{metrics["kb_fingerprint"]}`, questions
   `{metrics["questions_fingerprint"]}`; an article with several intents splits its questions' target evenly),
   and as class `out_of_scope` the dev half of `data/out_of_scope/queries.txt` (odd lines) plus
-  `data/out_of_scope/train_extra.txt` (both written by us; the even lines are never trained on);
+  `data/out_of_scope/train_extra.txt` and `train_other_organisations.txt` (all written by us; the even lines
+  of `queries.txt` and `test_fresh.txt` are never trained on);
   {metrics["train_texts"]} texts in all.
 - **Model:** over {len(ALL_INTENTS) + 1} classes (77 BANKING77 + 10 extra intents + out_of_scope):
   (a) class-balanced softmax regression on `[2 x embedding, hashed word 1-2-gram tf-idf (4096), hashed char

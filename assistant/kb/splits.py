@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from assistant.kb.intents import ALL_INTENTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 OOS_QUERIES = PROJECT_ROOT / "data" / "out_of_scope" / "queries.txt"
-OOS_TRAIN_EXTRA = PROJECT_ROOT / "data" / "out_of_scope" / "train_extra.txt"
+OOS_TRAIN_EXTRA = (
+    PROJECT_ROOT / "data" / "out_of_scope" / "train_extra.txt",
+    PROJECT_ROOT / "data" / "out_of_scope" / "train_other_organisations.txt",
+)
 OOS_FRESH_TEST = PROJECT_ROOT / "data" / "out_of_scope" / "test_fresh.txt"
 PARAPHRASES_DIR = PROJECT_ROOT / "data" / "paraphrases"
 PARAPHRASE_PARTS = ("train", "test")
@@ -76,11 +80,11 @@ def out_of_scope_split(path: Path = OOS_QUERIES) -> tuple[tuple[str, ...], tuple
     return tuple(queries[0::2]), tuple(queries[1::2])
 
 
-def out_of_scope_training(path: Path = OOS_QUERIES, extra: Path = OOS_TRAIN_EXTRA) -> tuple[str, ...]:
-    """Every out-of-scope query the router may train on: the dev half of ``path`` plus ``extra`` (training only;
-    the test half of ``path`` is never trained on)."""
+def out_of_scope_training(path: Path = OOS_QUERIES, extra: Sequence[Path] = OOS_TRAIN_EXTRA) -> tuple[str, ...]:
+    """Every out-of-scope query the router may train on: the dev half of ``path`` plus the files in ``extra``
+    that exist (training only; the test half of ``path`` is never trained on)."""
     dev, _test = out_of_scope_split(path)
-    return dev + (tuple(_query_lines(extra)) if Path(extra).is_file() else ())
+    return dev + tuple(line for file in extra if Path(file).is_file() for line in _query_lines(file))
 
 
 def out_of_scope_fresh_test(path: Path = OOS_FRESH_TEST) -> tuple[str, ...]:
