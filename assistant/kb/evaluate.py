@@ -218,6 +218,14 @@ def evaluate_routing(
     }
 
 
+def _retriever_table(results: dict[str, dict[str, float]]) -> list[str]:
+    """Markdown rows: one per retriever in ``results`` (in its order), top-1, top-3 and MRR."""
+    rows = ["| retriever | top-1 | top-3 | MRR |", "|---|---|---|---|"]
+    return rows + [
+        f"| {DESCRIPTIONS[name]} | {m['top1']:.4f} | {m['top3']:.4f} | {m['mrr']:.4f} |" for name, m in results.items()
+    ]
+
+
 def format_table(metrics: dict[str, Any]) -> str:
     """The metrics of :func:`evaluate_routing` as a Markdown table plus the out-of-scope lines."""
     lines = [
@@ -225,12 +233,8 @@ def format_table(metrics: dict[str, Any]) -> str:
         f"({metrics['dev_uncovered']} whose category no article covers), "
         f"{metrics['kb_articles']} articles.",
         "",
-        "| retriever | top-1 | top-3 | MRR |",
-        "|---|---|---|---|",
+        *_retriever_table(metrics["dev"]),
     ]
-    for name in RETRIEVERS:
-        m = metrics["dev"][name]
-        lines.append(f"| {DESCRIPTIONS[name]} | {m['top1']:.4f} | {m['top3']:.4f} | {m['mrr']:.4f} |")
     cal = metrics["dev_calibration"]
     lines += [
         "",
@@ -242,28 +246,21 @@ def format_table(metrics: dict[str, Any]) -> str:
         f"{metrics['oos_test_false_match']:.4f} "
         f"(n={int(metrics['oos_test_n'])}, mean confidence {metrics['oos_test_mean_conf']:.3f}); "
         f"dev half (trained on) {metrics['oos_dev_false_match']:.4f} (n={int(metrics['oos_dev_n'])}).",
-        *(
-            [
-                f"Second out-of-scope test set (`data/out_of_scope/test_fresh.txt`, never trained on): false-match "
-                f"{metrics['oos_fresh_false_match']:.4f} (n={int(metrics['oos_fresh_n'])})."
-            ]
-            if metrics.get("oos_fresh_n")
-            else []
-        ),
         f"Ours: {metrics['ms_per_query']:.1f} ms per query after encoding (in-memory index).",
     ]
+    if metrics.get("oos_fresh_n"):
+        lines.insert(
+            -1,
+            f"Second out-of-scope test set (`data/out_of_scope/test_fresh.txt`, never trained on): false-match "
+            f"{metrics['oos_fresh_false_match']:.4f} (n={int(metrics['oos_fresh_n'])}).",
+        )
     if metrics.get("uk"):
         lines += [
             "",
             f"British-English test set (`data/paraphrases/uk_test.tsv`, {metrics['uk_n']} messages written by us, "
             "never trained on):",
             "",
-            "| retriever | top-1 | top-3 | MRR |",
-            "|---|---|---|---|",
-        ]
-        for name, m in metrics["uk"].items():
-            lines.append(f"| {DESCRIPTIONS[name]} | {m['top1']:.4f} | {m['top3']:.4f} | {m['mrr']:.4f} |")
-        lines += [
+            *_retriever_table(metrics["uk"]),
             "",
             f"At the threshold {metrics['uk_accept_rate']:.4f} of them are accepted and "
             f"{metrics['uk_answered_right']:.4f} are accepted with the right top article.",
