@@ -12,6 +12,7 @@ from assistant.kb.intents import ALL_INTENTS
 from assistant.kb.splits import (
     OOS_QUERIES,
     banking77_split,
+    out_of_scope_blind_test,
     out_of_scope_fresh_test,
     out_of_scope_split,
     out_of_scope_training,
@@ -80,11 +81,27 @@ def test_uk_paraphrases_refuse_unknown_intents_and_parts(tmp_path: Path) -> None
         uk_paraphrases("dev", tmp_path)
 
 
-def test_fresh_out_of_scope_test_set_is_separate_from_everything_trained_on() -> None:
+def test_fresh_out_of_scope_test_sets_are_separate_from_everything_trained_on() -> None:
     fresh = out_of_scope_fresh_test()
+    blind = [text for _, text in out_of_scope_blind_test()]
     assert len(fresh) >= 100 and len(set(fresh)) == len(fresh)
+    assert len(blind) >= 100 and len({t.lower() for t in blind}) == len(blind)
     trained = {t.lower() for t in out_of_scope_training()} | {t.lower() for t, _ in uk_paraphrases("train")}
     assert not {t.lower() for t in fresh} & trained
+    assert not {t.lower() for t in blind} & trained
     assert not set(fresh) & set(out_of_scope_split()[1])
     assert not trained & {t.lower() for t in out_of_scope_split()[1]}
     assert out_of_scope_fresh_test(Path("/nonexistent/file.txt")) == ()
+    assert out_of_scope_blind_test(Path("/nonexistent/file.tsv")) == ()
+
+
+def test_blind_out_of_scope_set_refuses_a_line_without_a_tag(tmp_path: Path) -> None:
+    path = tmp_path / "blind.tsv"
+    path.write_text("# header\nchitchat\thello there\n", encoding="utf-8")
+    assert out_of_scope_blind_test(path) == (("chitchat", "hello there"),)
+    path.write_text("chitchat\thello there\nhow is the weather\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="line 2"):
+        out_of_scope_blind_test(path)
+    path.write_text("Chit Chat\thello\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="<tag><TAB><message>"):
+        out_of_scope_blind_test(path)

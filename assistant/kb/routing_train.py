@@ -443,7 +443,9 @@ questions and four British-English messages each, so their routing is less certa
 BANKING77 has noisy labels (e.g. a declined card payment labelled `reverted_card_payment?`), which caps top-3
 on any split of it. A blind audit of the 30 dev queries that the model of 2026-11-29 ranked outside the top 3
 (`data/audits/`) judged 13 of their labels implausible for the text and preferred another intent for 13 more;
-only 4 were clear routing errors. Retrain after adding or changing articles: the head, the adapter and the
-knowledge base must match (the head records the adapter's fingerprint).
+only 4 were clear routing errors. Misuse of the assistant (how to clone a card, "developer mode" prompt
+injections) has no class of its own and can match an article confidently: see the `misuse` tag of the blind
+out-of-scope set above. Retrain after adding or changing articles: the head, the adapter and the knowledge base
+must match (the head records the adapter's fingerprint).
 """
     path.write_text(card, encoding="utf-8")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ OOS_TRAIN_EXTRA = (
     PROJECT_ROOT / "data" / "out_of_scope" / "train_other_organisations.txt",
 )
 OOS_FRESH_TEST = PROJECT_ROOT / "data" / "out_of_scope" / "test_fresh.txt"
+OOS_BLIND_TEST = PROJECT_ROOT / "data" / "out_of_scope" / "test_blind.tsv"
 PARAPHRASES_DIR = PROJECT_ROOT / "data" / "paraphrases"
 PARAPHRASE_PARTS = ("train", "test")
 
@@ -109,13 +111,33 @@ def uk_paraphrases(part: str, directory: Path = PARAPHRASES_DIR) -> tuple[tuple[
     path = Path(directory) / f"uk_{part}.tsv"
     if not path.is_file():
         return ()
+    return tuple((text, intent) for intent, text in _tagged_lines(path, ALL_INTENTS.__contains__, "known intent"))
+
+
+def out_of_scope_blind_test(path: Path = OOS_BLIND_TEST) -> tuple[tuple[str, str], ...]:
+    """A third out-of-scope test set as (tag, text), written blind: its writer saw no other out-of-scope data, no
+    article and no result of the router, and chose the mix and the tags (``off_topic``, ...) themselves. Never
+    trained on; empty when the file is missing. A line that is not ``<tag><TAB><message>`` (tag in lowercase
+    letters and underscores) raises :class:`ConfigurationError`.
+
+    >>> rows = out_of_scope_blind_test()
+    >>> all(tag.replace("_", "").isalpha() and text for tag, text in rows)
+    True
+    """
+    if not Path(path).is_file():
+        return ()
+    return tuple(_tagged_lines(path, lambda tag: bool(re.fullmatch(r"[a-z_]+", tag)), "tag"))
+
+
+def _tagged_lines(path: Path, valid: Callable[[str], bool], what: str) -> list[tuple[str, str]]:
+    """(tag, message) from each ``<tag><TAB><message>`` line; raises :class:`ConfigurationError` naming the line."""
     rows: list[tuple[str, str]] = []
     for number, line in enumerate(_query_lines(path), 1):
-        intent, sep, text = line.partition("\t")
-        if not sep or not text.strip() or intent not in ALL_INTENTS:
-            raise ConfigurationError(f"{path}: line {number} is not '<known intent><TAB><message>': {line[:80]!r}")
-        rows.append((text.strip(), intent))
-    return tuple(rows)
+        tag, sep, text = line.partition("\t")
+        if not sep or not text.strip() or not valid(tag):
+            raise ConfigurationError(f"{path}: line {number} is not '<{what}><TAB><message>': {line[:80]!r}")
+        rows.append((tag, text.strip()))
+    return rows
 
 
 def _query_lines(path: Path) -> list[str]:
