@@ -116,9 +116,9 @@ def uk_paraphrases(part: str, directory: Path = PARAPHRASES_DIR) -> tuple[tuple[
 
 def out_of_scope_blind_test(path: Path = OOS_BLIND_TEST) -> tuple[tuple[str, str], ...]:
     """A third out-of-scope test set as (tag, text), written blind: its writer saw no other out-of-scope data, no
-    article and no result of the router, and chose the mix and the tags (``off_topic``, ...) themselves. Never
-    trained on; empty when the file is missing. A line that is not ``<tag><TAB><message>`` (tag in lowercase
-    letters and underscores) raises :class:`ConfigurationError`.
+    article and no result of the router, and chose the mix and the tags (``other_bank``, ``misuse``, ...)
+    itself. Never trained on; empty when the file is missing. A line that is not ``<tag><TAB><message>`` (tag in
+    lowercase letters and underscores) raises :class:`ConfigurationError`.
 
     >>> rows = out_of_scope_blind_test()
     >>> all(tag.replace("_", "").isalpha() and text for tag, text in rows)
