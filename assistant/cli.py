@@ -188,5 +188,15 @@ def train_signals_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
+@train_app.command("misuse")
+def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+    """Train the misuse head (fraud requests, prompt injection) and print its held-out figures."""
+    from assistant.signals.misuse_train import train_misuse
+
+    _setup_logging()
+    report = train_misuse(get_settings(), seed=seed)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -327,7 +327,7 @@ class Pipeline:
         if turn.conversation.status == HANDED_OFF:
             return self._after_handoff(turn)
         self._route(turn)
-        if turn.signals is not None and turn.signals.distress != "crisis":
+        if self._should_answer(turn):
             self._answer(turn)
         return self._decide(turn)
 
@@ -351,6 +351,12 @@ class Pipeline:
         turn.retrieval = turn.timed(
             "retrieve", lambda: self.retriever.run(encoded=encoded, support_intents=style.support_intents)
         )
+
+    @staticmethod
+    def _should_answer(turn: _Turn) -> bool:
+        """No answer is drafted for a crisis (a person takes over at once) or a request the assistant refuses."""
+        signals = turn.signals
+        return signals is not None and signals.distress != "crisis" and signals.misuse is None
 
     def _answer(self, turn: _Turn) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None
@@ -381,6 +387,9 @@ class Pipeline:
         if escalation.escalate:
             status = "escalated"
             text = self._handoff_text(turn, escalation, answered)
+        elif signals.misuse is not None:
+            status = "refused"
+            text = self.escalation.prompts.notices.refused
         elif turn.retrieval is not None and not turn.retrieval.in_scope:
             status = "out_of_scope"
             text = turn.verdict.text if turn.verdict else ""
@@ -402,6 +411,8 @@ class Pipeline:
             contacts = self.escalation.crisis_contacts(turn.conversation.locale, turn.signals.crisis_kind)
             lines = "\n".join(f"- {c}" for c in contacts)
             return f"{notices.crisis}\n\n{notices.crisis_contacts_intro}\n{lines}"
+        if turn.signals.misuse is not None:
+            return f"{notices.refused_handoff} {notices.handoff}"
         if answered and turn.verdict is not None and not turn.signals.handoff_requested:
             return f"{turn.verdict.text}\n\n{notices.handoff_with_answer}"
         return notices.handoff
@@ -522,8 +533,7 @@ class Pipeline:
             reply = await asyncio.to_thread(self._after_handoff, turn)
         else:
             await asyncio.to_thread(self._route, turn)
-            assert turn.signals is not None
-            if turn.signals.distress != "crisis":
+            if self._should_answer(turn):
                 await asyncio.to_thread(self._answer, turn)
             reply = await asyncio.to_thread(self._decide, turn)
         for delta in chunk_text(reply.text):

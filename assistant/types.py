@@ -21,10 +21,12 @@ Tone = Literal["empathetic", "neutral", "warm"]
 Register = Literal["plain", "standard", "technical"]
 Length = Literal["short", "medium", "long"]
 Priority = Literal["normal", "high", "urgent"]
-ReplyStatus = Literal["answered", "out_of_scope", "escalated", "handed_off"]
+MisuseKind = Literal["fraud", "prompt_injection"]
+ReplyStatus = Literal["answered", "out_of_scope", "refused", "escalated", "handed_off"]
 
 SENTIMENTS: tuple[SentimentLabel, ...] = ("positive", "neutral", "negative")
 DISTRESS_LEVELS: tuple[DistressLevel, ...] = ("none", "mild", "high", "crisis")
+MISUSE_KINDS: tuple[MisuseKind, ...] = ("fraud", "prompt_injection")
 VULNERABILITY_DRIVERS: tuple[VulnerabilityDriver, ...] = ("health", "life_event", "resilience", "capability")
 LITERACY_LEVELS: tuple[LiteracyLevel, ...] = ("novice", "intermediate", "expert")
 
@@ -84,6 +86,10 @@ class Signals:
     cues: dict[str, tuple[str, ...]]  # signal name -> words/phrases/features that drove it
     crisis_kind: str | None = None  # self_harm | threat | abuse when distress == "crisis"
     model_version: str = ""
+    # A request the assistant refuses: help with fraud, or an attempt to override its instructions. Cues are in
+    # ``cues["misuse"]``. Fraud is also handed to a human (see EscalationPolicy); neither is answered.
+    misuse: MisuseKind | None = None
+    misuse_probs: dict[str, float] = field(default_factory=dict)  # the learned misuse head's, when it is loaded
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class Retrieval:
     confidence: float  # calibrated probability that the top article answers the query
     in_scope: bool
     intent: str | None = None
+    other_organisation: str | None = None  # the message asks about this organisation's own products: out of scope
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,16 @@ def test_out_of_scope_reply_says_what_attune_can_help_with() -> None:
     assert PROMPTS.topics in text and citations == [] and offers == ()
 
 
+def test_another_organisations_product_is_named_in_the_reply() -> None:
+    retrieval = oracle_retrieval([ARTICLES["card-arrival"]], confidence=0.9, in_scope=False)
+    retrieval = Retrieval(
+        retrieval.passages, retrieval.article_ids, 0.9, in_scope=False, other_organisation="Wells Fargo"
+    )
+    text, citations, _ = compose("card-arrival", style(), retrieval=retrieval)
+    assert text == render(PROMPTS.other_organisation, organisation="Wells Fargo", topics=PROMPTS.topics)
+    assert "ask Wells Fargo" in text and citations == []
+
+
 def test_low_confidence_retrieval_is_out_of_scope_even_with_passages() -> None:
     retrieval = oracle_retrieval([ARTICLES["card-arrival"]], confidence=0.2, in_scope=False)
     draft = AnswerGenerator(SETTINGS).run(

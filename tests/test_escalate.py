@@ -108,6 +108,18 @@ def test_repeated_failure(policy: EscalationPolicy) -> None:
     assert esc.escalate and "2 attempts" in esc.reasons[0]
 
 
+def test_fraud_request_goes_to_a_person_with_its_cues(policy: EscalationPolicy) -> None:
+    fraud = replace(CALM, misuse="fraud", cues={"misuse": ("asks how to clone a card",)})
+    esc = policy.run(signals=fraud, retrieval=_retrieval(False), failed_turns=0)
+    assert esc.escalate and esc.priority == "high"
+    assert esc.reasons == ("asked for help with fraud (asks how to clone a card)",)
+
+
+def test_prompt_injection_alone_is_refused_not_handed_off(policy: EscalationPolicy) -> None:
+    injection = replace(CALM, misuse="prompt_injection", cues={"misuse": ("asks for secrets",)})
+    assert not policy.run(signals=injection, retrieval=_retrieval(False, False), failed_turns=1).escalate
+
+
 @pytest.mark.parametrize(("locale", "needle"), [("en-GB", "116 123"), ("en-US", "988"), ("fr-FR", "116 123")])
 def test_crisis_contacts_follow_locale(policy: EscalationPolicy, locale: str, needle: str) -> None:
     assert any(needle in c for c in policy.crisis_contacts(locale, "self_harm"))

@@ -121,6 +121,23 @@ def test_format_table_reports_every_out_of_scope_set_and_the_blind_tags() -> Non
     assert table.splitlines()[-1].startswith("Ours: 4.0 ms per query")
 
 
+def test_format_table_reports_the_false_matches_left_after_the_scope_screen() -> None:
+    row = {"top1": 0.9, "top3": 0.95, "mrr": 0.92}
+    tags = {"misuse": {"n": 16, "false_match": 0.25, "false_match_screened": 0.0}}
+    metrics: dict[str, object] = {
+        "dev_n": 1999, "dev_uncovered": 0, "kb_articles": 3, "dev": {"ours": row}, "dev_screened": 0,
+        "dev_calibration": {"ece": 0.01, "brier": 0.1}, "threshold": 0.35, "dev_accept_rate": 0.98,
+        "dev_accuracy_when_accepted": 0.95, "oos_test_false_match": 0.016, "oos_test_n": 63.0,
+        "oos_test_mean_conf": 0.1, "oos_dev_false_match": 0.0, "oos_dev_n": 63.0, "ms_per_query": 4.0,
+        "oos_test_false_match_screened": 0.016, "oos_blind_false_match": 0.07, "oos_blind_n": 140.0,
+        "oos_blind_false_match_screened": 0.02, "oos_blind_by_tag": tags,
+    }  # fmt: skip
+    table = format_table(metrics)
+    assert "false-match test half 0.0160, `test_blind.tsv` 0.0200; dev queries screened out 0 of 1999" in table
+    assert "After the screen, `test_blind.tsv` by tag: misuse 0.000." in table
+    assert "test_fresh" not in table and table.splitlines()[-1].startswith("Ours: 4.0 ms per query")
+
+
 def test_bm25_adapter_ranks_lexical_matches() -> None:
     index = Bm25Index(["how to freeze a lost card", "currency exchange rates", "top up by bank transfer"])
     assert index.top("exchange rate for dollars", 1)[0][0] == 1

@@ -118,6 +118,9 @@ def load_compliance_rules(prompts_dir: Path) -> ComplianceRules:
     return _load_cached(path, mtime)
 
 
+_SLOT = "xslotx"  # stands for a template variable while a fixed sentence becomes a pattern
+
+
 def normalise(text: str) -> str:
     return " ".join(clean_markdown(text).lower().split()).strip(" -")
 
@@ -162,6 +165,11 @@ class DraftChecker:
         self._offers = [re.compile(p, flags) for p in rules.offers.patterns]
         fixed = [*composer.fixed_sentences(), *(r.replacement for r in rules.advice.values())]
         self._fixed = {normalise(s) for text in fixed for s in split_sentences(" ".join(text.split()))}
+        self._fixed_patterns = [
+            re.compile(re.escape(normalise(s)).replace(_SLOT, ".+?"))
+            for text in composer.fixed_templates()
+            for s in split_sentences(" ".join(text.replace("{organisation}", _SLOT).split()))
+        ]
         self._replacements = {normalise(r.replacement) for r in rules.advice.values()}
         self._fact_keys: set[str] = set()
         for value in fact_values:
@@ -347,7 +355,7 @@ class DraftChecker:
 
     def _exempt(self, unit: SentenceUnit) -> bool:
         norm = normalise(unit.clean)
-        if norm in self._fixed:
+        if norm in self._fixed or any(p.fullmatch(norm) for p in self._fixed_patterns):
             return True
         return _matches(self._phatic, unit.clean) and not extract_figures(unit.clean)
 

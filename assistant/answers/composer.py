@@ -39,6 +39,7 @@ _ALLOWED_FIELDS: dict[str, set[str]] = {
     "risk_line": {"warning"},
     "offers": set(),
     "out_of_scope": {"topics"},
+    "other_organisation": {"organisation", "topics"},
     "topics": set(),
 }
 
@@ -63,6 +64,7 @@ class ComposerPrompts(PromptFile):
     offers: dict[str, str]
     topics: str
     out_of_scope: str
+    other_organisation: str
 
     @model_validator(mode="after")
     def _check(self) -> ComposerPrompts:
@@ -79,6 +81,7 @@ class ComposerPrompts(PromptFile):
             ("risk_line", self.risk_line),
             ("topics", self.topics),
             ("out_of_scope", self.out_of_scope),
+            ("other_organisation", self.other_organisation),
             ("closers", self.closers.details_on_request),
             ("closers", self.closers.empathetic),
         ]
@@ -97,6 +100,10 @@ class ComposerPrompts(PromptFile):
         texts += list(self.offers.values())
         texts.append(self.out_of_scope.replace("{topics}", self.topics))
         return texts
+
+    def fixed_templates(self) -> list[str]:
+        """Added sentences whose wording depends on the message; ``{organisation}`` marks the part that varies."""
+        return [self.other_organisation.replace("{topics}", self.topics)]
 
 
 @lru_cache(maxsize=8)
@@ -174,8 +181,10 @@ class ComposerBackend:
         holder: dict[str, Draft] = {}
         return DraftStream(deltas(), lambda _text: holder["draft"])
 
-    def out_of_scope_text(self) -> str:
+    def out_of_scope_text(self, organisation: str | None = None) -> str:
         p = self.prompts
+        if organisation is not None:
+            return render(p.other_organisation, organisation=organisation, topics=p.topics)
         return render(p.out_of_scope, topics=p.topics)
 
     def compose(self, request: GenerationRequest) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
@@ -184,7 +193,7 @@ class ComposerBackend:
         style, retrieval, signals = request.style, request.retrieval, request.signals
         passages = top_passages(retrieval)
         if not retrieval.in_scope or not passages:
-            return self.out_of_scope_text(), (), ()
+            return self.out_of_scope_text(retrieval.other_organisation), (), ()
         by_section: dict[str, Passage] = {ps.section: ps for ps in passages}
         top = passages[0]
         wanted = [s for s in p.layers[style.register] if s in by_section] or [

@@ -27,6 +27,8 @@ from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
 from assistant.kb.routing import EPS, cached_encode, cached_views, load_adapter, rank_metrics
 from assistant.settings import Settings
+from assistant.signals.lexicon import load_lexicon
+from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.types import Encoded
 
@@ -171,6 +173,17 @@ def evaluate_routing(
         cache_label="b77-dev",
         adapter=adapter,
     )
+    detector = MisuseDetector.load(settings.artifacts_dir / MISUSE_ARTIFACT)
+    lexicon = load_lexicon()
+
+    def screened(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Messages the pipeline never answers from the KB: a named other organisation, or misuse."""
+        kinds = detector.kinds(lexicon, texts, vectors)
+        others = [retriever.other_organisation(t) is not None for t in texts]
+        return np.array([o or k is not None for o, k in zip(others, kinds, strict=True)])
+
+    dev_texts = [t for t, _ in split.dev]
+    dev_screened = screened(dev_texts, cached_encode(encoder, dev_texts, settings.data_dir / "cache", "b77-dev"))
     threshold = settings.min_retrieval_confidence
     conf = np.array(dev["ours_confidence"])
     ok = np.array(dev["ours_correct"])
@@ -212,12 +225,18 @@ def evaluate_routing(
                 for th in THRESHOLDS
             ]
         oos[f"oos_{name}_false_match"] = float((c >= threshold).mean()) if len(c) else 0.0
+        after = (c >= threshold) & ~screened(queries, vecs)
+        oos[f"oos_{name}_false_match_screened"] = float(after.mean()) if len(c) else 0.0
         oos[f"oos_{name}_n"] = float(len(c))
         oos[f"oos_{name}_mean_conf"] = float(c.mean()) if len(c) else 0.0
         if name == "blind":
             tags = np.array([tag for tag, _ in blind])
             oos["oos_blind_by_tag"] = {
-                str(tag): {"n": int((tags == tag).sum()), "false_match": float((c[tags == tag] >= threshold).mean())}
+                str(tag): {
+                    "n": int((tags == tag).sum()),
+                    "false_match": float((c[tags == tag] >= threshold).mean()),
+                    "false_match_screened": float(after[tags == tag].mean()),
+                }
                 for tag in sorted(set(tags.tolist()))
             }
     return {
@@ -227,6 +246,7 @@ def evaluate_routing(
         "dev_n": len(split.dev),
         "dev_uncovered": dev["uncovered"],
         "dev_accept_rate": float(accepted.mean()),
+        "dev_screened": int(dev_screened.sum()),
         "dev_accuracy_when_accepted": float(ok[accepted].mean()) if accepted.any() else 0.0,
         "dev_calibration": calibration_error(conf, ok),
         "ms_per_query": dev["ms_per_query"],
@@ -292,6 +312,24 @@ def format_table(metrics: dict[str, Any]) -> str:
             f"false-match {metrics['oos_blind_false_match']:.4f} (n={int(metrics['oos_blind_n'])}); by its "
             f"writer's tags: {by_tag}.",
         )
+    if "oos_test_false_match_screened" in metrics:
+        sets = [("test half", "test"), ("`test_fresh.txt`", "fresh"), ("`test_blind.tsv`", "blind")]
+        after = ", ".join(
+            f"{label} {metrics[f'oos_{key}_false_match_screened']:.4f}"
+            for label, key in sets
+            if metrics.get(f"oos_{key}_n")
+        )
+        lines.insert(
+            -1,
+            "After the scope screen that the pipeline applies before answering (a named other organisation, "
+            f"`prompts/scope.yaml`; misuse, `lexicon.yaml` and the misuse head): out-of-scope false-match {after}; "
+            f"dev queries screened out {metrics['dev_screened']} of {metrics['dev_n']}.",
+        )
+        if metrics.get("oos_blind_by_tag"):
+            by_tag = ", ".join(
+                f"{tag} {m['false_match_screened']:.3f}" for tag, m in metrics["oos_blind_by_tag"].items()
+            )
+            lines.insert(-1, f"After the screen, `test_blind.tsv` by tag: {by_tag}.")
     if metrics.get("uk"):
         lines += [
             "",

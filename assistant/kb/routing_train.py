@@ -444,8 +444,10 @@ BANKING77 has noisy labels (e.g. a declined card payment labelled `reverted_card
 on any split of it. A blind audit of the 30 dev queries that the model of 2026-11-29 ranked outside the top 3
 (`data/audits/`) judged 13 of their labels implausible for the text and preferred another intent for 13 more;
 only 4 were clear routing errors. Misuse of the assistant (how to clone a card, "developer mode" prompt
-injections) has no class of its own and can match an article confidently: see the `misuse` tag of the blind
-out-of-scope set above. Retrain after adding or changing articles: the head, the adapter and the knowledge base
-must match (the head records the adapter's fingerprint).
+injections) and questions about a named other bank's products have no class of their own here and can match an
+article confidently (the figures above). The pipeline screens both before answering (misuse in the classify stage,
+`misuse_head.md`; other organisations in `prompts/scope.yaml`): the report's "After the scope screen" lines.
+Retrain after adding or changing articles: the head, the adapter and the knowledge base must match (the head
+records the adapter's fingerprint).
 """
     path.write_text(card, encoding="utf-8")

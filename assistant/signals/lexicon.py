@@ -86,6 +86,13 @@ class HandoffCues(BaseModel):
     bot_unhelpful: list[LexiconEntry]
 
 
+class MisuseCues(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fraud: list[LexiconEntry]
+    prompt_injection: list[LexiconEntry]
+
+
 class LiteracyCues(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -107,6 +114,7 @@ class LexiconSpec(BaseModel):
     crisis: CrisisCues
     vulnerability: VulnerabilityCues
     handoff: HandoffCues
+    misuse: MisuseCues
     literacy: LiteracyCues
 
     @field_validator("macros")
@@ -173,7 +181,7 @@ class SignalLexicon:
     @staticmethod
     def _groups(spec: LexiconSpec) -> list[tuple[str, list[LexiconEntry]]]:
         out: list[tuple[str, list[LexiconEntry]]] = []
-        for section in ("sentiment", "distress", "crisis", "vulnerability", "handoff", "literacy"):
+        for section in ("sentiment", "distress", "crisis", "vulnerability", "handoff", "misuse", "literacy"):
             model = getattr(spec, section)
             for name in type(model).model_fields:
                 out.append((f"{section}.{name}", getattr(model, name)))

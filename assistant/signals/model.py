@@ -1,5 +1,5 @@
 """Run-time signals: the trained heads plus the rule layer (crisis, explicit hand-off, sarcasm,
-vulnerability cues) turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the
+vulnerability cues, misuse) turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the
 conversation.
 
 >>> sure = {"novice": 0.1, "intermediate": 0.2, "expert": 0.7}
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from assistant.errors import ModelUnavailableError
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
+from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.types import (
     DISTRESS_LEVELS,
     LITERACY_LEVELS,
@@ -101,9 +103,15 @@ class SignalModel:
     'negative'
     """
 
-    def __init__(self, bundle: HeadBundle, extractor: FeatureExtractor | None = None) -> None:
+    def __init__(
+        self,
+        bundle: HeadBundle,
+        extractor: FeatureExtractor | None = None,
+        misuse: MisuseDetector | None = None,
+    ) -> None:
         self.bundle = bundle
         self.extractor = extractor or FeatureExtractor()
+        self.misuse = misuse or MisuseDetector(None)  # rules only until a head is given
         self.meta = bundle.meta
         self.version = str(self.meta.get("version", ""))
         rules = self.meta.get("rule_probs", {})
@@ -116,13 +124,16 @@ class SignalModel:
         return self._thr.get(name, default)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> SignalModel:
+    def load(cls, path: Path | None = None, misuse_path: Path | None = None) -> SignalModel:
+        """The heads at ``path`` and the misuse head at ``misuse_path`` (defaults: the artifacts folder)."""
         from assistant.settings import get_settings
 
-        target = path or get_settings().artifacts_dir / ARTIFACT_NAME
+        artifacts = get_settings().artifacts_dir
+        target = path or artifacts / ARTIFACT_NAME
         if not target.exists():
             raise ModelUnavailableError(f"signals heads missing at {target}: run `attune train signals`")
-        return cls(HeadBundle.load(target))
+        misuse = MisuseDetector.load(misuse_path or target.with_name(MISUSE_ARTIFACT))
+        return cls(HeadBundle.load(target), misuse=misuse)
 
     # --- vectors ---
 
@@ -146,7 +157,12 @@ class SignalModel:
         feats = self.extractor.extract(text)
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
-        return self.combine(text, feats, raw, history)
+        signals = self.combine(text, feats, raw, history)
+        verdict = self.misuse.predict(
+            text, vector, feats.cues("misuse.fraud"), feats.cues("misuse.prompt_injection")
+        )
+        cues = {**signals.cues, "misuse": verdict.cues} if verdict.cues else signals.cues
+        return replace(signals, misuse=verdict.kind, misuse_probs=verdict.probs, cues=cues)
 
     def combine(
         self, text: str, feats: TextFeatures, raw: Mapping[str, np.ndarray], history: Sequence[Signals] = ()

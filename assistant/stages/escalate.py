@@ -16,6 +16,8 @@ class _Notices(BaseModel):
 
     handoff: str
     handoff_with_answer: str
+    refused: str
+    refused_handoff: str
     crisis: str
     crisis_contacts_intro: str
     closed: str
@@ -30,7 +32,7 @@ class HandoffPrompts(PromptFile):
 
 class EscalationPolicy:
     """Rules that bring in a human: crisis, explicit request, high distress, vulnerability on a sensitive
-    topic, distress with vulnerability, and repeated failure to answer.
+    topic, distress with vulnerability, a request for help with fraud, and repeated failure to answer.
 
     >>> from assistant.settings import Settings
     >>> policy = EscalationPolicy(Settings())
@@ -99,6 +101,10 @@ class EscalationPolicy:
             reasons.append(f"vulnerability ({', '.join(sorted(drivers))}) on a sensitive topic")
         if top_sensitive and retrieval is not None and signals.distress == "high" and not drivers:
             reasons.append(f"sensitive topic ({retrieval.article_ids[0]}) with high distress")
+        if signals.misuse == "fraud":
+            # A person reviews it: the writer may be a fraudster, or a scam victim being coached by one.
+            reasons.append(f"asked for help with fraud ({', '.join(signals.cues.get('misuse', ()))})")
+            bump("high")
         if failed_turns >= self._max_failed_turns:
             reasons.append(f"could not help after {failed_turns} attempts")
         return Escalation(escalate=bool(reasons), reasons=tuple(reasons), priority=priority, crisis=crisis)

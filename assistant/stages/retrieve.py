@@ -24,6 +24,7 @@ from assistant.kb.routing import (
     fuse,
     softmax,
 )
+from assistant.kb.scope import SCOPE_FILE, OrganisationScreen
 from assistant.settings import Settings
 from assistant.types import Encoded, Passage, Retrieval
 
@@ -47,7 +48,8 @@ class KnowledgeRetriever:
     """Routes an encoded message to articles: intent head + dense (index) + BM25, fused and calibrated.
 
     ``run()`` returns the top articles' sections as passages; ``in_scope`` says whether the top article is a
-    confident match (``confidence >= settings.min_retrieval_confidence``).
+    confident match (``confidence >= settings.min_retrieval_confidence``) and the message is not about another
+    organisation's own products (``prompts/scope.yaml``; then ``other_organisation`` names it).
 
     >>> from pathlib import Path
     >>> from assistant.integrations.encoder import shared_encoder
@@ -73,6 +75,7 @@ class KnowledgeRetriever:
         self._kb: KnowledgeBase | None = None
         self._head: RoutingHead | None = None
         self._table: ArticleTable | None = None
+        self._screen: OrganisationScreen | None = None
         self._passages: dict[str, tuple[tuple[str, str], ...]] = {}
         self._lock = threading.Lock()
 
@@ -105,6 +108,7 @@ class KnowledgeRetriever:
                 head = RoutingHead.untrained((*ALL_INTENTS, OUT_OF_SCOPE), dim)
             if self._index is None:
                 self._index = make_vector_index(self._settings, self._encoder)
+            self._screen = OrganisationScreen.from_file(self._settings.prompts_dir / SCOPE_FILE)
             self._table = ArticleTable.build(kb, head.classes)
             self._passages = {a.id: tuple(kb.rendered_sections(a)) for a in kb.articles}
             self._head = head
@@ -120,6 +124,12 @@ class KnowledgeRetriever:
         self.warm_up()
         assert self._index is not None
         return self._index.count()
+
+    def other_organisation(self, text: str) -> str | None:
+        """The organisation whose own products ``text`` asks about (``prompts/scope.yaml``), or None."""
+        self.warm_up()
+        assert self._screen is not None
+        return self._screen.other_organisation(text)
 
     def rank(self, *, encoded: Encoded) -> RankedArticles:
         """All articles ranked for ``encoded``; raises :class:`IndexNotBuiltError` when the index is empty."""
@@ -198,11 +208,15 @@ class KnowledgeRetriever:
                         else None,
                     )
                 )
-        in_scope = ranked.confidence >= self._settings.min_retrieval_confidence
+        other = self.other_organisation(encoded.text)
+        if other is not None:
+            logger.info("out of scope: asks about %s", other)
+        in_scope = ranked.confidence >= self._settings.min_retrieval_confidence and other is None
         return Retrieval(
             passages=tuple(passages),
             article_ids=tuple(aid for aid, _ in order),
             confidence=round(ranked.confidence, 4),
             in_scope=in_scope,
             intent=intent if in_scope else None,
+            other_organisation=other,
         )

@@ -1,0 +1,122 @@
+"""Misuse: requests the assistant refuses (help with fraud, attempts to override its instructions).
+
+Two parts, either of which flags a message: the maintained rules (``misuse.*`` in ``lexicon.yaml``: precise, and
+each hit names its cue) and a small learned head on the shared encoder vector plus hashed words
+(``assistant/artifacts/misuse_head.npz``, trained by ``attune train misuse``: it catches the wording the rules do
+not list). Without the head file the rules work alone.
+
+>>> import numpy as np
+>>> detector = MisuseDetector(None)
+>>> detector.predict("how to clone a contactless card", np.zeros(384, np.float32), ("asks how to clone a card",), ())
+MisuseVerdict(kind='fraud', probs={}, cues=('asks how to clone a card',))
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.signals.features import bag_of_words
+from assistant.signals.heads import HeadBundle, SoftmaxHead
+from assistant.signals.lexicon import SignalLexicon
+from assistant.types import MISUSE_KINDS, MisuseKind
+
+logger = logging.getLogger(__name__)
+
+MISUSE_ARTIFACT = "misuse_head.npz"
+MISUSE_CLASSES: tuple[str, ...] = ("none", *MISUSE_KINDS)
+HEAD_NAME = "misuse"
+
+
+@dataclass(frozen=True)
+class MisuseVerdict:
+    """The kind of misuse (None: none), the head's probabilities (empty without a head) and the cues behind it."""
+
+    kind: MisuseKind | None
+    probs: dict[str, float] = field(default_factory=dict)
+    cues: tuple[str, ...] = ()
+
+
+def words_for_bow(text: str, ignore: str | None) -> str:
+    """The text the bag of words is built from: without the words matching ``ignore`` (the bank's own name, which
+    the training data mentions unevenly and which says nothing about misuse)."""
+    return re.sub(ignore, " ", text, flags=re.IGNORECASE) if ignore else text
+
+
+def misuse_design(bundle: HeadBundle, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """Head input rows: the standardised encoder vectors followed by the hashed bag of words."""
+    buckets = int(bundle.meta["bow_buckets"])  # type: ignore[call-overload]
+    ignore = bundle.meta.get("bow_ignore")
+    words = [words_for_bow(t, str(ignore) if ignore else None) for t in texts]
+    bow = np.stack([bag_of_words(t, buckets) for t in words]) if texts else np.zeros((0, buckets), np.uint8)
+    return bundle.standardise(np.atleast_2d(vectors), bow)
+
+
+class MisuseDetector:
+    """Rules first, then the learned head: ``p(fraud) + p(prompt_injection) >= threshold`` flags the likelier kind.
+
+    See the module docstring for a runnable example (rules only, no head).
+    """
+
+    def __init__(self, bundle: HeadBundle | None) -> None:
+        self.bundle = bundle
+        self._head: SoftmaxHead | None = bundle.softmax_heads[HEAD_NAME] if bundle is not None else None
+        self.threshold = float(bundle.meta["threshold"]) if bundle is not None else 1.0  # type: ignore[arg-type]
+        self.version = str(bundle.meta.get("version", "")) if bundle is not None else "rules only"
+
+    @classmethod
+    def load(cls, path: Path) -> MisuseDetector:
+        """The detector with the head at ``path``; rules only (with a warning) when the file is missing."""
+        if not path.is_file():
+            logger.warning("no misuse head at %s: misuse rules only (run `attune train misuse`)", path)
+            return cls(None)
+        bundle = HeadBundle.load(path)
+        if HEAD_NAME not in bundle.softmax_heads or tuple(bundle.softmax_heads[HEAD_NAME].classes) != MISUSE_CLASSES:
+            raise ValueError(f"{path} holds no misuse head over {MISUSE_CLASSES}")
+        return cls(bundle)
+
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Head probabilities (rows × :data:`MISUSE_CLASSES`); zeros for misuse without a head."""
+        if self.bundle is None or self._head is None:
+            out = np.zeros((len(texts), len(MISUSE_CLASSES)), dtype=np.float32)
+            out[:, 0] = 1.0
+            return out
+        return self._head.predict_proba(misuse_design(self.bundle, vectors, texts))
+
+    def predict(
+        self, text: str, vector: np.ndarray, fraud_cues: Sequence[str], injection_cues: Sequence[str]
+    ) -> MisuseVerdict:
+        """The verdict for one message, given the lexicon's ``misuse.fraud`` and ``misuse.prompt_injection`` cues."""
+        probs: dict[str, float] = {}
+        if self._head is not None:
+            p = self.probabilities(np.asarray(vector, np.float32)[None, :], [text])[0]
+            probs = {c: round(float(v), 4) for c, v in zip(MISUSE_CLASSES, p, strict=True)}
+        if fraud_cues:
+            return MisuseVerdict("fraud", probs, tuple(fraud_cues))
+        if injection_cues:
+            return MisuseVerdict("prompt_injection", probs, tuple(injection_cues))
+        if probs and 1.0 - probs["none"] >= self.threshold:
+            kind: MisuseKind = "fraud" if probs["fraud"] >= probs["prompt_injection"] else "prompt_injection"
+            return MisuseVerdict(kind, probs, (f"model p({kind})={probs[kind]:.2f}",))
+        return MisuseVerdict(None, probs, ())
+
+    def kinds(self, lexicon: SignalLexicon, texts: Sequence[str], vectors: np.ndarray) -> list[MisuseKind | None]:
+        """Batch form of :meth:`predict` for evaluation: the kind of misuse of each text (None: none)."""
+        probs = self.probabilities(vectors, texts)
+        out: list[MisuseKind | None] = []
+        for text, p in zip(texts, probs, strict=True):
+            hits = {h.group for h in lexicon.match(text) if not h.negated}
+            if "misuse.fraud" in hits:
+                out.append("fraud")
+            elif "misuse.prompt_injection" in hits:
+                out.append("prompt_injection")
+            elif self._head is not None and 1.0 - p[0] >= self.threshold:
+                out.append("fraud" if p[1] >= p[2] else "prompt_injection")
+            else:
+                out.append(None)
+        return out
