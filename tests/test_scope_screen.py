@@ -23,6 +23,7 @@ from assistant.signals.misuse_train import (
     TRAIN_TAGS,
     choose_threshold,
     tagged,
+    train_misuse,
 )
 
 
@@ -208,3 +209,25 @@ def test_shipped_head_matches_the_classes_and_flags_an_injection(
     probs = detector.probabilities(vectors, texts)
     assert probs.shape == (2, len(MISUSE_CLASSES))
     assert probs[0, 0] < probs[1, 0]
+
+
+@pytest.mark.integration
+def test_attune_train_misuse_reproduces_the_shipped_head(
+    encoder: SentenceTransformerEncoder, settings: Settings, tmp_path: Path
+) -> None:
+    """``attune train misuse`` from a clean folder gives the committed head and its held-out figures."""
+    shipped_path = Settings().artifacts_dir / MISUSE_ARTIFACT
+    shipped = MisuseDetector.load(shipped_path)
+    assert shipped.bundle is not None
+    fresh_settings = settings.model_copy(update={"artifacts_dir": tmp_path})
+    metrics = train_misuse(fresh_settings, seed=13, encoder=encoder)
+    fresh = MisuseDetector.load(tmp_path / MISUSE_ARTIFACT)
+    assert fresh.bundle is not None and fresh.version == shipped.version  # same training rows
+    new, old = fresh.bundle.softmax_heads["misuse"], shipped.bundle.softmax_heads["misuse"]
+    assert np.abs(new.W - old.W).max() < 1e-3 and np.abs(new.b - old.b).max() < 1e-3
+    assert fresh.threshold == pytest.approx(shipped.threshold, abs=1e-3)
+    test = metrics["held_out"]["scope_screen/test"]
+    for tag in ("fraud_victim", "security_help", "other_bank_in_scope"):
+        assert test[tag]["misuse"] == 0.0  # no genuine customer refused
+    assert metrics["held_out"]["banking77 dev (in scope)"]["in_scope"]["misuse"] <= 0.001
+    assert test["fraud_request"]["misuse"] >= 0.8 and test["prompt_injection"]["misuse"] >= 0.9
