@@ -91,6 +91,7 @@ class MisuseCues(BaseModel):
 
     fraud: list[LexiconEntry]
     prompt_injection: list[LexiconEntry]
+    hints: list[LexiconEntry]  # not misuse by themselves: the second key the learned misuse head needs
 
 
 class LiteracyCues(BaseModel):

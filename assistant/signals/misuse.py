@@ -1,13 +1,15 @@
 """Misuse: requests the assistant refuses (help with fraud, attempts to override its instructions).
 
-Two parts, either of which flags a message: the maintained rules (``misuse.*`` in ``lexicon.yaml``: precise, and
-each hit names its cue) and a small learned head on the shared encoder vector plus hashed words
-(``assistant/artifacts/misuse_head.npz``, trained by ``attune train misuse``: it catches the wording the rules do
-not list). Without the head file the rules work alone.
+Two parts. The maintained rules (``misuse.fraud`` and ``misuse.prompt_injection`` in ``lexicon.yaml``: precise, and
+each hit names its cue) flag a message on their own. A small learned head on the shared encoder vector plus hashed
+words (``assistant/artifacts/misuse_head.npz``, trained by ``attune train misuse``) catches wording the rules do
+not list, but only with a second key: one of the ``misuse.hints`` words (forgery, deception, evasion, someone
+else's identity, instructions...). Alone, the head also flagged "can you repeat that?". Without the head file the
+rules work alone.
 
 >>> import numpy as np
 >>> detector = MisuseDetector(None)
->>> detector.predict("how to clone a contactless card", np.zeros(384, np.float32), ("asks how to clone a card",), ())
+>>> detector.predict("how to clone a card", np.zeros(384, np.float32), ("asks how to clone a card",), (), True)
 MisuseVerdict(kind='fraud', probs={}, cues=('asks how to clone a card',))
 """
 
@@ -58,7 +60,8 @@ def misuse_design(bundle: HeadBundle, vectors: np.ndarray, texts: Sequence[str])
 
 
 class MisuseDetector:
-    """Rules first, then the learned head: ``p(fraud) + p(prompt_injection) >= threshold`` flags the likelier kind.
+    """Rules first; then the learned head, where a hint word is present: ``p(fraud) + p(prompt_injection) >=
+    threshold`` flags the likelier kind.
 
     See the module docstring for a runnable example (rules only, no head).
     """
@@ -89,9 +92,15 @@ class MisuseDetector:
         return self._head.predict_proba(misuse_design(self.bundle, vectors, texts))
 
     def predict(
-        self, text: str, vector: np.ndarray, fraud_cues: Sequence[str], injection_cues: Sequence[str]
+        self,
+        text: str,
+        vector: np.ndarray,
+        fraud_cues: Sequence[str],
+        injection_cues: Sequence[str],
+        hinted: bool,
     ) -> MisuseVerdict:
-        """The verdict for one message, given the lexicon's ``misuse.fraud`` and ``misuse.prompt_injection`` cues."""
+        """The verdict for one message, given the lexicon's ``misuse.fraud`` and ``misuse.prompt_injection`` cues
+        and whether a ``misuse.hints`` word is in it."""
         probs: dict[str, float] = {}
         if self._head is not None:
             p = self.probabilities(np.asarray(vector, np.float32)[None, :], [text])[0]
@@ -100,7 +109,7 @@ class MisuseDetector:
             return MisuseVerdict("fraud", probs, tuple(fraud_cues))
         if injection_cues:
             return MisuseVerdict("prompt_injection", probs, tuple(injection_cues))
-        if probs and 1.0 - probs["none"] >= self.threshold:
+        if probs and hinted and 1.0 - probs["none"] >= self.threshold:
             kind: MisuseKind = "fraud" if probs["fraud"] >= probs["prompt_injection"] else "prompt_injection"
             return MisuseVerdict(kind, probs, (f"model p({kind})={probs[kind]:.2f}",))
         return MisuseVerdict(None, probs, ())
@@ -115,7 +124,7 @@ class MisuseDetector:
                 out.append("fraud")
             elif "misuse.prompt_injection" in hits:
                 out.append("prompt_injection")
-            elif self._head is not None and 1.0 - p[0] >= self.threshold:
+            elif self._head is not None and "misuse.hints" in hits and 1.0 - p[0] >= self.threshold:
                 out.append("fraud" if p[1] >= p[2] else "prompt_injection")
             else:
                 out.append(None)

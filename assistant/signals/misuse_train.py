@@ -5,10 +5,13 @@ Training data (nothing else):
   this project);
 - negatives (class ``none``): those files' ``normal`` lines, our train part of BANKING77 train (the routing split,
   seed 13; its dev part is never trained on), ``data/paraphrases/uk_train.tsv``, the router's out-of-scope
-  training messages, and the ``train`` rows of ``data/signals/{distress,vulnerability,handoff}.jsonl``.
+  training messages, the ``train`` rows of ``data/signals/{distress,vulnerability,handoff,finance_sentiment}.jsonl``
+  and NLU++ banking folds 0-11 (the signals heads' training folds: short conversational turns such as "can you
+  repeat that?", "yes please do that", which the first heads took for prompt injections).
 
 The decision threshold on ``p(fraud) + p(prompt_injection)`` is the lowest one whose out-of-fold false-flag rate
-on the in-scope negatives is at most :data:`MAX_FALSE_FLAG_RATE`.
+on the in-scope negatives is at most :data:`MAX_FALSE_FLAG_RATE` for the head alone; at run time the head also
+needs a ``misuse.hints`` word (the out-of-fold recalls reported count both keys).
 
 Measured on data never trained on: ``data/scope_screen/dev.tsv`` (written blind; used while writing the rules),
 ``data/scope_screen/test.tsv`` (written blind by another writer; looked at only for the final figures), the
@@ -40,6 +43,7 @@ from assistant.signals.features import bag_of_words
 from assistant.signals.heads import HeadBundle, SoftmaxHead
 from assistant.signals.lexicon import load_lexicon
 from assistant.signals.misuse import HEAD_NAME, MISUSE_ARTIFACT, MISUSE_CLASSES, MisuseDetector, words_for_bow
+from assistant.signals.train import TRAIN_FOLDS
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ BOW_IGNORE = r"\bharbou?r ?light(?:'s)?\b"  # the bank's name: uneven across the
 C_REG = 1.0  # inverse L2 strength of the logistic regression
 FOLDS = 5
 MAX_FALSE_FLAG_RATE = 0.002  # out of fold, on the in-scope negatives
-SIGNAL_FILES = ("distress", "vulnerability", "handoff")
+SIGNAL_FILES = ("distress", "vulnerability", "handoff", "finance_sentiment")
 
 
 def tagged(path: Path, tags: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -106,6 +110,7 @@ def training_data(settings: Settings, seed: int = 13) -> MisuseData:
     add([t for t, _ in splits.banking77_split(settings.shared_data_dir, seed=seed).train], "none", "banking77", True)
     add([t for t, _ in splits.uk_paraphrases("train")], "none", "uk_train", True)
     add(list(splits.out_of_scope_training()), "none", "out_of_scope_train", False)
+    add(list(ds.nlupp_handoff(settings, TRAIN_FOLDS).texts), "none", "nlupp folds 0-11", True)
     for name in SIGNAL_FILES:
         rows = [str(r["text"]) for r in ds.own_examples(name) if r.get("split", "train") == "train"]
         add(rows, "none", f"signals/{name}", True)
@@ -154,8 +159,10 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
         test = _folds(y, FOLDS, seed) == f
         oof[test] = _fit(x[~test], y[~test], seed).predict_proba(x[test])
     p_misuse = 1.0 - oof[:, 0]
-    threshold = choose_threshold(p_misuse, data.in_scope)
-    flagged = p_misuse >= threshold
+    threshold = choose_threshold(p_misuse, data.in_scope)  # chosen for the head alone: the hint is a second key
+    lexicon = load_lexicon()
+    hinted = np.array([any(h.group == "misuse.hints" for h in lexicon.match(t)) for t in data.texts])
+    flagged = hinted & (p_misuse >= threshold)
     oof_metrics = {f"recall_{c}": round(float(flagged[y == i].mean()), 4) for i, c in enumerate(MISUSE_CLASSES) if i}
     oof_metrics["false_flag_in_scope"] = round(float(flagged[data.in_scope].mean()), 5)
     model = _fit(x, y, seed)
@@ -273,8 +280,12 @@ either flags a message. A fraud request is refused and handed to a person; a pro
 - **Chosen on `scope_screen/dev.tsv`:** the hashed words next to the vector, leaving out the bank's name, and
   C={C_REG}. The first head (no `train_more.tsv`) flagged 2 of 30 fraud victims and 2 of 261 British-English test
   messages there; the hard negatives of `train_more.tsv` were written because of that.
+- **Two keys:** the head flags a message only when it also holds a `misuse.hints` word of `lexicon.yaml`
+  (forgery, deception, evasion, someone else's identity, instruction words). Alone, an earlier head refused
+  "can you repeat that?" and a question about cash machines.
 - **Threshold** on p(fraud) + p(prompt injection): {metrics["threshold"]:.4f}, the lowest with an out-of-fold
-  ({FOLDS}-fold) false-flag rate on genuine customer messages of at most {MAX_FALSE_FLAG_RATE:.1%}.
+  ({FOLDS}-fold) false-flag rate on genuine customer messages of at most {MAX_FALSE_FLAG_RATE:.1%} for the head
+  alone. The recalls and false flags below count both keys.
   Out of fold at that threshold: fraud recall {oof["recall_fraud"]:.3f}, prompt-injection recall
   {oof["recall_prompt_injection"]:.3f}, false flags on genuine messages {oof["false_flag_in_scope"]:.4f}.
 
