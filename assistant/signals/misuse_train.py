@@ -294,7 +294,11 @@ either flags a message. A fraud request is refused and handed to a person; a pro
 Share of messages flagged. `scope_screen/dev.tsv` and `scope_screen/test.tsv` were written blind by two helpers
 who saw no code, rule or data of the project; the rules were written before `dev.tsv` was read and then improved
 on it, so only `test.tsv` is an unbiased figure for them. "other organisation" is the retrieval stage's screen
-(`prompts/scope.yaml`).
+(`prompts/scope.yaml`). `test.tsv` was first read with the first shipped head, which had no second key and no
+NLU++ negatives: rules + head refused 26 of 30 fraud requests and 29 of 30 injections there, and none of its 90
+genuine messages. The two changes since were made for false flags found elsewhere ("can you repeat that?", a
+British-English test message, two evaluation-conversation turns), not for its failures; they cost 4 fraud
+requests and 3 injections on it.
 
 {format_screen(metrics["held_out"])}
 Re-run: `attune train misuse` (about a minute after the first encoding).
