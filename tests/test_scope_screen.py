@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.errors import ConfigurationError, PromptError
+from assistant.errors import ConfigurationError, ModelUnavailableError, PromptError
 from assistant.integrations.encoder import SentenceTransformerEncoder
 from assistant.kb import splits
 from assistant.kb.scope import DEFAULT_PATH, OrganisationScreen
@@ -155,9 +156,16 @@ def test_rules_only_detector_without_a_head() -> None:
     assert detector.probabilities(vector[None, :], ["x"]).tolist() == [[1.0, 0.0, 0.0]]
 
 
-def test_missing_head_file_means_rules_only(tmp_path: Path) -> None:
+def test_missing_head_file_means_rules_only_and_a_wrong_one_is_a_typed_error(tmp_path: Path) -> None:
     detector = MisuseDetector.load(tmp_path / MISUSE_ARTIFACT)
     assert detector.bundle is None and detector.version == "rules only"
+    other = tmp_path / "other.npz"
+    shutil.copy(Settings().artifacts_dir / "signals_heads.npz", other)
+    with pytest.raises(ModelUnavailableError, match="no misuse head"):
+        MisuseDetector.load(other)
+    (tmp_path / "broken.npz").write_bytes(b"not a numpy file")
+    with pytest.raises(ModelUnavailableError):
+        MisuseDetector.load(tmp_path / "broken.npz")
 
 
 def test_choose_threshold_keeps_false_flags_within_the_budget() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import ModelUnavailableError
 from assistant.signals.features import bag_of_words
 from assistant.signals.heads import HeadBundle, SoftmaxHead
 from assistant.signals.lexicon import SignalLexicon
@@ -80,7 +81,7 @@ class MisuseDetector:
             return cls(None)
         bundle = HeadBundle.load(path)
         if HEAD_NAME not in bundle.softmax_heads or tuple(bundle.softmax_heads[HEAD_NAME].classes) != MISUSE_CLASSES:
-            raise ValueError(f"{path} holds no misuse head over {MISUSE_CLASSES}")
+            raise ModelUnavailableError(f"{path} holds no misuse head over {MISUSE_CLASSES}")
         return cls(bundle)
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
