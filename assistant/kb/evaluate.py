@@ -52,9 +52,10 @@ def article_text(kb: KnowledgeBase, article: Any) -> str:
 def _progress(items: Sequence[Any], label: str, enabled: bool) -> Any:
     if not enabled:
         return items
+    from rich.console import Console
     from rich.progress import track
 
-    return track(items, description=label, transient=True)
+    return track(items, description=label, transient=True, console=Console(stderr=True))  # stdout: the report
 
 
 def compare_retrievers(

@@ -462,10 +462,11 @@ def cached_states(
 
 def _in_batches(texts: Sequence[str], label: str, fn: Callable[[list[str]], Sequence[np.ndarray]]) -> list[np.ndarray]:
     """``fn`` over ``texts`` in batches of 256 with a transient progress bar; one output row per text."""
+    from rich.console import Console
     from rich.progress import Progress
 
     rows: list[np.ndarray] = []
-    with Progress(transient=True) as bar:
+    with Progress(transient=True, console=Console(stderr=True)) as bar:  # stdout stays for reports
         task = bar.add_task(label, total=len(texts))
         for i in range(0, len(texts), 256):
             rows.extend(fn(list(texts[i : i + 256])))
