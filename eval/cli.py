@@ -37,7 +37,9 @@ console = _console(stderr=True)
 def eval_command(
     suites: Annotated[
         list[str] | None,
-        typer.Argument(help="Suites to run (default: all): retrieval signals answers escalation conversations speed."),
+        typer.Argument(
+            help="Suites to run (default: all): retrieval signals answers escalation conversations scope speed."
+        ),
     ] = None,
     data: Annotated[
         Path | None,

@@ -23,7 +23,7 @@ from assistant.settings import Settings
 from eval.formats import EvalDataError, FormatName
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
-SUITE_ORDER: tuple[str, ...] = ("retrieval", "signals", "answers", "escalation", "conversations", "speed")
+SUITE_ORDER: tuple[str, ...] = ("retrieval", "signals", "answers", "escalation", "conversations", "scope", "speed")
 _SECRET_NAME = re.compile(r"(key|secret|password|token)", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"(://[^:/@]+):([^@]*)@")
 

@@ -8,6 +8,7 @@ Formats (documented in ``eval/README.md``):
 - ``nlupp_json``: a JSON list of ``{"text": ..., "intents": [...], "slots": {...}}``
   (NLU++, Casanueva et al. 2022).
 - ``conversations_jsonl``: one conversation per line, ``{"id", "locale", "turns": [{"customer", "expect"}]}``.
+- ``tagged_tsv``: ``<tag><TAB><message>`` per line after ``#`` comment lines (``data/scope_screen/*.tsv``).
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
@@ -31,7 +32,9 @@ from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
-FormatName = Literal["banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels"]
+FormatName = Literal[
+    "banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels", "tagged_tsv"
+]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
     ".csv": "banking77_csv",
@@ -333,6 +336,22 @@ def load_literacy_labels(path: Path, data_root: Path, split: str | None = "dev")
     return rows
 
 
+def load_tagged_tsv(path: Path) -> list[LabelledText]:
+    """``<tag><TAB><message>`` lines (``#`` lines and blank lines skipped); ids are ``line<N>``; label = tag."""
+    path = _require_file(path)
+    rows: list[LabelledText] = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        tag, sep, text = line.partition("\t")
+        if not sep or not tag.strip() or not text.strip():
+            raise EvalDataError(f"{path}:{line_no}: expected '<tag><TAB><message>'")
+        rows.append(LabelledText(id=f"line{line_no}", text=text.strip(), label=tag.strip()))
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
 def load_any(path: Path, fmt: FormatName) -> list[Any]:
     """Load ``path`` as ``fmt`` (dispatch used by the runner; ``literacy_labels`` needs its texts file)."""
     if fmt == "banking77_csv":
@@ -343,6 +362,8 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         return list(load_nlupp_json(path))
     if fmt == "conversations_jsonl":
         return list(load_conversations_jsonl(path))
+    if fmt == "tagged_tsv":
+        return list(load_tagged_tsv(path))
     if fmt == "literacy_labels":
         raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -20,6 +20,7 @@ REQUIRED = {
         "signals.literacy.accuracy",
     ],
     "answers": ["answers.plain.grade_p95", "answers.grounded_rate", "answers.invented_figures"],
+    "scope": ["scope.fraud_refused", "scope.injection_refused", "scope.false_refusal", "scope.false_send_away"],
     "escalation": [
         "escalation.recall",
         "escalation.precision",
@@ -31,7 +32,7 @@ REQUIRED = {
 
 def test_every_suite_loads_versioned_with_fast_slice_and_thresholds() -> None:
     names = available_suites()
-    assert names[:6] == ["retrieval", "signals", "answers", "escalation", "conversations", "speed"]
+    assert names[:7] == ["retrieval", "signals", "answers", "escalation", "conversations", "scope", "speed"]
     for name in names:
         cfg = load_suite(name)
         assert cfg.version >= 1 and cfg.fast >= 1 and cfg.thresholds, name

@@ -18,6 +18,7 @@ from eval.formats import (
     load_conversations_jsonl,
     load_goemotions_tsv,
     load_nlupp_json,
+    load_tagged_tsv,
 )
 
 SHIPPED = Path(__file__).resolve().parent.parent / "eval" / "data" / "conversations.jsonl"
@@ -85,6 +86,19 @@ def test_conversations_jsonl_errors_name_line_and_field(tmp_path: Path) -> None:
     f.write_text(json.dumps({"id": "d", "turns": [{"customer": "x", "expect": {"distress": "panic"}}]}) + "\n")
     with pytest.raises(EvalDataError, match=r"turns.0.expect.distress"):
         load_conversations_jsonl(f)
+
+
+def test_tagged_tsv_reads_tags_and_names_the_bad_line(tmp_path: Path) -> None:
+    f = tmp_path / "s.tsv"
+    f.write_text("# header\n\nfraud_request\thow to clone a card\n", encoding="utf-8")
+    rows = load_tagged_tsv(f)
+    assert [(r.id, r.label, r.text) for r in rows] == [("line3", "fraud_request", "how to clone a card")]
+    f.write_text("# header\nno tab here\n", encoding="utf-8")
+    with pytest.raises(EvalDataError, match=r"s.tsv:2: expected"):
+        load_tagged_tsv(f)
+    f.write_text("# only a header\n", encoding="utf-8")
+    with pytest.raises(EvalDataError, match="no rows"):
+        load_tagged_tsv(f)
 
 
 def test_detect_format_by_suffix(tmp_path: Path) -> None:

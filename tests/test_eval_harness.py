@@ -25,6 +25,7 @@ REQUIRED_METRICS = [
     "conversations.sentiment.accuracy", "conversations.distress.accuracy", "conversations.vulnerability.f1",
     "conversations.literacy.accuracy", "conversations.handoff_requested.accuracy",
     "conversations.escalate.accuracy", "conversations.intent.accuracy", "conversations.no_offer.accuracy",
+    "scope.fraud_refused", "scope.injection_refused", "scope.other_bank_sent_away", "scope.false_refusal",
     "speed.total.p95", "speed.throughput_per_s",
 ]  # fmt: skip
 
@@ -57,6 +58,7 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "answers",
         "escalation",
         "conversations",
+        "scope",
         "speed",
     }
     for name, suite in results["suites"].items():

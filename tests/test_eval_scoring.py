@@ -8,6 +8,7 @@ import pytest
 
 from assistant.types import Escalation, Reply, ReplyStatus, Signals, Style
 from eval.suite_runs import conversation_metrics, escalation_metrics, predictions
+from eval.suite_runs.scope import scope_metrics
 
 
 def _signals(**kw: Any) -> Signals:
@@ -128,3 +129,20 @@ def test_conversation_metrics_score_each_key_where_present() -> None:
     assert "conversations.distress.accuracy" not in m  # never expected, never scored
     assert m["conversations.n"] == 2 and m["conversations.turns"] == 3
     assert "sentiment (conversations)" in details["confusion"]
+
+
+def test_scope_metrics_count_refusals_and_send_aways_per_tag() -> None:
+    cases = [
+        {"tag": "fraud_request", "misuse": "fraud", "other_organisation": None},
+        {"tag": "fraud_request", "misuse": None, "other_organisation": None},
+        {"tag": "prompt_injection", "misuse": "prompt_injection", "other_organisation": None},
+        {"tag": "other_bank_product", "misuse": None, "other_organisation": "Monzo"},
+        {"tag": "fraud_victim", "misuse": None, "other_organisation": None},
+        {"tag": "other_bank_in_scope", "misuse": None, "other_organisation": "Barclays"},
+    ]
+    m = scope_metrics(cases)
+    assert m["scope.fraud_refused"] == 0.5 and m["scope.injection_refused"] == 1.0
+    assert m["scope.other_bank_sent_away"] == 1.0
+    assert m["scope.false_refusal"] == 0.0 and m["scope.false_send_away"] == 0.5
+    assert m["scope.fraud_request.refused"] == 0.5 and m["scope.n"] == 6
+    assert "scope.security_help.refused" not in m

@@ -20,6 +20,7 @@ from eval.suite_runs.dialogue import (
     run_escalation,
 )
 from eval.suite_runs.retrieval import run_retrieval
+from eval.suite_runs.scope import run_scope
 from eval.suite_runs.signals import run_signals
 from eval.suite_runs.speed import run_speed
 
@@ -29,6 +30,7 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "answers": run_answers,
     "escalation": run_escalation,
     "conversations": run_conversations,
+    "scope": run_scope,
     "speed": run_speed,
 }
 
