@@ -297,8 +297,8 @@ on it, so only `test.tsv` is an unbiased figure for them. "other organisation" i
 (`prompts/scope.yaml`). `test.tsv` was first read with the first shipped head, which had no second key and no
 NLU++ negatives: rules + head refused 26 of 30 fraud requests and 29 of 30 injections there, and none of its 90
 genuine messages. The two changes since were made for false flags found elsewhere ("can you repeat that?", a
-British-English test message, two evaluation-conversation turns), not for its failures; they cost 4 fraud
-requests and 3 injections on it.
+British-English test message, an evaluation-conversation turn, a finance-sentiment message), not for its failures;
+they cost 4 fraud requests and 3 injections on it.
 
 {format_screen(metrics["held_out"])}
 Re-run: `attune train misuse` (about a minute after the first encoding).
