@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
+from assistant.kb.splits import read_tagged
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
 FormatName = Literal[
@@ -339,14 +340,11 @@ def load_literacy_labels(path: Path, data_root: Path, split: str | None = "dev")
 def load_tagged_tsv(path: Path) -> list[LabelledText]:
     """``<tag><TAB><message>`` lines (``#`` lines and blank lines skipped); ids are ``line<N>``; label = tag."""
     path = _require_file(path)
-    rows: list[LabelledText] = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        tag, sep, text = line.partition("\t")
-        if not sep or not tag.strip() or not text.strip():
-            raise EvalDataError(f"{path}:{line_no}: expected '<tag><TAB><message>'")
-        rows.append(LabelledText(id=f"line{line_no}", text=text.strip(), label=tag.strip()))
+    try:
+        tagged = read_tagged(path, lambda tag: bool(tag.strip()))
+    except ConfigurationError as exc:
+        raise EvalDataError(str(exc)) from exc
+    rows = [LabelledText(id=f"line{n}", text=text, label=tag.strip()) for n, tag, text in tagged]
     if not rows:
         raise EvalDataError(f"{path}: no rows")
     return rows

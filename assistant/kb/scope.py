@@ -93,8 +93,6 @@ class OrganisationScreen:
     """
 
     def __init__(self, rules: ScopeRules) -> None:
-        self.rules = rules
-        self.version = rules.version
         self._organisations = [
             (o.name, _compile(o.regex), re.compile(o.key) if o.key else None) for o in rules.organisations
         ]
@@ -105,11 +103,6 @@ class OrganisationScreen:
     def from_file(cls, path: Path | None = None) -> OrganisationScreen:
         """Load and validate ``path`` (default: the packaged ``prompts/scope.yaml``); raises ``PromptError``."""
         return cls(load_prompt_file(path or DEFAULT_PATH, ScopeRules))
-
-    def mentions(self, text: str) -> list[str]:
-        """Names of the organisations the message names, in the list's order."""
-        norm = normalise(text)
-        return [name for name, regex, _ in self._organisations if regex.search(norm)]
 
     def other_organisation(self, text: str) -> str | None:
         norm = normalise(text)

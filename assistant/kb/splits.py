@@ -111,7 +111,7 @@ def uk_paraphrases(part: str, directory: Path = PARAPHRASES_DIR) -> tuple[tuple[
     path = Path(directory) / f"uk_{part}.tsv"
     if not path.is_file():
         return ()
-    return tuple((text, intent) for intent, text in _tagged_lines(path, ALL_INTENTS.__contains__, "known intent"))
+    return tuple((text, intent) for _, intent, text in read_tagged(path, ALL_INTENTS.__contains__, "known intent"))
 
 
 def out_of_scope_blind_test(path: Path = OOS_BLIND_TEST) -> tuple[tuple[str, str], ...]:
@@ -126,17 +126,27 @@ def out_of_scope_blind_test(path: Path = OOS_BLIND_TEST) -> tuple[tuple[str, str
     """
     if not Path(path).is_file():
         return ()
-    return tuple(_tagged_lines(path, lambda tag: bool(re.fullmatch(r"[a-z_]+", tag)), "tag"))
+    return tuple((tag, text) for _, tag, text in read_tagged(path, lambda tag: bool(re.fullmatch(r"[a-z_]+", tag))))
 
 
-def _tagged_lines(path: Path, valid: Callable[[str], bool], what: str) -> list[tuple[str, str]]:
-    """(tag, message) from each ``<tag><TAB><message>`` line; raises :class:`ConfigurationError` naming the line."""
-    rows: list[tuple[str, str]] = []
-    for number, line in enumerate(_query_lines(path), 1):
+def read_tagged(path: Path, valid: Callable[[str], bool], what: str = "tag") -> list[tuple[int, str, str]]:
+    """(file line number, tag, message) for each ``<tag><TAB><message>`` line, skipping blank and ``#`` lines.
+
+    The one reader of this project's tagged files (``data/out_of_scope``, ``data/paraphrases``, ``data/misuse``,
+    ``data/scope_screen``). A malformed line or a tag that ``valid`` refuses raises :class:`ConfigurationError`
+    naming ``path:line``.
+    """
+    rows: list[tuple[int, str, str]] = []
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
         tag, sep, text = line.partition("\t")
         if not sep or not text.strip() or not valid(tag):
-            raise ConfigurationError(f"{path}: line {number} is not '<{what}><TAB><message>': {line[:80]!r}")
-        rows.append((tag, text.strip()))
+            raise ConfigurationError(
+                f"{path}:{number}: expected '<{what}><TAB><message>' on line {number}, got {line[:80]!r}"
+            )
+        rows.append((number, tag, text.strip()))
     return rows
 
 

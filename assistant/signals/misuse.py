@@ -102,31 +102,37 @@ class MisuseDetector:
     ) -> MisuseVerdict:
         """The verdict for one message, given the lexicon's ``misuse.fraud`` and ``misuse.prompt_injection`` cues
         and whether a ``misuse.hints`` word is in it."""
+        p = self.probabilities(np.asarray(vector, np.float32)[None, :], [text])[0]
         probs: dict[str, float] = {}
         if self._head is not None:
-            p = self.probabilities(np.asarray(vector, np.float32)[None, :], [text])[0]
             probs = {c: round(float(v), 4) for c, v in zip(MISUSE_CLASSES, p, strict=True)}
+        return self._decide(fraud_cues, injection_cues, hinted, p, probs)
+
+    def _decide(
+        self,
+        fraud_cues: Sequence[str],
+        injection_cues: Sequence[str],
+        hinted: bool,
+        p: np.ndarray,
+        probs: dict[str, float],
+    ) -> MisuseVerdict:
+        """The one decision rule: a fraud rule, else an injection rule, else the head with a hint (both keys)."""
         if fraud_cues:
             return MisuseVerdict("fraud", probs, tuple(fraud_cues))
         if injection_cues:
             return MisuseVerdict("prompt_injection", probs, tuple(injection_cues))
-        if probs and hinted and 1.0 - probs["none"] >= self.threshold:
-            kind: MisuseKind = "fraud" if probs["fraud"] >= probs["prompt_injection"] else "prompt_injection"
-            return MisuseVerdict(kind, probs, (f"model p({kind})={probs[kind]:.2f}",))
+        if self._head is not None and hinted and 1.0 - float(p[0]) >= self.threshold:
+            kind: MisuseKind = "fraud" if p[1] >= p[2] else "prompt_injection"
+            return MisuseVerdict(kind, probs, (f"model p({kind})={float(p[MISUSE_CLASSES.index(kind)]):.2f}",))
         return MisuseVerdict(None, probs, ())
 
     def kinds(self, lexicon: SignalLexicon, texts: Sequence[str], vectors: np.ndarray) -> list[MisuseKind | None]:
         """Batch form of :meth:`predict` for evaluation: the kind of misuse of each text (None: none)."""
-        probs = self.probabilities(vectors, texts)
         out: list[MisuseKind | None] = []
-        for text, p in zip(texts, probs, strict=True):
-            hits = {h.group for h in lexicon.match(text) if not h.negated}
-            if "misuse.fraud" in hits:
-                out.append("fraud")
-            elif "misuse.prompt_injection" in hits:
-                out.append("prompt_injection")
-            elif self._head is not None and "misuse.hints" in hits and 1.0 - p[0] >= self.threshold:
-                out.append("fraud" if p[1] >= p[2] else "prompt_injection")
-            else:
-                out.append(None)
+        for text, p in zip(texts, self.probabilities(vectors, texts), strict=True):
+            hits = [h for h in lexicon.match(text) if not h.negated]
+            fraud = [h.cue for h in hits if h.group == "misuse.fraud"]
+            injection = [h.cue for h in hits if h.group == "misuse.prompt_injection"]
+            hinted = any(h.group == "misuse.hints" for h in hits)
+            out.append(self._decide(fraud, injection, hinted, p, {}).kind)
         return out

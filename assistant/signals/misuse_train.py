@@ -39,10 +39,9 @@ from assistant.kb import splits
 from assistant.kb.scope import OrganisationScreen
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.signals import datasets as ds
-from assistant.signals.features import bag_of_words
 from assistant.signals.heads import HeadBundle, SoftmaxHead
 from assistant.signals.lexicon import load_lexicon
-from assistant.signals.misuse import HEAD_NAME, MISUSE_ARTIFACT, MISUSE_CLASSES, MisuseDetector, words_for_bow
+from assistant.signals.misuse import HEAD_NAME, MISUSE_ARTIFACT, MISUSE_CLASSES, MisuseDetector, misuse_design
 from assistant.signals.train import TRAIN_FOLDS
 
 logger = logging.getLogger(__name__)
@@ -71,15 +70,7 @@ def tagged(path: Path, tags: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """(tag, message) rows of a ``<tag><TAB><message>`` file; an unknown tag or a malformed line is an error."""
     if not path.is_file():
         raise ConfigurationError(f"{path} not found")
-    rows: list[tuple[str, str]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        tag, sep, text = line.partition("\t")
-        if not sep or tag not in tags or not text.strip():
-            raise ConfigurationError(f"{path}:{number}: not '<tag><TAB><message>' with a tag in {tags}")
-        rows.append((tag, text.strip()))
-    return tuple(rows)
+    return tuple((tag, text) for _, tag, text in splits.read_tagged(path, tags.__contains__, f"tag in {tags}"))
 
 
 @dataclass(frozen=True)
@@ -117,11 +108,6 @@ def training_data(settings: Settings, seed: int = 13) -> MisuseData:
     return MisuseData(tuple(texts), np.asarray(labels), np.asarray(in_scope), dict(sources))
 
 
-def _design(texts: Sequence[str], vectors: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    bow = np.stack([bag_of_words(words_for_bow(t, BOW_IGNORE), BOW_BUCKETS) for t in texts]).astype(np.float32)
-    return np.concatenate([((vectors - mean) / std).astype(np.float32), bow], axis=1)
-
-
 def _fit(x: np.ndarray, y: np.ndarray, seed: int) -> LogisticRegression:
     model = LogisticRegression(C=C_REG, class_weight="balanced", max_iter=2000, random_state=seed)
     return model.fit(x, y)
@@ -151,8 +137,15 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
     data = training_data(settings, seed)
     cache = settings.data_dir / "cache" / "misuse"
     vectors = ds.embed_cached(enc, list(data.texts), cache, progress=True, label="misuse-train")
-    mean, std = vectors.mean(0), vectors.std(0) + 1e-6
-    x = _design(data.texts, vectors, mean, std)
+    # The bundle first, without its head: training rows are built exactly as at run time (misuse_design).
+    bundle = HeadBundle(
+        mean=vectors.mean(0).astype(np.float32),
+        std=(vectors.std(0) + 1e-6).astype(np.float32),
+        softmax_heads={},
+        sigmoid_heads={},
+        meta={"bow_buckets": BOW_BUCKETS, "bow_ignore": BOW_IGNORE},
+    )
+    x = misuse_design(bundle, vectors, data.texts)
     y = data.labels
     oof = np.zeros((len(y), len(MISUSE_CLASSES)))
     for f in range(FOLDS):
@@ -175,23 +168,17 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
     )
     digest = hashlib.sha256("\x1f".join(f"{t}\x1e{lab}" for t, lab in zip(data.texts, y, strict=True)).encode())
     meta: dict[str, object] = {
+        **bundle.meta,
         "version": f"misuse-{digest.hexdigest()[:12]}",
         "threshold": round(threshold, 6),
-        "bow_buckets": BOW_BUCKETS,
-        "bow_ignore": BOW_IGNORE,
         "seed": seed,
         "encoder": enc.name,
         "sources": data.sources,
         "oof": oof_metrics,
         "max_false_flag_rate": MAX_FALSE_FLAG_RATE,
     }
-    bundle = HeadBundle(
-        mean=mean.astype(np.float32),
-        std=std.astype(np.float32),
-        softmax_heads={HEAD_NAME: head},
-        sigmoid_heads={},
-        meta=meta,
-    )
+    bundle.softmax_heads[HEAD_NAME] = head
+    bundle.meta = meta
     path = settings.artifacts_dir / MISUSE_ARTIFACT
     bundle.save(path)
     metrics = {**meta, "train_seconds": round(time.perf_counter() - start, 1)}
