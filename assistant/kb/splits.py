@@ -16,7 +16,7 @@ import csv
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +127,36 @@ def out_of_scope_blind_test(path: Path = OOS_BLIND_TEST) -> tuple[tuple[str, str
     if not Path(path).is_file():
         return ()
     return tuple((tag, text) for _, tag, text in read_tagged(path, lambda tag: bool(re.fullmatch(r"[a-z_]+", tag))))
+
+
+def text_key(text: str) -> str:
+    """A sentence's identity for overlap checks: lowercase words, punctuation and spacing ignored.
+
+    >>> text_key("Tell me a joke.") == text_key("tell me  a JOKE")
+    True
+    """
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def held_out_keys() -> frozenset[str]:
+    """:func:`text_key` of every routing test message: the test half of ``queries.txt``, ``test_fresh.txt``,
+    ``test_blind.tsv`` and ``uk_test.tsv``. Messages with no words (emoji, ``???``) have an empty key and are left
+    out: they cannot be told apart this way."""
+    texts = [
+        *out_of_scope_split()[1],
+        *out_of_scope_fresh_test(),
+        *(text for _, text in out_of_scope_blind_test()),
+        *(text for text, _ in uk_paraphrases("test")),
+    ]
+    return frozenset(key for key in map(text_key, texts) if key)
+
+
+def without_held_out(texts: Sequence[str], also: Iterable[str] = ()) -> list[int]:
+    """Indices of ``texts`` whose :func:`text_key` is neither a routing test message's nor one of ``also`` (the
+    dev split's texts): what the router may train on. A training sentence that a held-out set repeats, ignoring
+    case and punctuation, is dropped from training, never from the held-out set."""
+    held = held_out_keys() | {text_key(text) for text in also}
+    return [i for i, text in enumerate(texts) if text_key(text) not in held]
 
 
 def read_tagged(path: Path, valid: Callable[[str], bool], what: str = "tag") -> list[tuple[int, str, str]]:

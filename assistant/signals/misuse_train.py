@@ -10,8 +10,9 @@ Training data (nothing else):
   repeat that?", "yes please do that", which the first heads took for prompt injections).
 
 The decision threshold on ``p(fraud) + p(prompt_injection)`` is the lowest one whose out-of-fold false-flag rate
-on the in-scope negatives is at most :data:`MAX_FALSE_FLAG_RATE` for the head alone; at run time the head also
-needs a ``misuse.hints`` word (the out-of-fold recalls reported count both keys).
+(probabilities averaged over :data:`REPEATS` fold assignments) on the in-scope negatives is at most
+:data:`MAX_FALSE_FLAG_RATE` for the head alone; at run time the head also needs a ``misuse.hints`` word (the
+out-of-fold recalls reported count both keys).
 
 Measured on data never trained on: ``data/scope_screen/dev.tsv`` (written blind; used while writing the rules),
 ``data/scope_screen/test.tsv`` (written blind by another writer; looked at only for the final figures), the
@@ -62,6 +63,7 @@ BOW_BUCKETS = 8192
 BOW_IGNORE = r"\bharbou?r ?light(?:'s)?\b"  # the bank's name: uneven across the training sources, no signal
 C_REG = 1.0  # inverse L2 strength of the logistic regression
 FOLDS = 5
+REPEATS = 3  # fold assignments whose out-of-fold probabilities are averaged before the threshold is chosen
 MAX_FALSE_FLAG_RATE = 0.002  # out of fold, on the in-scope negatives
 SIGNAL_FILES = ("distress", "vulnerability", "handoff", "finance_sentiment")
 
@@ -147,10 +149,14 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
     )
     x = misuse_design(bundle, vectors, data.texts)
     y = data.labels
+    # Out-of-fold probabilities averaged over REPEATS fold assignments: the threshold sits near the 0.2% tail of the
+    # genuine scores, and one assignment alone moved it from 0.951 to 0.975 when five negatives were removed.
     oof = np.zeros((len(y), len(MISUSE_CLASSES)))
-    for f in range(FOLDS):
-        test = _folds(y, FOLDS, seed) == f
-        oof[test] = _fit(x[~test], y[~test], seed).predict_proba(x[test])
+    for r in range(REPEATS):
+        fold = _folds(y, FOLDS, seed + r)
+        for f in range(FOLDS):
+            test = fold == f
+            oof[test] += _fit(x[~test], y[~test], seed).predict_proba(x[test]) / REPEATS
     p_misuse = 1.0 - oof[:, 0]
     threshold = choose_threshold(p_misuse, data.in_scope)  # chosen for the head alone: the hint is a second key
     lexicon = load_lexicon()
@@ -271,8 +277,9 @@ either flags a message. A fraud request is refused and handed to a person; a pro
   (forgery, deception, evasion, someone else's identity, instruction words). Alone, an earlier head refused
   "can you repeat that?" and a question about cash machines.
 - **Threshold** on p(fraud) + p(prompt injection): {metrics["threshold"]:.4f}, the lowest with an out-of-fold
-  ({FOLDS}-fold) false-flag rate on genuine customer messages of at most {MAX_FALSE_FLAG_RATE:.1%} for the head
-  alone. The recalls and false flags below count both keys.
+  ({FOLDS}-fold, probabilities averaged over {REPEATS} fold assignments) false-flag rate on genuine customer
+  messages of at most {MAX_FALSE_FLAG_RATE:.1%} for the head alone. The recalls and false flags below count both
+  keys.
   Out of fold at that threshold: fraud recall {oof["recall_fraud"]:.3f}, prompt-injection recall
   {oof["recall_prompt_injection"]:.3f}, false flags on genuine messages {oof["false_flag_in_scope"]:.4f}.
 
