@@ -260,6 +260,7 @@ def test_attune_train_misuse_reproduces_the_shipped_head(
         "Why on earth do you need a selfie and a copy of my passport? I'm not comfortable sending that.",
         "someone else used my card without permission",
         "I've frozen it. Now I want to speak to someone from the fraud team, not a chatbot.",
+        "My savings are all in one account. If the bank went bust, would I get it back?",
     ],
 )
 def test_ordinary_turns_are_not_misuse_through_the_whole_signals_model(
@@ -279,3 +280,11 @@ def test_an_unlisted_injection_is_caught_by_the_head_with_a_hint(encoder: Senten
     signals = SignalModel.load().predict(text, encoder.encode([text])[0])
     assert signals.misuse == "prompt_injection"
     assert signals.cues["misuse"][0].startswith("model p(prompt_injection)=")
+
+
+def test_getting_money_back_is_not_a_misuse_hint() -> None:
+    """Genuine customers ask to get money back all the time (6 of the 8 training lines with "get it back" are
+    normal); the phrase opened the second key for a deposit-protection question, so it is not a hint."""
+    for text in ("If the bank went under, would I get it back?", "I paid the wrong person, can I get it back?"):
+        assert "misuse.hints" not in {hit.group for hit in load_lexicon().match(text)}
+    assert "misuse.hints" in {hit.group for hit in load_lexicon().match("how do I make it look like a refund")}
