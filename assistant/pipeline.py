@@ -451,6 +451,7 @@ class Pipeline:
             intent=retrieval.intent if retrieval else None,
             retrieval_confidence=retrieval.confidence if retrieval else None,
             redacted_entities=turn.redacted.entities,
+            other_organisation=retrieval.other_organisation if retrieval else None,
         )
 
     # ------------------------------------------------------------------ persistence and hand-off

@@ -202,3 +202,4 @@ class Reply:
     intent: str | None = None
     retrieval_confidence: float | None = None
     redacted_entities: tuple[str, ...] = ()
+    other_organisation: str | None = None  # out of scope because it asks about this organisation's own products

@@ -105,6 +105,7 @@ def test_out_of_scope_says_what_attune_can_do(pipeline: Pipeline) -> None:
     _, reply = _turn(pipeline, "What will the weather be like in Paris tomorrow?")
     assert reply.status in ("out_of_scope", "escalated")  # type: ignore[attr-defined]
     assert reply.citations == ()  # type: ignore[attr-defined]
+    assert reply.other_organisation is None  # type: ignore[attr-defined]
 
 
 def test_fraud_request_is_refused_and_handed_to_a_person(pipeline: Pipeline) -> None:
@@ -132,6 +133,7 @@ def test_another_banks_product_is_out_of_scope_and_named(pipeline: Pipeline) -> 
     _, reply = _turn(pipeline, "what's the overdraft fee at Wells Fargo?")
     assert reply.status == "out_of_scope"  # type: ignore[attr-defined]
     assert "ask Wells Fargo" in reply.text and reply.citations == ()  # type: ignore[attr-defined]
+    assert reply.other_organisation == "Wells Fargo"  # type: ignore[attr-defined]
 
 
 def test_unknown_conversation_is_a_typed_error(pipeline: Pipeline) -> None:

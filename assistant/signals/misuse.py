@@ -9,7 +9,8 @@ rules work alone.
 
 >>> import numpy as np
 >>> detector = MisuseDetector(None)
->>> detector.predict("how to clone a card", np.zeros(384, np.float32), ("asks how to clone a card",), (), True)
+>>> hits = [CueHit("misuse.fraud", "asks how to clone a card", "how to clone a card", False, 0)]
+>>> detector.predict("how to clone a card", np.zeros(384, np.float32), hits)
 MisuseVerdict(kind='fraud', probs={}, cues=('asks how to clone a card',))
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import numpy as np
 from assistant.errors import ModelUnavailableError
 from assistant.signals.features import bag_of_words
 from assistant.signals.heads import HeadBundle, SoftmaxHead
-from assistant.signals.lexicon import SignalLexicon
+from assistant.signals.lexicon import CueHit, SignalLexicon
 from assistant.types import MISUSE_KINDS, MisuseKind
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,25 @@ class MisuseVerdict:
     kind: MisuseKind | None
     probs: dict[str, float] = field(default_factory=dict)
     cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MisuseRules:
+    """What the lexicon says about misuse in one message: the ``misuse.fraud`` and ``misuse.prompt_injection`` cues
+    that flag it, and whether a ``misuse.hints`` word (the head's second key) is present. Negated hits count not."""
+
+    fraud: tuple[str, ...] = ()
+    injection: tuple[str, ...] = ()
+    hinted: bool = False
+
+    @classmethod
+    def from_hits(cls, hits: Iterable[CueHit]) -> MisuseRules:
+        live = [h for h in hits if not h.negated]
+
+        def cues(group: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(h.cue for h in live if h.group == group))
+
+        return cls(cues("misuse.fraud"), cues("misuse.prompt_injection"), any(h.group == "misuse.hints" for h in live))
 
 
 def words_for_bow(text: str, ignore: str | None) -> str:
@@ -92,47 +112,28 @@ class MisuseDetector:
             return out
         return self._head.predict_proba(misuse_design(self.bundle, vectors, texts))
 
-    def predict(
-        self,
-        text: str,
-        vector: np.ndarray,
-        fraud_cues: Sequence[str],
-        injection_cues: Sequence[str],
-        hinted: bool,
-    ) -> MisuseVerdict:
-        """The verdict for one message, given the lexicon's ``misuse.fraud`` and ``misuse.prompt_injection`` cues
-        and whether a ``misuse.hints`` word is in it."""
+    def predict(self, text: str, vector: np.ndarray, hits: Iterable[CueHit]) -> MisuseVerdict:
+        """The verdict for one message, given its lexicon hits (:meth:`SignalLexicon.match`)."""
         p = self.probabilities(np.asarray(vector, np.float32)[None, :], [text])[0]
         probs: dict[str, float] = {}
         if self._head is not None:
             probs = {c: round(float(v), 4) for c, v in zip(MISUSE_CLASSES, p, strict=True)}
-        return self._decide(fraud_cues, injection_cues, hinted, p, probs)
+        return self._decide(MisuseRules.from_hits(hits), p, probs)
 
-    def _decide(
-        self,
-        fraud_cues: Sequence[str],
-        injection_cues: Sequence[str],
-        hinted: bool,
-        p: np.ndarray,
-        probs: dict[str, float],
-    ) -> MisuseVerdict:
+    def _decide(self, rules: MisuseRules, p: np.ndarray, probs: dict[str, float]) -> MisuseVerdict:
         """The one decision rule: a fraud rule, else an injection rule, else the head with a hint (both keys)."""
-        if fraud_cues:
-            return MisuseVerdict("fraud", probs, tuple(fraud_cues))
-        if injection_cues:
-            return MisuseVerdict("prompt_injection", probs, tuple(injection_cues))
-        if self._head is not None and hinted and 1.0 - float(p[0]) >= self.threshold:
+        if rules.fraud:
+            return MisuseVerdict("fraud", probs, rules.fraud)
+        if rules.injection:
+            return MisuseVerdict("prompt_injection", probs, rules.injection)
+        if self._head is not None and rules.hinted and 1.0 - float(p[0]) >= self.threshold:
             kind: MisuseKind = "fraud" if p[1] >= p[2] else "prompt_injection"
             return MisuseVerdict(kind, probs, (f"model p({kind})={float(p[MISUSE_CLASSES.index(kind)]):.2f}",))
         return MisuseVerdict(None, probs, ())
 
     def kinds(self, lexicon: SignalLexicon, texts: Sequence[str], vectors: np.ndarray) -> list[MisuseKind | None]:
         """Batch form of :meth:`predict` for evaluation: the kind of misuse of each text (None: none)."""
-        out: list[MisuseKind | None] = []
-        for text, p in zip(texts, self.probabilities(vectors, texts), strict=True):
-            hits = [h for h in lexicon.match(text) if not h.negated]
-            fraud = [h.cue for h in hits if h.group == "misuse.fraud"]
-            injection = [h.cue for h in hits if h.group == "misuse.prompt_injection"]
-            hinted = any(h.group == "misuse.hints" for h in hits)
-            out.append(self._decide(fraud, injection, hinted, p, {}).kind)
-        return out
+        return [
+            self._decide(MisuseRules.from_hits(lexicon.match(text)), p, {}).kind
+            for text, p in zip(texts, self.probabilities(vectors, texts), strict=True)
+        ]

@@ -42,7 +42,14 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.signals import datasets as ds
 from assistant.signals.heads import HeadBundle, SoftmaxHead
 from assistant.signals.lexicon import load_lexicon
-from assistant.signals.misuse import HEAD_NAME, MISUSE_ARTIFACT, MISUSE_CLASSES, MisuseDetector, misuse_design
+from assistant.signals.misuse import (
+    HEAD_NAME,
+    MISUSE_ARTIFACT,
+    MISUSE_CLASSES,
+    MisuseDetector,
+    MisuseRules,
+    misuse_design,
+)
 from assistant.signals.train import TRAIN_FOLDS
 
 logger = logging.getLogger(__name__)
@@ -160,7 +167,7 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
     p_misuse = 1.0 - oof[:, 0]
     threshold = choose_threshold(p_misuse, data.in_scope)  # chosen for the head alone: the hint is a second key
     lexicon = load_lexicon()
-    hinted = np.array([any(h.group == "misuse.hints" for h in lexicon.match(t)) for t in data.texts])
+    hinted = np.array([MisuseRules.from_hits(lexicon.match(t)).hinted for t in data.texts])
     flagged = hinted & (p_misuse >= threshold)
     oof_metrics = {f"recall_{c}": round(float(flagged[y == i].mean()), 4) for i, c in enumerate(MISUSE_CLASSES) if i}
     oof_metrics["false_flag_in_scope"] = round(float(flagged[data.in_scope].mean()), 5)

@@ -158,13 +158,7 @@ class SignalModel:
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
         signals = self.combine(text, feats, raw, history)
-        verdict = self.misuse.predict(
-            text,
-            vector,
-            feats.cues("misuse.fraud"),
-            feats.cues("misuse.prompt_injection"),
-            bool(feats.cues("misuse.hints")),
-        )
+        verdict = self.misuse.predict(text, vector, feats.hits)
         cues = {**signals.cues, "misuse": verdict.cues} if verdict.cues else signals.cues
         return replace(signals, misuse=verdict.kind, misuse_probs=verdict.probs, cues=cues)
 

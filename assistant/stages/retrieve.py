@@ -208,7 +208,8 @@ class KnowledgeRetriever:
                         else None,
                     )
                 )
-        other = self.other_organisation(encoded.text)
+        assert self._screen is not None  # rank() warmed the stage up
+        other = self._screen.other_organisation(encoded.text)
         if other is not None:
             logger.info("out of scope: asks about %s", other)
         in_scope = ranked.confidence >= self._settings.min_retrieval_confidence and other is None

@@ -54,6 +54,7 @@ def compact_reply(reply: Reply) -> dict[str, Any]:
         "text": reply.text,
         "intent": reply.intent,
         "retrieval_confidence": rounded(reply.retrieval_confidence),
+        "other_organisation": reply.other_organisation,
         "citations": [c.article_id for c in reply.citations],
         "signals": None
         if s is None

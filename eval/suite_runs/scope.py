@@ -23,7 +23,6 @@ def run_scope(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], 
     res.datasets.append(ds.info(len(items)))
     ctx.warm_pipeline()
     pipeline = ctx.pipeline()
-    retriever = ctx.stage("retrieve")
     for item in ctx.track(items, "scope: messages through the pipeline"):
         case: dict[str, Any] = {"role": "messages", "id": item.id, "text": item.text, "tag": item.label}
         try:
@@ -31,7 +30,7 @@ def run_scope(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], 
         except AssistantError as exc:
             case.update(error=f"{type(exc).__name__}: {exc}", misuse=None, other_organisation=None)
         else:
-            other = retriever.other_organisation(item.text) if reply.status == "out_of_scope" else None
+            other = reply.other_organisation if reply.status == "out_of_scope" else None
             misuse = reply.signals.misuse if reply.signals is not None else None
             case.update(misuse=misuse, other_organisation=other, reply=compact_reply(reply))
         res.cases.append(case)
