@@ -201,7 +201,14 @@ def dense_by_article(
 
 @dataclass
 class RoutingPool:
-    """What the routing model trains on, in training order, with the frozen embeddings (cached)."""
+    """What the routing model trains on, in training order, with the frozen embeddings (cached).
+
+    >>> from assistant.integrations.encoder import shared_encoder
+    >>> from assistant.settings import get_settings
+    >>> pool = routing_pool(get_settings(), seed=13, encoder=shared_encoder())  # reads ../shared/data
+    >>> len(pool.texts) == len(pool.labels) == len(pool.targets) == len(pool.vectors)
+    True
+    """
 
     kb: KnowledgeBase
     classes: tuple[str, ...]
