@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from assistant.kb.splits import (
     out_of_scope_split,
     out_of_scope_training,
     text_key,
+    text_keys,
     uk_paraphrases,
     without_held_out,
 )
@@ -51,11 +51,6 @@ def test_no_text_is_on_both_sides(split: object) -> None:
 def test_split_is_reproducible_and_seeded(split: object) -> None:
     assert banking77_split(DATA).dev == split.dev  # type: ignore[attr-defined]
     assert banking77_split(DATA, seed=14).dev != split.dev  # type: ignore[attr-defined]
-
-
-def _keys(texts: Iterable[str]) -> set[str]:
-    """Overlap keys of messages that have words (emoji and '???' have none and are not compared)."""
-    return {key for key in map(text_key, texts) if key}
 
 
 def test_text_key_ignores_case_punctuation_and_spacing() -> None:
@@ -99,7 +94,7 @@ def test_uk_paraphrases_cover_every_intent_and_parts_do_not_overlap() -> None:
     assert set(Counter(c for _, c in train)) == set(ALL_INTENTS)
     assert set(Counter(c for _, c in test)) == set(ALL_INTENTS)
     assert min(Counter(c for _, c in test).values()) >= 3
-    assert not _keys(t for t, _ in train) & _keys(t for t, _ in test)
+    assert not text_keys(t for t, _ in train) & text_keys(t for t, _ in test)
 
 
 def test_uk_paraphrases_refuse_unknown_intents_and_parts(tmp_path: Path) -> None:
@@ -121,11 +116,11 @@ def test_fresh_out_of_scope_test_sets_are_separate_from_everything_trained_on() 
     blind = [text for _, text in out_of_scope_blind_test()]
     assert len(fresh) >= 100 and len(set(fresh)) == len(fresh)
     assert len(blind) >= 100 and len({t.lower() for t in blind}) == len(blind)
-    trained = _keys(out_of_scope_training()) | _keys(t for t, _ in uk_paraphrases("train"))
-    assert not _keys(fresh) & trained
-    assert not _keys(blind) & trained
+    trained = text_keys(out_of_scope_training()) | text_keys(t for t, _ in uk_paraphrases("train"))
+    assert not text_keys(fresh) & trained
+    assert not text_keys(blind) & trained
     assert not set(fresh) & set(out_of_scope_split()[1])
-    assert not trained & _keys(out_of_scope_split()[1])
+    assert not trained & text_keys(out_of_scope_split()[1])
     assert out_of_scope_fresh_test(Path("/nonexistent/file.txt")) == ()
     assert out_of_scope_blind_test(Path("/nonexistent/file.tsv")) == ()
 

@@ -138,24 +138,33 @@ def text_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+def text_keys(texts: Iterable[str]) -> frozenset[str]:
+    """:func:`text_key` of each of ``texts`` that has words: emoji and ``???`` have an empty key and are left out,
+    because they cannot be told apart this way.
+
+    >>> sorted(text_keys(["Top-up?", "top up", "???"]))
+    ['top up']
+    """
+    return frozenset(key for key in map(text_key, texts) if key)
+
+
 def held_out_keys() -> frozenset[str]:
     """:func:`text_key` of every routing test message: the test half of ``queries.txt``, ``test_fresh.txt``,
-    ``test_blind.tsv`` and ``uk_test.tsv``. Messages with no words (emoji, ``???``) have an empty key and are left
-    out: they cannot be told apart this way."""
+    ``test_blind.tsv`` and ``uk_test.tsv`` (see :func:`text_keys`)."""
     texts = [
         *out_of_scope_split()[1],
         *out_of_scope_fresh_test(),
         *(text for _, text in out_of_scope_blind_test()),
         *(text for text, _ in uk_paraphrases("test")),
     ]
-    return frozenset(key for key in map(text_key, texts) if key)
+    return text_keys(texts)
 
 
 def without_held_out(texts: Sequence[str], also: Iterable[str] = ()) -> list[int]:
     """Indices of ``texts`` whose :func:`text_key` is neither a routing test message's nor one of ``also`` (the
     dev split's texts): what the router may train on. A training sentence that a held-out set repeats, ignoring
     case and punctuation, is dropped from training, never from the held-out set."""
-    held = held_out_keys() | {text_key(text) for text in also}
+    held = held_out_keys() | text_keys(also)
     return [i for i, text in enumerate(texts) if text_key(text) not in held]
 
 
