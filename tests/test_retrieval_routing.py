@@ -99,6 +99,10 @@ def test_rank_metrics_and_calibration_error() -> None:
     m = rank_metrics([["a", "b"], ["b", "a"], ["c", "d"]], [{"a"}, {"a"}, {"a"}])
     assert m["top1"] == pytest.approx(1 / 3) and m["top3"] == pytest.approx(2 / 3)
     assert m["mrr"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert (m["rank4"], m["rank5"], m["rank6_10"], m["beyond10"]) == (0.0, 0.0, 0.0, 1.0)
+    far = rank_metrics([[*"bcde", "a"], [*"bcdefgh", "a"], [*"bcdefghijk", "a"]], [{"a"}] * 3)
+    assert (far["rank5"], far["rank6_10"], far["beyond10"], far["top3"]) == (1.0, 1.0, 1.0, 0.0)
+    assert far["mrr"] == pytest.approx((1 / 5 + 1 / 8 + 1 / 11) / 3)
     assert calibration_error([1.0, 0.0], [True, False]) == {"ece": 0.0, "brier": 0.0}
 
 
@@ -106,7 +110,8 @@ def test_format_table_reports_every_out_of_scope_set_and_the_blind_tags() -> Non
     row = {"top1": 0.9, "top3": 0.95, "mrr": 0.92}
     metrics: dict[str, object] = {
         "dev_n": 1999, "dev_uncovered": 0, "kb_articles": 3,
-        "dev": {"ours": {"top1": 1879 / 1999, "top3": 1968 / 1999, "mrr": 0.96}, "bm25": row},
+        "dev": {"ours": {"top1": 1879 / 1999, "top3": 1968 / 1999, "mrr": 0.96, "rank4": 8.0, "rank5": 7.0,
+                         "rank6_10": 12.0, "beyond10": 4.0}, "bm25": row},
         "dev_calibration": {"ece": 0.01, "brier": 0.1}, "threshold": 0.35, "dev_accept_rate": 0.98,
         "dev_accuracy_when_accepted": 0.95, "oos_test_false_match": 0.016, "oos_test_n": 63.0,
         "oos_test_mean_conf": 0.1, "oos_dev_false_match": 0.0, "oos_dev_n": 63.0, "ms_per_query": 4.0,
@@ -116,6 +121,7 @@ def test_format_table_reports_every_out_of_scope_set_and_the_blind_tags() -> Non
     table = format_table(metrics)
     assert "| BM25 alone over article texts | 0.9000 | 0.9500 | 0.9200 |" in table
     assert "| 0.9400 |" in table and "top-1 1879 of 1999 (93.997 %), top-3 1968 of 1999 (98.449 %)" in table
+    assert "ranks 4th for 8 queries, 5th for 7, 6th to 10th for 12 and lower for 4." in table
     assert "test_fresh.txt`, never trained on): false-match 0.0350 (n=143)" in table
     assert "false-match 0.0500 (n=140); by its writer's tags: chitchat 0.000 (n=11), other_bank 0.100 (n=20)" in table
     assert table.splitlines()[-1].startswith("Ours: 4.0 ms per query")

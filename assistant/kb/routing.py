@@ -479,17 +479,29 @@ def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
 
 
 def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
-    """top-1, top-3 accuracy and MRR: a ranking is right where an article in ``gold`` appears."""
+    """top-1, top-3 accuracy and MRR: a ranking is right where an article in ``gold`` appears.
+
+    Also counts where the right article sits when it misses the top 3 (``rank4``, ``rank5``, ``rank6_10``,
+    ``beyond10``, which includes a ranking that lacks it), which shows how far a top-3 target is.
+
+    >>> m = rank_metrics([["a", "b"], ["c", "d", "e", "a"], ["c"]], [{"a"}, {"a"}, {"a"}])
+    >>> m["top1"], m["rank4"], m["beyond10"]
+    (0.3333333333333333, 1.0, 1.0)
+    """
     top1 = top3 = rr = 0.0
+    misses = {"rank4": 0.0, "rank5": 0.0, "rank6_10": 0.0, "beyond10": 0.0}
     for ids, ok in zip(ranked, gold, strict=True):
-        for pos, aid in enumerate(ids):
-            if aid in ok:
-                top1 += pos == 0
-                top3 += pos < 3
-                rr += 1.0 / (pos + 1)
-                break
+        pos = next((p for p, aid in enumerate(ids) if aid in ok), None)
+        if pos is None or pos >= 10:
+            misses["beyond10"] += 1
+        elif pos >= 3:
+            misses["rank4" if pos == 3 else "rank5" if pos == 4 else "rank6_10"] += 1
+        if pos is not None:
+            top1 += pos == 0
+            top3 += pos < 3
+            rr += 1.0 / (pos + 1)
     n = max(len(gold), 1)
-    return {"top1": top1 / n, "top3": top3 / n, "mrr": rr / n, "n": float(len(gold))}
+    return {"top1": top1 / n, "top3": top3 / n, "mrr": rr / n, "n": float(len(gold)), **misses}
 
 
 def questions_fingerprint(kb: KnowledgeBase) -> str:
