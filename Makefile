@@ -32,8 +32,11 @@ ingest: .attune/chroma/.built
 run: $(STAMP) .attune/chroma/.built
 	$(BIN)/attune serve --host $(HOST) --port $(PORT)
 
+LINTED := assistant eval server.py tests bench data/audits
+
 lint: $(STAMP)
-	$(BIN)/ruff check assistant eval server.py tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 kb-check: $(STAMP)

@@ -101,9 +101,7 @@ def create_app(pipeline: Pipeline | None = None) -> FastAPI:
 
     @app.post("/v1/conversations")
     def create_conversation(request: Request, body: ConversationRequest) -> dict[str, str]:
-        return {
-            "conversation_id": _pipeline(request).start_conversation(channel=body.channel, locale=body.locale)
-        }
+        return {"conversation_id": _pipeline(request).start_conversation(channel=body.channel, locale=body.locale)}
 
     @app.post("/v1/chat")
     def chat(request: Request, body: ChatRequest) -> dict[str, Any]:

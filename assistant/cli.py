@@ -21,9 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-app = typer.Typer(
-    help="Attune: a support assistant that reads the customer and answers from the bank's knowledge."
-)
+app = typer.Typer(help="Attune: a support assistant that reads the customer and answers from the bank's knowledge.")
 kb_app = typer.Typer(help="Knowledge-base tools.")
 train_app = typer.Typer(help="Train the small learned heads from ../shared/data (seeded, reproducible).")
 app.add_typer(kb_app, name="kb")
@@ -35,9 +33,7 @@ console = Console(stderr=True)
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _fail(exc: AssistantError) -> None:
@@ -97,9 +93,7 @@ def _print_explanation(reply: object) -> None:
         table.add_row("literacy", f"{s.literacy} ({s.literacy_confidence:.2f})")
         table.add_row("asked for a person", "yes" if s.handoff_requested else "no")
     if reply.style is not None:
-        table.add_row(
-            "style", f"{reply.style.tone}, {reply.style.register}, grade <= {reply.style.target_grade:g}"
-        )
+        table.add_row("style", f"{reply.style.tone}, {reply.style.register}, grade <= {reply.style.target_grade:g}")
     if reply.citations:
         table.add_row("sources", "; ".join(f"{c.title} ({c.section})" for c in reply.citations[:3]))
     if reply.grounding_score is not None:

@@ -194,9 +194,7 @@ class AnswerFlow:
             generator, fallback = self.composer, "composer"
             draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
         if not verdict.passed and generator is not self.composer:
-            logger.info(
-                "draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score
-            )
+            logger.info("draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score)
             generator, fallback = self.composer, "composer"
             draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
         candidate = style
@@ -399,9 +397,7 @@ class Pipeline:
         reply = self._reply(turn, status, text, escalation)
         self._persist(turn, reply, failed_turns)
         if escalation.escalate:
-            self.store.update_conversation(
-                conv.id, status=HANDED_OFF, handoff=self._packet(escalation, reply)
-            )
+            self.store.update_conversation(conv.id, status=HANDED_OFF, handoff=self._packet(escalation, reply))
         return reply
 
     def _handoff_text(self, turn: _Turn, escalation: Escalation, answered: bool) -> str:

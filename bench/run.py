@@ -106,8 +106,7 @@ def main() -> int:
         "generator": settings.generator,
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "latency_ms": {
-            stage: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)}
-            for stage, v in sorted(per_stage.items())
+            stage: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)} for stage, v in sorted(per_stage.items())
         },
         "signals_ms": {
             "classify_heads_p50": _pct(per_stage["classify"], 50),

@@ -66,9 +66,7 @@ def test_composer_answers_pass_untouched(checker: AnswerChecker) -> None:
     for article_id in ARTICLES:
         for style in (PLAIN, STANDARD):
             retrieval = retrieval_for(article_id)
-            draft = AnswerGenerator(SETTINGS).run(
-                query="q", style=style, retrieval=retrieval, signals=make_signals()
-            )
+            draft = AnswerGenerator(SETTINGS).run(query="q", style=style, retrieval=retrieval, signals=make_signals())
             verdict = check(checker, draft, article_id, style)
             assert verdict.passed and verdict.grounding_score == 1.0, article_id
             assert verdict.text == draft.text and verdict.dropped_sentences == ()
@@ -109,17 +107,12 @@ def test_invented_figures_are_caught_and_their_sentences_dropped(
 def test_figures_from_the_facts_file_are_not_invented(checker: AnswerChecker) -> None:
     retrieval = retrieval_for("card-arrival")  # the saver's rate is in the facts file, not in these passages
     assert checker.checker.invented_figures("The saver pays 3.10% AER, or 3.1 percent.", retrieval) == []
-    assert (
-        checker.checker.invented_figures("It takes 3 to 5 working days, call 020 7946 0520.", retrieval) == []
-    )
+    assert checker.checker.invented_figures("It takes 3 to 5 working days, call 020 7946 0520.", retrieval) == []
     assert checker.checker.invented_figures("It pays 4.2% and costs £3.", retrieval) == ["%4.2", "£3"]
 
 
 def test_pleasantries_are_kept_but_not_graded(checker: AnswerChecker) -> None:
-    text = (
-        "I'm sorry you're still waiting. We post your card within 1 working day. "
-        "Let me know if you need more."
-    )
+    text = "I'm sorry you're still waiting. We post your card within 1 working day. Let me know if you need more."
     verdict = check(checker, llm_draft("card-arrival", text))
     assert verdict.text == text and verdict.grounding_score == 1.0
 
@@ -141,9 +134,7 @@ def test_draft_without_citations_or_text_fails(checker: AnswerChecker) -> None:
 
 def test_out_of_scope_reply_passes(checker: AnswerChecker) -> None:
     retrieval = Retrieval(passages=(), article_ids=(), confidence=0.1, in_scope=False)
-    draft = AnswerGenerator(SETTINGS).run(
-        query="weather?", style=STANDARD, retrieval=retrieval, signals=make_signals()
-    )
+    draft = AnswerGenerator(SETTINGS).run(query="weather?", style=STANDARD, retrieval=retrieval, signals=make_signals())
     verdict = check(checker, draft, retrieval=retrieval)
     assert verdict.passed and verdict.text == draft.text
 
@@ -167,9 +158,7 @@ def test_reading_level_miss_is_reported_with_the_grade(checker: AnswerChecker) -
         ("You should sue the lender for this.", "personal_legal_advice"),
     ],
 )
-def test_personal_advice_is_replaced_by_general_information(
-    checker: AnswerChecker, sentence: str, flag: str
-) -> None:
+def test_personal_advice_is_replaced_by_general_information(checker: AnswerChecker, sentence: str, flag: str) -> None:
     in_short = ARTICLES["easy-access-saver"].sections["In short"]
     verdict = check(checker, llm_draft("easy-access-saver", f"{in_short} {sentence}"), "easy-access-saver")
     assert flag in verdict.compliance_flags
@@ -217,9 +206,7 @@ OFFER = PROMPTS.offers["savings"]
 
 def saver_draft_with_offer() -> Draft:
     retrieval = retrieval_for("easy-access-saver")
-    return AnswerGenerator(SETTINGS).run(
-        query="q", style=STANDARD, retrieval=retrieval, signals=make_signals()
-    )
+    return AnswerGenerator(SETTINGS).run(query="q", style=STANDARD, retrieval=retrieval, signals=make_signals())
 
 
 def test_offer_kept_for_a_calm_customer(checker: AnswerChecker) -> None:

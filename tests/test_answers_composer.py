@@ -27,9 +27,7 @@ PROMPTS = load_composer_prompts(SETTINGS.prompts_dir)
 
 def style(register: str = "standard", **changes: Any) -> Style:
     grade = {"plain": 6, "standard": 9, "technical": 12}[register]
-    return Style(
-        **{"tone": "neutral", "register": register, "target_grade": grade, "length": "medium", **changes}
-    )
+    return Style(**{"tone": "neutral", "register": register, "target_grade": grade, "length": "medium", **changes})
 
 
 def compose(
@@ -102,9 +100,7 @@ def test_risk_warning_accompanies_every_register() -> None:
 
 @pytest.mark.parametrize("tone", ["empathetic", "warm", "neutral"])
 def test_opener_and_closer_follow_the_tone(tone: str) -> None:
-    text, _, _ = compose(
-        "card-arrival", style("plain", tone=tone, details_on_request=True), query="where is it"
-    )
+    text, _, _ = compose("card-arrival", style("plain", tone=tone, details_on_request=True), query="where is it")
     first = text.split("\n\n")[0]
     openers = PROMPTS.openers[tone]  # type: ignore[index]
     if openers:
@@ -159,9 +155,7 @@ def test_another_organisations_product_is_named_in_the_reply() -> None:
 
 def test_low_confidence_retrieval_is_out_of_scope_even_with_passages() -> None:
     retrieval = oracle_retrieval([ARTICLES["card-arrival"]], confidence=0.2, in_scope=False)
-    draft = AnswerGenerator(SETTINGS).run(
-        query="q", style=style(), retrieval=retrieval, signals=make_signals()
-    )
+    draft = AnswerGenerator(SETTINGS).run(query="q", style=style(), retrieval=retrieval, signals=make_signals())
     assert draft.citations == () and PROMPTS.topics in draft.text
 
 
@@ -193,9 +187,7 @@ def _copy_prompts(tmp_path: Path) -> Path:
     "change",
     [
         pytest.param(lambda d: d["openers"]["warm"].append("Hello {name}!"), id="unknown-variable"),
-        pytest.param(
-            lambda d: d.update({"risk_line": "Note: {warning} {extra}"}), id="unknown-variable-risk"
-        ),
+        pytest.param(lambda d: d.update({"risk_line": "Note: {warning} {extra}"}), id="unknown-variable-risk"),
         pytest.param(lambda d: d["layers"].update({"plain": ["Summary"]}), id="unknown-section"),
         pytest.param(lambda d: d.update({"colour": "blue"}), id="unknown-key"),
         pytest.param(lambda d: d.pop("version"), id="missing-version"),

@@ -74,9 +74,7 @@ def test_novice_and_expert_get_different_answers_from_the_same_facts(
     )
     assert novice_figures and novice_figures <= article_figures and expert_figures <= article_figures
     assert (
-        {c.article_id for c in novice.draft.citations}
-        == {c.article_id for c in expert.draft.citations}
-        == {article_id}
+        {c.article_id for c in novice.draft.citations} == {c.article_id for c in expert.draft.citations} == {article_id}
     )
     assert novice.verdict.passed and expert.verdict.passed
     assert novice.verdict.grounding_score == expert.verdict.grounding_score == 1.0
@@ -132,9 +130,7 @@ def test_a_calm_customer_may_see_an_offer(checker: AnswerChecker) -> None:
     assert result.draft.offers and result.draft.offers[0] in result.verdict.text
 
 
-def test_evaluation_meets_its_targets_on_the_fixture_kb(
-    tmp_path: Path, encoder: SentenceTransformerEncoder
-) -> None:
+def test_evaluation_meets_its_targets_on_the_fixture_kb(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
     questions = tmp_path / "questions.jsonl"
     rows = [
         {"id": "f1", "question": "where's my card", "article_id": "card-arrival", "literacy": "novice"},

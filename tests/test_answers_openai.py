@@ -50,9 +50,7 @@ def test_prompt_holds_the_style_and_only_the_top_articles_passages(
     fake_llm: FakeChatServer, settings: Settings
 ) -> None:
     style = Style(tone="empathetic", register="plain", target_grade=6, length="short", allow_offers=False)
-    draft = AnswerGenerator(settings).run(
-        query=QUERY, style=style, retrieval=RETRIEVAL, signals=make_signals()
-    )
+    draft = AnswerGenerator(settings).run(query=QUERY, style=style, retrieval=RETRIEVAL, signals=make_signals())
     body, headers = fake_llm.requests[-1], fake_llm.headers[-1]
     assert body["stream"] is True and body["model"] == "fake-model"
     assert headers["authorization"] == "Bearer sk-test-key"
@@ -69,9 +67,7 @@ def test_prompt_holds_the_style_and_only_the_top_articles_passages(
 
 
 def test_tokens_arrive_as_a_stream(fake_llm: FakeChatServer, settings: Settings) -> None:
-    stream = AnswerGenerator(settings).stream(
-        query=QUERY, style=STANDARD, retrieval=RETRIEVAL, signals=make_signals()
-    )
+    stream = AnswerGenerator(settings).stream(query=QUERY, style=STANDARD, retrieval=RETRIEVAL, signals=make_signals())
     deltas = list(stream)
     assert len(deltas) >= 10  # one per word from the server's SSE chunks
     assert "".join(deltas).strip() == stream.draft.text == grounded_reply(fake_llm.requests[-1]["messages"])

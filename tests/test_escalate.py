@@ -55,9 +55,7 @@ def test_crisis_is_urgent(policy: EscalationPolicy) -> None:
 
 
 def test_explicit_request_for_a_person(policy: EscalationPolicy) -> None:
-    esc = policy.run(
-        signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0
-    )
+    esc = policy.run(signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0)
     assert esc.escalate and esc.reasons == ("customer asked for a person",)
 
 

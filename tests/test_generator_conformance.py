@@ -146,14 +146,10 @@ def test_out_of_scope_gets_the_vetted_reply_without_citations(name: str, module_
 
 def _failing_backend(name: str, settings: Settings, tmp_path: Path) -> AnswerBackend | None:
     if name == "openai":
-        dead = settings.model_copy(
-            update={"openai_base_url": "http://127.0.0.1:9/v1", "openai_timeout_s": 2.0}
-        )
+        dead = settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1", "openai_timeout_s": 2.0})
         return OpenAIBackend(dead)
     if name == "local":
-        return LocalBackend(
-            settings, model=LocalChatModel(max_new_tokens=4, gguf_path=tmp_path / "missing.gguf")
-        )
+        return LocalBackend(settings, model=LocalChatModel(max_new_tokens=4, gguf_path=tmp_path / "missing.gguf"))
     return None  # the composer has nothing that can fail at run time
 
 

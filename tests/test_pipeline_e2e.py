@@ -60,9 +60,7 @@ def test_reply_explains_itself(pipeline: Pipeline) -> None:
         assert stage in timings and timings[stage] >= 0
 
 
-def test_card_number_reaches_no_store_log_or_vector(
-    pipeline: Pipeline, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_card_number_reaches_no_store_log_or_vector(pipeline: Pipeline, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     cid, reply = _turn(pipeline, f"Someone stole my card {CARD}, please block it")
     assert "CREDIT_CARD" in reply.redacted_entities  # type: ignore[attr-defined]
@@ -155,10 +153,7 @@ def test_stream_sends_signals_then_text_then_reply(pipeline: Pipeline) -> None:
 
     async def collect() -> list[str]:
         cid = pipeline.start_conversation()
-        return [
-            e.event
-            async for e in pipeline.stream(Message(conversation_id=cid, text="How do I change my PIN?"))
-        ]
+        return [e.event async for e in pipeline.stream(Message(conversation_id=cid, text="How do I change my PIN?"))]
 
     events = asyncio.run(collect())
     assert events[0] == "signals" and events[-1] == "reply"

@@ -36,9 +36,7 @@ def _redact(redactor: PiiRedactor, text: str) -> str:
         ("my pin is 4921 can you check", "4921", "<PIN>"),
     ],
 )
-def test_pii_is_replaced_by_typed_placeholder(
-    redactor: PiiRedactor, text: str, secret: str, placeholder: str
-) -> None:
+def test_pii_is_replaced_by_typed_placeholder(redactor: PiiRedactor, text: str, secret: str, placeholder: str) -> None:
     out = _redact(redactor, text)
     assert secret not in out
     assert placeholder in out
@@ -73,9 +71,7 @@ def test_entities_are_reported_in_order(redactor: PiiRedactor) -> None:
     assert red.entities == ("EMAIL_ADDRESS", "CREDIT_CARD")
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "   \n\t ", b"\xff\xfe broken", 42, None, "x" * 5000, "lone \udc80 surrogate"]
-)
+@pytest.mark.parametrize("bad", ["", "   \n\t ", b"\xff\xfe broken", 42, None, "x" * 5000, "lone \udc80 surrogate"])
 def test_bad_input_gets_a_clear_error(redactor: PiiRedactor, bad: object) -> None:
     with pytest.raises(InvalidMessageError):
         redactor.run(message=Message(conversation_id="c", text=bad))  # type: ignore[arg-type]

@@ -59,9 +59,7 @@ def test_bad_input_gets_clear_error(client: TestClient, payload: dict[str, objec
 
 
 def test_invalid_utf8_body_is_rejected(client: TestClient) -> None:
-    res = client.post(
-        "/v1/chat", content=b'{"message": "\xff\xfe"}', headers={"content-type": "application/json"}
-    )
+    res = client.post("/v1/chat", content=b'{"message": "\xff\xfe"}', headers={"content-type": "application/json"})
     assert res.status_code in (400, 422)
 
 

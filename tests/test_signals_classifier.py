@@ -26,9 +26,7 @@ from assistant.types import (
 
 pytestmark = pytest.mark.integration
 
-CRISIS_CASES = [
-    json.loads(line) for line in (SIGNALS_DATA / "crisis_cases.jsonl").read_text().splitlines() if line
-]
+CRISIS_CASES = [json.loads(line) for line in (SIGNALS_DATA / "crisis_cases.jsonl").read_text().splitlines() if line]
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +207,7 @@ def test_literacy_orders_novice_below_technical(classify) -> None:  # type: igno
 def test_literacy_is_smoothed_across_turns(classify) -> None:  # type: ignore[no-untyped-def]
     history: list[Signals] = []
     for text in [
-        "How is the cost basis of ESPP shares adjusted for the 15% discount when I sell after the holding "
-        "period?",
+        "How is the cost basis of ESPP shares adjusted for the 15% discount when I sell after the holding period?",
         "And if I hold RSUs, is the vest-date FMV my basis, with the difference taxed as STCG or LTCG?",
         "Would a 10b5-1 plan change the wash-sale analysis if the lots were bought within 30 days?",
     ]:

@@ -143,8 +143,7 @@ def test_features_vector_and_cues() -> None:
 def test_readability_orders_plain_and_technical_text() -> None:
     plain = readability("Where is my card? I want it now.")
     technical = readability(
-        "Consider the amortisation schedule's sensitivity to refinancing, notwithstanding prepayment "
-        "penalties."
+        "Consider the amortisation schedule's sensitivity to refinancing, notwithstanding prepayment penalties."
     )
     assert technical["read.fk_grade"] > plain["read.fk_grade"] + 5
     assert count_syllables("amortisation") >= 4 and count_syllables("card") == 1

@@ -53,9 +53,7 @@ def test_create_and_get(store: ConversationStore) -> None:
 
 def test_turns_are_ordered_and_keep_payload(store: ConversationStore) -> None:
     conv = store.create_conversation(channel="copilot", locale="en-US")
-    store.add_turn(
-        conv.id, role="customer", text="hi <CARD_NUMBER>", payload={"signals": {"distress": "none"}}
-    )
+    store.add_turn(conv.id, role="customer", text="hi <CARD_NUMBER>", payload={"signals": {"distress": "none"}})
     store.add_turn(conv.id, role="assistant", text="hello", payload={"status": "answered"})
     turns = store.list_turns(conv.id)
     assert [(t.index, t.role, t.text) for t in turns] == [

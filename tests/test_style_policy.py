@@ -129,14 +129,10 @@ def test_support_intents_add_up_across_rules_and_default_to_none(tmp_path: Path)
 
 
 def test_rules_are_recorded_in_policy_order() -> None:
-    style = POLICY.select(
-        literacy="novice", sentiment="negative", distress="high", vulnerability=("resilience",)
-    )
+    style = POLICY.select(literacy="novice", sentiment="negative", distress="high", vulnerability=("resilience",))
     order = [r.id for r in POLICY.rules]
     assert list(style.rules) == sorted(style.rules, key=order.index)
-    assert {"literacy_novice", "sentiment_negative", "vulnerability_resilience", "distress_high"} <= set(
-        style.rules
-    )
+    assert {"literacy_novice", "sentiment_negative", "vulnerability_resilience", "distress_high"} <= set(style.rules)
 
 
 def test_selector_stage_reads_the_signals_dataclass() -> None:

@@ -158,6 +158,4 @@ def make_signals(
 
 
 def citation_for(passage: Passage) -> Citation:
-    return Citation(
-        article_id=passage.article_id, title=passage.title, section=passage.section, score=passage.score
-    )
+    return Citation(article_id=passage.article_id, title=passage.title, section=passage.section, score=passage.score)

@@ -201,9 +201,7 @@ class DraftChecker:
         for sentence in _passage_sentences(retrieval.passages):
             allowed |= extract_figures(sentence)
         atoms = figure_atoms(allowed)
-        return sorted(
-            k for k in extract_figures(text) if k not in allowed and not (k.startswith("#") and k in atoms)
-        )
+        return sorted(k for k in extract_figures(text) if k not in allowed and not (k.startswith("#") and k in atoms))
 
     def offer_sentences(self, text: str, retrieval: Retrieval, offers: Iterable[str] = ()) -> list[str]:
         """Sentences of ``text`` promoting a product: composer offers, or offer phrasing not from the KB."""
@@ -239,16 +237,12 @@ class DraftChecker:
 
         # (d) offers
         offers_removed: list[str] = []
-        suppress = (
-            (not style.allow_offers) or signals.distress != "none" or "resilience" in signals.vulnerability
-        )
+        suppress = (not style.allow_offers) or signals.distress != "none" or "resilience" in signals.vulnerability
         draft_offers = {normalise(s) for offer in draft.offers for s in split_sentences(offer)}
         offer_units: set[int] = set()
         for unit in units:
             norm = normalise(unit.clean)
-            is_offer = norm in draft_offers or (
-                norm not in kb_verbatim and _matches(self._offers, unit.clean)
-            )
+            is_offer = norm in draft_offers or (norm not in kb_verbatim and _matches(self._offers, unit.clean))
             if not is_offer:
                 continue
             if suppress:
@@ -288,9 +282,7 @@ class DraftChecker:
             allowed_keys |= extract_figures(text)
         allowed_atoms = figure_atoms(allowed_keys)
         graded = [
-            u
-            for u in units
-            if u.keep and id(u) not in replaced and id(u) not in offer_units and not self._exempt(u)
+            u for u in units if u.keep and id(u) not in replaced and id(u) not in offer_units and not self._exempt(u)
         ]
         checks = self._support(graded, cited, cited_sentences, cited_verbatim)
         dropped: list[str] = []
@@ -303,9 +295,7 @@ class DraftChecker:
                 if k not in allowed_keys and not (k.startswith("#") and k in allowed_atoms)
             )
             ok = check.supported and not bad_figures
-            self.last_sentences.append(
-                SentenceCheck(unit.clean, ok, check.cosine, check.overlap, bad_figures)
-            )
+            self.last_sentences.append(SentenceCheck(unit.clean, ok, check.cosine, check.overlap, bad_figures))
             if ok:
                 supported += 1
             else:
@@ -318,11 +308,7 @@ class DraftChecker:
         # (c) required risk wording
         warnings = []
         for passage in retrieval.passages:
-            if (
-                passage.article_id in cited_articles
-                and passage.risk_warning
-                and passage.risk_warning not in warnings
-            ):
+            if passage.article_id in cited_articles and passage.risk_warning and passage.risk_warning not in warnings:
                 warnings.append(passage.risk_warning)
         for warning in warnings:
             if normalise(warning) not in normalise(text):
@@ -393,11 +379,7 @@ class DraftChecker:
             words = content_words(unit.clean)
             overlap = len(words & vocabulary) / len(words) if words else 1.0
             cosine = cos_by_text[unit.clean]
-            out.append(
-                SentenceCheck(
-                    unit.clean, cosine >= g.min_cosine and overlap >= g.min_overlap, cosine, overlap
-                )
-            )
+            out.append(SentenceCheck(unit.clean, cosine >= g.min_cosine and overlap >= g.min_overlap, cosine, overlap))
         return out
 
 

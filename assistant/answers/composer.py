@@ -196,9 +196,9 @@ class ComposerBackend:
             return self.out_of_scope_text(retrieval.other_organisation), (), ()
         by_section: dict[str, Passage] = {ps.section: ps for ps in passages}
         top = passages[0]
-        wanted = [s for s in p.layers[style.register] if s in by_section] or [
-            s for s in SECTIONS if s in by_section
-        ][:1]
+        wanted = [s for s in p.layers[style.register] if s in by_section] or [s for s in SECTIONS if s in by_section][
+            :1
+        ]
         if not wanted:
             return self.out_of_scope_text(), (), ()
 

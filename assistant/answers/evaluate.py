@@ -110,9 +110,7 @@ class _Harness:
             self.generators[name] = AnswerGenerator(self.settings, backend=name)
         return self.generators[name]
 
-    def style(
-        self, item: QuestionItem, literacy: LiteracyLevel | None = None, channel: Channel = "widget"
-    ) -> Any:
+    def style(self, item: QuestionItem, literacy: LiteracyLevel | None = None, channel: Channel = "widget") -> Any:
         signals = self.signals(item, literacy)
         return self.selector.run(signals=signals, channel=channel), signals
 
@@ -127,9 +125,7 @@ class _Harness:
         )
 
 
-def _reading(
-    h: _Harness, articles: list[ArticleView], progress: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _reading(h: _Harness, articles: list[ArticleView], progress: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     grades: dict[str, list[float]] = {"plain": [], "standard": [], "technical": []}
     reading_ok: dict[str, list[bool]] = {k: [] for k in grades}
     coverage: dict[str, list[float]] = {k: [] for k in grades}
@@ -238,9 +234,7 @@ def _generator_run(
         shown_invented += len(h.checker.checker.invented_figures(final.text, retrieval))
         if item.distress != "none" or "resilience" in item.vulnerability:
             distressed += 1
-            offers_to_distressed += bool(
-                h.checker.checker.offer_sentences(final.text, retrieval, result.draft.offers)
-            )
+            offers_to_distressed += bool(h.checker.checker.offer_sentences(final.text, retrieval, result.draft.offers))
     n = len(items)
     out: dict[str, Any] = {
         "questions": n,
@@ -285,9 +279,7 @@ def _offers_sweep(h: _Harness, articles: list[ArticleView]) -> dict[str, int]:
             )
             style, signals = h.style(item)
             result = flow.run(query=article.title, style=style, retrieval=retrieval, signals=signals)
-            shown = bool(
-                h.checker.checker.offer_sentences(result.verdict.text, retrieval, result.draft.offers)
-            )
+            shown = bool(h.checker.checker.offer_sentences(result.verdict.text, retrieval, result.draft.offers))
             if distress == "none" and not vulnerability:
                 shown_calm += shown
             else:

@@ -85,9 +85,7 @@ def article_passages(article: ArticleView, score: float = 1.0) -> tuple[Passage,
         "risk_warning": article.risk_warning,
     }
     out = [
-        Passage(section=name, text=article.sections[name], **common)
-        for name in SECTIONS
-        if name in article.sections
+        Passage(section=name, text=article.sections[name], **common) for name in SECTIONS if name in article.sections
     ]
     if article.glossary:
         text = "\n".join(f"{term}: {definition}" for term, definition in article.glossary)
@@ -95,9 +93,7 @@ def article_passages(article: ArticleView, score: float = 1.0) -> tuple[Passage,
     return tuple(out)
 
 
-def oracle_retrieval(
-    articles: Sequence[ArticleView], confidence: float = 0.9, in_scope: bool = True
-) -> Retrieval:
+def oracle_retrieval(articles: Sequence[ArticleView], confidence: float = 0.9, in_scope: bool = True) -> Retrieval:
     """A :class:`Retrieval` ranking exactly ``articles`` (for tests and the answer evaluation)."""
     passages: list[Passage] = []
     for rank, article in enumerate(articles):

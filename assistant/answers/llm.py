@@ -69,9 +69,7 @@ class GeneratorPrompts(PromptFile):
                 names = table.get(register)  # type: ignore[call-overload]
                 if not names or set(names) - _KNOWN_SECTIONS:
                     raise ValueError(f"sections for {register} missing or unknown: {names}")
-        missing_registers = (
-            {"plain", "standard", "technical"} - set(self.register_) - set(self.local_register)
-        )
+        missing_registers = {"plain", "standard", "technical"} - set(self.register_) - set(self.local_register)
         if missing_registers or set(self.register_) != set(self.local_register):
             raise ValueError("register and local_register need plain, standard and technical")
         for mapping, keys in (
@@ -109,9 +107,7 @@ def build_messages(
     used = [by_section[s] for s in sections if s in by_section]
     if not used:
         raise GenerationError("no passages of the top article to generate from")
-    passages = "\n\n".join(
-        render(prompts.passage, title=p.title, section=p.section, text=p.text) for p in used
-    )
+    passages = "\n\n".join(render(prompts.passage, title=p.title, section=p.section, text=p.text) for p in used)
     if local:
         register = prompts.local_register[style.register]
         user = render(prompts.local_user, passages=passages, query=request.query, register=register)
@@ -225,6 +221,4 @@ class LocalBackend(_ChatBackend):
             self.model.load()
         except ModelUnavailableError as exc:
             raise GenerationError(f"local model unavailable: {exc}") from exc
-        yield from self.model.stream(
-            messages, max_new_tokens=self._settings.local_max_new_tokens, stats=stats
-        )
+        yield from self.model.stream(messages, max_new_tokens=self._settings.local_max_new_tokens, stats=stats)

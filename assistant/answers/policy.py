@@ -197,9 +197,7 @@ class StylePolicy(PromptFile):
             ):
                 state["register"] = cap.register_
                 state["target_grade"] = min(state["target_grade"], self.grade_for(cap.register_))
-            if cap.length is not None and _rank(LENGTH_ORDER, state["length"]) > _rank(
-                LENGTH_ORDER, cap.length
-            ):
+            if cap.length is not None and _rank(LENGTH_ORDER, state["length"]) > _rank(LENGTH_ORDER, cap.length):
                 state["length"] = cap.length
             if cap.target_grade is not None:
                 state["target_grade"] = min(state["target_grade"], cap.target_grade)

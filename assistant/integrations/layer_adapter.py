@@ -236,9 +236,7 @@ def fit_layer_adapter(
         [{"params": layers.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01
     )
     steps = (len(states) + batch - 1) // batch
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=[lr, head_lr], total_steps=epochs * steps, pct_start=0.1
-    )
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[lr, head_lr], total_steps=epochs * steps, pct_start=0.1)
     gen = torch.Generator().manual_seed(seed)
     done = 0
     for _ in range(epochs):

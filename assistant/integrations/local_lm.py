@@ -133,9 +133,7 @@ class LocalChatModel:
         finally:
             worker.join()
         if "error" in outcome:
-            raise GenerationError(f"{MODEL_NAME}: generation failed: {outcome['error']}") from outcome[
-                "error"
-            ]
+            raise GenerationError(f"{MODEL_NAME}: generation failed: {outcome['error']}") from outcome["error"]
         if stats is not None:
             stats["prompt_tokens"] = float(inputs["input_ids"].shape[1])
             stats["tokens"] = float(outcome.get("tokens", 0))

@@ -45,9 +45,7 @@ class OpenAIChatClient:
                 from langchain_core.output_parsers import StrOutputParser
                 from langchain_openai import ChatOpenAI
             except ImportError as exc:  # pragma: no cover - optional dependency missing
-                raise ModelUnavailableError(
-                    "langchain-openai is not installed (pip install 'attune[llm]')"
-                ) from exc
+                raise ModelUnavailableError("langchain-openai is not installed (pip install 'attune[llm]')") from exc
             llm = ChatOpenAI(
                 model=self.model,
                 base_url=self.base_url,
@@ -75,6 +73,4 @@ class OpenAIChatClient:
             raise
         except Exception as exc:  # openai/httpx errors of every kind
             logger.warning("chat endpoint %s failed: %s", self.base_url, type(exc).__name__)
-            raise GenerationError(
-                f"chat endpoint {self.base_url} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise GenerationError(f"chat endpoint {self.base_url} failed: {type(exc).__name__}: {exc}") from exc

@@ -177,9 +177,7 @@ def _build_presidio() -> tuple[Any, Any]:
     registry.add_recognizer(
         PatternRecognizer(
             supported_entity="CVV",
-            patterns=[
-                Pattern("cvv", r"(?i)(?<=\b(?:cvv|cvc|security code)[:\s]{1,3}(?:is\s)?)\d{3,4}\b", 0.8)
-            ],
+            patterns=[Pattern("cvv", r"(?i)(?<=\b(?:cvv|cvc|security code)[:\s]{1,3}(?:is\s)?)\d{3,4}\b", 0.8)],
         )
     )
     registry.add_recognizer(

@@ -58,9 +58,7 @@ class ConversationStore(Protocol):
         handoff: Mapping[str, Any] | None = None,
     ) -> ConversationRecord: ...
 
-    def add_turn(
-        self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]
-    ) -> TurnRecord: ...
+    def add_turn(self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]) -> TurnRecord: ...
 
     def list_turns(self, conversation_id: str) -> list[TurnRecord]: ...
 
@@ -101,9 +99,7 @@ class SqlConversationStore:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise StoreUnavailableError(
-                f"conversation database unreachable: {exc.__class__.__name__}"
-            ) from exc
+            raise StoreUnavailableError(f"conversation database unreachable: {exc.__class__.__name__}") from exc
 
     def create_conversation(self, *, channel: str, locale: str) -> ConversationRecord:
         engine, t = self._ready()
@@ -132,9 +128,7 @@ class SqlConversationStore:
     def get_conversation(self, conversation_id: str) -> ConversationRecord:
         engine, t = self._ready()
         with _tx(engine) as conn:
-            row = conn.execute(
-                t.conversations.select().where(t.conversations.c.id == conversation_id)
-            ).first()
+            row = conn.execute(t.conversations.select().where(t.conversations.c.id == conversation_id)).first()
         if row is None:
             raise ConversationNotFoundError(f"no conversation with id {conversation_id!r}")
         return ConversationRecord(
@@ -172,9 +166,7 @@ class SqlConversationStore:
                     raise ConversationNotFoundError(f"no conversation with id {conversation_id!r}")
         return self.get_conversation(conversation_id)
 
-    def add_turn(
-        self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]
-    ) -> TurnRecord:
+    def add_turn(self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]) -> TurnRecord:
         from sqlalchemy import func, select
 
         engine, t = self._ready()
@@ -203,10 +195,7 @@ class SqlConversationStore:
             rows = conn.execute(
                 t.turns.select().where(t.turns.c.conversation_id == conversation_id).order_by(t.turns.c.idx)
             ).all()
-        return [
-            TurnRecord(r.conversation_id, r.idx, r.role, r.text, json.loads(r.payload), r.created_at)
-            for r in rows
-        ]
+        return [TurnRecord(r.conversation_id, r.idx, r.role, r.text, json.loads(r.payload), r.created_at) for r in rows]
 
 
 @contextmanager
@@ -333,15 +322,11 @@ class InMemoryConversationStore:
             self._conversations[conversation_id] = new
         return new
 
-    def add_turn(
-        self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]
-    ) -> TurnRecord:
+    def add_turn(self, conversation_id: str, *, role: str, text: str, payload: Mapping[str, Any]) -> TurnRecord:
         self.get_conversation(conversation_id)
         with self._lock:
             turns = self._turns[conversation_id]
-            record = TurnRecord(
-                conversation_id, len(turns), role, text, json.loads(json.dumps(payload)), _now()
-            )
+            record = TurnRecord(conversation_id, len(turns), role, text, json.loads(json.dumps(payload)), _now())
             turns.append(record)
         return record
 

@@ -72,9 +72,7 @@ class VaderSentimentAnalyzer:
         compound = float(raw["compound"])
         label = "positive" if compound >= self._pos else "negative" if compound <= self._neg else "neutral"
         words = tuple(
-            (w, float(self._lexicon[w]))
-            for w in dict.fromkeys(_WORD.findall(text.lower()))
-            if w in self._lexicon
+            (w, float(self._lexicon[w])) for w in dict.fromkeys(_WORD.findall(text.lower())) if w in self._lexicon
         )
         return PolarityScore(
             compound=compound,

@@ -49,9 +49,7 @@ class VectorIndex(Protocol):
     def count(self) -> int: ...
 
 
-def _check_batch(
-    ids: Sequence[str], vectors: np.ndarray, documents: Sequence[str], metadatas: Sequence[Any]
-) -> None:
+def _check_batch(ids: Sequence[str], vectors: np.ndarray, documents: Sequence[str], metadatas: Sequence[Any]) -> None:
     if not (len(ids) == len(documents) == len(metadatas) == (vectors.shape[0] if vectors.ndim == 2 else -1)):
         raise ValueError("ids, vectors (2-D), documents and metadatas must have the same length")
     if len(set(ids)) != len(ids):
@@ -99,8 +97,7 @@ class InMemoryVectorIndex:
             scores = matrix @ _unit(np.asarray(vector, dtype=np.float32).reshape(-1))
             order = np.argsort(-scores, kind="stable")[:k]
             return [
-                IndexHit(ids[j], float(scores[j]), self._rows[ids[j]][1], dict(self._rows[ids[j]][2]))
-                for j in order
+                IndexHit(ids[j], float(scores[j]), self._rows[ids[j]][1], dict(self._rows[ids[j]][2])) for j in order
             ]
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -196,9 +193,7 @@ class ChromaVectorIndex:
     'a'
     """
 
-    def __init__(
-        self, settings: Settings, encoder: TextEncoder | None = None, collection: str | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, encoder: TextEncoder | None = None, collection: str | None = None) -> None:
         self._settings = settings
         self._encoder = encoder
         self._collection_name = collection or settings.chroma_collection
@@ -235,9 +230,7 @@ class ChromaVectorIndex:
                         configuration={"hnsw": {"space": "cosine"}},
                     )
                 except Exception as exc:
-                    raise StoreUnavailableError(
-                        f"cannot open Chroma collection at {self.location}: {exc}"
-                    ) from exc
+                    raise StoreUnavailableError(f"cannot open Chroma collection at {self.location}: {exc}") from exc
                 logger.info("opened Chroma collection %s at %s", self._collection_name, self.location)
             return self._collection
 

@@ -432,6 +432,7 @@ def cached_views(
     path = Path(cache_dir) / f"{label}-routing-{digest}.npy" if cache_dir is not None else None
     if path is not None and path.is_file():
         return base, np.load(path)
+
     def routing_view(batch: list[str]) -> list[np.ndarray]:
         tuned = encoder.encode_views(batch, adapter)[1]
         assert tuned is not None

@@ -149,9 +149,7 @@ def fiqa_texts(settings: Settings) -> dict[str, str]:
 
 def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
     """Our literacy labels joined with their source texts; ``multi`` holds the split of each row."""
-    rows = [
-        json.loads(line) for line in _require(path or LITERACY_DATA / "labels.jsonl").read_text().splitlines()
-    ]
+    rows = [json.loads(line) for line in _require(path or LITERACY_DATA / "labels.jsonl").read_text().splitlines()]
     sources = {**banking77_texts(settings), **fiqa_texts(settings)}
     texts: list[str] = []
     labels: list[str] = []
@@ -160,9 +158,7 @@ def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
     for row in rows:
         text = sources.get(row["id"])
         if text is None:
-            raise ConfigurationError(
-                f"literacy label {row['id']} has no source text in {settings.shared_data_dir}"
-            )
+            raise ConfigurationError(f"literacy label {row['id']} has no source text in {settings.shared_data_dir}")
         digest = hashlib.sha1(text.encode()).hexdigest()[:12]
         if "text_sha1" in row and row["text_sha1"] != digest:
             raise ConfigurationError(f"literacy label {row['id']}: source text changed since labelling")

@@ -105,9 +105,7 @@ def _literacy_agreement() -> dict[str, float | int]:
         if line.strip()
     }
     second = [
-        json.loads(line)
-        for line in (ds.LITERACY_DATA / "labels_pass2.jsonl").read_text().splitlines()
-        if line.strip()
+        json.loads(line) for line in (ds.LITERACY_DATA / "labels_pass2.jsonl").read_text().splitlines() if line.strip()
     ]
     a = [first[r["id"]] for r in second]
     b = [r["label"] for r in second]
@@ -118,9 +116,7 @@ def _literacy_agreement() -> dict[str, float | int]:
     }
 
 
-def measure_speed(
-    model: SignalModel, encoder: TextEncoder, texts: Sequence[str], repeats: int = 1
-) -> dict[str, float]:
+def measure_speed(model: SignalModel, encoder: TextEncoder, texts: Sequence[str], repeats: int = 1) -> dict[str, float]:
     """Median ms per message for the signals (features + heads + rules) and, separately, the encoder pass."""
     try:
         import torch
@@ -434,10 +430,7 @@ def format_report(report: dict[str, object]) -> str:
                 "-",
             )
         )
-    widths = [
-        max(len(row[i]) for row in rows + [("metric", "data", "attune", "VADER / baseline")])
-        for i in range(4)
-    ]
+    widths = [max(len(row[i]) for row in rows + [("metric", "data", "attune", "VADER / baseline")]) for i in range(4)]
     head = ("metric", "data", "attune", "VADER / baseline")
     lines = [
         " | ".join(x.ljust(w) for x, w in zip(head, widths, strict=True)),

@@ -147,9 +147,7 @@ class TextFeatures:
     def cues(self, group: str, *, negated: bool = False) -> tuple[str, ...]:
         """Distinct cue labels of ``group`` (``"crisis"`` matches every ``crisis.*`` group)."""
         out = [
-            h.cue
-            for h in self.hits
-            if (h.group == group or h.group.startswith(group + ".")) and h.negated == negated
+            h.cue for h in self.hits if (h.group == group or h.group.startswith(group + ".")) and h.negated == negated
         ]
         return tuple(dict.fromkeys(out))
 
@@ -158,9 +156,7 @@ class TextFeatures:
         return self.cues("sentiment.sarcasm") if self.cues("sentiment.context") else ()
 
     def hit_groups(self, group: str) -> tuple[CueHit, ...]:
-        return tuple(
-            h for h in self.hits if (h.group == group or h.group.startswith(group + ".")) and not h.negated
-        )
+        return tuple(h for h in self.hits if (h.group == group or h.group.startswith(group + ".")) and not h.negated)
 
 
 class FeatureExtractor:
@@ -170,9 +166,7 @@ class FeatureExtractor:
     True
     """
 
-    def __init__(
-        self, lexicon: SignalLexicon | None = None, sentiment: SentimentAnalyzer | None = None
-    ) -> None:
+    def __init__(self, lexicon: SignalLexicon | None = None, sentiment: SentimentAnalyzer | None = None) -> None:
         self._lexicon = lexicon
         self._sentiment = sentiment
 

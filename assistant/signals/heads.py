@@ -363,11 +363,7 @@ class HeadBundle:
         return cls(
             mean=arrays["features/mean"],
             std=arrays["features/std"],
-            softmax_heads={
-                n: SoftmaxHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "softmax"
-            },
-            sigmoid_heads={
-                n: SigmoidHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "sigmoid"
-            },
+            softmax_heads={n: SoftmaxHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "softmax"},
+            sigmoid_heads={n: SigmoidHead.from_arrays(n, a) for (kind, n), a in groups.items() if kind == "sigmoid"},
             meta=json.loads(str(arrays["meta"])),
         )

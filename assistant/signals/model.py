@@ -167,9 +167,7 @@ class SignalModel:
     ) -> Signals:
         cues: dict[str, tuple[str, ...]] = {}
         sentiment, score, s_probs, cues["sentiment"] = self._sentiment(feats, raw["sentiment"])
-        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(
-            feats, raw, s_probs["negative"]
-        )
+        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(feats, raw, s_probs["negative"])
         if crisis_cues:
             cues["crisis"] = crisis_cues
         vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
@@ -245,11 +243,7 @@ class SignalModel:
             kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
             kind = next(k for k in CRISIS_KINDS if k in kinds)
             label: DistressLevel = "crisis"
-        elif (
-            p[crisis_i] >= self._thr.get("crisis_model", 0.5)
-            and negative_p >= 0.5
-            and feats.hit_groups("distress")
-        ):
+        elif p[crisis_i] >= self._thr.get("crisis_model", 0.5) and negative_p >= 0.5 and feats.hit_groups("distress"):
             label = "crisis"
             kind_probs = raw["crisis_kind"]
             kind = CRISIS_KINDS[int(np.asarray(kind_probs).argmax())]
@@ -266,9 +260,7 @@ class SignalModel:
         else:
             words = list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
             words += [w for w, v in feats.polar_words if v <= -1.5]
-            cues = tuple(dict.fromkeys(words))[:8] or (
-                f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",
-            )
+            cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
         return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
 
     def _vulnerability(

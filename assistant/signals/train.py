@@ -203,9 +203,7 @@ def train_signals(
     dis_label = []
     for _, emotions, _ in ge_rows:
         found = set(emotions)
-        dis_label.append(
-            "high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none"
-        )
+        dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
     ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
     dis_rows, dis_x = trainer.own("distress")
     dis_train = np.array([r["split"] == "train" for r in dis_rows])
@@ -312,9 +310,7 @@ def train_signals(
     hx_raw = np.concatenate([nl_x, ho_x[ho_train], b77_x])
     hx = z(hx_raw)
     hy = np.concatenate([nl_y, ho_y[ho_train], np.zeros(len(b77_x), dtype=int)])[:, None]
-    hw = np.concatenate(
-        [np.ones(len(nl_x)), np.full(ho_train.sum(), OWN_WEIGHT["handoff"]), np.ones(len(b77_x))]
-    )
+    hw = np.concatenate([np.ones(len(nl_x)), np.full(ho_train.sum(), OWN_WEIGHT["handoff"]), np.ones(len(b77_x))])
     hg = np.concatenate([nl_group, np.arange(ho_train.sum()) % 4, np.arange(len(b77_x)) % 4])
     pos_w = np.array([min(20.0, (hy == 0).sum() / max(1, (hy == 1).sum()))])
     hdata = HeadData(hx, hy, hw, hg)
@@ -351,9 +347,7 @@ def train_signals(
         if f2 > best_f2 + 1e-9:
             best_f2, best_t = f2, t
     thresholds["handoff"] = best_t
-    report_oof = {
-        "handoff_oof_recall": float((oof_p[: len(nl_x)][nl_y == 1] >= thresholds["handoff"]).mean())
-    }
+    report_oof = {"handoff_oof_recall": float((oof_p[: len(nl_x)][nl_y == 1] >= thresholds["handoff"]).mean())}
 
     handoff.platt_a, handoff.platt_c = a, c
     sigmoid_heads["handoff"] = handoff
@@ -437,12 +431,8 @@ def train_signals(
         **bundle_extra,
         "trained_at_unix": 0,  # kept constant so retraining with the same seed is byte-reproducible
     }
-    bundle = HeadBundle(
-        mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads, meta=bundle_meta
-    )
-    weights = [h.W.tobytes() for h in softmax_heads.values()] + [
-        h.W.tobytes() for h in sigmoid_heads.values()
-    ]
+    bundle = HeadBundle(mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads, meta=bundle_meta)
+    weights = [h.W.tobytes() for h in softmax_heads.values()] + [h.W.tobytes() for h in sigmoid_heads.values()]
     digest = hashlib.sha1(b"".join(weights))
     bundle.meta["version"] = f"signals-{digest.hexdigest()[:10]}"
     target_dir = out_dir or settings.artifacts_dir
@@ -457,9 +447,7 @@ def train_signals(
     report["train"] = {
         "seconds": round(time.time() - started, 1),
         "seed": seed,
-        "artifact": str(target.relative_to(PROJECT_ROOT))
-        if target.is_relative_to(PROJECT_ROOT)
-        else str(target),
+        "artifact": str(target.relative_to(PROJECT_ROOT)) if target.is_relative_to(PROJECT_ROOT) else str(target),
         "artifact_kb": round(target.stat().st_size / 1024, 1),
         "rows": {
             "sentiment": int(len(sy)),

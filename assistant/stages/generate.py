@@ -67,9 +67,7 @@ class AnswerGenerator:
     def composer(self) -> ComposerBackend:
         if self._composer is None:
             backend = self.backend
-            self._composer = (
-                backend if isinstance(backend, ComposerBackend) else ComposerBackend(self._settings)
-            )
+            self._composer = backend if isinstance(backend, ComposerBackend) else ComposerBackend(self._settings)
         return self._composer
 
     def warm_up(self) -> None:
@@ -90,14 +88,10 @@ class AnswerGenerator:
 
         def finish(_text: str) -> Draft:
             draft = inner.draft
-            outer.stats.update(
-                {k: v for k, v in inner.stats.items() if k not in ("ttft_s", "total_s", "deltas")}
-            )
+            outer.stats.update({k: v for k, v in inner.stats.items() if k not in ("ttft_s", "total_s", "deltas")})
             self.last_draft = draft
             self.last_stats = dict(outer.stats)
-            logger.debug(
-                "draft by %s: %s chars, %s citations", draft.generator, len(draft.text), len(draft.citations)
-            )
+            logger.debug("draft by %s: %s chars, %s citations", draft.generator, len(draft.text), len(draft.citations))
             return draft
 
         outer = DraftStream(deltas(), finish)

@@ -101,9 +101,7 @@ class KnowledgeRetriever:
             if path.is_file():
                 head = RoutingHead.load(path)
             else:
-                logger.warning(
-                    "no routing head at %s: ranking by dense + BM25 only (run `attune train routing`)", path
-                )
+                logger.warning("no routing head at %s: ranking by dense + BM25 only (run `attune train routing`)", path)
                 dim = self._encoder.dimension if self._encoder is not None else 384
                 head = RoutingHead.untrained((*ALL_INTENTS, OUT_OF_SCOPE), dim)
             if self._index is None:
@@ -203,9 +201,7 @@ class KnowledgeRetriever:
                         intents=article.meta.intents,
                         product=article.meta.product,
                         sensitive=article.meta.sensitive,
-                        risk_warning=self.kb.render(article.meta.risk_warning)
-                        if article.meta.risk_warning
-                        else None,
+                        risk_warning=self.kb.render(article.meta.risk_warning) if article.meta.risk_warning else None,
                     )
                 )
         assert self._screen is not None  # rank() warmed the stage up
