@@ -174,6 +174,8 @@ def test_compare_retrievers_on_the_fixture(encoder: SentenceTransformerEncoder, 
         m = table[name]
         assert 0 <= m["top1"] <= m["top3"] <= 7 / 8 and m["top1"] <= m["mrr"] <= 1 and m["n"] == 8
     assert len(table["ours_confidence"]) == 8 and all(0 <= c <= 1 for c in table["ours_confidence"])
+    positions = table["ours_position"]
+    assert positions[-1] is None and positions.count(0) == 7 and table["ours_correct"] == [p == 0 for p in positions]
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
-from assistant.kb.routing import EPS, cached_encode, cached_views, load_adapter, rank_metrics
+from assistant.kb.routing import EPS, cached_encode, cached_views, gold_position, load_adapter, rank_metrics
 from assistant.settings import Settings
 from assistant.signals.lexicon import load_lexicon
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
@@ -73,8 +73,8 @@ def compare_retrievers(
 
     Without ``index`` the knowledge base at ``settings.kb_dir`` is ingested into an in-memory index first.
     Queries are encoded as the encode stage does, with ``adapter`` (default: the one in ``settings.artifacts_dir``).
-    Also returns ``ours_confidence`` (one calibrated confidence per query) and ``ours_correct`` (top-1 right
-    or not).
+    Also returns, per query, ``ours_confidence`` (calibrated), ``ours_correct`` (top-1 right or not) and
+    ``ours_position`` (0-based position of the first right article among our top 10, None when absent).
     """
     encoder = encoder or shared_encoder()
     if retriever is None:
@@ -121,9 +121,10 @@ def compare_retrievers(
 
     out: dict[str, Any] = {name: rank_metrics(ranked[name], gold) for name in ranked}
     out["ours_primary"] = rank_metrics(ranked["ours"], gold_primary)
-    correct = [bool(r and r[0] in g) for r, g in zip(ranked["ours"], gold, strict=True)]
+    positions = [gold_position(r, g) for r, g in zip(ranked["ours"], gold, strict=True)]
     out["ours_confidence"] = confidence
-    out["ours_correct"] = correct
+    out["ours_correct"] = [pos == 0 for pos in positions]
+    out["ours_position"] = positions
     out["uncovered"] = sum(1 for g in gold if not g)
     out["ms_per_query"] = round(ms_per_query, 2)
     return out

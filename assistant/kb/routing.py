@@ -479,6 +479,15 @@ def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
 
+def gold_position(ids: Sequence[str], gold: set[str]) -> int | None:
+    """0-based position of the first article of ``gold`` in ``ids``, or None where none appears.
+
+    >>> gold_position(["a", "b", "c"], {"c", "z"}), gold_position(["a"], {"z"})
+    (2, None)
+    """
+    return next((p for p, aid in enumerate(ids) if aid in gold), None)
+
+
 def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
     """top-1, top-3 accuracy and MRR: a ranking is right where an article in ``gold`` appears.
 
@@ -492,7 +501,7 @@ def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> d
     top1 = top3 = rr = 0.0
     misses = {"rank4": 0.0, "rank5": 0.0, "rank6_10": 0.0, "beyond10": 0.0}
     for ids, ok in zip(ranked, gold, strict=True):
-        pos = next((p for p, aid in enumerate(ids) if aid in ok), None)
+        pos = gold_position(ids, ok)
         if pos is None or pos >= 10:
             misses["beyond10"] += 1
         elif pos >= 3:
