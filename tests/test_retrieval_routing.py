@@ -11,7 +11,8 @@ from assistant.integrations.bm25 import Bm25Index, tokenize
 from assistant.integrations.encoder import SentenceTransformerEncoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE
 from assistant.kb.evaluate import calibration_error, compare_retrievers, format_table
-from assistant.kb.routing import HEAD_FILE, FeatureSpec, RoutingHead, rank_metrics
+from assistant.kb.metrics import miss_bucket, rank_metrics
+from assistant.kb.routing import HEAD_FILE, FeatureSpec, RoutingHead
 from assistant.kb.routing_train import TrainingSet, fit_head, fit_logistic, fit_mlp
 from assistant.settings import Settings
 
@@ -103,6 +104,9 @@ def test_rank_metrics_and_calibration_error() -> None:
     far = rank_metrics([[*"bcde", "a"], [*"bcdefgh", "a"], [*"bcdefghijk", "a"]], [{"a"}] * 3)
     assert (far["rank5"], far["rank6_10"], far["beyond10"], far["top3"]) == (1.0, 1.0, 1.0, 0.0)
     assert far["mrr"] == pytest.approx((1 / 5 + 1 / 8 + 1 / 11) / 3)
+    assert [miss_bucket(p) for p in (0, 2, 3, 4, 9, 10, None)] == [
+        None, None, "rank4", "rank5", "rank6_10", "beyond10", "beyond10"
+    ]  # fmt: skip
     assert calibration_error([1.0, 0.0], [True, False]) == {"ece": 0.0, "brier": 0.0}
 
 

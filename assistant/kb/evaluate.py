@@ -25,7 +25,8 @@ from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
-from assistant.kb.routing import EPS, cached_encode, cached_views, gold_position, load_adapter, rank_metrics
+from assistant.kb.metrics import gold_position, rank_metrics
+from assistant.kb.routing import EPS, cached_encode, cached_views, load_adapter
 from assistant.settings import Settings
 from assistant.signals.lexicon import load_lexicon
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector

@@ -479,41 +479,6 @@ def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
 
-def gold_position(ids: Sequence[str], gold: set[str]) -> int | None:
-    """0-based position of the first article of ``gold`` in ``ids``, or None where none appears.
-
-    >>> gold_position(["a", "b", "c"], {"c", "z"}), gold_position(["a"], {"z"})
-    (2, None)
-    """
-    return next((p for p, aid in enumerate(ids) if aid in gold), None)
-
-
-def rank_metrics(ranked: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> dict[str, float]:
-    """top-1, top-3 accuracy and MRR: a ranking is right where an article in ``gold`` appears.
-
-    Also counts where the right article sits when it misses the top 3 (``rank4``, ``rank5``, ``rank6_10``,
-    ``beyond10``, which includes a ranking that lacks it), which shows how far a top-3 target is.
-
-    >>> m = rank_metrics([["a", "b"], ["c", "d", "e", "a"], ["c"]], [{"a"}, {"a"}, {"a"}])
-    >>> m["top1"], m["rank4"], m["beyond10"]
-    (0.3333333333333333, 1.0, 1.0)
-    """
-    top1 = top3 = rr = 0.0
-    misses = {"rank4": 0.0, "rank5": 0.0, "rank6_10": 0.0, "beyond10": 0.0}
-    for ids, ok in zip(ranked, gold, strict=True):
-        pos = gold_position(ids, ok)
-        if pos is None or pos >= 10:
-            misses["beyond10"] += 1
-        elif pos >= 3:
-            misses["rank4" if pos == 3 else "rank5" if pos == 4 else "rank6_10"] += 1
-        if pos is not None:
-            top1 += pos == 0
-            top3 += pos < 3
-            rr += 1.0 / (pos + 1)
-    n = max(len(gold), 1)
-    return {"top1": top1 / n, "top3": top3 / n, "mrr": rr / n, "n": float(len(gold)), **misses}
-
-
 def questions_fingerprint(kb: KnowledgeBase) -> str:
     """Hash of what the intent head learns from the knowledge base: each article's intents and questions."""
     digest = hashlib.sha256()

@@ -28,6 +28,7 @@ from assistant.integrations.encoder import TextEncoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter, adapter_views, fit_layer_adapter
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.kb.loader import KnowledgeBase
+from assistant.kb.metrics import rank_metrics
 from assistant.kb.routing import (
     CARD_FILE,
     CONF_FEATURES,
@@ -41,7 +42,6 @@ from assistant.kb.routing import (
     confidence_features,
     fuse,
     questions_fingerprint,
-    rank_metrics,
     softmax,
 )
 from assistant.settings import Settings

@@ -29,6 +29,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from assistant.kb.evaluate import compare_retrievers
+from assistant.kb.metrics import miss_bucket
 from assistant.kb.splits import banking77_split, text_key
 from assistant.settings import get_settings
 from eval.provenance import provenance
@@ -49,13 +50,6 @@ def judgement(label: str, row: dict[str, str] | None) -> str:
     return "label implausible" + (" (clear)" if row["annotator_verdict"] == "clear" else "")
 
 
-def rank_bucket(position: int | None) -> str:
-    """The right article's rank as the report words it: 4th, 5th, 6th-10th or lower."""
-    if position is None or position >= 10:
-        return "lower"
-    return {3: "4th", 4: "5th"}.get(position, "6th-10th")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "misses_vs_audit.json")
@@ -65,15 +59,15 @@ def main() -> None:
     with AUDIT.open(encoding="utf-8", newline="") as handle:
         audit = {text_key(row["text"]): row for row in csv.DictReader(handle, delimiter="\t")}
     table = compare_retrievers(dev, settings, progress=True, cache_label="b77-dev")
-    misses = [(i, pos) for i, pos in enumerate(table["ours_position"]) if pos is None or pos >= 3]
+    misses = [(i, bucket) for i, pos in enumerate(table["ours_position"]) if (bucket := miss_bucket(pos))]
     by_judgement: Counter[str] = Counter()
     by_cell: Counter[tuple[str, str]] = Counter()
-    for i, pos in misses:
+    for i, bucket in misses:
         text, label = dev[i]
         verdict = judgement(label, audit.get(text_key(text)))
         by_judgement[verdict] += 1
-        by_cell[(verdict, rank_bucket(pos))] += 1
-        print(f"{rank_bucket(pos):>8}  {verdict:<40} {label:<45} {text}")
+        by_cell[(verdict, bucket)] += 1
+        print(f"{bucket:>8}  {verdict:<40} {label:<45} {text}")
     n = len(dev)
     implausible = sum(k for v, k in by_judgement.items() if v.startswith("label implausible"))
     needed = math.ceil(TARGET * n) - (n - len(misses))

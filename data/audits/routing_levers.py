@@ -38,6 +38,7 @@ from assistant.integrations.encoder import shared_encoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter, adapter_views, fit_layer_adapter
 from assistant.kb.ingest import kb_documents
 from assistant.kb.intents import OUT_OF_SCOPE
+from assistant.kb.metrics import rank_metrics
 from assistant.kb.routing import (
     HEAD_FILE,
     ArticleTable,
@@ -46,7 +47,6 @@ from assistant.kb.routing import (
     cached_encode,
     cached_states,
     fuse,
-    rank_metrics,
     softmax,
 )
 from assistant.kb.routing_train import ADAPTER_START_LAYER, ADAPTER_TRAINING, dense_by_article, routing_pool
