@@ -70,8 +70,7 @@ def ask(
     _setup_logging()
     try:
         pipeline = Pipeline.from_settings(get_settings())
-        cid = pipeline.start_conversation(channel=channel)  # type: ignore[arg-type]
-        reply = pipeline.handle(Message(conversation_id=cid, text=text, channel=channel))  # type: ignore[arg-type]
+        reply = pipeline.handle(Message(conversation_id="cli", text=text, channel=channel)).reply  # type: ignore[arg-type]
     except AssistantError as exc:
         _fail(exc)
     if as_json:
@@ -108,15 +107,16 @@ def _print_explanation(reply: object) -> None:
 def chat(
     channel: Annotated[str, typer.Option(help="widget or copilot")] = "widget",
 ) -> None:
-    """Talk to Attune interactively; the signals are shown under each reply. Ctrl-D to quit."""
+    """Talk to Attune interactively (kept in memory); the signals are shown under each reply. Ctrl-D to quit."""
+    from assistant.conversations import ConversationService, InMemoryConversationRepository
     from assistant.pipeline import Pipeline
-    from assistant.types import Message
 
     _setup_logging()
-    pipeline = Pipeline.from_settings(get_settings())
+    settings = get_settings()
+    service = ConversationService(settings, Pipeline.from_settings(settings), InMemoryConversationRepository())
     with console.status("warming up models..."):
-        pipeline.warm_up()
-    cid = pipeline.start_conversation(channel=channel)  # type: ignore[arg-type]
+        service.warm_up()
+    cid = service.start(channel=channel).conversation.id  # type: ignore[arg-type]
     console.print("[bold]Attune[/bold] — type a message (Ctrl-D to quit)")
     while True:
         try:
@@ -125,12 +125,13 @@ def chat(
             console.print()
             break
         try:
-            reply = pipeline.handle(Message(conversation_id=cid, text=text, channel=channel))  # type: ignore[arg-type]
+            result = service.handle(cid, text)
         except AssistantError as exc:
             console.print(f"[red]{exc}[/red]")
             continue
-        sys.stdout.write(f"attune> {reply.text}\n")
-        _print_explanation(reply)
+        sys.stdout.write(f"attune> {result.text}\n")
+        if result.reply is not None:
+            _print_explanation(result.reply)
 
 
 @app.command()

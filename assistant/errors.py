@@ -71,3 +71,33 @@ class PromptError(AssistantError):
     """Prompt or style data is invalid, or a template variable is missing."""
 
     code = "prompt_error"
+
+
+class InvalidTransitionError(AssistantError):
+    """A conversation was asked to change state in a way its lifecycle does not allow (e.g. resolve twice)."""
+
+    code = "invalid_transition"
+
+
+class ClaimConflictError(AssistantError):
+    """Someone else changed the conversation first (two agents claimed it at once): the loser gets this."""
+
+    code = "conflict"
+
+
+class AuthenticationError(AssistantError):
+    """A missing or wrong customer token or agent key."""
+
+    code = "unauthorized"
+
+
+class DatabaseNotMigratedError(AssistantError):
+    """The conversation database schema is missing or behind: run ``attune db upgrade``."""
+
+    code = "database_not_migrated"
+
+
+class WebhookError(AssistantError):
+    """A webhook could not be delivered after its retries."""
+
+    code = "webhook_failed"

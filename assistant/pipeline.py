@@ -1,23 +1,22 @@
-"""The only module that knows the order of the stages.
+"""The only module that knows the order of the stages: a pure turn function that never touches storage.
 
 ``message → redact → encode → classify → style → retrieve → generate → check → escalate → reply``
+
+The conversation (its state, turns and hand-off) is ``assistant.conversations.ConversationService``'s; it passes
+what the pipeline needs to know about the dialogue so far as a :class:`DialogueContext`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from assistant.answers.base import chunk_text
 from assistant.answers.policy import simpler_style
 from assistant.errors import GenerationError
-from assistant.integrations.sqlstore import ConversationRecord, ConversationStore, make_conversation_store
-from assistant.serialize import signals_from_dict, to_jsonable
 from assistant.settings import Settings
 from assistant.stages.classify import SignalClassifier
 from assistant.stages.encode import MessageEncoder
@@ -28,7 +27,6 @@ from assistant.stages.redact import PiiRedactor
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.stages.style import StyleSelector
 from assistant.types import (
-    Channel,
     Draft,
     Encoded,
     Escalation,
@@ -45,7 +43,39 @@ from assistant.types import (
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HANDED_OFF = "handed_off"
+
+@dataclass(frozen=True)
+class DialogueContext:
+    """What one turn needs to know about the conversation so far (read from storage by the service).
+
+    >>> DialogueContext().failed_turns
+    0
+    """
+
+    history: tuple[Signals, ...] = ()  # signals of earlier customer turns, oldest first
+    failed_turns: int = 0  # consecutive turns the bot could not answer
+    asks_for_person: int = 0  # earlier customer turns that asked for a person
+    handled_codes: tuple[str, ...] = ()  # escalation reasons a person already dealt with
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The first half of a turn: redacted text, one encoder pass and the signals (enough for a mood trail)."""
+
+    redacted: Redacted
+    encoded: Encoded
+    signals: Signals
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What one turn produced: the reply, the redacted message, and the dialogue counters after this turn."""
+
+    reply: Reply
+    redacted: Redacted
+    answered: bool
+    failed_turns: int
 
 
 @dataclass
@@ -53,7 +83,7 @@ class _Turn:
     """Mutable scratch state of one turn inside the pipeline (never leaves this module)."""
 
     message: Message
-    conversation: ConversationRecord
+    context: DialogueContext
     timings: dict[str, float] = field(default_factory=dict)
     redacted: Redacted | None = None
     encoded: Encoded | None = None
@@ -62,7 +92,6 @@ class _Turn:
     retrieval: Retrieval | None = None
     draft: Draft | None = None
     verdict: Verdict | None = None
-    history: list[Signals] = field(default_factory=list)  # signals of earlier customer turns
 
     def timed(self, name: str, fn: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -70,14 +99,6 @@ class _Turn:
             return fn()
         finally:
             self.timings[name] = round((time.perf_counter() - start) * 1000, 3)
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One server-sent event of a turn: ``signals`` first, then ``delta`` text, then the ``reply``."""
-
-    event: str
-    data: Any
 
 
 @dataclass(frozen=True)
@@ -215,13 +236,14 @@ class AnswerFlow:
 
 
 class Pipeline:
-    """Runs one customer turn through every stage and persists only redacted text and derived signals.
+    """Runs one customer turn through every stage: a pure function of the message and the dialogue so far.
+
+    It stores nothing and reads nothing from storage; ``ConversationService`` does both.
 
     >>> from assistant.settings import Settings
     >>> p = Pipeline.from_settings(Settings())
-    >>> cid = p.start_conversation()
-    >>> reply = p.handle(Message(conversation_id=cid, text="I think someone stole my card"))
-    >>> reply.citations[0].article_id
+    >>> outcome = p.handle(Message(conversation_id="c1", text="I think someone stole my card"))
+    >>> outcome.reply.citations[0].article_id
     'lost-or-stolen-card'
     """
 
@@ -238,7 +260,6 @@ class Pipeline:
         fallback_generator: AnswerGenerator,
         checker: AnswerChecker,
         escalation: EscalationPolicy,
-        store: ConversationStore,
     ) -> None:
         self.settings = settings
         self.redactor = redactor
@@ -251,7 +272,6 @@ class Pipeline:
         self.checker = checker
         self.flow = AnswerFlow(generator, checker, composer=fallback_generator)
         self.escalation = escalation
-        self.store = store
         self._warm = False
         self._warm_lock = threading.Lock()
 
@@ -269,7 +289,6 @@ class Pipeline:
             fallback_generator=AnswerGenerator(settings, backend="composer"),
             checker=AnswerChecker(settings),
             escalation=EscalationPolicy(settings),
-            store=make_conversation_store(settings.resolved_database_url),
         )
 
     @property
@@ -296,7 +315,6 @@ class Pipeline:
                 start = time.perf_counter()
                 stage.warm_up()
                 timings[name] = round((time.perf_counter() - start) * 1000, 1)
-            self.store.ping()
             self._check_routing_artifacts()
             self._warm = True
         logger.info("pipeline warm: %s", timings)
@@ -314,32 +332,31 @@ class Pipeline:
                 expected,
             )
 
-    def start_conversation(self, channel: Channel = "widget", locale: str | None = None) -> str:
-        return self.store.create_conversation(channel=channel, locale=locale or self.settings.locale).id
-
     # ------------------------------------------------------------------ one turn
 
-    def handle(self, message: Message) -> Reply:
-        """Answer one customer message (or hand it to a human) and persist the redacted turn."""
-        turn = self._understand(message)
-        if turn.conversation.status == HANDED_OFF:
-            return self._after_handoff(turn)
+    def handle(self, message: Message, context: DialogueContext | None = None) -> TurnOutcome:
+        """Answer one customer message (or decide that a person should) given the dialogue so far."""
+        context = context or DialogueContext()
+        return self.respond(message, self.understand(message, context), context)
+
+    def understand(self, message: Message, context: DialogueContext) -> Understanding:
+        """Redact, encode and classify (raises :class:`InvalidMessageError` for bad input, before anything else)."""
+        self.warm_up()
+        turn = _Turn(message=message, context=context)
+        redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
+        encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
+        history = context.history
+        signals = turn.timed("classify", lambda: self.classifier.run(encoded=encoded, history=history))
+        return Understanding(redacted=redacted, encoded=encoded, signals=signals, timings=dict(turn.timings))
+
+    def respond(self, message: Message, understanding: Understanding, context: DialogueContext) -> TurnOutcome:
+        """Style, retrieve, answer and check, then decide on escalation."""
+        turn = _Turn(message=message, context=context, timings=dict(understanding.timings))
+        turn.redacted, turn.encoded, turn.signals = understanding.redacted, understanding.encoded, understanding.signals
         self._route(turn)
         if self._should_answer(turn):
             self._answer(turn)
         return self._decide(turn)
-
-    def _understand(self, message: Message) -> _Turn:
-        self.warm_up()
-        conversation = self.store.get_conversation(message.conversation_id)
-        turn = _Turn(message=message, conversation=conversation)
-        turn.redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
-        redacted = turn.redacted
-        turn.encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
-        encoded = turn.encoded
-        turn.history = history = self._history(message.conversation_id)
-        turn.signals = turn.timed("classify", lambda: self.classifier.run(encoded=encoded, history=history))
-        return turn
 
     def _route(self, turn: _Turn) -> None:
         assert turn.signals is not None and turn.encoded is not None
@@ -370,69 +387,61 @@ class Pipeline:
         turn.timings["generate"] = round(sum(a.stats.get("total_s", 0.0) for a in result.attempts) * 1000, 3)
         turn.timings["check"] = round(sum(a.stats.get("check_s", 0.0) for a in result.attempts) * 1000, 3)
 
-    def _decide(self, turn: _Turn) -> Reply:
-        assert turn.signals is not None
-        conv = turn.conversation
+    def _decide(self, turn: _Turn) -> TurnOutcome:
+        assert turn.signals is not None and turn.redacted is not None
+        context = turn.context
         verdict, retrieval = turn.verdict, turn.retrieval
         answered = bool(verdict and verdict.passed and retrieval and retrieval.in_scope)
-        failed_turns = 0 if answered else conv.failed_turns + 1
-        signals, retrieval = turn.signals, turn.retrieval
+        failed_turns = 0 if answered else context.failed_turns + 1
+        signals, text = turn.signals, turn.redacted.text
         escalation = turn.timed(
             "escalate",
-            lambda: self.escalation.run(signals=signals, retrieval=retrieval, failed_turns=failed_turns),
+            lambda: self.escalation.run(
+                signals=signals,
+                retrieval=retrieval,
+                failed_turns=failed_turns,
+                text=text,
+                asks_before=context.asks_for_person,
+                handled=context.handled_codes,
+            ),
         )
         status: ReplyStatus
+        body = turn.verdict.text if turn.verdict else ""
         if escalation.escalate:
             status = "escalated"
-            text = self._handoff_text(turn, escalation, answered)
+            body = self._handoff_text(turn, escalation, answered)
         elif signals.misuse is not None:
             status = "refused"
-            text = self.escalation.prompts.notices.refused
+            body = self.escalation.prompts.notices.refused
         elif turn.retrieval is not None and not turn.retrieval.in_scope:
             status = "out_of_scope"
-            text = turn.verdict.text if turn.verdict else ""
         else:
             status = "answered"
-            text = turn.verdict.text if turn.verdict else ""
-        reply = self._reply(turn, status, text, escalation)
-        self._persist(turn, reply, failed_turns)
-        if escalation.escalate:
-            self.store.update_conversation(conv.id, status=HANDED_OFF, handoff=self._packet(escalation, reply))
-        return reply
+        if escalation.offer:
+            body = f"{body}\n\n{escalation.text}" if body else escalation.text
+            failed_turns = 0  # offered once; if the customer carries on, the bot keeps helping
+        reply = self._reply(turn, status, body, escalation)
+        return TurnOutcome(reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns)
 
     def _handoff_text(self, turn: _Turn, escalation: Escalation, answered: bool) -> str:
         notices = self.escalation.prompts.notices
         assert turn.signals is not None
         if escalation.crisis:
-            contacts = self.escalation.crisis_contacts(turn.conversation.locale, turn.signals.crisis_kind)
+            contacts = self.escalation.crisis_contacts(turn.message.locale, turn.signals.crisis_kind)
             lines = "\n".join(f"- {c}" for c in contacts)
-            return f"{notices.crisis}\n\n{notices.crisis_contacts_intro}\n{lines}"
-        if turn.signals.misuse is not None:
-            return f"{notices.refused_handoff} {notices.handoff}"
-        if answered and turn.verdict is not None and not turn.signals.handoff_requested:
+            return f"{escalation.text}\n\n{notices.crisis_contacts_intro}\n{lines}"
+        asked = escalation.kind == "asked"
+        if answered and turn.verdict is not None and not asked and turn.signals.misuse is None:
             return f"{turn.verdict.text}\n\n{notices.handoff_with_answer}"
-        return notices.handoff
-
-    def _after_handoff(self, turn: _Turn) -> Reply:
-        notice = self.escalation.prompts.notices.closed
-        handoff = turn.conversation.handoff or {}
-        escalation = Escalation(
-            escalate=True,
-            reasons=tuple(handoff.get("reasons", ())),
-            priority=handoff.get("priority", "normal"),
-            crisis=bool(handoff.get("crisis", False)),
-        )
-        reply = self._reply(turn, "handed_off", notice, escalation)
-        self._persist(turn, reply, turn.conversation.failed_turns)
-        return reply
+        return escalation.text
 
     def _reply(self, turn: _Turn, status: ReplyStatus, text: str, escalation: Escalation | None) -> Reply:
         assert turn.redacted is not None
         verdict, draft, retrieval = turn.verdict, turn.draft, turn.retrieval
         turn.timings["total"] = round(sum(v for k, v in turn.timings.items() if k != "total"), 3)
         return Reply(
-            conversation_id=turn.conversation.id,
-            turn_index=len(turn.history),
+            conversation_id=turn.message.conversation_id,
+            turn_index=len(turn.context.history),
             status=status,
             text=text,
             style=turn.style,
@@ -449,90 +458,3 @@ class Pipeline:
             redacted_entities=turn.redacted.entities,
             other_organisation=retrieval.other_organisation if retrieval else None,
         )
-
-    # ------------------------------------------------------------------ persistence and hand-off
-
-    def _history(self, conversation_id: str) -> list[Signals]:
-        return [
-            signals_from_dict(t.payload["signals"])
-            for t in self.store.list_turns(conversation_id)
-            if t.role == "customer" and "signals" in t.payload
-        ]
-
-    def _persist(self, turn: _Turn, reply: Reply, failed_turns: int) -> None:
-        assert turn.redacted is not None
-        cid = turn.conversation.id
-        self.store.add_turn(
-            cid,
-            role="customer",
-            text=turn.redacted.text,
-            payload={"signals": to_jsonable(turn.signals), "entities": list(turn.redacted.entities)},
-        )
-        payload = to_jsonable(reply)
-        payload.pop("text", None)
-        payload.pop("signals", None)
-        self.store.add_turn(cid, role="assistant", text=reply.text, payload=payload)
-        if failed_turns != turn.conversation.failed_turns:
-            self.store.update_conversation(cid, failed_turns=failed_turns)
-
-    @staticmethod
-    def _packet(escalation: Escalation, reply: Reply) -> dict[str, Any]:
-        return {
-            "reasons": list(escalation.reasons),
-            "priority": escalation.priority,
-            "crisis": escalation.crisis,
-            "turn_index": reply.turn_index,
-            "intent": reply.intent,
-            "suggested_reply": reply.verdict.text if reply.verdict and reply.verdict.passed else None,
-            "citations": to_jsonable(reply.citations),
-        }
-
-    def handoff_packet(self, conversation_id: str) -> dict[str, Any]:
-        """Everything a human agent needs: reasons, priority, mood trail, literacy, redacted transcript."""
-        conv = self.store.get_conversation(conversation_id)
-        turns = self.store.list_turns(conversation_id)
-        mood = [
-            {
-                "turn": t.index,
-                "sentiment": t.payload["signals"]["sentiment"],
-                "sentiment_score": t.payload["signals"]["sentiment_score"],
-                "distress": t.payload["signals"]["distress"],
-                "vulnerability": t.payload["signals"]["vulnerability"],
-                "handoff_requested": t.payload["signals"]["handoff_requested"],
-            }
-            for t in turns
-            if t.role == "customer" and t.payload.get("signals")
-        ]
-        customer = [t.payload["signals"] for t in turns if t.role == "customer" and t.payload.get("signals")]
-        last_signals = customer[-1] if customer else None
-        return {
-            "conversation_id": conv.id,
-            "status": conv.status,
-            "channel": conv.channel,
-            "locale": conv.locale,
-            "handoff": conv.handoff,
-            "mood_trail": mood,
-            "literacy": last_signals["literacy"] if last_signals else None,
-            "transcript": [{"turn": t.index, "role": t.role, "text": t.text} for t in turns],
-        }
-
-    # ------------------------------------------------------------------ streaming
-
-    async def stream(self, message: Message) -> AsyncIterator[StreamEvent]:
-        """Events for one turn: ``signals``, then ``delta`` text increments, then the final ``reply``.
-
-        Only checked text is streamed: a language model's draft is generated and checked first (the composer's
-        first piece arrives in well under a millisecond). A hand-off notice is streamed as one delta.
-        """
-        turn = await asyncio.to_thread(self._understand, message)
-        yield StreamEvent("signals", to_jsonable(turn.signals))
-        if turn.conversation.status == HANDED_OFF:
-            reply = await asyncio.to_thread(self._after_handoff, turn)
-        else:
-            await asyncio.to_thread(self._route, turn)
-            if self._should_answer(turn):
-                await asyncio.to_thread(self._answer, turn)
-            reply = await asyncio.to_thread(self._decide, turn)
-        for delta in chunk_text(reply.text):
-            yield StreamEvent("delta", delta)
-        yield StreamEvent("reply", to_jsonable(reply))

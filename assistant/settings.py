@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     # "high" distress alone brings in a person only when the head is this sure (p(high) + p(crisis)).
     high_distress_min_prob: float = Field(default=0.6, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=16)
+
+    # The human side. Agent keys: comma-separated ``agent_id:key`` (a placeholder key is refused outside
+    # development). Opening hours are local to ``agent_timezone``; outside them a queued customer is told so.
+    agent_api_keys: SecretStr = SecretStr(f"dev-agent:{PLACEHOLDER_SECRET}")
+    agent_hours: str = Field(default="00:00-24:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    agent_days: str = "mon,tue,wed,thu,fri,sat,sun"
+    agent_timezone: str = "Europe/London"
+    phone_number: str = "0345 600 0000"
+    default_wait_minutes: float = Field(default=5.0, gt=0)
+    # Webhook for contact-centre tools on escalation and resolve (HMAC-SHA256 of the body in X-Attune-Signature).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    webhook_retries: int = Field(default=3, ge=0, le=10)
+    webhook_backoff_s: float = Field(default=0.5, ge=0.0)
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -72,7 +86,32 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "ATTUNE_OPENAI_API_KEY is still the placeholder; set a real key outside development"
             )
+        if (
+            self.environment == "production"
+            and self.webhook_url
+            and (self.webhook_secret.get_secret_value() == PLACEHOLDER_SECRET)
+        ):
+            raise ConfigurationError("ATTUNE_WEBHOOK_SECRET is still the placeholder; set a real secret")
         return self
+
+    def agent_keys(self) -> dict[str, str]:
+        """``{key: agent_id}`` from ``ATTUNE_AGENT_API_KEYS`` (``agent_id:key,agent_id:key``); the placeholder
+        key is refused outside development (checked when the agent API is built, so that other tools still run)."""
+        keys: dict[str, str] = {}
+        for entry in self.agent_api_keys.get_secret_value().split(","):
+            entry = entry.strip()
+            if not entry:
+                continue
+            agent_id, sep, key = entry.partition(":")
+            if not sep or not agent_id.strip() or not key.strip():
+                raise ConfigurationError("ATTUNE_AGENT_API_KEYS entries must look like `agent_id:key`")
+            keys[key.strip()] = agent_id.strip()
+        if self.environment != "development" and PLACEHOLDER_SECRET in keys:
+            raise ConfigurationError(
+                "ATTUNE_AGENT_API_KEYS still holds the placeholder key; set real `agent_id:key` pairs "
+                "outside development"
+            )
+        return keys
 
     @property
     def sqlite_path(self) -> Path:

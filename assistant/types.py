@@ -22,7 +22,10 @@ Register = Literal["plain", "standard", "technical"]
 Length = Literal["short", "medium", "long"]
 Priority = Literal["normal", "high", "urgent"]
 MisuseKind = Literal["fraud", "prompt_injection"]
-ReplyStatus = Literal["answered", "out_of_scope", "refused", "escalated", "handed_off"]
+ReplyStatus = Literal[
+    "answered", "out_of_scope", "refused", "escalated", "waiting_for_human", "with_human", "handed_off"
+]
+EscalationKind = Literal["now", "asked", "offer"]
 
 SENTIMENTS: tuple[SentimentLabel, ...] = ("positive", "neutral", "negative")
 DISTRESS_LEVELS: tuple[DistressLevel, ...] = ("none", "mild", "high", "crisis")
@@ -180,6 +183,13 @@ class Escalation:
     reasons: tuple[str, ...] = ()
     priority: Priority = "normal"
     crisis: bool = False
+    # Rule codes of ``prompts/escalation.yaml`` (parallel to ``reasons``) and the cues behind each.
+    codes: tuple[str, ...] = ()
+    cues: tuple[tuple[str, ...], ...] = ()
+    # "now" / "asked": a person takes over; "offer": the customer may choose a person with one tap.
+    kind: EscalationKind | None = None
+    offer: bool = False
+    text: str = ""  # what the customer is told (the deciding rule's text), empty when nothing happens
 
 
 @dataclass(frozen=True)

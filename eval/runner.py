@@ -42,6 +42,7 @@ from eval.outputs import build_results, print_summary, write_outputs
 from eval.provenance import provenance
 
 if TYPE_CHECKING:
+    from assistant.conversations import ConversationService
     from assistant.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class EvalContext:
         self.shared: dict[Any, Any] = {}  # results reused across suites (e.g. conversation runs)
         self.seen_versions: dict[str, str] = {}
         self._pipeline: Pipeline | None = None
+        self._conversations: ConversationService | None = None
         self._index_ready = False
 
     # ------------------------------------------------------------------ stages and pipeline
@@ -128,6 +130,14 @@ class EvalContext:
 
             self._pipeline = Pipeline.from_settings(self.settings)
         return self._pipeline
+
+    def conversations(self) -> ConversationService:
+        """A conversation service over this run's pipeline, keeping conversations in memory (never the live store)."""
+        from assistant.conversations import ConversationService, InMemoryConversationRepository
+
+        if self._conversations is None:
+            self._conversations = ConversationService(self.settings, self.pipeline(), InMemoryConversationRepository())
+        return self._conversations
 
     def ensure_index(self) -> None:
         """Bring the knowledge-base index up to date (incremental ingest) unless ``--no-ingest``."""

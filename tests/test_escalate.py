@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from assistant.errors import PromptError
 from assistant.settings import Settings
 from assistant.stages.escalate import EscalationPolicy
 from assistant.types import Passage, Retrieval, Signals
@@ -57,6 +59,7 @@ def test_crisis_is_urgent(policy: EscalationPolicy) -> None:
 def test_explicit_request_for_a_person(policy: EscalationPolicy) -> None:
     esc = policy.run(signals=replace(CALM, handoff_requested=True), retrieval=_retrieval(False), failed_turns=0)
     assert esc.escalate and esc.reasons == ("customer asked for a person",)
+    assert esc.kind == "asked" and esc.codes == ("asked_for_person",)
 
 
 def test_confident_high_distress_is_high_priority(policy: EscalationPolicy) -> None:
@@ -100,10 +103,52 @@ def test_low_capability_with_mild_distress_gets_plainer_words_not_a_handoff(poli
     assert esc.escalate and esc.reasons == ("vulnerability (health) with distress",)
 
 
-def test_repeated_failure(policy: EscalationPolicy) -> None:
-    assert not policy.run(signals=CALM, retrieval=_retrieval(False, False), failed_turns=1).escalate
+def test_repeated_failure_offers_a_person_and_does_not_park_the_customer(policy: EscalationPolicy) -> None:
+    assert not policy.run(signals=CALM, retrieval=_retrieval(False, False), failed_turns=1).offer
     esc = policy.run(signals=CALM, retrieval=_retrieval(False, False), failed_turns=2)
-    assert esc.escalate and "2 attempts" in esc.reasons[0]
+    assert not esc.escalate and esc.offer and esc.kind == "offer"
+    assert esc.codes == ("repeated_failure",) and "2 attempts" in esc.reasons[0]
+    assert "Talk to a person" in esc.text
+
+
+def test_low_confidence_after_a_miss_offers_a_person(policy: EscalationPolicy) -> None:
+    esc = policy.run(signals=CALM, retrieval=_retrieval(False), failed_turns=1)  # matched, but no checked answer
+    assert esc.offer and esc.codes == ("low_confidence",) and not esc.escalate
+    assert not policy.run(signals=CALM, retrieval=_retrieval(False), failed_turns=0).offer
+    assert not policy.run(signals=CALM, retrieval=_retrieval(False, in_scope=False), failed_turns=1).offer
+
+
+def test_asking_twice_is_higher_priority_and_never_suppressed(policy: EscalationPolicy) -> None:
+    asked = replace(CALM, handoff_requested=True)
+    again = policy.run(signals=asked, retrieval=None, failed_turns=0, asks_before=1, handled=("asked_for_person",))
+    assert again.escalate and again.kind == "asked" and again.codes == ("asked_again",)
+    assert again.priority == "high"
+
+
+def test_a_handled_reason_does_not_escalate_again(policy: EscalationPolicy) -> None:
+    signals = replace(CALM, distress="mild", vulnerability=("resilience",))
+    assert policy.run(signals=signals, retrieval=None, failed_turns=0).escalate
+    assert not policy.run(
+        signals=signals, retrieval=None, failed_turns=0, handled=("vulnerable_with_distress",)
+    ).escalate
+
+
+def test_fraud_in_progress_is_urgent(policy: EscalationPolicy) -> None:
+    text = "someone is taking money from my account right now"
+    esc = policy.run(signals=CALM, retrieval=_retrieval(True), failed_turns=0, text=text)
+    assert esc.escalate and esc.priority == "urgent" and esc.codes == ("fraud_in_progress",)
+    assert esc.cues[0] == ("right now",)
+    assert not policy.run(signals=CALM, retrieval=_retrieval(True), failed_turns=0, text="my card was stolen").escalate
+
+
+def test_escalation_rules_are_strict(tmp_path: Path) -> None:
+    source = Settings().prompts_dir / "escalation.yaml"
+    for name in ("handoff.yaml",):
+        (tmp_path / name).write_text((source.parent / name).read_text())
+    (tmp_path / "escalation.yaml").write_text(source.read_text() + "\nsurprise: 1\n")
+    broken = EscalationPolicy(Settings(environment="test", prompts_dir=tmp_path))
+    with pytest.raises(PromptError, match="surprise"):
+        broken.warm_up()
 
 
 def test_fraud_request_goes_to_a_person_with_its_cues(policy: EscalationPolicy) -> None:

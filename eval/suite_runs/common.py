@@ -10,7 +10,7 @@ from assistant.serialize import to_jsonable
 from assistant.types import Reply
 from eval.runner import SuiteResult
 
-ESCALATED_STATUSES = frozenset({"escalated", "handed_off"})
+ESCALATED_STATUSES = frozenset({"escalated", "handed_off", "waiting_for_human", "with_human"})
 REGISTERS = ("plain", "standard", "technical")
 
 

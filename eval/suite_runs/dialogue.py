@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.serialize import to_jsonable
-from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS, Message
+from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
 from eval import metrics as M
 from eval.config import SuiteConfig
 from eval.formats import EXPECT_KEYS, ConversationCase
@@ -18,7 +18,8 @@ from eval.suite_runs.common import compact_reply, predictions, rounded
 
 
 def run_conversation_file(ctx: EvalContext, cases: Sequence[ConversationCase], literacy_field: str) -> list[dict]:
-    """Every turn of every case through ``Pipeline.handle`` (fresh conversation per case); memoised."""
+    """Every turn of every case through ``ConversationService.handle`` (fresh conversation per case, in memory);
+    memoised."""
     key = (
         "conversations",
         tuple(c.id for c in cases),
@@ -29,11 +30,11 @@ def run_conversation_file(ctx: EvalContext, cases: Sequence[ConversationCase], l
         ctx.shared[("reused", key)] = True
         return list(ctx.shared[key])
     ctx.warm_pipeline()
-    pipeline = ctx.pipeline()
+    conversations = ctx.conversations()
     offers = OfferDetector.from_prompts(ctx.settings.prompts_dir)
     turns: list[dict[str, Any]] = []
     for case in ctx.track(cases, "conversations through the pipeline"):
-        cid = pipeline.start_conversation(channel=case.channel, locale=case.locale)
+        cid = conversations.start(channel=case.channel, locale=case.locale).conversation.id
         for index, turn in enumerate(case.turns):
             record: dict[str, Any] = {
                 "role": "conversations",
@@ -44,12 +45,11 @@ def run_conversation_file(ctx: EvalContext, cases: Sequence[ConversationCase], l
                 "expect": to_jsonable(turn.expect.present()),
             }
             try:
-                reply = pipeline.handle(
-                    Message(conversation_id=cid, text=turn.customer, channel=case.channel, locale=case.locale)
-                )
+                reply = conversations.handle(cid, turn.customer, channel=case.channel).reply
             except AssistantError as exc:
                 record.update(error=f"{type(exc).__name__}: {exc}", pred={k: None for k in EXPECT_KEYS})
             else:
+                assert reply is not None  # the pipeline ran (only a retried client_message_id has no Reply)
                 if reply.signals is not None:
                     ctx.note_version("signals", reply.signals.model_version)
                 if reply.style is not None:

@@ -26,7 +26,7 @@ def run_scope(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], 
     for item in ctx.track(items, "scope: messages through the pipeline"):
         case: dict[str, Any] = {"role": "messages", "id": item.id, "text": item.text, "tag": item.label}
         try:
-            reply = pipeline.handle(Message(conversation_id=pipeline.start_conversation(), text=item.text))
+            reply = pipeline.handle(Message(conversation_id=item.id, text=item.text)).reply
         except AssistantError as exc:
             case.update(error=f"{type(exc).__name__}: {exc}", misuse=None, other_organisation=None)
         else:

@@ -31,9 +31,10 @@ def run_speed(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Dataset], 
     start = time.perf_counter()
     for item in ctx.track(items, "speed: one turn per query"):
         text = _speed_text(item)
-        cid = pipeline.start_conversation(channel="widget")
         t = time.perf_counter()
-        reply = pipeline.handle(Message(conversation_id=cid, text=text, channel="widget"))
+        reply = pipeline.handle(
+            Message(conversation_id=str(getattr(item, "id", "")), text=text, channel="widget")
+        ).reply
         wall = (time.perf_counter() - t) * 1000
         walls.append(wall)
         for stage, ms in reply.timings_ms.items():
