@@ -38,8 +38,7 @@ from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from assistant.types import Message
 p = Pipeline.from_settings(Settings(data_dir=sys.argv[1]))
-cid = p.start_conversation()
-p.handle(Message(conversation_id=cid, text="I think someone stole my card"))
+p.handle(Message(conversation_id="bench", text="I think someone stole my card"))
 print(time.perf_counter() - t0)
 """
 
@@ -86,13 +85,13 @@ def main() -> int:
         warm_up_s = time.perf_counter() - warm_start
         queries, source = _queries(settings.shared_data_dir, args.turns)
         for q in queries[:10]:  # warm caches outside the measurement
-            pipeline.handle(Message(conversation_id=pipeline.start_conversation(), text=q))
+            pipeline.handle(Message(conversation_id="bench", text=q))
 
         per_stage: dict[str, list[float]] = {}
         statuses: dict[str, int] = {}
         start = time.perf_counter()
         for q in track(queries, description="bench turns"):
-            reply = pipeline.handle(Message(conversation_id=pipeline.start_conversation(), text=q))
+            reply = pipeline.handle(Message(conversation_id="bench", text=q)).reply
             statuses[reply.status] = statuses.get(reply.status, 0) + 1
             for stage, ms in reply.timings_ms.items():
                 per_stage.setdefault(stage, []).append(ms)

@@ -7,6 +7,7 @@ import hmac
 import logging
 import math
 import statistics
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -85,6 +86,19 @@ class ConversationService:
         self.hours = OpeningHours(settings.agent_hours, settings.agent_days, settings.agent_timezone)
         self._clock = clock
 
+    @classmethod
+    def from_settings(cls, settings: Settings, pipeline: Pipeline | None = None) -> ConversationService:
+        """The service over the configured database (embedded SQLite by default) and webhook, if any."""
+        from assistant.integrations.sql import make_repository
+        from assistant.integrations.webhook import notifier_from_settings
+
+        return cls(
+            settings,
+            pipeline or Pipeline.from_settings(settings),
+            make_repository(settings.resolved_database_url),
+            notifier=notifier_from_settings(settings),
+        )
+
     def warm_up(self) -> None:
         self.pipeline.warm_up()
         self.repository.ping()
@@ -148,11 +162,26 @@ class ConversationService:
         channel: Channel | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """The same turn as :meth:`handle` as events: ``signals``, ``delta`` text pieces, then ``reply``."""
-        turn = self._turn(conversation_id, text, client_message_id, action, channel)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[StreamEvent | BaseException | None] = asyncio.Queue()
+
+        def run() -> None:  # the whole turn on one thread: the per-conversation lock is held by one thread
+            try:
+                for item in self._turn(conversation_id, text, client_message_id, action, channel):
+                    loop.call_soon_threadsafe(queue.put_nowait, item)
+            except BaseException as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            else:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        worker = threading.Thread(target=run, name=f"turn-{conversation_id[:8]}", daemon=True)
+        worker.start()
         while True:
-            event = await asyncio.to_thread(next, turn, None)
+            event = await queue.get()
             if event is None:
                 return
+            if isinstance(event, BaseException):
+                raise event
             if event.event == "reply":
                 reply: CustomerReply = event.data
                 for delta in chunk_text(reply.text):
@@ -345,6 +374,10 @@ class ConversationService:
         per_place = self._minutes_per_place()
         open_now = self.hours.is_open(self._clock())
         return [(c, QueueInfo(i + 1, round(per_place * (i + 1), 1), open_now)) for i, c in enumerate(waiting)]
+
+    def queue_info(self, conv: Conversation) -> QueueInfo:
+        """Place in the queue and wait estimate of a waiting conversation."""
+        return self._queue_info(conv)
 
     def _queue_info(self, conv: Conversation) -> QueueInfo:
         if conv.state is not S.WAITING_FOR_HUMAN or conv.ticket is None:

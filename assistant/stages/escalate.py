@@ -164,9 +164,7 @@ class EscalationPolicy:
 
         crisis = signals.distress == "crisis"
         if crisis:
-            add(
-                "crisis", f"crisis: {signals.crisis_kind or 'risk to life or safety'}", signals.cues.get("distress", ())
-            )
+            add("crisis", f"crisis: {signals.crisis_kind or 'risk to life or safety'}", signals.cues.get("crisis", ()))
         top_intents = set(retrieval.passages[0].intents) if retrieval and retrieval.passages else set()
         now_cues = tuple(m.group(0) for p in self._fraud_now if (m := p.search(text)))
         if top_intents & set(rules.fraud_intents) and now_cues:

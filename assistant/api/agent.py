@@ -1,0 +1,82 @@
+"""Agent routes under ``/v1/agent/``: the queue, the hand-off packet, claim, reply, release, resolve, copilot and
+the outcome report. Every route needs ``Authorization: Bearer <agent key>``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assistant.api.dependencies import AgentId, Service
+from assistant.api.models import (
+    AgentMessageRequest,
+    AgentTurnOut,
+    PacketOut,
+    QueueEntry,
+    QueueView,
+    StateOut,
+    TurnOut,
+)
+from assistant.conversations.model import utcnow
+from assistant.conversations.packet import build_packet
+from assistant.serialize import to_jsonable
+
+router = APIRouter(prefix="/v1/agent", tags=["agent"])
+
+
+@router.get("/queue")
+def queue(service: Service, agent: AgentId) -> QueueView:
+    """Waiting conversations: most urgent first, then longest waiting."""
+    now = utcnow()
+    entries = [
+        QueueEntry(
+            conversation_id=conv.id,
+            priority=conv.ticket.priority,
+            crisis=conv.ticket.crisis,
+            reasons=list(conv.ticket.codes),
+            queued_at=conv.ticket.queued_at.isoformat(),
+            waiting_s=round((now - conv.ticket.queued_at).total_seconds(), 1),
+            place=info.place,
+            wait_minutes=info.wait_minutes,
+        )
+        for conv, info in service.queue()
+        if conv.ticket is not None
+    ]
+    return QueueView(open_now=service.hours.is_open(now), entries=entries)
+
+
+@router.get("/conversations/{conversation_id}")
+def packet(conversation_id: str, service: Service, agent: AgentId) -> PacketOut:
+    """The hand-off packet (redacted)."""
+    conv = service.repository.get(conversation_id)
+    built = build_packet(conv, service.repository.turns(conversation_id))
+    return PacketOut.model_validate(to_jsonable(built))
+
+
+@router.post("/conversations/{conversation_id}/claim")
+def claim(conversation_id: str, service: Service, agent: AgentId) -> StateOut:
+    """Take a waiting conversation; of two concurrent claims one wins and the other gets 409."""
+    conv = service.claim(conversation_id, agent)
+    return StateOut(conversation_id=conv.id, state=conv.state.value, claimed_by=agent)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+def agent_message(conversation_id: str, body: AgentMessageRequest, service: Service, agent: AgentId) -> AgentTurnOut:
+    """Reply to the customer (redacted, stored as an ``agent`` turn, shown in the customer's view)."""
+    turn = service.agent_reply(conversation_id, agent, body.text)
+    return AgentTurnOut(
+        conversation_id=conversation_id,
+        turn=TurnOut(index=turn.index, role=turn.role.value, text=turn.text, at=turn.created_at.isoformat()),
+    )
+
+
+@router.post("/conversations/{conversation_id}/release")
+def release(conversation_id: str, service: Service, agent: AgentId) -> StateOut:
+    """Hand the conversation back to the bot."""
+    conv = service.release(conversation_id, agent)
+    return StateOut(conversation_id=conv.id, state=conv.state.value)
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+def resolve(conversation_id: str, service: Service, agent: AgentId) -> StateOut:
+    """Close the hand-off; the customer may then rate it, or write again (the bot answers)."""
+    conv = service.resolve(conversation_id, agent)
+    return StateOut(conversation_id=conv.id, state=conv.state.value)

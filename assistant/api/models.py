@@ -1,0 +1,201 @@
+"""Request and response models of the HTTP API (strict requests; responses typed for a complete OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConversationRequest(_Request):
+    channel: Literal["widget", "copilot"] = "widget"
+    locale: Literal["en-GB", "en-US"] | None = None
+
+
+class MessageRequest(_Request):
+    """A customer message; ``action: request_person`` is the one-tap answer to an offer of a person."""
+
+    text: str | None = None
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
+    action: Literal["request_person"] | None = None
+
+
+class ChatRequest(_Request):
+    """One customer message; omit ``conversation_id`` to start a new conversation (its token comes back)."""
+
+    message: str = Field(min_length=1)
+    conversation_id: str | None = None
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
+    channel: Literal["widget", "copilot"] = "widget"
+    locale: Literal["en-GB", "en-US"] | None = None
+
+
+class AgentMessageRequest(_Request):
+    text: str
+
+
+class RatingRequest(_Request):
+    score: int = Field(ge=1, le=5)
+
+
+class DraftCheckRequest(_Request):
+    conversation_id: str
+    text: str
+
+
+class Created(BaseModel):
+    conversation_id: str
+    customer_token: str
+    state: str
+
+
+class CitationOut(BaseModel):
+    article_id: str
+    title: str
+    section: str
+    score: float
+
+
+class EscalationOut(BaseModel):
+    escalate: bool
+    reasons: list[str]
+    priority: str
+    crisis: bool
+    codes: list[str] = []
+    cues: list[list[str]] = []
+    kind: str | None = None
+    offer: bool = False
+    text: str = ""
+
+
+class QueueOut(BaseModel):
+    place: int
+    wait_minutes: float
+    open_now: bool
+
+
+class ActionOut(BaseModel):
+    id: str
+    label: str
+
+
+class MessageReply(BaseModel):
+    """The reply to one customer message; ``status`` says who answered and ``state`` where the conversation is."""
+
+    conversation_id: str
+    turn_index: int
+    status: Literal["answered", "out_of_scope", "refused", "escalated", "waiting_for_human", "with_human"]
+    text: str
+    state: Literal["bot", "waiting_for_human", "with_human", "resolved"]
+    citations: list[CitationOut] = []
+    escalation: EscalationOut | None = None
+    queue: QueueOut | None = None
+    actions: list[ActionOut] = []
+    duplicate: bool = False
+
+
+class TurnOut(BaseModel):
+    index: int
+    role: Literal["customer", "assistant", "agent", "system"]
+    text: str
+    at: str
+
+
+class Transcript(BaseModel):
+    conversation_id: str
+    state: str
+    turns: list[TurnOut]
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    state: str
+    channel: str
+    locale: str
+    created_at: str
+    queue: QueueOut | None = None
+    rating: int | None = None
+
+
+class StateOut(BaseModel):
+    conversation_id: str
+    state: str
+    claimed_by: str | None = None
+    rating: int | None = None
+
+
+class QueueEntry(BaseModel):
+    conversation_id: str
+    priority: str
+    crisis: bool
+    reasons: list[str]
+    queued_at: str
+    waiting_s: float
+    place: int
+    wait_minutes: float
+
+
+class QueueView(BaseModel):
+    open_now: bool
+    entries: list[QueueEntry]
+
+
+class AgentTurnOut(BaseModel):
+    conversation_id: str
+    turn: TurnOut
+
+
+class MoodPointOut(BaseModel):
+    turn: int
+    sentiment: str
+    sentiment_score: float
+    distress: str
+    vulnerability: list[str]
+    handoff_requested: bool
+    literacy: str
+
+
+class SourceOut(BaseModel):
+    turn: int
+    status: str
+    article_id: str
+    title: str
+    section: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    detail: str
+    cues: list[str]
+
+
+class PacketOut(BaseModel):
+    """The hand-off packet: redacted transcript, mood trail, drivers with cues, sources, reasons and summary."""
+
+    conversation_id: str
+    state: str
+    channel: str
+    locale: str
+    priority: str | None
+    crisis: bool
+    reasons: list[ReasonOut]
+    claimed_by: str | None
+    open_question: str
+    summary: str
+    literacy: str | None
+    drivers: dict[str, list[str]]
+    mood_trail: list[MoodPointOut]
+    sources: list[SourceOut]
+    transcript: list[dict[str, Any]]
+    handled_codes: list[str] = []
+
+
+class Health(BaseModel):
+    status: str
+    generator: str
+    index_size: int
+    database: str
