@@ -23,8 +23,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 app = typer.Typer(help="Attune: a support assistant that reads the customer and answers from the bank's knowledge.")
 kb_app = typer.Typer(help="Knowledge-base tools.")
+db_app = typer.Typer(help="The conversation database.")
 train_app = typer.Typer(help="Train the small learned heads from ../shared/data (seeded, reproducible).")
 app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
 app.add_typer(train_app, name="train")
 app.command("eval", help="Offline evaluation: versioned suites, results.json and report.html (see eval/README.md).")(
     eval_command
@@ -191,6 +193,47 @@ def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     _setup_logging()
     report = train_misuse(get_settings(), seed=seed)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the conversation database (ATTUNE_DATABASE_URL, or the embedded SQLite file) to the newest schema."""
+    from assistant.integrations.sql import current_revision, make_engine, upgrade
+
+    _setup_logging()
+    try:
+        engine = make_engine(get_settings().resolved_database_url)
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    except AssistantError as exc:
+        _fail(exc)
+    console.print(f"conversation database: {before or 'empty'} -> {after}")
+
+
+@app.command()
+def report(
+    out: Annotated[Path | None, typer.Option(help="Write the JSON here (default: <data_dir>/report.json).")] = None,
+) -> None:
+    """Outcome analytics: containment, escalations by reason, time to claim/resolve, sentiment, CSAT, styles."""
+    from assistant.conversations.report import outcome_report, report_rows
+    from assistant.integrations.sql import make_repository
+
+    settings = get_settings()
+    try:
+        result = outcome_report(make_repository(settings.resolved_database_url))
+    except AssistantError as exc:
+        _fail(exc)
+    table = Table(title="Attune outcomes")
+    table.add_column("metric")
+    table.add_column("value")
+    for name, value in report_rows(result):
+        table.add_row(name, value)
+    Console().print(table)
+    path = out or settings.data_dir / "report.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"report written to {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

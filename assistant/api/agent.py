@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api.dependencies import AgentId, Service
+from assistant.api.dependencies import AgentId, Copilot, Service
 from assistant.api.models import (
     AgentMessageRequest,
     AgentTurnOut,
+    DraftCheckRequest,
+    DraftReviewOut,
+    OutcomeReport,
     PacketOut,
     QueueEntry,
     QueueView,
     StateOut,
+    SuggestionOut,
+    Suggestions,
     TurnOut,
 )
 from assistant.conversations.model import utcnow
 from assistant.conversations.packet import build_packet
+from assistant.conversations.report import outcome_report
 from assistant.serialize import to_jsonable
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"])
@@ -80,3 +86,29 @@ def resolve(conversation_id: str, service: Service, agent: AgentId) -> StateOut:
     """Close the hand-off; the customer may then rate it, or write again (the bot answers)."""
     conv = service.resolve(conversation_id, agent)
     return StateOut(conversation_id=conv.id, state=conv.state.value)
+
+
+@router.get("/report")
+def report(service: Service, agent: AgentId) -> OutcomeReport:
+    """Outcome analytics (the same figures as ``attune report``)."""
+    return OutcomeReport.model_validate(outcome_report(service.repository))
+
+
+@router.get("/conversations/{conversation_id}/suggestions")
+def suggestions(conversation_id: str, service: Service, copilot: Copilot, agent: AgentId) -> Suggestions:
+    """2-3 grounded replies, with citations, in the customer's register (the conversation must be yours)."""
+    service.claimed_by(conversation_id, agent)
+    conv = service.repository.get(conversation_id)
+    found = copilot.suggest(service.repository.turns(conversation_id), conv.channel)
+    return Suggestions(
+        conversation_id=conversation_id, suggestions=[SuggestionOut.model_validate(to_jsonable(s)) for s in found]
+    )
+
+
+@router.post("/drafts/check")
+def check_draft(body: DraftCheckRequest, service: Service, copilot: Copilot, agent: AgentId) -> DraftReviewOut:
+    """Reading grade vs the customer's literacy, jargon for a novice, offers to a customer in difficulty, figures
+    that contradict the facts file."""
+    conv = service.repository.get(body.conversation_id)
+    review = copilot.check_draft(service.repository.turns(conv.id), body.text, conv.channel)
+    return DraftReviewOut.model_validate(to_jsonable(review))

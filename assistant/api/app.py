@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.api import agent, customer, operations
 from assistant.conversations import ConversationService
+from assistant.conversations.copilot import AgentCopilot
 from assistant.errors import (
     AssistantError,
     AuthenticationError,
@@ -58,6 +59,7 @@ def create_app(service: ConversationService | None = None, settings: Settings | 
             app.state.service = ConversationService.from_settings(settings or get_settings())
         svc: ConversationService = app.state.service
         app.state.agent_keys = svc.settings.agent_keys()
+        app.state.copilot = AgentCopilot(svc.pipeline)
         svc.warm_up()
         yield
 

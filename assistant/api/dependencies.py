@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.conversations import ConversationService
+from assistant.conversations.copilot import AgentCopilot
 from assistant.errors import AuthenticationError
 
 bearer = HTTPBearer(auto_error=False)
@@ -21,6 +22,14 @@ def get_service(request: Request) -> ConversationService:
 
 
 Service = Annotated[ConversationService, Depends(get_service)]
+
+
+def get_copilot(request: Request) -> AgentCopilot:
+    copilot: AgentCopilot = request.app.state.copilot
+    return copilot
+
+
+Copilot = Annotated[AgentCopilot, Depends(get_copilot)]
 
 
 def customer_token(credentials: Credentials) -> str | None:

@@ -199,3 +199,67 @@ class Health(BaseModel):
     generator: str
     index_size: int
     database: str
+
+
+class Percentiles(BaseModel):
+    p50: float | None
+    p95: float | None
+    n: int
+
+
+class SentimentChange(BaseModel):
+    first: float | None
+    last: float | None
+    change: float | None
+
+
+class Csat(BaseModel):
+    mean: float | None
+    n: int
+    satisfied_share: float | None
+
+
+class OutcomeReport(BaseModel):
+    """Containment, escalations by reason, time to claim/resolve, sentiment first -> last, CSAT, styles."""
+
+    conversations: int
+    containment: float | None
+    escalated: int
+    escalations_by_reason: dict[str, int]
+    time_to_claim_s: Percentiles
+    time_to_resolve_s: Percentiles
+    sentiment: SentimentChange
+    csat: Csat
+    replies_by_status: dict[str, int]
+    answers_by_register: dict[str, float]
+    answers_by_tone: dict[str, float]
+
+
+class SuggestionOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    text: str
+    citations: list[CitationOut]
+    register_: str = Field(alias="register")  # "register" itself would shadow BaseModel.register
+    tone: str
+    reading_grade: float
+    grounding_score: float
+
+
+class Suggestions(BaseModel):
+    conversation_id: str
+    suggestions: list[SuggestionOut]
+
+
+class DraftReviewOut(BaseModel):
+    """Flags on an agent's draft; ``ok`` when there is nothing to fix."""
+
+    ok: bool
+    reading_grade: float
+    target_grade: float
+    literacy: str | None
+    reading_ok: bool
+    jargon: list[str]
+    offers: list[str]
+    unsupported_figures: list[str]
+    issues: list[str]

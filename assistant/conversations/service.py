@@ -426,6 +426,10 @@ class ConversationService:
         self.repository.save(claimed, expect_state=S.WAITING_FOR_HUMAN, events=[event])
         return claimed
 
+    def claimed_by(self, conversation_id: str, agent_id: str) -> Conversation:
+        """The conversation when ``agent_id`` holds it (else 409-style errors)."""
+        return self._claimed_by(conversation_id, agent_id)
+
     def _claimed_by(self, conversation_id: str, agent_id: str) -> Conversation:
         conv = self.repository.get(conversation_id)
         if conv.state is not S.WITH_HUMAN or conv.ticket is None:
