@@ -238,3 +238,39 @@ def test_rating_before_resolve_is_refused(client: TestClient) -> None:
     cid, auth = _start(client)
     assert client.post(f"/v1/conversations/{cid}/rating", json={"score": 4}, headers=auth).status_code == 409
     assert client.post(f"/v1/conversations/{cid}/rating", json={"score": 9}, headers=auth).status_code == 422
+
+
+def test_a_crisis_while_waiting_goes_to_the_top_with_contacts(client: TestClient) -> None:
+    cid, auth, _ = _escalated(client)
+    reply = _send(client, cid, auth, CRISIS)
+    assert reply["status"] == "waiting_for_human" and "116 123" in reply["text"]
+    top = client.get("/v1/agent/queue", headers=ALICE).json()["entries"][0]
+    assert top["priority"] == "urgent" and top["crisis"] is True and "crisis" in top["reasons"]
+
+
+def test_outside_opening_hours_the_customer_is_told_with_phone_and_crisis_contacts(
+    settings: Settings, pipeline: Pipeline
+) -> None:
+    from datetime import UTC, datetime
+
+    from assistant.conversations import InMemoryConversationRepository
+
+    closed = settings.model_copy(update={"agent_days": "sat,sun", "phone_number": "0800 123 456"})
+    monday = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    service = ConversationService(closed, pipeline, InMemoryConversationRepository(), clock=lambda: monday)
+    cid = service.start().conversation.id
+    reply = service.handle(cid, CRISIS)
+    assert reply.state == "waiting_for_human" and "0800 123 456" in reply.text and "116 123" in reply.text
+    assert "available" in reply.text and reply.body["queue"]["open_now"] is False
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="ATTUNE_TEST_DATABASE_URL is not set")
+def test_server_on_an_unmigrated_postgres_refuses_to_start(settings: Settings, pipeline: Pipeline) -> None:
+    from assistant.errors import DatabaseNotMigratedError
+
+    assert POSTGRES_URL is not None
+    with fresh_schema() as schema:
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        service = ConversationService.from_settings(settings.model_copy(update={"database_url": url}), pipeline)
+        with pytest.raises(DatabaseNotMigratedError, match="attune db upgrade"), TestClient(create_app(service)):
+            pass

@@ -100,8 +100,9 @@ class ConversationService:
         )
 
     def warm_up(self) -> None:
-        self.pipeline.warm_up()
+        """Check the database first (an unmigrated one stops the start at once), then load the models."""
         self.repository.ping()
+        self.pipeline.warm_up()
 
     # ------------------------------------------------------------------ customers
 
@@ -278,7 +279,8 @@ class ConversationService:
                 text = f"{text}\n\n{self._queue_text(conv, queue, first=True)}".strip()
         elif conv.state is S.WAITING_FOR_HUMAN:
             status = "waiting_for_human"
-            text = self._queue_text(conv, self._queue_info(conv), first=False)
+            conv, crisis_text = self._crisis_while_waiting(conv, understanding, message, events, now)
+            text = f"{crisis_text}{self._queue_text(conv, self._queue_info(conv), first=False)}"
         else:
             status, text = "with_human", ""
         if reply is None:
@@ -365,6 +367,25 @@ class ConversationService:
             )
         )
         return replace(conv, state=conv.state.to(S.WAITING_FOR_HUMAN), ticket=ticket, failed_turns=0)
+
+    def _crisis_while_waiting(
+        self, conv: Conversation, understanding: Understanding, message: Message, events: list[Event], now: datetime
+    ) -> tuple[Conversation, str]:
+        """A crisis while queued moves the ticket to the top (urgent) and gives the crisis contacts at once."""
+        signals = understanding.signals
+        if signals.distress != "crisis" or conv.ticket is None or conv.ticket.crisis:
+            return conv, ""
+        policy = self.pipeline.escalation
+        reason = Reason(
+            "crisis", f"crisis: {signals.crisis_kind or 'risk to life or safety'}", signals.cues.get("crisis", ())
+        )
+        ticket = replace(conv.ticket, reasons=(*conv.ticket.reasons, reason), priority="urgent", crisis=True)
+        events.append(
+            Event(EventKind.ESCALATED, "bot", {"codes": ["crisis"], "priority": "urgent", "crisis": True}, now)
+        )
+        contacts = "\n".join(f"- {c}" for c in policy.crisis_contacts(message.locale, signals.crisis_kind))
+        text = f"{policy.rules.rules['crisis'].text}\n\n{policy.prompts.notices.crisis_contacts_intro}\n{contacts}\n\n"
+        return replace(conv, ticket=ticket), text
 
     # ------------------------------------------------------------------ the queue
 
