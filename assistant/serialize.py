@@ -12,8 +12,8 @@ def to_jsonable(obj: Any) -> Any:
     """Dataclasses, tuples and dicts to plain JSON types; floats rounded to 4 places.
 
     >>> from assistant.types import Escalation
-    >>> to_jsonable(Escalation(escalate=True, reasons=("asked",)))
-    {'escalate': True, 'reasons': ['asked'], 'priority': 'normal', 'crisis': False}
+    >>> to_jsonable(Escalation(escalate=True, reasons=("asked",)))["reasons"]
+    ['asked']
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.repr}
