@@ -9,6 +9,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
+from assistant.answers.checks import reading_grade
 from assistant.answers.composer import term_pattern
 from assistant.answers.kbview import load_articles
 from assistant.answers.policy import simpler_style
@@ -17,7 +18,7 @@ from assistant.errors import InvalidMessageError
 from assistant.pipeline import Pipeline
 from assistant.serialize import signals_from_dict
 from assistant.stages.redact import validate_text
-from assistant.types import Citation, Draft, Message, Retrieval, Signals, Style
+from assistant.types import Citation, Message, Retrieval, Signals, Style
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,6 @@ class AgentCopilot:
         and figures found neither in the facts file nor in the knowledge base."""
         clean = validate_text(text, self.pipeline.settings.max_message_chars)
         _, signals, style, retrieval = self._context(turns, channel)
-        citations = tuple(
-            dict.fromkeys(Citation(p.article_id, p.title, p.section, p.score) for p in retrieval.passages)
-        )
-        verdict = self.pipeline.checker.run(
-            draft=Draft(clean, citations, "agent"), retrieval=retrieval, style=style, signals=signals
-        )
         checker = self.pipeline.checker.checker
         jargon = (
             tuple(term for term, pattern in self.glossary.items() if pattern.search(clean))
@@ -144,11 +139,14 @@ class AgentCopilot:
         in_difficulty = signals.distress != "none" or "resilience" in signals.vulnerability
         offers = tuple(checker.offer_sentences(clean, retrieval)) if in_difficulty else ()
         figures = tuple(checker.invented_figures(clean, retrieval))
+        grade = reading_grade(clean)  # the agent's whole text (the verdict grades only what it would keep)
+        limit = style.target_grade + checker.policy.tolerance_for(style.register)
+        reading_ok = grade <= limit
         issues: list[str] = []
-        if not verdict.reading_ok:
+        if not reading_ok:
             issues.append(
-                f"reading grade {verdict.reading_grade:.1f} is above {verdict.target_grade:g} "
-                f"for a customer whose literacy reads as {signals.literacy}"
+                f"reading grade {grade:.1f} is above {limit:g} for a customer whose literacy reads as "
+                f"{signals.literacy}"
             )
         if jargon:
             issues.append(f"terms a novice may not know: {', '.join(jargon)}")
@@ -158,10 +156,10 @@ class AgentCopilot:
             issues.append(f"figures not in the facts file or the knowledge base: {', '.join(figures)}")
         return DraftReview(
             ok=not issues,
-            reading_grade=round(verdict.reading_grade, 2),
-            target_grade=verdict.target_grade,
+            reading_grade=round(grade, 2),
+            target_grade=style.target_grade,
             literacy=signals.literacy,
-            reading_ok=verdict.reading_ok,
+            reading_ok=reading_ok,
             jargon=jargon,
             offers=offers,
             unsupported_figures=figures,

@@ -62,8 +62,9 @@ def extractive_summary(texts: list[str], scores: list[float], max_sentences: int
     sentences: list[tuple[int, float, str]] = []
     for i, (text, score) in enumerate(zip(texts, scores, strict=False)):
         for s in _SENTENCE.split(text.strip()):
+            s = s.strip()
             if s:
-                sentences.append((i, score, s.strip()))
+                sentences.append((i, score, s if s[-1] in ".!?" else f"{s}."))
     if not sentences:
         return ""
     chosen = {0, len(sentences) - 1}
