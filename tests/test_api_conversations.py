@@ -274,3 +274,51 @@ def test_server_on_an_unmigrated_postgres_refuses_to_start(settings: Settings, p
         service = ConversationService.from_settings(settings.model_copy(update={"database_url": url}), pipeline)
         with pytest.raises(DatabaseNotMigratedError, match="attune db upgrade"), TestClient(create_app(service)):
             pass
+
+
+def test_concurrent_retries_of_one_message_store_it_once(client: TestClient) -> None:
+    cid, auth = _start(client)
+
+    def send(_: int) -> dict[str, Any]:
+        res = client.post(
+            f"/v1/conversations/{cid}/messages", json={"text": ROUTINE, "client_message_id": "same"}, headers=auth
+        )
+        assert res.status_code == 200
+        body: dict[str, Any] = res.json()
+        return body
+
+    with ThreadPoolExecutor(5) as pool:
+        replies = list(pool.map(send, range(5)))
+    assert sum(not r["duplicate"] for r in replies) == 1 and len({r["text"] for r in replies}) == 1
+    turns = client.get(f"/v1/conversations/{cid}/messages", headers=auth).json()["turns"]
+    assert [t["role"] for t in turns] == ["customer", "assistant"]
+
+
+def test_every_change_is_an_event_with_actor_and_time(client: TestClient) -> None:
+    cid, auth, _ = _escalated(client)
+    client.post(f"/v1/agent/conversations/{cid}/claim", headers=ALICE)
+    client.post(f"/v1/agent/conversations/{cid}/messages", json={"text": "Hello, I'm here."}, headers=ALICE)
+    client.post(f"/v1/agent/conversations/{cid}/resolve", headers=ALICE)
+    client.post(f"/v1/conversations/{cid}/rating", json={"score": 3}, headers=auth)
+    service: ConversationService = client.app.state.service  # type: ignore[attr-defined]
+    trail = [(e.kind.value, e.actor) for e in service.repository.events(cid)]
+    assert trail == [
+        ("conversation_started", "customer"),
+        ("message_received", "customer"),
+        ("escalated", "bot"),
+        ("reply_sent", "bot"),
+        ("claimed", "agent:alice"),
+        ("agent_message", "agent:alice"),
+        ("resolved", "agent:alice"),
+        ("rated", "customer"),
+    ]
+    assert all(e.at.tzinfo is not None for e in service.repository.events(cid))
+    assert client.post(f"/v1/agent/conversations/{cid}/resolve", headers=ALICE).status_code == 409
+    assert client.post("/v1/agent/conversations/nope/claim", headers=ALICE).status_code == 404
+
+
+def test_the_customer_token_is_stored_only_hashed(client: TestClient) -> None:
+    body = client.post("/v1/conversations", json={}).json()
+    service: ConversationService = client.app.state.service  # type: ignore[attr-defined]
+    stored = service.repository.get(body["conversation_id"])
+    assert body["customer_token"] not in stored.token_hash and len(stored.token_hash) == 64
