@@ -28,7 +28,6 @@ class _Notices(_Strict):
     refused_handoff: str
     crisis: str
     crisis_contacts_intro: str
-    closed: str
 
 
 class HandoffPrompts(PromptFile):
