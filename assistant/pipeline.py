@@ -60,7 +60,8 @@ class DialogueContext:
 
 @dataclass(frozen=True)
 class Understanding:
-    """The first half of a turn: redacted text, one encoder pass and the signals (enough for a mood trail)."""
+    """The first half of a turn: redacted text, one encoder pass and the signals (enough for a mood trail).
+    Built by :meth:`Pipeline.understand` (see the class example there)."""
 
     redacted: Redacted
     encoded: Encoded
@@ -70,7 +71,8 @@ class Understanding:
 
 @dataclass(frozen=True)
 class TurnOutcome:
-    """What one turn produced: the reply, the redacted message, and the dialogue counters after this turn."""
+    """What one turn produced: the reply, the redacted message, and the dialogue counters after this turn.
+    Returned by :meth:`Pipeline.handle` (``outcome.reply.citations`` in the class example)."""
 
     reply: Reply
     redacted: Redacted

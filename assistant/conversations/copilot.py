@@ -23,6 +23,12 @@ from assistant.types import Citation, Message, Retrieval, Signals, Style
 
 @dataclass(frozen=True)
 class Suggestion:
+    """One suggested reply: checked text, its citations, the register and tone it was written in.
+
+    >>> Suggestion("Freeze your card in the app.", (), "plain", "neutral", 3.1, 1.0).register
+    'plain'
+    """
+
     text: str
     citations: tuple[Citation, ...]
     register: str
@@ -33,7 +39,11 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class DraftReview:
-    """What an agent should fix before sending: ``ok`` when nothing is flagged."""
+    """What an agent should fix before sending: ``ok`` when nothing is flagged.
+
+    >>> DraftReview(True, 4.0, 6.0, "novice", True, (), (), (), ()).ok
+    True
+    """
 
     ok: bool
     reading_grade: float

@@ -22,7 +22,11 @@ def _zone(name: str) -> tzinfo:
 
 
 class OpeningHours:
-    """When people are there to claim conversations; ``describe()`` is what the customer is told."""
+    """When people are there to claim conversations; ``describe()`` is what the customer is told.
+
+    >>> OpeningHours("08:00-20:00", "mon,tue,wed,thu,fri,sat,sun", "UTC").describe()
+    '08:00-20:00 every day'
+    """
 
     def __init__(self, hours: str, days: str, timezone: str) -> None:
         start, _, end = hours.partition("-")

@@ -94,18 +94,20 @@ class HumanSide:
 
     def claim(self, conversation_id: str, agent_id: str) -> Conversation:
         """Take a waiting conversation; of two concurrent claims one wins, the other gets
-        :class:`ClaimConflictError`."""
-        conv = self.repository.get(conversation_id)
-        if conv.state is S.WITH_HUMAN:
-            raise ClaimConflictError(f"already claimed by {conv.ticket.claimed_by if conv.ticket else 'someone'}")
-        if conv.state is not S.WAITING_FOR_HUMAN or conv.ticket is None:
-            raise InvalidTransitionError(f"only a waiting conversation can be claimed; this one is {conv.state}")
-        now = self._clock()
-        ticket = replace(conv.ticket, claimed_by=agent_id, claimed_at=now)
-        wait_s = (now - conv.ticket.queued_at).total_seconds()
-        claimed = replace(conv, state=conv.state.to(S.WITH_HUMAN), ticket=ticket)
-        event = Event(EventKind.CLAIMED, f"agent:{agent_id}", {"wait_s": round(wait_s, 3)}, now)
-        self.repository.save(claimed, expect_state=S.WAITING_FOR_HUMAN, events=[event])
+        :class:`ClaimConflictError`. Waits for a customer turn in flight (serialised like every change), and the
+        state is compared-and-set in the database, so two server processes cannot both win either."""
+        with self.repository.serialised(conversation_id):
+            conv = self.repository.get(conversation_id)
+            if conv.state is S.WITH_HUMAN:
+                raise ClaimConflictError(f"already claimed by {conv.ticket.claimed_by if conv.ticket else 'someone'}")
+            if conv.state is not S.WAITING_FOR_HUMAN or conv.ticket is None:
+                raise InvalidTransitionError(f"only a waiting conversation can be claimed; this one is {conv.state}")
+            now = self._clock()
+            ticket = replace(conv.ticket, claimed_by=agent_id, claimed_at=now)
+            wait_s = (now - conv.ticket.queued_at).total_seconds()
+            claimed = replace(conv, state=conv.state.to(S.WITH_HUMAN), ticket=ticket)
+            event = Event(EventKind.CLAIMED, f"agent:{agent_id}", {"wait_s": round(wait_s, 3)}, now)
+            self.repository.save(claimed, expect_state=S.WAITING_FOR_HUMAN, events=[event])
         return claimed
 
     def claimed_by(self, conversation_id: str, agent_id: str) -> Conversation:

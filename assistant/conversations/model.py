@@ -78,7 +78,11 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a person was brought in: a stable code (a rule of ``prompts/escalation.yaml``) and the cues behind it."""
+    """Why a person was brought in: a stable code (a rule of ``prompts/escalation.yaml``) and the cues behind it.
+
+    >>> Reason("asked_for_person", "customer asked for a person", ("speak to a human",)).code
+    'asked_for_person'
+    """
 
     code: str
     detail: str
@@ -114,7 +118,11 @@ class HandoffTicket:
 
 @dataclass(frozen=True)
 class Turn:
-    """One stored turn: redacted text only; ``index`` is its place in the conversation (0, 1, ...)."""
+    """One stored turn: redacted text only; ``index`` is its place in the conversation (0, 1, ...).
+
+    >>> Turn(0, TurnRole.AGENT, "Hello, I'm Sam.", actor="agent:sam").role.value
+    'agent'
+    """
 
     index: int
     role: TurnRole
@@ -127,7 +135,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class NewTurn:
-    """A turn to append; the repository assigns its index atomically."""
+    """A turn to append; the repository assigns its index atomically.
+
+    >>> NewTurn(TurnRole.CUSTOMER, "hi", client_message_id="m1").client_message_id
+    'm1'
+    """
 
     role: TurnRole
     text: str
@@ -138,7 +150,11 @@ class NewTurn:
 
 @dataclass(frozen=True)
 class Event:
-    """An append-only audit event: what happened, who did it (``customer``, ``bot``, ``agent:<id>``) and when."""
+    """An append-only audit event: what happened, who did it (``customer``, ``bot``, ``agent:<id>``) and when.
+
+    >>> Event(EventKind.CLAIMED, "agent:sam", {"wait_s": 42.0}).actor
+    'agent:sam'
+    """
 
     kind: EventKind
     actor: str

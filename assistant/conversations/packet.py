@@ -37,7 +37,12 @@ class SourceUse:
 
 @dataclass(frozen=True)
 class HandoffPacket:
-    """What the agent sees for one conversation (all text already redacted)."""
+    """What the agent sees for one conversation (all text already redacted); built by :func:`build_packet`.
+
+    >>> from assistant.conversations.model import Conversation
+    >>> build_packet(Conversation(id="c1", channel="widget", locale="en-GB", token_hash="h"), []).state
+    'bot'
+    """
 
     conversation_id: str
     state: str

@@ -34,7 +34,11 @@ class QueueInfo:
 @dataclass(frozen=True)
 class CustomerReply:
     """The answer to one customer message. ``body`` is its JSON view (what a retry with the same
-    ``client_message_id`` gets back); ``reply`` is the pipeline's full :class:`Reply` when the bot ran this time."""
+    ``client_message_id`` gets back); ``reply`` is the pipeline's full :class:`Reply` when the bot ran this time.
+
+    >>> CustomerReply(body={"status": "with_human", "state": "with_human", "text": ""}).state
+    'with_human'
+    """
 
     body: dict[str, Any]
     reply: Reply | None = None
@@ -54,7 +58,12 @@ class CustomerReply:
 
 @dataclass(frozen=True)
 class StartedConversation:
-    """A new conversation and its customer token (shown once, stored hashed)."""
+    """A new conversation and its customer token (shown once, stored hashed).
+
+    >>> c = Conversation(id="c1", channel="widget", locale="en-GB", token_hash=hash_token("t"))
+    >>> StartedConversation(c, "t").conversation.token_hash == hash_token("t")
+    True
+    """
 
     conversation: Conversation
     customer_token: str = field(repr=False)
@@ -62,7 +71,11 @@ class StartedConversation:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One server-sent event of a turn: ``signals`` first, then ``delta`` text, then the ``reply``."""
+    """One server-sent event of a turn: ``signals`` first, then ``delta`` text, then the ``reply``.
+
+    >>> StreamEvent("delta", "Hello").event
+    'delta'
+    """
 
     event: str
     data: Any
@@ -75,7 +88,11 @@ class Notifier(Protocol):
 
 
 class NoNotifier:
-    """The notifier when no webhook is configured."""
+    """The notifier when no webhook is configured.
+
+    >>> NoNotifier().notify("conversation.resolved", {}) is None
+    True
+    """
 
     def notify(self, event: str, payload: dict[str, Any]) -> None:
         return None
