@@ -155,8 +155,8 @@ class AgentCopilot:
         issues: list[str] = []
         if not reading_ok:
             issues.append(
-                f"reading grade {grade:.1f} is above {limit:g} for a customer whose literacy reads as "
-                f"{signals.literacy}"
+                f"reading grade {grade:.1f} is above {limit:g} (target {style.target_grade:g} and its tolerance) "
+                f"for a customer whose literacy reads as {signals.literacy}"
             )
         if jargon:
             issues.append(f"terms a novice may not know: {', '.join(jargon)}")
