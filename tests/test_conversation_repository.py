@@ -228,3 +228,28 @@ def test_unmigrated_postgres_is_refused_naming_the_command() -> None:
             ).scalar_one()
         assert kind == "jsonb"
         repo.dispose()
+
+
+@pytest.mark.parametrize("db", DB_PARAMS)
+def test_migrations_build_exactly_the_module_schema(db: str) -> None:
+    """The Alembic migrations and ``schema.py`` describe the same tables, columns, types and indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from assistant.integrations.sql import upgrade
+    from assistant.integrations.sql.schema import METADATA
+
+    def diff(url: str, schema: str | None) -> list[object]:
+        engine = make_engine(url, schema=schema)
+        upgrade(engine)
+        with engine.connect() as conn:
+            found = list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), METADATA))
+        engine.dispose()
+        return found
+
+    if db == "sqlite":
+        assert diff("sqlite://", None) == []
+    else:
+        assert POSTGRES_URL is not None
+        with fresh_schema() as schema:
+            assert diff(POSTGRES_URL, schema) == []
