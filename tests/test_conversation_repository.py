@@ -253,3 +253,20 @@ def test_migrations_build_exactly_the_module_schema(db: str) -> None:
         assert POSTGRES_URL is not None
         with fresh_schema() as schema:
             assert diff(POSTGRES_URL, schema) == []
+
+
+def test_a_pre_migration_sqlite_file_is_upgraded_and_its_rows_kept(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE conversations (id TEXT PRIMARY KEY, status TEXT, handoff TEXT)")
+        conn.execute("CREATE TABLE turns (id INTEGER PRIMARY KEY, conversation_id TEXT, idx INTEGER, text TEXT)")
+        conn.execute("INSERT INTO conversations VALUES ('old', 'handed_off', NULL)")
+    repo = SqlConversationRepository(f"sqlite:///{path}")
+    conv = _new(repo)
+    assert repo.get(conv.id).state is S.BOT
+    repo.dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT id FROM legacy_conversations").fetchall() == [("old",)]
+        assert conn.execute("SELECT count(*) FROM legacy_turns").fetchone() == (0,)

@@ -18,7 +18,19 @@ depends_on = None
 JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
+def _set_aside_pre_alembic_tables() -> None:
+    """Databases from before migrations (``conversations`` without ``token_hash``, and ``turns``) keep their rows
+    as ``legacy_conversations`` / ``legacy_turns``; their conversations had no customer tokens to carry over."""
+    inspector = sa.inspect(op.get_bind())
+    tables = set(inspector.get_table_names())
+    if "conversations" in tables and "token_hash" not in {c["name"] for c in inspector.get_columns("conversations")}:
+        op.rename_table("conversations", "legacy_conversations")
+        if "turns" in tables:
+            op.rename_table("turns", "legacy_turns")
+
+
 def upgrade() -> None:
+    _set_aside_pre_alembic_tables()
     op.create_table(
         "conversations",
         sa.Column("id", sa.String(64), primary_key=True),
