@@ -43,7 +43,7 @@ kb-check: $(STAMP)
 	$(BIN)/attune kb check
 
 test: $(STAMP) lint kb-check
-	$(BIN)/pytest -m "not slow" -q
+	$(BIN)/pytest -m "not slow" -q --durations=15
 
 # The suite inside a network-less namespace (needs root and util-linux `unshare`); PostgreSQL tests skip there.
 test-offline: $(STAMP)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.errors import AssistantError
+from assistant.integrations.determinism import deterministic_training
 from assistant.settings import get_settings
 from eval.cli import eval_command
 
@@ -171,7 +172,8 @@ def train_routing_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     from assistant.kb.routing_train import train_routing
 
     _setup_logging()
-    report = train_routing(get_settings(), seed=seed, progress=True)
+    with deterministic_training(seed):
+        report = train_routing(get_settings(), seed=seed, progress=True)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
@@ -181,7 +183,8 @@ def train_signals_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     from assistant.signals.train import train_signals
 
     _setup_logging()
-    report = train_signals(get_settings(), seed=seed, progress=True)
+    with deterministic_training(seed):
+        report = train_signals(get_settings(), seed=seed, progress=True)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
@@ -191,7 +194,8 @@ def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     from assistant.signals.misuse_train import train_misuse
 
     _setup_logging()
-    report = train_misuse(get_settings(), seed=seed)
+    with deterministic_training(seed):
+        report = train_misuse(get_settings(), seed=seed)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 

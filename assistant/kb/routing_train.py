@@ -382,7 +382,9 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
         for a_s in (0.0, 2.0, 4.0):
             for beta in (0.0, 0.5, 1.0, 2.0):
                 fusion: dict[str, float] = {"head": 1.0, "a_q": a_q, "a_s": a_s, "b": beta}
-                ranked = [[table.ids[j] for j in np.argsort(-fuse(sigs[i], fusion))[:10]] for i in in_scope]
+                ranked = [
+                    [table.ids[j] for j in np.argsort(-fuse(sigs[i], fusion), kind="stable")[:10]] for i in in_scope
+                ]
                 m = rank_metrics(ranked, gold)
                 if (m["top1"] + m["top3"], m["mrr"]) > best[:2]:
                     best, best_m = (m["top1"] + m["top3"], m["mrr"], fusion), m

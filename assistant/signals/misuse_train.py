@@ -117,7 +117,8 @@ def training_data(settings: Settings, seed: int = 13) -> MisuseData:
     return MisuseData(tuple(texts), np.asarray(labels), np.asarray(in_scope), dict(sources))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, seed: int) -> LogisticRegression:
+def fit_misuse(x: np.ndarray, y: np.ndarray, seed: int) -> LogisticRegression:
+    """The misuse head's fit: class-balanced L2 logistic regression over the design rows."""
     model = LogisticRegression(C=C_REG, class_weight="balanced", max_iter=2000, random_state=seed)
     return model.fit(x, y)
 
@@ -163,7 +164,7 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
         fold = _folds(y, FOLDS, seed + r)
         for f in range(FOLDS):
             test = fold == f
-            oof[test] += _fit(x[~test], y[~test], seed).predict_proba(x[test]) / REPEATS
+            oof[test] += fit_misuse(x[~test], y[~test], seed).predict_proba(x[test]) / REPEATS
     p_misuse = 1.0 - oof[:, 0]
     threshold = choose_threshold(p_misuse, data.in_scope)  # chosen for the head alone: the hint is a second key
     lexicon = load_lexicon()
@@ -171,7 +172,7 @@ def train_misuse(settings: Settings, *, seed: int = 13, encoder: TextEncoder | N
     flagged = hinted & (p_misuse >= threshold)
     oof_metrics = {f"recall_{c}": round(float(flagged[y == i].mean()), 4) for i, c in enumerate(MISUSE_CLASSES) if i}
     oof_metrics["false_flag_in_scope"] = round(float(flagged[data.in_scope].mean()), 5)
-    model = _fit(x, y, seed)
+    model = fit_misuse(x, y, seed)
     head = SoftmaxHead(
         name=HEAD_NAME,
         classes=MISUSE_CLASSES,
