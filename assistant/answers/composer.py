@@ -175,7 +175,7 @@ class ComposerBackend:
     def stream(self, request: GenerationRequest) -> DraftStream:
         def deltas() -> Iterator[str]:
             text, citations, offers = self.compose(request)
-            holder["draft"] = Draft(text=text, citations=citations, generator=NAME, offers=offers)
+            holder["draft"] = Draft(text=text, citations=citations, generator=self.name, offers=offers)
             yield from chunk_text(text)
 
         holder: dict[str, Draft] = {}
@@ -189,6 +189,10 @@ class ComposerBackend:
 
     def compose(self, request: GenerationRequest) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
         """The answer text, the passages it used and the offer sentences it contains."""
+        return self.compose_layers(request)
+
+    def compose_layers(self, request: GenerationRequest) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
+        """The first composer's answer: the whole layer(s) of the top article for the register."""
         p = self.prompts
         style, retrieval, signals = request.style, request.retrieval, request.signals
         passages = top_passages(retrieval)
@@ -256,3 +260,18 @@ class ComposerBackend:
         if closers:
             paragraphs.append(" ".join(closers))
         return "\n\n".join(paragraphs), tuple(citations), offers
+
+
+class LayerComposerBackend(ComposerBackend):
+    """The first composer (``composer_v1``): the top article's whole layer(s) for the register, kept so the
+    evaluation can show it beside the question-focused composer.
+
+    >>> from assistant.settings import Settings
+    >>> LayerComposerBackend(Settings()).name
+    'composer_v1'
+    """
+
+    name = "composer_v1"
+
+    def compose(self, request: GenerationRequest) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
+        return self.compose_layers(request)
