@@ -1,14 +1,19 @@
-"""The composer: answers built from the retrieved article's own layers, with no language model.
+"""The composer: answers built from the retrieved article's own sentences, with no language model.
 
-Plain register -> ``In short``; standard -> ``Details``; technical -> ``Details`` + ``For the technically
-minded``; plus a tone-appropriate opener, glossary lines for terms a novice used or will meet, the
-article's risk warning, an offer only where the style allows one, and closers -- all worded in
-``prompts/composer.yaml``.
+``ComposerBackend`` (``composer``) answers the question asked: it ranks the sentences of the retrieved article(s)
+(:mod:`assistant.answers.focus`) and leads with the one that answers it (the figure, the time), then adds the next
+best within the register's budget; then what the knowledge base cannot hold and where to find it, glossary
+lines, the article's risk warning, an offer only about the question, and closers -- all worded in
+``prompts/composer.yaml``. ``LayerComposerBackend`` (``composer_v1``) is the first composer, which answers with
+the article's whole layer per register (plain -> ``In short``; standard -> ``Details``; technical -> ``Details`` +
+``For the technically minded``), kept for side-by-side evaluation.
 
 >>> from assistant.settings import Settings
 >>> prompts = load_composer_prompts(Settings().prompts_dir)
 >>> prompts.layers["technical"]
 ['Details', 'For the technically minded']
+>>> prompts.focus.budget["plain"].sentences
+2
 """
 
 from __future__ import annotations
@@ -138,6 +143,8 @@ class FocusConfig(BaseModel):
     runner_up_scale: float = Field(ge=0)
     glossary_max: int = Field(ge=0)
     rest_fact_min: float
+    mechanism_section: dict[Register, str] = Field(default_factory=dict)
+    mechanism_extra_words: int = Field(default=0, ge=0)
     repeat_cosine: float = Field(gt=0, le=1)
     low_confidence: LowConfidence
     openers: FocusOpeners
@@ -350,6 +357,12 @@ def focus_selection(
             continue
         chosen.append(r)
         words += _words(c.clean)
+    wants = f.mechanism_section.get(style.register)
+    if wants and all(x.candidate.section != wants for x in [lead, *chosen]):
+        best = next((r for r in ranked if r.candidate.article_id == article and r.candidate.section == wants), None)
+        if best is not None and words + _words(best.candidate.clean) <= budget.words + f.mechanism_extra_words:
+            chosen.append(best)  # the precise mechanism, in the register that asks for it
+            words += _words(best.candidate.clean)
     chosen.sort(key=lambda r: r.candidate.order)
     used = {lead.candidate.order, *(r.candidate.order for r in chosen)}
     more = any(c.article_id == article and c.order not in used for c in candidates)
@@ -371,7 +384,8 @@ def _as_prose(candidate: Candidate) -> str:
 
 
 class ComposerBackend:
-    """Answers from the knowledge base's own words (no model); grounded and figure-exact by construction.
+    """Answers the question from the knowledge base's own sentences (no model); grounded and figure-exact by
+    construction.
 
     >>> from assistant.answers.kbview import load_articles, oracle_retrieval
     >>> from assistant.settings import Settings
@@ -381,10 +395,10 @@ class ComposerBackend:
     >>> article = load_articles(settings.kb_dir)[0]
     >>> signals = make_signals(literacy="novice")
     >>> style = Style(tone="neutral", register="plain", target_grade=6, length="short", glossary=True)
-    >>> request = GenerationRequest("help", style, oracle_retrieval([article]), signals)
+    >>> request = GenerationRequest("how old do I need to be?", style, oracle_retrieval([article]), signals)
     >>> draft = ComposerBackend(settings).stream(request).collect()
-    >>> draft.citations[0].section
-    'In short'
+    >>> draft.citations[0].article_id == article.id
+    True
     """
 
     name = NAME
@@ -469,19 +483,24 @@ class ComposerBackend:
         opener = self._opener(signals)
         if opener:
             paragraphs.append(opener)
-        paragraphs.append(lead.text if lead.table else _as_prose(lead))
+        paragraphs.append(f"{lead.intro}\n{lead.text}" if lead.intro else _as_prose(lead))
         paragraphs.extend(selection.not_held)
         body = [lead.clean]
         current: list[str] = []
         current_kind = ""
         last_block = lead.block
-        for r in selection.rest:
+        for i, r in enumerate(selection.rest):
             c = r.candidate
             body.append(c.clean)
-            kind = "table" if c.table else ("list" if c.list_item else "prose")
-            if current and (kind != current_kind or (kind == "prose" and c.block != last_block) or kind == "table"):
+            kind = "list" if c.list_item else "prose"
+            if current and (kind != current_kind or (kind == "prose" and c.block != last_block)):
                 paragraphs.append(("\n" if current_kind == "list" else " ").join(current))
                 current = []
+            if c.intro and c.intro not in (lead.intro, *(x.candidate.intro for x in selection.rest[:i])):
+                if current:
+                    paragraphs.append(("\n" if current_kind == "list" else " ").join(current))
+                current = [c.intro]
+                current_kind = "list"
             current.append(c.text)
             current_kind, last_block = kind, c.block
         if current:

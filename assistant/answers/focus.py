@@ -40,7 +40,7 @@ _ASKS_PATTERNS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (long|soon|quickly|fast|many (working )?(days|weeks|months|hours|minutes))\b|\bwhen (will|do|does|"
             r"is|can|should|are)\b|\bwhat time\b|\bby when\b|\b(deadline|cut-?off|turnaround|sla|lead time|"
-            r"time limit|notice)\b|\bhow old\b|\bhow recent\b|\buntil when\b",
+            r"time limit|notice)\b|\bhow old\b|\bhow recent\b|\buntil when\b|\bhow much (notice|warning|time)\b",
             re.I,
         ),
     ),
@@ -68,7 +68,7 @@ _ASKS_PATTERNS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
 
 # Fact kinds (knowledge_base/facts) that answer each kind of question.
 ASKS_KINDS: Mapping[Asks, frozenset[str]] = {
-    "how_long": frozenset({"time", "age"}),
+    "how_long": frozenset({"time", "age", "other"}),
     "how_much": frozenset({"fee", "limit", "rate", "count", "other"}),
     "yes_no": frozenset({"fee", "limit", "time", "rate", "count", "age", "other"}),
     "what_happens_if": frozenset({"time", "fee", "count", "limit"}),
@@ -138,7 +138,7 @@ def article_facts(kb_dir: Path) -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One answerable unit of an article: a sentence (with its list prefix) or a whole table."""
+    """One answerable unit of an article: a sentence (a list item keeps "- "), or a table row as a sentence."""
 
     article_id: str
     section: str
@@ -150,10 +150,7 @@ class Candidate:
     facts: tuple[str, ...] = ()
     kinds: frozenset[str] = frozenset()
     context: str = ""  # what is embedded when it differs from ``clean`` (a table row with its header)
-
-    @property
-    def table(self) -> bool:
-        return self.text.startswith("|")
+    intro: str = ""  # the line that introduces a list item that does not stand alone ("We reply:" + "- within...")
 
 
 @dataclass(frozen=True)
@@ -166,7 +163,7 @@ class Ranked:
 
 
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LABEL = re.compile(r"^\*\*[^*]{1,40}[.:?]\*\*\s+")
+_LABEL = re.compile(r"^\*\*[^*]{1,40}[.?]\*\*\s+")
 
 
 def _norm(text: str) -> str:
@@ -193,19 +190,24 @@ def article_candidates(
             lines = [line.strip() for line in raw_block.strip().splitlines()]
             if all(line.startswith("|") for line in lines):
                 rows = split_units(raw_block.strip())
-                header = lines[0]
                 header_clean = rows[0].units[0].clean if rows and rows[0].units else ""
-                separator = next((ln for ln in lines if _TABLE_RULE.match(ln)), "|---|---|")
                 for line, row in zip(lines[1:], rows[1:], strict=True):
                     if _TABLE_RULE.match(line) or not row.units or not row.units[0].clean:
                         continue
-                    text = f"{header}\n{separator}\n{line}"
-                    clean = row.units[0].clean
-                    cand = _candidate(passage, text, clean, order, block, False, by_value)
-                    out.append(replace(cand, context=f"{header_clean}: {clean}"))
+                    cells = [clean_markdown(c).strip() for c in line.strip().strip("|").split("|")]
+                    cells = [c for c in cells if c]
+                    if not cells:
+                        continue
+                    text = cells[0] + (": " + ", ".join(cells[1:]) if len(cells) > 1 else "")
+                    text = text if text[-1] in ".!?" else text + "."
+                    cand = _candidate(passage, text, clean_markdown(text), order, block, False, by_value)
+                    out.append(replace(cand, context=f"{header_clean}: {row.units[0].clean}"))
                     order += 1
                 continue
+            intro = ""
             for line in split_units(raw_block.strip()):
+                if not line.prefix and line.units:
+                    intro = " ".join(u.text.strip() for u in line.units)
                 for unit in line.units:
                     if unit.structural or not unit.clean:
                         continue
@@ -216,7 +218,10 @@ def article_candidates(
                     if line.prefix:
                         text = "- " + text
                     clean = clean_markdown(re.sub(r"^- ", "", text))
-                    out.append(_candidate(passage, text, clean, order, block, bool(line.prefix), by_value))
+                    cand = _candidate(passage, text, clean, order, block, bool(line.prefix), by_value)
+                    if line.prefix and clean[:1].islower() and intro:
+                        cand = replace(cand, intro=intro, context=f"{clean_markdown(intro)} {clean}")
+                    out.append(cand)
                     order += 1
     return out
 
