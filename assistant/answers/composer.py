@@ -100,6 +100,7 @@ class LowConfidence(BaseModel):
     min_fact_relevance: float = Field(ge=0, le=1)
     min_cosine: float = Field(ge=0, le=1)
     min_score: float = Field(ge=0)
+    figure_questions_only: bool = True
 
 
 class FocusOpeners(BaseModel):
@@ -160,6 +161,9 @@ class FocusConfig(BaseModel):
             unknown = set(self.section_prior[register]) - set(SECTIONS)  # type: ignore[index]
             if unknown:
                 raise ValueError(f"focus.section_prior.{register}: unknown sections {sorted(unknown)}")
+        bad = {s for s in self.mechanism_section.values() if s not in SECTIONS}
+        if bad:
+            raise ValueError(f"focus.mechanism_section: unknown sections {sorted(bad)}")
         texts = [self.openers.high, self.openers.mild, self.openers.negative, self.person_line]
         texts += [r.sentence for r in self.not_held]
         for text in texts:
@@ -543,13 +547,13 @@ class ComposerBackend:
         return "\n\n".join(paragraphs), tuple(citations), offers
 
     def _confident_enough(self, selection: FocusSelection) -> bool:
-        """Below the retrieval confidence bar, answer only a figure question whose lead sentence carries a fact of
-        the asked kind that the question clearly names (``focus.low_confidence``)."""
+        """Below the retrieval confidence bar, answer only when the lead sentence carries a fact of the asked kind
+        that the question clearly names (``focus.low_confidence``; optionally figure questions only)."""
         lc = self.prompts.focus.low_confidence
         lead = selection.lead
         return (
             lc.enabled
-            and selection.asks in FIGURE_ASKS
+            and (selection.asks in FIGURE_ASKS or not lc.figure_questions_only)
             and lead.kind_match
             and lead.fact_relevance >= lc.min_fact_relevance
             and lead.cosine >= lc.min_cosine

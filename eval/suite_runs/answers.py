@@ -230,6 +230,8 @@ def run_key_facts(ctx: EvalContext, cfg: SuiteConfig, ds: Dataset, res: SuiteRes
             "invented_figures": list(verdict.invented_figures),
             "fallback": fell_back or verdict.fallback is not None,
             **score_key_fact(case, verdict.text, facts),
+            "fact_retrieved": score_key_fact(case, "\n".join(p.text for p in retrieval.passages), facts)["contains"],
+            "answered": bool(draft.citations),
             "answer": verdict.text,
         }
         rows[label].append(row)
@@ -254,6 +256,10 @@ def key_fact_metrics(rows: Sequence[dict[str, Any]], prefix: str, threshold: flo
         f"{prefix}.invented_figures": sum(len(r["invented_figures"]) for r in rows),
         f"{prefix}.fallback_rate": rounded(M.mean([r["fallback"] for r in rows])),
         f"{prefix}.out_of_scope_rate": rounded(M.mean([not r["in_scope"] for r in rows])),
+        # how often the retriever brought the needed fact at all (the ceiling of contains_rate), and how often the
+        # reply answered from the knowledge base rather than saying what it can help with
+        f"{prefix}.fact_retrieved_rate": rounded(M.mean([r.get("fact_retrieved", False) for r in rows])),
+        f"{prefix}.answered_rate": rounded(M.mean([r.get("answered", True) for r in rows])),
     }
     for register in REGISTERS:
         mine = [r for r in rows if r["register"] == register]
