@@ -207,7 +207,7 @@ def article_candidates(
             intro = ""
             for line in split_units(raw_block.strip()):
                 if not line.prefix and line.units:
-                    intro = " ".join(u.text.strip() for u in line.units)
+                    intro = line.units[-1].text.strip()  # the sentence that leads into the list
                 for unit in line.units:
                     if unit.structural or not unit.clean:
                         continue
