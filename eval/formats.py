@@ -9,6 +9,9 @@ Formats (documented in ``eval/README.md``):
   (NLU++, Casanueva et al. 2022).
 - ``conversations_jsonl``: one conversation per line, ``{"id", "locale", "turns": [{"customer", "expect"}]}``.
 - ``tagged_tsv``: ``<tag><TAB><message>`` per line after ``#`` comment lines (``data/scope_screen/*.tsv``).
+- ``key_facts_jsonl``: one question per line, ``{"id", "text", "register", "must_contain", "must_contain_text",
+  "must_not_contain", "asks", "topic"}`` (``data/blind/key_facts.jsonl``); a ``.jsonl`` file whose first row has
+  ``must_contain`` is read as this format, any other ``.jsonl`` as conversations.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
@@ -34,7 +37,13 @@ from assistant.kb.splits import read_tagged
 from assistant.types import Channel, DistressLevel, LiteracyLevel, SentimentLabel, VulnerabilityDriver
 
 FormatName = Literal[
-    "banking77_csv", "goemotions_tsv", "nlupp_json", "conversations_jsonl", "literacy_labels", "tagged_tsv"
+    "banking77_csv",
+    "goemotions_tsv",
+    "nlupp_json",
+    "conversations_jsonl",
+    "literacy_labels",
+    "tagged_tsv",
+    "key_facts_jsonl",
 ]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
@@ -129,6 +138,29 @@ class ConversationCase(_Strict):
     turns: tuple[ConversationTurn, ...] = Field(min_length=1)
 
 
+class KeyFactCase(_Strict):
+    """One key-fact question: what a right answer must contain (fact names from ``knowledge_base/facts`` and/or
+    statements) and the neighbouring facts it must not; ``register`` (``literacy`` here: BaseModel owns the
+    name) is the asker's literacy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=4000)
+    literacy: LiteracyLevel = Field(alias="register")
+    must_contain: tuple[str, ...] = ()
+    must_contain_text: tuple[str, ...] = ()
+    must_not_contain: tuple[str, ...] = ()
+    asks: str = "other"
+    topic: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_something(self) -> KeyFactCase:
+        if not self.must_contain and not self.must_contain_text:
+            raise ValueError("give must_contain or must_contain_text")
+        return self
+
+
 class _NluppRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,12 +182,27 @@ def sha256_file(path: Path) -> str:
 
 
 def detect_format(path: Path) -> FormatName:
-    """The format a single input file is read as, from its suffix."""
+    """The format a single input file is read as, from its suffix (a ``.jsonl`` whose first row has
+    ``must_contain`` is ``key_facts_jsonl``)."""
     fmt = SUFFIX_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         known = ", ".join(f"{s} ({f})" for s, f in SUFFIX_FORMATS.items())
         raise EvalDataError(f"{path}: cannot tell the format from the suffix; use one of {known}")
+    if fmt == "conversations_jsonl" and _first_row_has(Path(path), "must_contain"):
+        return "key_facts_jsonl"
     return fmt
+
+
+def _first_row_has(path: Path, key: str) -> bool:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    obj = json.loads(line)
+                    return isinstance(obj, dict) and key in obj
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return False
 
 
 def _require_file(path: Path) -> Path:
@@ -350,6 +397,30 @@ def load_tagged_tsv(path: Path) -> list[LabelledText]:
     return rows
 
 
+def load_key_facts_jsonl(path: Path) -> list[KeyFactCase]:
+    """One :class:`KeyFactCase` per non-blank line; errors name the line and the offending field."""
+    path = _require_file(path)
+    cases: list[KeyFactCase] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                case = KeyFactCase.model_validate(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise EvalDataError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
+            except ValidationError as exc:
+                raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
+            if case.id in seen:
+                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
+            seen[case.id] = line_no
+            cases.append(case)
+    if not cases:
+        raise EvalDataError(f"{path}: no questions")
+    return cases
+
+
 def load_any(path: Path, fmt: FormatName) -> list[Any]:
     """Load ``path`` as ``fmt`` (dispatch used by the runner; ``literacy_labels`` needs its texts file)."""
     if fmt == "banking77_csv":
@@ -362,6 +433,8 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         return list(load_conversations_jsonl(path))
     if fmt == "tagged_tsv":
         return list(load_tagged_tsv(path))
+    if fmt == "key_facts_jsonl":
+        return list(load_key_facts_jsonl(path))
     if fmt == "literacy_labels":
         raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

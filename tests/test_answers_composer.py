@@ -1,5 +1,6 @@
-"""The composer: answers from the article's own layers per register, with the openers, glossary, risk warning,
-offers and closers of prompts/composer.yaml; strictly validated prompts."""
+"""The whole-layer composer (composer_v1, kept for comparison): answers from the article's own layers per
+register, with the openers, glossary, risk warning, offers and closers of prompts/composer.yaml; strictly
+validated prompts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from assistant.answers.base import GenerationRequest, make_signals
-from assistant.answers.composer import ComposerBackend, load_composer_prompts
+from assistant.answers.composer import LayerComposerBackend, load_composer_prompts
 from assistant.answers.kbview import ArticleView, load_articles, oracle_retrieval
 from assistant.errors import PromptError
 from assistant.prompts import render
@@ -39,7 +40,7 @@ def compose(
 ) -> tuple[str, list[tuple[str, str]], tuple[str, ...]]:
     retrieval = retrieval or oracle_retrieval([ARTICLES[article_id]])
     request = GenerationRequest(query, s, retrieval, signals or make_signals())
-    text, citations, offers = ComposerBackend(SETTINGS).compose(request)
+    text, citations, offers = LayerComposerBackend(SETTINGS).compose(request)
     return text, [(c.article_id, c.section) for c in citations], offers
 
 

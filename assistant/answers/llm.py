@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import ConfigDict, Field, model_validator
 
 from assistant.answers.base import DraftStream, GenerationRequest, citation_for, top_passages
+from assistant.answers.composer import ComposerBackend, FocusSelection
 from assistant.answers.kbview import GLOSSARY_SECTION, SECTIONS
 from assistant.errors import GenerationError, ModelUnavailableError, PromptError
 from assistant.integrations.local_lm import LocalChatModel, shared_local_model
@@ -30,7 +31,7 @@ from assistant.types import Draft, Length, Passage, Register, Tone
 GENERATOR_FILE = "generator.yaml"
 _KNOWN_SECTIONS = {*SECTIONS, GLOSSARY_SECTION}
 _FIELDS = {
-    "system": {"bank", "tone", "register", "target_grade", "length", "offers"},
+    "system": {"bank", "tone", "register", "target_grade", "length", "offers", "focus"},
     "user": {"query", "passages"},
     "passage": {"title", "section", "text"},
     "local_user": {"passages", "query", "register"},
@@ -49,6 +50,8 @@ class GeneratorPrompts(PromptFile):
     tone: dict[Tone, str]
     register_: dict[Register, str] = Field(alias="register")
     length: dict[Length, str]
+    focus: dict[Register, str]
+    focused_section: str = Field(min_length=1)
     offers: dict[str, str]
     sections: dict[Register, list[str]]
     local_user: str
@@ -75,6 +78,7 @@ class GeneratorPrompts(PromptFile):
         for mapping, keys in (
             (self.tone, ("empathetic", "warm", "neutral")),
             (self.length, ("short", "medium", "long")),
+            (self.focus, ("plain", "standard", "technical")),
         ):
             missing = set(keys) - set(mapping)
             if missing:
@@ -97,17 +101,42 @@ def load_generator_prompts(prompts_dir: Path) -> GeneratorPrompts:
     return _load_cached(path, mtime)
 
 
+def focused_text(selection: FocusSelection) -> str:
+    """The focused sentences as the model sees them: the lead first, then the rest in article order."""
+    lines = [selection.lead.candidate.intro, selection.lead.candidate.text]
+    for ranked in selection.rest:
+        lines += [ranked.candidate.intro, ranked.candidate.text]
+    return "\n".join(dict.fromkeys(line for line in lines if line))
+
+
 def build_messages(
-    prompts: GeneratorPrompts, request: GenerationRequest, local: bool = False
+    prompts: GeneratorPrompts,
+    request: GenerationRequest,
+    local: bool = False,
+    selection: FocusSelection | None = None,
 ) -> tuple[list[tuple[str, str]], list[Passage]]:
-    """The chat messages for ``request`` and the passages they contain (the draft's citations)."""
+    """The chat messages for ``request`` and the passages they contain (the draft's citations). With a focused
+    ``selection`` (the composer's), the model sees those sentences (plus the glossary where the register's
+    ``sections`` list it) and cites the sections they come from; without one, the register's whole sections."""
     style = request.style
     sections = (prompts.local_sections if local else prompts.sections)[style.register]
     by_section = {p.section: p for p in top_passages(request.retrieval)}
-    used = [by_section[s] for s in sections if s in by_section]
-    if not used:
-        raise GenerationError("no passages of the top article to generate from")
-    passages = "\n\n".join(render(prompts.passage, title=p.title, section=p.section, text=p.text) for p in used)
+    if selection is not None:
+        first = selection.passages[0]
+        blocks = [
+            render(prompts.passage, title=first.title, section=prompts.focused_section, text=focused_text(selection))
+        ]
+        used = list(selection.passages)
+        glossary = by_section.get(GLOSSARY_SECTION)
+        if GLOSSARY_SECTION in sections and glossary is not None:
+            blocks.append(render(prompts.passage, title=glossary.title, section=glossary.section, text=glossary.text))
+            used.append(glossary)
+        passages = "\n\n".join(blocks)
+    else:
+        used = [by_section[s] for s in sections if s in by_section]
+        if not used:
+            raise GenerationError("no passages of the top article to generate from")
+        passages = "\n\n".join(render(prompts.passage, title=p.title, section=p.section, text=p.text) for p in used)
     if local:
         register = prompts.local_register[style.register]
         user = render(prompts.local_user, passages=passages, query=request.query, register=register)
@@ -120,6 +149,7 @@ def build_messages(
         target_grade=f"{style.target_grade:g}",
         length=prompts.length[style.length],
         offers=prompts.offers["allowed" if style.allow_offers else "forbidden"],
+        focus=prompts.focus[style.register],
     )
     user = render(prompts.user, query=request.query, passages=passages)
     return [("system", " ".join(system.split())), ("human", user)], used
@@ -132,6 +162,14 @@ class _ChatBackend:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._prompts: GeneratorPrompts | None = None
+        self._focus: ComposerBackend | None = None
+
+    @property
+    def focus(self) -> ComposerBackend:
+        """The composer whose question-focused selection the model is given."""
+        if self._focus is None:
+            self._focus = ComposerBackend(self._settings)
+        return self._focus
 
     @property
     def prompts(self) -> GeneratorPrompts:
@@ -143,7 +181,8 @@ class _ChatBackend:
         raise NotImplementedError
 
     def stream(self, request: GenerationRequest) -> DraftStream:
-        messages, used = build_messages(self.prompts, request, local=self._local)
+        selection = self.focus.select(request) if top_passages(request.retrieval) else None
+        messages, used = build_messages(self.prompts, request, local=self._local, selection=selection)
         citations = tuple(citation_for(p) for p in used)
         holder: dict[str, float] = {}
 
@@ -186,6 +225,7 @@ class OpenAIBackend(_ChatBackend):
 
     def warm_up(self) -> None:
         _ = self.prompts, self.client
+        self.focus.warm_up()
 
     def _chat(self, messages: list[tuple[str, str]], stats: dict[str, float]) -> Iterator[str]:
         yield from self.client.stream(messages)
@@ -214,6 +254,7 @@ class LocalBackend(_ChatBackend):
 
     def warm_up(self) -> None:
         _ = self.prompts
+        self.focus.warm_up()
         self.model.load()
 
     def _chat(self, messages: list[tuple[str, str]], stats: dict[str, float]) -> Iterator[str]:

@@ -1,4 +1,5 @@
-"""Generator backends by name (``settings.generator``): composer (default, no model), openai, local.
+"""Generator backends by name (``settings.generator``): composer (default, no model), openai, local; and
+composer_v1 (the first, whole-layer composer, for side-by-side evaluation).
 
 >>> from assistant.settings import Settings
 >>> make_backend("composer", Settings()).name
@@ -11,7 +12,7 @@ from assistant.answers.base import AnswerBackend
 from assistant.errors import ConfigurationError
 from assistant.settings import Settings
 
-BACKENDS = ("composer", "openai", "local")
+BACKENDS = ("composer", "composer_v1", "openai", "local")
 
 
 def make_backend(name: str, settings: Settings) -> AnswerBackend:
@@ -20,6 +21,10 @@ def make_backend(name: str, settings: Settings) -> AnswerBackend:
         from assistant.answers.composer import ComposerBackend
 
         return ComposerBackend(settings)
+    if name == "composer_v1":
+        from assistant.answers.composer import LayerComposerBackend
+
+        return LayerComposerBackend(settings)
     if name == "openai":
         from assistant.answers.llm import OpenAIBackend
 
