@@ -393,7 +393,12 @@ class Pipeline:
         assert turn.signals is not None and turn.redacted is not None
         context = turn.context
         verdict, retrieval = turn.verdict, turn.retrieval
-        answered = bool(verdict and verdict.passed and retrieval and retrieval.in_scope)
+        # Below the retrieval bar the composer still answers a question whose lead sentence clearly carries a fact
+        # of the kind asked (its draft then cites that article); anything else there is out of scope.
+        answered_below_bar = bool(
+            turn.draft and turn.draft.citations and retrieval and not retrieval.other_organisation
+        )
+        answered = bool(verdict and verdict.passed and retrieval and (retrieval.in_scope or answered_below_bar))
         failed_turns = 0 if answered else context.failed_turns + 1
         signals, text = turn.signals, turn.redacted.text
         escalation = turn.timed(
@@ -415,7 +420,7 @@ class Pipeline:
         elif signals.misuse is not None:
             status = "refused"
             body = self.escalation.prompts.notices.refused
-        elif turn.retrieval is not None and not turn.retrieval.in_scope:
+        elif turn.retrieval is not None and not turn.retrieval.in_scope and not answered:
             status = "out_of_scope"
         else:
             status = "answered"
