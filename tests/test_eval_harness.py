@@ -60,6 +60,7 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "conversations",
         "scope",
         "speed",
+        "blind",
     }
     for name, suite in results["suites"].items():
         assert suite["status"] == "ok", (name, suite["message"])
