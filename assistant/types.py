@@ -94,6 +94,9 @@ class Signals:
     # (FCA DISP 1.1): it must be recognised and recorded as a complaint. Cues are in ``cues["complaint"]``.
     complaint: bool = False
     complaint_prob: float = 0.0
+    # Cosine of this message to the nearest entry of the crisis bank (``assistant/signals/crisis_bank.yaml``); the
+    # classify stage reads it from the earlier turns to see a crisis that builds across turns.
+    crisis_similarity: float = 0.0
 
 
 @dataclass(frozen=True)

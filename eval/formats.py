@@ -378,6 +378,9 @@ _BLIND_LABELS: dict[str, tuple[type, ...]] = {
     "category": (str,),
     "voice": (str,),
     "topic": (str,),
+    "split": (str,),  # our written dev/train files (data/signals/written_2026_12) use the same loader
+    "crisis_kind": (str, type(None)),
+    "source": (str,),
 }
 
 
@@ -400,6 +403,10 @@ def load_blind_jsonl(path: Path) -> list[BlindRow]:
         if not isinstance(context, list) or not all(isinstance(c, str) for c in context):
             raise EvalDataError(f"{path}:{n}: context: a list of strings is required")
         labels = {k: v for k, v in raw.items() if k not in ("text", "context")}
+        if "crisis_kind" in labels:  # the written files' name for the blind sets' `kind`
+            labels.setdefault("kind", labels["crisis_kind"])
+        if "crisis" not in labels and "distress" in labels:
+            labels["crisis"] = labels["distress"] == "crisis"
         for key, value in labels.items():
             allowed = _BLIND_LABELS.get(key)
             if allowed is None:
