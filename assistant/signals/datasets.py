@@ -210,11 +210,12 @@ def complaint_narratives(settings: Settings, chars: int = 600) -> list[str]:
         ]
 
 
-def own_examples(name: str) -> list[dict[str, object]]:
-    """Rows of ``data/signals/<name>.jsonl`` (our own, hand-written banking examples), followed by the rows
-    written for issue #19 (:func:`written_examples`)."""
+def own_examples(name: str, *, include_written: bool = False) -> list[dict[str, object]]:
+    """Rows of ``data/signals/<name>.jsonl`` (our own, hand-written banking examples), followed, with
+    ``include_written``, by the rows written for issue #19 (:func:`written_examples`; the signals heads train on
+    them, the misuse head does not)."""
     path = SIGNALS_DATA / f"{name}.jsonl"
-    if not path.exists() and written_examples(name):
+    if include_written and not path.exists():
         return written_examples(name)
     path = _require(path)
     rows = []
@@ -224,7 +225,7 @@ def own_examples(name: str) -> list[dict[str, object]]:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise ConfigurationError(f"{path}:{n}: {exc}") from exc
-    return rows + written_examples(name)
+    return rows + (written_examples(name) if include_written else [])
 
 
 def embed_cached(

@@ -105,7 +105,7 @@ class SignalTrainer:
         return np.stack([bag_of_words(t) for t in texts]) if texts else np.zeros((0, BOW_BUCKETS), np.uint8)
 
     def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
-        rows = ds.own_examples(name)
+        rows = ds.own_examples(name, include_written=True)
         return rows, self.corpus.design([str(r["text"]) for r in rows], f"own-{name}")
 
 
@@ -550,12 +550,17 @@ def train_signals(
 
     model = SignalModel(bundle)
     _log(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
-    crisis_choice = choose_crisis_thresholds(model, enc)
-    complaint_choice = choose_complaint_threshold(model, enc, [b77_all[i] for i in b77_split(settings, seed)[1]])
+    # Ordinary text for the false-alarm limits: BANKING77 dev questions and a seeded sample of GoEmotions train
+    # comments (general text; the GoEmotions dev split stays the evaluation's).
+    b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
+    ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
+    ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
+    ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample)
+    complaint_choice = choose_complaint_threshold(model, enc, b77_dev)
     thresholds.update(crisis_choice["thresholds"])  # type: ignore[call-overload]
     thresholds["complaint"] = float(complaint_choice["threshold"])  # type: ignore[arg-type]
-    b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
-    high_choice = choose_high_distress_threshold(model, enc)
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample)
     thresholds["high_distress"] = float(high_choice["threshold"])  # type: ignore[arg-type]
     handoff_choice = choose_handoff_threshold(model, enc, b77_dev, current=thresholds["handoff"])
     thresholds["handoff"] = float(handoff_choice["threshold"])  # type: ignore[arg-type]
