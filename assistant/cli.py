@@ -178,13 +178,21 @@ def train_routing_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
 
 
 @train_app.command("signals")
-def train_signals_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
-    """Train the signal heads (sentiment, distress, vulnerability, handoff, literacy)."""
+def train_signals_cmd(
+    seed: Annotated[int, typer.Option()] = 13,
+    reuse_lexical: Annotated[
+        Path | None,
+        typer.Option(help="copy the sentiment/distress heads and standardisation from this artifact (no GoEmotions)"),
+    ] = None,
+    evaluate: Annotated[bool, typer.Option(help="write the dev report and model card")] = True,
+) -> None:
+    """Train the signal heads (sentiment, distress, crisis, high distress, vulnerability, handoff, complaint,
+    literacy) and choose the crisis, complaint, high-distress and hand-off thresholds on the written dev split."""
     from assistant.signals.train import train_signals
 
     _setup_logging()
     with deterministic_training(seed):
-        report = train_signals(get_settings(), seed=seed, progress=True)
+        report = train_signals(get_settings(), seed=seed, progress=True, reuse_lexical=reuse_lexical, evaluate=evaluate)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 

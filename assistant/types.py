@@ -87,12 +87,19 @@ class Signals:
     literacy_message: LiteracyLevel  # this message alone
     literacy_probs: dict[str, float]
     cues: dict[str, tuple[str, ...]]  # signal name -> words/phrases/features that drove it
-    crisis_kind: str | None = None  # self_harm | threat | abuse when distress == "crisis"
+    crisis_kind: str | None = None  # self_harm | threat | abuse | emergency when distress == "crisis"
     model_version: str = ""
     # A request the assistant refuses: help with fraud, or an attempt to override its instructions. Cues are in
     # ``cues["misuse"]``. Fraud is also handed to a human (see EscalationPolicy); neither is answered.
     misuse: MisuseKind | None = None
     misuse_probs: dict[str, float] = field(default_factory=dict)  # the learned misuse head's, when it is loaded
+    # An expression of dissatisfaction with the bank's own service, products, staff, fees, decisions or app
+    # (FCA DISP 1.1): it must be recognised and recorded as a complaint. Cues are in ``cues["complaint"]``.
+    complaint: bool = False
+    complaint_prob: float = 0.0
+    # Cosine of this message to the nearest entry of the crisis bank (``assistant/signals/crisis_bank.yaml``); the
+    # classify stage reads it from the earlier turns to see a crisis that builds across turns.
+    crisis_similarity: float = 0.0
 
 
 @dataclass(frozen=True)

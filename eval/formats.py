@@ -44,6 +44,7 @@ FormatName = Literal[
     "literacy_labels",
     "tagged_tsv",
     "key_facts_jsonl",
+    "blind_jsonl",
 ]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
@@ -87,6 +88,17 @@ class MultiLabelText:
     id: str
     text: str
     labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlindRow:
+    """One row of a blind signals set (``data/blind/*.jsonl``): the message, the customer's earlier messages
+    (oldest first) and every other field as a label (``crisis``, ``kind``, ``distress``, ``handoff``, ...)."""
+
+    id: str
+    text: str
+    context: tuple[str, ...]
+    labels: dict[str, Any]
 
 
 class _Strict(BaseModel):
@@ -421,6 +433,58 @@ def load_key_facts_jsonl(path: Path) -> list[KeyFactCase]:
     return cases
 
 
+_BLIND_LABELS: dict[str, tuple[type, ...]] = {
+    "crisis": (bool,),
+    "kind": (str, type(None)),
+    "distress": (str,),
+    "handoff": (bool,),
+    "complaint": (bool,),
+    "drivers": (list,),
+    "literacy": (str,),
+    "category": (str,),
+    "voice": (str,),
+    "topic": (str,),
+    "split": (str,),  # our written dev/train files (data/signals/written_2026_12) use the same loader
+    "crisis_kind": (str, type(None)),
+    "source": (str,),
+}
+
+
+def load_blind_jsonl(path: Path) -> list[BlindRow]:
+    """Rows ``{"text", "context"?: [str], <label fields>}`` of a blind signals set; ids are ``<stem>:<line>``.
+
+    Only the label fields named in the README of ``data/blind`` are accepted (unknown keys are errors)."""
+    path = _require_file(path)
+    rows: list[BlindRow] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalDataError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
+            raise EvalDataError(f"{path}:{n}: text: a non-empty string is required")
+        context = raw.get("context", [])
+        if not isinstance(context, list) or not all(isinstance(c, str) for c in context):
+            raise EvalDataError(f"{path}:{n}: context: a list of strings is required")
+        labels = {k: v for k, v in raw.items() if k not in ("text", "context")}
+        if "crisis_kind" in labels:  # the written files' name for the blind sets' `kind`
+            labels.setdefault("kind", labels["crisis_kind"])
+        if "crisis" not in labels and "distress" in labels:
+            labels["crisis"] = labels["distress"] == "crisis"
+        for key, value in labels.items():
+            allowed = _BLIND_LABELS.get(key)
+            if allowed is None:
+                raise EvalDataError(f"{path}:{n}: {key}: unknown field")
+            if not isinstance(value, allowed):
+                raise EvalDataError(f"{path}:{n}: {key}: wrong type {type(value).__name__}")
+        rows.append(BlindRow(id=f"{path.stem}:{n}", text=raw["text"], context=tuple(context), labels=labels))
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
 def load_any(path: Path, fmt: FormatName) -> list[Any]:
     """Load ``path`` as ``fmt`` (dispatch used by the runner; ``literacy_labels`` needs its texts file)."""
     if fmt == "banking77_csv":
@@ -435,6 +499,8 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         return list(load_tagged_tsv(path))
     if fmt == "key_facts_jsonl":
         return list(load_key_facts_jsonl(path))
+    if fmt == "blind_jsonl":
+        return list(load_blind_jsonl(path))
     if fmt == "literacy_labels":
         raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

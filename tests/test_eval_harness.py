@@ -60,6 +60,8 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "conversations",
         "scope",
         "speed",
+        "blind",
+        "signals_dev",
     }
     for name, suite in results["suites"].items():
         assert suite["status"] == "ok", (name, suite["message"])

@@ -64,6 +64,11 @@ RULE_CASES: dict[str, tuple[dict[str, Any], Channel, dict[str, Any]]] = {
         "widget",
         {"tone": "empathetic", "allow_offers": False, "support_intents": ("financial_difficulty",)},
     ),
+    "complaint": (
+        {"complaint": True},
+        "widget",
+        {"tone": "empathetic", "allow_offers": False, "support_intents": ("complaint",)},
+    ),
     "distress_mild": ({"distress": "mild"}, "widget", {"tone": "empathetic", "allow_offers": False}),
     "distress_high": (
         {"distress": "high", "literacy": "expert", "sentiment": "positive"},

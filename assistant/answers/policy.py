@@ -70,6 +70,7 @@ class RuleCondition(_Strict):
     literacy_confidence_below: float | None = Field(default=None, ge=0, le=1)
     vulnerability_any: list[VulnerabilityDriver] | None = None
     handoff_requested: bool | None = None
+    complaint: bool | None = None  # Signals.complaint (FCA DISP 1.1)
 
     @model_validator(mode="after")
     def _not_empty(self) -> RuleCondition:
@@ -128,6 +129,7 @@ class SignalView(_Strict):
     literacy_confidence: float = 1.0
     vulnerability: tuple[VulnerabilityDriver, ...] = ()
     handoff_requested: bool = False
+    complaint: bool = False
 
 
 class StylePolicy(PromptFile):
@@ -171,6 +173,8 @@ class StylePolicy(PromptFile):
             checks.append(any(v in cond.vulnerability_any for v in view.vulnerability))
         if cond.handoff_requested is not None:
             checks.append(view.handoff_requested == cond.handoff_requested)
+        if cond.complaint is not None:
+            checks.append(view.complaint == cond.complaint)
         return all(checks)
 
     def select(self, **signals: Any) -> Style:

@@ -169,9 +169,55 @@ def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
     return TextSet(texts, labels, ids, multi=splits)
 
 
-def own_examples(name: str) -> list[dict[str, object]]:
-    """Rows of ``data/signals/<name>.jsonl`` (our own, hand-written banking examples)."""
-    path = _require(SIGNALS_DATA / f"{name}.jsonl")
+WRITTEN_DATA = SIGNALS_DATA / "written_2026_12"
+# How the rows written for issue #19 map onto the schema of our older files (``label`` for distress).
+_WRITTEN_AS: dict[str, str] = {"distress": "crisis_distress", "handoff": "handoff", "vulnerability": "vulnerability"}
+
+
+def written_examples(name: str) -> list[dict[str, object]]:
+    """Rows of ``data/signals/written_2026_12/<file>.jsonl`` for the head ``name`` (``distress``, ``handoff``,
+    ``vulnerability``, ``complaint``, ``literacy``) in the schema of :func:`own_examples` (distress -> ``label``),
+    with a ``source`` field; their ``context`` is dropped (heads read one message)."""
+    path = WRITTEN_DATA / f"{_WRITTEN_AS.get(name, name)}.jsonl"
+    if not path.exists():
+        return []
+    rows: list[dict[str, object]] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"{path}:{n}: {exc}") from exc
+        row.pop("context", None)
+        if name == "distress":
+            row["label"] = row.pop("distress")
+        rows.append({**row, "source": "written_2026_12"})
+    return rows
+
+
+def complaint_narratives(settings: Settings, chars: int = 600) -> list[str]:
+    """CFPB consumer complaint narratives in ``../shared/data`` (first ``chars`` characters of each): every one is
+    a complaint about a financial firm. The 200 held-back narratives are not in that folder."""
+    path = settings.shared_data_dir / "cfpb_complaints" / "complaints.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [
+            r["consumer_complaint_narrative"][:chars]
+            for r in csv.DictReader(fh)
+            if r.get("consumer_complaint_narrative", "").strip()
+        ]
+
+
+def own_examples(name: str, *, include_written: bool = False) -> list[dict[str, object]]:
+    """Rows of ``data/signals/<name>.jsonl`` (our own, hand-written banking examples), followed, with
+    ``include_written``, by the rows written for issue #19 (:func:`written_examples`; the signals heads train on
+    them, the misuse head does not)."""
+    path = SIGNALS_DATA / f"{name}.jsonl"
+    if include_written and not path.exists():
+        return written_examples(name)
+    path = _require(path)
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
@@ -179,7 +225,7 @@ def own_examples(name: str) -> list[dict[str, object]]:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise ConfigurationError(f"{path}:{n}: {exc}") from exc
-    return rows
+    return rows + (written_examples(name) if include_written else [])
 
 
 def embed_cached(

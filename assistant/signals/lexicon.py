@@ -60,6 +60,9 @@ class DistressCues(BaseModel):
 
     mild: list[LexiconEntry]
     high: list[LexiconEntry]
+    # Acute situations that are high distress without a risk to life (a scam in progress, no food today, rent
+    # failing today, bailiffs at the door): a hit raises distress to at least ``high``.
+    acute: list[LexiconEntry] = []
 
 
 class CrisisCues(BaseModel):
@@ -68,6 +71,7 @@ class CrisisCues(BaseModel):
     self_harm: list[LexiconEntry]
     threat: list[LexiconEntry]
     abuse: list[LexiconEntry]
+    emergency: list[LexiconEntry] = []  # someone in immediate danger now (a third party's overdose, danger now)
 
 
 class VulnerabilityCues(BaseModel):
@@ -84,6 +88,9 @@ class HandoffCues(BaseModel):
 
     explicit: list[LexiconEntry]
     bot_unhelpful: list[LexiconEntry]
+    # The customer says they do not want a person ("no need for anyone", "I don't want to talk to an agent"): the
+    # learned head alone then does not count as a request.
+    declined: list[LexiconEntry] = []
 
 
 class MisuseCues(BaseModel):
@@ -102,6 +109,31 @@ class LiteracyCues(BaseModel):
     novice_markers: list[LexiconEntry]
 
 
+class ComplaintCues(BaseModel):
+    """Expressions of dissatisfaction with the bank (FCA DISP 1.1). ``explicit``: the customer says it is a
+    complaint, escalates it or leaves; ``about_bank``: the bank's own service, fees or decisions failed them;
+    ``general``: dissatisfaction that could be about anyone, which counts only when no ``elsewhere`` cue (a
+    merchant, a builder, a landlord) says someone else is the subject."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    explicit: list[LexiconEntry]
+    about_bank: list[LexiconEntry]
+    general: list[LexiconEntry]
+    elsewhere: list[LexiconEntry] = []
+
+
+class TrapCues(BaseModel):
+    """Explicit negatives for the crisis layer. ``denial``: a crisis cue inside one of these spans is dropped ("I'm
+    not suicidal"); ``hyperbole``: figures of speech ("this rate is killing me") that veto a crisis read from the
+    learned head or the crisis bank alone (never a rule hit)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    denial: list[LexiconEntry] = []
+    hyperbole: list[LexiconEntry] = []
+
+
 class LexiconSpec(BaseModel):
     """The whole ``lexicon.yaml``; unknown keys anywhere are an error (``extra="forbid"``)."""
 
@@ -117,6 +149,8 @@ class LexiconSpec(BaseModel):
     handoff: HandoffCues
     misuse: MisuseCues
     literacy: LiteracyCues
+    complaint: ComplaintCues
+    traps: TrapCues = TrapCues()
 
     @field_validator("macros")
     @classmethod
@@ -136,6 +170,10 @@ class CueHit:
     text: str
     negated: bool
     start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
 
 
 @dataclass(frozen=True)
@@ -182,7 +220,17 @@ class SignalLexicon:
     @staticmethod
     def _groups(spec: LexiconSpec) -> list[tuple[str, list[LexiconEntry]]]:
         out: list[tuple[str, list[LexiconEntry]]] = []
-        for section in ("sentiment", "distress", "crisis", "vulnerability", "handoff", "misuse", "literacy"):
+        for section in (
+            "sentiment",
+            "distress",
+            "crisis",
+            "vulnerability",
+            "handoff",
+            "misuse",
+            "literacy",
+            "complaint",
+            "traps",
+        ):
             model = getattr(spec, section)
             for name in type(model).model_fields:
                 out.append((f"{section}.{name}", getattr(model, name)))

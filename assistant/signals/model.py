@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ModelUnavailableError
+from assistant.signals.crisis_bank import BankMatch, CrisisBank, load_crisis_bank
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
+from assistant.signals.lexicon import CueHit
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.types import (
     DISTRESS_LEVELS,
@@ -33,7 +35,13 @@ from assistant.types import (
 )
 
 ARTIFACT_NAME = "signals_heads.npz"
-CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse")
+CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse", "emergency")
+# When rules of several kinds fire, the kind whose contacts come first: danger now before everything else.
+KIND_PRIORITY: tuple[str, ...] = ("emergency", "self_harm", "threat", "abuse")
+# Defaults until the heads carry thresholds chosen on the dev split (``meta["thresholds"]``).
+CRISIS_BANK_THRESHOLD = 0.66
+CRISIS_WINDOW_THRESHOLD = 0.5
+CRISIS_WINDOW_TURNS = 2  # earlier customer turns the crisis layer looks back over
 LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
 LITERACY_FULL_EVIDENCE_WORDS = 8  # messages shorter than this are shrunk towards uniform
 
@@ -108,10 +116,12 @@ class SignalModel:
         bundle: HeadBundle,
         extractor: FeatureExtractor | None = None,
         misuse: MisuseDetector | None = None,
+        bank: CrisisBank | None = None,
     ) -> None:
         self.bundle = bundle
         self.extractor = extractor or FeatureExtractor()
         self.misuse = misuse or MisuseDetector(None)  # rules only until a head is given
+        self.bank = bank or load_crisis_bank()
         self.meta = bundle.meta
         self.version = str(self.meta.get("version", ""))
         rules = self.meta.get("rule_probs", {})
@@ -153,23 +163,41 @@ class SignalModel:
 
     # --- predict ---
 
+    def warm_up_bank(self) -> None:
+        """Embed the crisis bank with the shared encoder (idempotent)."""
+        if not self.bank.ready:
+            from assistant.integrations.encoder import shared_encoder
+
+            self.bank.warm_up(shared_encoder())
+
     def predict(self, text: str, vector: np.ndarray, history: Sequence[Signals] = ()) -> Signals:
         feats = self.extractor.extract(text)
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
-        signals = self.combine(text, feats, raw, history)
+        self.warm_up_bank()
+        signals = self.combine(text, feats, raw, history, self.bank.match(vector))
         verdict = self.misuse.predict(text, vector, feats.hits)
         cues = {**signals.cues, "misuse": verdict.cues} if verdict.cues else signals.cues
         return replace(signals, misuse=verdict.kind, misuse_probs=verdict.probs, cues=cues)
 
     def combine(
-        self, text: str, feats: TextFeatures, raw: Mapping[str, np.ndarray], history: Sequence[Signals] = ()
+        self,
+        text: str,
+        feats: TextFeatures,
+        raw: Mapping[str, np.ndarray],
+        history: Sequence[Signals] = (),
+        bank: BankMatch | None = None,
     ) -> Signals:
         cues: dict[str, tuple[str, ...]] = {}
         sentiment, score, s_probs, cues["sentiment"] = self._sentiment(feats, raw["sentiment"])
-        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(feats, raw, s_probs["negative"])
+        distress, d_probs, kind, cues["distress"], crisis_cues = self._distress(
+            feats, raw, s_probs["negative"], bank, history
+        )
         if crisis_cues:
             cues["crisis"] = crisis_cues
+        complaint, c_prob, c_cues = self._complaint(feats, raw.get("complaint"))
+        if c_cues:
+            cues["complaint"] = c_cues
         vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
         for driver, dc in v_cues.items():
             cues[f"vulnerability.{driver}"] = dc
@@ -195,6 +223,9 @@ class SignalModel:
             cues=cues,
             crisis_kind=kind,
             model_version=self.version,
+            complaint=complaint,
+            complaint_prob=round(c_prob, 4),
+            crisis_similarity=round(bank.score, 4) if bank is not None else 0.0,
         )
 
     # --- heads ---
@@ -228,40 +259,121 @@ class SignalModel:
         cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p.max():.2f}",)
         return label, round(score, 4), _round(p, SENTIMENTS), cues
 
+    @staticmethod
+    def _crisis_rule_hits(feats: TextFeatures) -> tuple[CueHit, ...]:
+        """Crisis rule hits, less those inside a denial ("I'm not suicidal", "I'd never hurt anyone")."""
+        denials = feats.hit_groups("traps.denial")
+        return tuple(
+            h for h in feats.hit_groups("crisis") if not any(d.start <= h.start and h.end <= d.end for d in denials)
+        )
+
     def _distress(
-        self, feats: TextFeatures, raw: Mapping[str, np.ndarray], negative_p: float
+        self,
+        feats: TextFeatures,
+        raw: Mapping[str, np.ndarray],
+        negative_p: float,
+        bank: BankMatch | None = None,
+        history: Sequence[Signals] = (),
     ) -> tuple[DistressLevel, dict[str, float], str | None, tuple[str, ...], tuple[str, ...]]:
-        """Rule hits always mean crisis; the learned crisis class alone needs its own threshold, a negative
-        message and a distress cue (so plain mentions of an ex-partner or a manager do not trip it)."""
+        """Crisis, recall first, from (in order): the crisis rules of the lexicon (less denials); the crisis bank
+        (this message, or this message and one of the last customer turns both close to the bank); a crisis in
+        the last customer turns; the learned crisis class (its own threshold and a negative message). Figures of
+        speech and denials veto the bank and the head, never a rule. Acute-situation rules (a scam in progress,
+        no food today) raise a non-crisis message to ``high``."""
         p = raw["distress"].astype(np.float64)
         crisis_i = DISTRESS_LEVELS.index("crisis")
-        crisis_hits = feats.hit_groups("crisis")
-        crisis_cues = tuple(dict.fromkeys(h.cue for h in crisis_hits))
+        crisis_hits = self._crisis_rule_hits(feats)
+        crisis_cues: tuple[str, ...] = tuple(dict.fromkeys(h.cue for h in crisis_hits))
+        vetoed = bool(feats.hit_groups("traps"))
+        recent = list(history)[-CRISIS_WINDOW_TURNS:]
         kind: str | None = None
+        label: DistressLevel
+        bank_thr = self._thr.get("crisis_bank", CRISIS_BANK_THRESHOLD)
+        window_thr = self._thr.get("crisis_bank_window", CRISIS_WINDOW_THRESHOLD)
+        bank_ok = bank is not None and not bank.trapped and not vetoed
+        earlier = [
+            h
+            for h in recent
+            if h.distress == "crisis" and h.cues.get("crisis") and not h.cues["crisis"][0].startswith("crisis earlier")
+        ]
         if crisis_hits:
-            p = _raise_to(p, crisis_i, self._rule.get("crisis_rule->crisis", 0.9))
             kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
-            kind = next(k for k in CRISIS_KINDS if k in kinds)
-            label: DistressLevel = "crisis"
-        elif p[crisis_i] >= self._thr.get("crisis_model", 0.5) and negative_p >= 0.5 and feats.hit_groups("distress"):
+            kind = next(k for k in KIND_PRIORITY if k in kinds)
             label = "crisis"
-            kind_probs = raw["crisis_kind"]
-            kind = CRISIS_KINDS[int(np.asarray(kind_probs).argmax())]
+        elif bank is not None and bank_ok and bank.score >= bank_thr:
+            kind, label = bank.kind, "crisis"
+            crisis_cues = (bank.cue(),)
+        elif (
+            bank is not None
+            and bank_ok
+            and bank.score >= window_thr
+            and any(h.crisis_similarity >= window_thr for h in recent)
+        ):
+            kind, label = bank.kind, "crisis"
+            crisis_cues = (f"{bank.cue()} over the last {len(recent) + 1} turns",)
+        elif (
+            not vetoed
+            and "crisis" in raw
+            and float(np.asarray(raw["crisis"]).ravel()[0]) >= self._thr.get("crisis_head", 0.9)
+        ):
+            label = "crisis"
+            kind = CRISIS_KINDS[int(np.asarray(raw["crisis_kind"]).argmax())]
+            crisis_cues = (f"crisis head p={float(np.asarray(raw['crisis']).ravel()[0]):.2f}",)
+        elif earlier and not vetoed:
+            kind, label = earlier[-1].crisis_kind, "crisis"
+            crisis_cues = (f"crisis earlier in the conversation ({earlier[-1].crisis_kind})",)
+        elif (
+            not vetoed
+            and p[crisis_i] >= self._thr.get("crisis_model", 0.5)
+            and negative_p >= self._thr.get("crisis_model_negative", 0.5)
+            and (feats.hit_groups("distress") or self._thr.get("crisis_model_needs_cue", 1.0) < 0.5)
+        ):
+            label = "crisis"
+            kind_probs = np.asarray(raw["crisis_kind"])
+            kind = CRISIS_KINDS[int(kind_probs.argmax())]
             crisis_cues = (f"model p(crisis)={p[crisis_i]:.2f}",)
         else:
             rest = p.copy()
             rest[crisis_i] = -1.0
             label = DISTRESS_LEVELS[int(rest.argmax())]
         if label == "crisis":
+            p = _raise_to(p, crisis_i, self._rule.get("crisis_rule->crisis", 0.9))
+        acute = feats.cues("distress.acute")
+        p_acute = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
+        if label in ("none", "mild") and (acute or p_acute >= self._thr.get("high_distress", 9.0)):
+            high_i = DISTRESS_LEVELS.index("high")
+            p = _raise_to(p, high_i, self._rule.get("distress.acute->high", 0.8))
+            label = "high"
+            if not acute:
+                acute = (f"high-distress head p={p_acute:.2f}",)
+        if label == "crisis":
             cues = crisis_cues
         elif label == "none":
             negated = tuple(f"not {c}" for c in feats.cues("distress", negated=True))
             cues = negated or (f"model p(none)={p[0]:.2f}",)
         else:
-            words = list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
+            words = list(acute) + list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
             words += [w for w, v in feats.polar_words if v <= -1.5]
             cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
         return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
+
+    def _complaint(self, feats: TextFeatures, probs: np.ndarray | None) -> tuple[bool, float, tuple[str, ...]]:
+        """A complaint (DISP 1.1) from the complaint rules and, when the heads have one, the complaint head."""
+        explicit = feats.cues("complaint.explicit")
+        about_bank = feats.cues("complaint.about_bank")
+        general = () if feats.hit_groups("complaint.elsewhere") else feats.cues("complaint.general")
+        p = float(np.asarray(probs).ravel()[0]) if probs is not None else 0.0
+        if explicit:
+            p = max(p, self._rule.get("complaint.explicit->complaint", 0.95))
+        if about_bank:
+            p = max(p, self._rule.get("complaint.about_bank->complaint", 0.8))
+        if general:
+            p = max(p, self._rule.get("complaint.general->complaint", 0.6))
+        flagged = p >= self._thr.get("complaint", 0.5)
+        cues = tuple(dict.fromkeys(explicit + about_bank + general)) if flagged else ()
+        if flagged and not cues:
+            cues = (f"model p(complaint)={p:.2f}",)
+        return flagged, p, cues
 
     def _vulnerability(
         self, feats: TextFeatures, probs: np.ndarray
@@ -282,6 +394,8 @@ class SignalModel:
         p = float(np.asarray(probs).ravel()[0])
         explicit = feats.cues("handoff.explicit")
         unhelpful = feats.cues("handoff.bot_unhelpful")
+        if not explicit and feats.hit_groups("handoff.declined"):
+            p = min(p, 0.1)  # "no need for a person": the head's reading of the word "person" does not count
         if explicit:
             p = max(p, self._rule.get("handoff.explicit->handoff", 0.9))
         if unhelpful:

@@ -105,7 +105,7 @@ class SignalTrainer:
         return np.stack([bag_of_words(t) for t in texts]) if texts else np.zeros((0, BOW_BUCKETS), np.uint8)
 
     def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
-        rows = ds.own_examples(name)
+        rows = ds.own_examples(name, include_written=True)
         return rows, self.corpus.design([str(r["text"]) for r in rows], f"own-{name}")
 
 
@@ -175,8 +175,14 @@ def train_signals(
     progress: bool = True,
     encoder: TextEncoder | None = None,
     out_dir: Path | None = None,
+    reuse_lexical: Path | None = None,
+    evaluate: bool = True,
 ) -> dict[str, object]:
-    """Train all signal heads, save ``signals_heads.npz`` + ``signals_heads.md`` and return the dev report."""
+    """Train all signal heads, save ``signals_heads.npz`` + ``signals_heads.md`` and return the dev report.
+
+    ``reuse_lexical``: copy the GoEmotions-trained sentiment and distress heads and the feature standardisation
+    from that artifact instead of refitting them (no GoEmotions pass), and train every other head; the card says
+    so. ``evaluate=False`` skips the dev report (the thresholds are still chosen on the dev split)."""
     started = time.time()
     enc = encoder or shared_encoder()
     trainer = SignalTrainer(settings, enc, seed=seed, progress=progress)
@@ -184,27 +190,30 @@ def train_signals(
     dim = enc.dimension
     sent_i = {n: i for i, n in enumerate(FEATURE_NAMES)}
 
-    # --- sentiment ---
-    _log(progress, "signals: loading GoEmotions train")
-    ge_rows, ge_x = trainer.goemotions("train")
-    group_rows = ds._goemotions_rows(settings, "group", "train")
-    group_by_id = {cid: set(groups) for _, groups, cid in group_rows}
-    calib_mask = rng.random(len(ge_rows)) < 0.10
-    sent_label = []
-    for _, _, cid in ge_rows:
-        sent_label.append(ds.SENTIMENT_FROM_GROUP.get(frozenset(group_by_id.get(cid, set()))))
-    keep = np.array([lbl is not None for lbl in sent_label])
-    ge_sent_y = np.array([SENTIMENTS.index(lbl) if lbl else -1 for lbl in sent_label])
-    fin_rows, fin_x = trainer.own("finance_sentiment")
-    fin_train = np.array([r["split"] == "train" for r in fin_rows])
-    fin_y = np.array([SENTIMENTS.index(str(r["label"])) for r in fin_rows])
+    reused = HeadBundle.load(reuse_lexical) if reuse_lexical is not None else None
+    if reused is None:
+        # --- sentiment ---
+        _log(progress, "signals: loading GoEmotions train")
+        ge_rows, ge_x = trainer.goemotions("train")
+        group_rows = ds._goemotions_rows(settings, "group", "train")
+        group_by_id = {cid: set(groups) for _, groups, cid in group_rows}
+        calib_mask = rng.random(len(ge_rows)) < 0.10
+        sent_label = []
+        for _, _, cid in ge_rows:
+            sent_label.append(ds.SENTIMENT_FROM_GROUP.get(frozenset(group_by_id.get(cid, set()))))
+        keep = np.array([lbl is not None for lbl in sent_label])
+        ge_sent_y = np.array([SENTIMENTS.index(lbl) if lbl else -1 for lbl in sent_label])
+        fin_rows, fin_x = trainer.own("finance_sentiment")
+        fin_train = np.array([r["split"] == "train" for r in fin_rows])
+        fin_y = np.array([SENTIMENTS.index(str(r["label"])) for r in fin_rows])
 
-    # distress labels
-    dis_label = []
-    for _, emotions, _ in ge_rows:
-        found = set(emotions)
-        dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
-    ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
+        # distress labels
+        dis_label = []
+        for _, emotions, _ in ge_rows:
+            found = set(emotions)
+            dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
+        ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
+
     dis_rows, dis_x = trainer.own("distress")
     dis_train = np.array([r["split"] == "train" for r in dis_rows])
     dis_y = np.array([DISTRESS_LEVELS.index(str(r["label"])) for r in dis_rows])
@@ -235,7 +244,25 @@ def train_signals(
     lit_train = np.array([m[0] == "train" for m in lit.multi])
     lit_y = np.array([LITERACY_LEVELS.index(lbl) for lbl in lit.labels])
 
-    mean, std = _standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
+    # literacy rows written for issue #19 (experts from all of retail finance)
+    wl_rows = ds.written_examples("literacy")
+    if wl_rows:
+        wl_x = trainer.corpus.design([str(r["text"]) for r in wl_rows], "written-literacy")
+        lit_x = np.concatenate([lit_x, wl_x])
+        lit_train = np.concatenate([lit_train, [r["split"] == "train" for r in wl_rows]])
+        lit_y = np.concatenate([lit_y, [LITERACY_LEVELS.index(str(r["literacy"])) for r in wl_rows]])
+
+    # complaint (FCA DISP 1.1): our written rows, CFPB narratives (all complaints), BANKING77 questions (none)
+    co_rows, co_x = trainer.own("complaint")
+    co_train = np.array([r["split"] == "train" for r in co_rows])
+    co_y = np.array([bool(r["complaint"]) for r in co_rows], dtype=int)
+    cfpb = ds.complaint_narratives(settings)
+    cfpb_x = trainer.corpus.design(cfpb, "cfpb-narratives")
+
+    if reused is None:
+        mean, std = _standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
+    else:
+        mean, std = reused.mean, reused.std
 
     def z(x: np.ndarray) -> np.ndarray:
         return ((x - mean) / std).astype(np.float32)
@@ -245,56 +272,66 @@ def train_signals(
     rule_probs: dict[str, float] = {}
     thresholds: dict[str, float] = {}
 
-    # --- sentiment head ---
-    _log(progress, "signals: training sentiment head")
-    ge_bow = trainer.bow([r[0] for r in ge_rows])
-    fin_bow = trainer.bow([str(r["text"]) for r in fin_rows])
-    dis_bow = trainer.bow([str(r["text"]) for r in dis_rows])
-    fit_rows = keep & ~calib_mask
-    sx = np.concatenate([z(ge_x[fit_rows]), z(fin_x[fin_train])])
-    sb = np.concatenate([ge_bow[fit_rows], fin_bow[fin_train]])
-    sy = np.concatenate([ge_sent_y[fit_rows], fin_y[fin_train]])
-    sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
-    counts = np.bincount(sy, minlength=3).astype(float)
-    sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
-    sent = _lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
-    cal = keep & calib_mask
-    cal_x = np.concatenate([z(ge_x[cal]), ge_bow[cal].astype(np.float32)], axis=1)
-    sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(cal_x), ge_sent_y[cal], bias=False)
-    softmax_heads["sentiment"] = sent
-    sarc = [dim + sent_i["lex.sentiment.sarcasm"], dim + sent_i["lex.sentiment.context"]]
-    sarcasm_hit = np.concatenate([(ge_x[keep][:, sarc] > 0).all(1), (fin_x[fin_train][:, sarc] > 0).all(1)])
-    sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
-    rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
+    if reused is not None:
+        softmax_heads["sentiment"] = reused.softmax_heads["sentiment"]
+        softmax_heads["distress"] = reused.softmax_heads["distress"]
+        for key in ("sarcasm->negative",):
+            rule_probs[key] = float(dict(reused.meta.get("rule_probs", {}))[key])  # type: ignore[call-overload]
+        thresholds["crisis_model"] = float(dict(reused.meta.get("thresholds", {}))["crisis_model"])  # type: ignore[call-overload]
+        sy = dy = np.zeros(0)
+        ge_crisis_hit: np.ndarray = np.zeros(0, dtype=bool)
+    else:
+        # --- sentiment head ---
+        _log(progress, "signals: training sentiment head")
+        ge_bow = trainer.bow([r[0] for r in ge_rows])
+        fin_bow = trainer.bow([str(r["text"]) for r in fin_rows])
+        dis_bow = trainer.bow([str(r["text"]) for r in dis_rows])
+        fit_rows = keep & ~calib_mask
+        sx = np.concatenate([z(ge_x[fit_rows]), z(fin_x[fin_train])])
+        sb = np.concatenate([ge_bow[fit_rows], fin_bow[fin_train]])
+        sy = np.concatenate([ge_sent_y[fit_rows], fin_y[fin_train]])
+        sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
+        counts = np.bincount(sy, minlength=3).astype(float)
+        sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
+        sent = _lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
+        cal = keep & calib_mask
+        cal_x = np.concatenate([z(ge_x[cal]), ge_bow[cal].astype(np.float32)], axis=1)
+        sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(cal_x), ge_sent_y[cal], bias=False)
+        softmax_heads["sentiment"] = sent
+        sarc = [dim + sent_i["lex.sentiment.sarcasm"], dim + sent_i["lex.sentiment.context"]]
+        sarcasm_hit = np.concatenate([(ge_x[keep][:, sarc] > 0).all(1), (fin_x[fin_train][:, sarc] > 0).all(1)])
+        sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
+        rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
 
-    # --- distress head (+ crisis kind) ---
-    _log(progress, "signals: training distress head")
-    fit_rows = ~calib_mask
-    dx = np.concatenate([z(ge_x[fit_rows]), z(dis_x[dis_train])])
-    db = np.concatenate([ge_bow[fit_rows], dis_bow[dis_train]])
-    dy = np.concatenate([ge_dis_y[fit_rows], dis_y[dis_train]])
-    dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
-    counts = np.bincount(dy, minlength=4).astype(float)
-    dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
-    dist = _lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
-    cal_x = np.concatenate([z(ge_x[calib_mask]), ge_bow[calib_mask].astype(np.float32)], axis=1)
-    dist.temperature, _ = fit_vector_scaling(dist.logits(cal_x), ge_dis_y[calib_mask], bias=False)
-    softmax_heads["distress"] = dist
-    # The learned crisis class alone (no rule hit) must be rare on ordinary text: its threshold is the 99.9th
-    # percentile of P(crisis) on text it never saw as crisis and was not fitted on (GoEmotions calibration
-    # split, BANKING77 negatives, NLU++ training folds), and at least 0.6.
-    ordinary = np.concatenate(
-        [
-            cal_x,
-            np.concatenate([z(b77_x), trainer.bow(b77_texts).astype(np.float32)], axis=1),
-            np.concatenate([z(nl_x), trainer.bow(nl_train.texts).astype(np.float32)], axis=1),
-        ]
-    )
-    p_crisis = dist.predict_proba(ordinary)[:, DISTRESS_LEVELS.index("crisis")]
-    thresholds["crisis_model"] = float(max(0.6, np.quantile(p_crisis, 0.999)))
-    del ge_bow, sb, db, cal_x, ordinary
-    crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS]
-    ge_crisis_hit = (ge_x[:, crisis_col] > 0).any(1)
+        # --- distress head (+ crisis kind) ---
+        _log(progress, "signals: training distress head")
+        fit_rows = ~calib_mask
+        dx = np.concatenate([z(ge_x[fit_rows]), z(dis_x[dis_train])])
+        db = np.concatenate([ge_bow[fit_rows], dis_bow[dis_train]])
+        dy = np.concatenate([ge_dis_y[fit_rows], dis_y[dis_train]])
+        dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
+        counts = np.bincount(dy, minlength=4).astype(float)
+        dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
+        dist = _lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
+        cal_x = np.concatenate([z(ge_x[calib_mask]), ge_bow[calib_mask].astype(np.float32)], axis=1)
+        dist.temperature, _ = fit_vector_scaling(dist.logits(cal_x), ge_dis_y[calib_mask], bias=False)
+        softmax_heads["distress"] = dist
+        # The learned crisis class alone (no rule hit) must be rare on ordinary text: its threshold is the 99.9th
+        # percentile of P(crisis) on text it never saw as crisis and was not fitted on (GoEmotions calibration
+        # split, BANKING77 negatives, NLU++ training folds), and at least 0.6.
+        ordinary = np.concatenate(
+            [
+                cal_x,
+                np.concatenate([z(b77_x), trainer.bow(b77_texts).astype(np.float32)], axis=1),
+                np.concatenate([z(nl_x), trainer.bow(nl_train.texts).astype(np.float32)], axis=1),
+            ]
+        )
+        p_crisis = dist.predict_proba(ordinary)[:, DISTRESS_LEVELS.index("crisis")]
+        thresholds["crisis_model"] = float(max(0.6, np.quantile(p_crisis, 0.999)))
+        del ge_bow, sb, db, cal_x, ordinary
+    crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS if f"lex.crisis.{k}" in sent_i]
+    if reused is None:
+        ge_crisis_hit = np.asarray((ge_x[:, crisis_col] > 0).any(1))
     own_crisis_hit = (dis_x[dis_train][:, crisis_col] > 0).any(1)
     rule_probs["crisis_rule->crisis"] = max(
         0.9, _rule_precision(own_crisis_hit, dis_y[dis_train] == DISTRESS_LEVELS.index("crisis"))
@@ -385,6 +422,71 @@ def train_signals(
         rule_probs[f"vulnerability.{driver}->{driver}"] = _rule_precision(hit, vy[:, j] == 1)
         thresholds[f"vulnerability.{driver}"] = 0.5
 
+    # ----- crisis head (binary): our crisis rows against everything else we wrote and ordinary banking text.
+    # The distress head's crisis class is fitted beside 40k GoEmotions rows; this one sees only banking wording,
+    # so indirect ideation, coercive control and third-party emergencies get a head of their own.
+    _log(progress, "signals: training crisis head")
+    other_written = [r for name in ("handoff", "complaint", "vulnerability") for r in ds.written_examples(name)]
+    ow_train = [str(r["text"]) for r in other_written if r["split"] == "train"]
+    ow_x = trainer.corpus.design(ow_train, "written-other-train")
+    cx = np.concatenate([z(dis_x[dis_train]), z(ow_x), z(b77_x), z(nl_x)])
+    cy = np.concatenate(
+        [
+            (dis_y[dis_train] == DISTRESS_LEVELS.index("crisis")).astype(int),
+            np.zeros(len(ow_x) + len(b77_x) + len(nl_x), dtype=int),
+        ]
+    )[:, None]
+    cw = np.concatenate([np.full(dis_train.sum(), 5.0), np.full(len(ow_x), 3.0), np.ones(len(b77_x) + len(nl_x))])
+    cg = np.arange(len(cy)) % 5
+    cpos = np.array([min(20.0, float((cy == 0).sum()) / max(1.0, float((cy == 1).sum())) / 5.0)])
+
+    def fit_crisis(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
+        return train_sigmoid(
+            x, y, ("crisis",), name="crisis", weights=w, pos_weight=cpos, l2=1e-2, epochs=300, lr=0.02, seed=seed
+        )
+
+    coof, crisis_head = _oof_sigmoid(HeadData(cx, cy, cw, cg), ("crisis",), fit_crisis)
+    crisis_head.platt_a, crisis_head.platt_c = fit_platt(coof, cy)
+    sigmoid_heads["crisis"] = crisis_head
+
+    # ----- high-distress head (binary): acute distress without a risk to life (a scam in progress, no food today,
+    # rent failing today) in our own distress rows, against their none/mild rows and ordinary banking text.
+    _log(progress, "signals: training high-distress head")
+    high_levels = (DISTRESS_LEVELS.index("high"), DISTRESS_LEVELS.index("crisis"))
+    ex = np.concatenate([z(dis_x[dis_train]), z(ow_x), z(b77_x)])
+    ey = np.concatenate(
+        [np.isin(dis_y[dis_train], high_levels).astype(int), np.zeros(len(ow_x) + len(b77_x), dtype=int)]
+    )[:, None]
+    ew = np.concatenate([np.full(dis_train.sum(), 5.0), np.full(len(ow_x), 2.0), np.ones(len(b77_x))])
+    eg = np.arange(len(ey)) % 5
+    epos = np.array([min(20.0, float((ey == 0).sum()) / max(1.0, float((ey == 1).sum())) / 3.0)])
+
+    def fit_high(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
+        return train_sigmoid(
+            x, y, ("high",), name="high_distress", weights=w, pos_weight=epos, l2=1e-2, epochs=300, lr=0.02, seed=seed
+        )
+
+    eoof, high_head = _oof_sigmoid(HeadData(ex, ey, ew, eg), ("high",), fit_high)
+    high_head.platt_a, high_head.platt_c = fit_platt(eoof, ey)
+    sigmoid_heads["high_distress"] = high_head
+
+    # ----- complaint head (FCA DISP 1.1)
+    _log(progress, "signals: training complaint head")
+    qx = np.concatenate([z(co_x[co_train]), z(cfpb_x), z(b77_x)])
+    qy = np.concatenate([co_y[co_train], np.ones(len(cfpb_x), dtype=int), np.zeros(len(b77_x), dtype=int)])[:, None]
+    qw = np.concatenate([np.full(co_train.sum(), 5.0), np.ones(len(cfpb_x)), np.ones(len(b77_x))])
+    qg = np.arange(len(qy)) % 5
+    qpos = np.array([min(20.0, float((qy == 0).sum()) / max(1.0, float((qy == 1).sum())))])
+
+    def fit_complaint(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
+        return train_sigmoid(
+            x, y, ("complaint",), name="complaint", weights=w, pos_weight=qpos, l2=1e-2, epochs=300, lr=0.02, seed=seed
+        )
+
+    qoof, complaint_head = _oof_sigmoid(HeadData(qx, qy, qw, qg), ("complaint",), fit_complaint)
+    complaint_head.platt_a, complaint_head.platt_c = fit_platt(qoof, qy)
+    sigmoid_heads["complaint"] = complaint_head
+
     # ----- literacy head
     _log(progress, "signals: training literacy head")
     lx = z(lit_x[lit_train])
@@ -429,6 +531,7 @@ def train_signals(
         "b77_negatives": N_B77_NEGATIVES,
         "bow_buckets": BOW_BUCKETS,
         **bundle_extra,
+        **({"reused_from": reused.meta.get("version", "")} if reused is not None else {}),
         "trained_at_unix": 0,  # kept constant so retraining with the same seed is byte-reproducible
     }
     bundle = HeadBundle(mean=mean, std=std, softmax_heads=softmax_heads, sigmoid_heads=sigmoid_heads, meta=bundle_meta)
@@ -437,8 +540,43 @@ def train_signals(
     bundle.meta["version"] = f"signals-{digest.hexdigest()[:10]}"
     target_dir = out_dir or settings.artifacts_dir
     target = target_dir / ARTIFACT_NAME
+    # Thresholds of the crisis layer and the complaint flag, chosen on the dev split of our written rows.
+    from assistant.signals.thresholds import (
+        choose_complaint_threshold,
+        choose_crisis_thresholds,
+        choose_handoff_threshold,
+        choose_high_distress_threshold,
+    )
+
+    model = SignalModel(bundle)
+    _log(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
+    # Ordinary text for the false-alarm limits: BANKING77 dev questions and a seeded sample of GoEmotions train
+    # comments (general text; the GoEmotions dev split stays the evaluation's).
+    b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
+    ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
+    ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
+    ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample)
+    complaint_choice = choose_complaint_threshold(model, enc, b77_dev)
+    thresholds.update(crisis_choice["thresholds"])  # type: ignore[call-overload]
+    thresholds["complaint"] = float(complaint_choice["threshold"])  # type: ignore[arg-type]
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample)
+    thresholds["high_distress"] = float(high_choice["threshold"])  # type: ignore[arg-type]
+    handoff_choice = choose_handoff_threshold(model, enc, b77_dev, current=thresholds["handoff"])
+    thresholds["handoff"] = float(handoff_choice["threshold"])  # type: ignore[arg-type]
+    bundle.meta["thresholds"] = thresholds
+    bundle.meta["dev_choice"] = {
+        "crisis": crisis_choice,
+        "complaint": complaint_choice,
+        "high_distress": high_choice,
+        "handoff": handoff_choice,
+    }
+    if reused is not None:
+        bundle.meta["reused_lexical_heads"] = str(bundle_meta.get("reused_from", ""))
     bundle.save(target)
     _log(progress, "signals: saved %s (%.1f kB)", target, target.stat().st_size / 1024)
+    if not evaluate:
+        return {"dev_choice": bundle.meta["dev_choice"], "thresholds": thresholds}
 
     from assistant.signals.evaluate import evaluate_signals, write_model_card
 

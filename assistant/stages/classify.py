@@ -44,7 +44,7 @@ class SignalClassifier:
         return self._model
 
     def warm_up(self) -> None:
-        """Load the heads and the lexicon once (idempotent) and run one message through them."""
+        """Load the heads, the lexicon and the crisis bank (embedded once) (idempotent)."""
         with self._lock:
             if self._model is not None:
                 return
@@ -53,6 +53,7 @@ class SignalClassifier:
             if model.bundle.mean.shape[0] <= 0:
                 raise ModelUnavailableError(f"signals heads at {path} are empty")
             model.extractor.warm_up()
+            model.warm_up_bank()
             self._model = model
             logger.info("signals heads %s loaded", model.version)
 

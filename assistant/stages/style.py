@@ -44,5 +44,6 @@ class StyleSelector:
             literacy_confidence=signals.literacy_confidence,
             vulnerability=tuple(signals.vulnerability),
             handoff_requested=signals.handoff_requested,
+            complaint=signals.complaint,
         )
         return self.policy.select_view(view)

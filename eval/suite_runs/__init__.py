@@ -11,6 +11,7 @@ from collections.abc import Callable
 from eval.config import SuiteConfig
 from eval.runner import Dataset, EvalContext, SuiteResult
 from eval.suite_runs.answers import run_answers
+from eval.suite_runs.blind import run_blind, run_signals_dev
 from eval.suite_runs.common import predictions
 from eval.suite_runs.dialogue import (
     conversation_metrics,
@@ -32,6 +33,8 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "conversations": run_conversations,
     "scope": run_scope,
     "speed": run_speed,
+    "blind": run_blind,
+    "signals_dev": run_signals_dev,
 }
 
 __all__ = ["SUITES", "conversation_metrics", "escalation_metrics", "predictions", "run_conversation_file"]

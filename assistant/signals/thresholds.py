@@ -1,0 +1,316 @@
+"""Training-time choice of the crisis-layer thresholds on the dev split of our own written data
+(``data/signals/written_2026_12``, ``split == "dev"``), never on ``data/blind``.
+
+The crisis bank fires on a message whose cosine to the nearest bank entry reaches ``crisis_bank`` (or, over the
+last turns, ``crisis_bank_window`` on this message and an earlier one); the learned crisis class needs
+``crisis_model``. Each is set to the lowest value (most recall) whose false-crisis rate on the dev rows that are not
+a crisis stays within :data:`MAX_FALSE_CRISIS`.
+
+>>> pick_lowest([0.5, 0.6, 0.7], lambda t: (1.0 - t, 0.03 if t < 0.6 else 0.0), max_false=0.02)
+0.6
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.integrations.encoder import TextEncoder
+from assistant.settings import PROJECT_ROOT
+from assistant.signals.crisis_bank import BankMatch
+from assistant.signals.features import TextFeatures
+from assistant.signals.model import SignalModel
+from assistant.types import Signals
+
+WRITTEN_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12"
+MAX_FALSE_CRISIS = 0.015
+BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 0.02))
+MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
+OFF = 9.0  # a threshold no probability or cosine reaches: the source is switched off
+CRISIS_MODEL_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.99, OFF)
+
+
+def written_rows(name: str, split: str | None = None) -> list[dict[str, object]]:
+    """Rows of ``data/signals/written_2026_12/<name>.jsonl`` (optionally one split)."""
+    path = WRITTEN_DIR / f"{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r.get("split") == split]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    feats: TextFeatures
+    raw: dict[str, np.ndarray]
+    bank: BankMatch
+
+
+@dataclass(frozen=True)
+class DevRow:
+    """One dev message with its context, whether it is a crisis, and its category (for the trap rates)."""
+
+    text: str
+    context: tuple[str, ...]
+    crisis: bool
+    category: str = ""
+
+
+def _context(row: dict[str, object]) -> tuple[str, ...]:
+    ctx = row.get("context")
+    return tuple(str(c) for c in ctx) if isinstance(ctx, list) else ()
+
+
+def crisis_dev_rows() -> list[DevRow]:
+    """Dev rows of the written crisis/distress file, and every other written dev row as an ordinary negative."""
+    rows = [
+        DevRow(
+            str(r["text"]),
+            _context(r),
+            r.get("distress") == "crisis",
+            str(r.get("category", "")),
+        )
+        for r in written_rows("crisis_distress", "dev")
+    ]
+    for name in ("handoff", "complaint", "vulnerability", "literacy"):
+        rows += [DevRow(str(r["text"]), _context(r), False, name) for r in written_rows(name, "dev")]
+    return rows
+
+
+class CrisisReplay:
+    """Runs the model's rule layer over dev rows many times with different thresholds, from one encoder pass."""
+
+    def __init__(self, model: SignalModel, encoder: TextEncoder, rows: Sequence[DevRow]) -> None:
+        self.model = model
+        self.rows = list(rows)
+        texts = sorted({t for r in rows for t in (*r.context, r.text)})
+        vectors = encoder.encode(texts)
+        model.bank.warm_up(encoder)
+        self._prep: dict[str, _Prepared] = {}
+        for text, vec in zip(texts, vectors, strict=True):
+            feats = model.extractor.extract(text)
+            z = model.design(text, vec, feats)
+            raw = {k: v[0] for k, v in model.raw_probs(z).items()}
+            self._prep[text] = _Prepared(feats, raw, model.bank.match(vec))
+
+    def _signals(self, text: str, history: Sequence[Signals]) -> Signals:
+        p = self._prep[text]
+        return self.model.combine(text, p.feats, p.raw, history, p.bank)
+
+    def run(self, thresholds: dict[str, float]) -> list[Signals]:
+        saved = dict(self.model._thr)
+        self.model._thr.update(thresholds)
+        try:
+            out = []
+            for row in self.rows:
+                history: list[Signals] = []
+                for c in row.context:
+                    history.append(self._signals(c, tuple(history)))
+                out.append(self._signals(row.text, tuple(history)))
+            return out
+        finally:
+            self.model._thr.clear()
+            self.model._thr.update(saved)
+
+    def rates(self, thresholds: dict[str, float]) -> tuple[float, float]:
+        """(crisis recall, false-crisis rate on non-crisis rows) at ``thresholds``."""
+        preds = [s.distress == "crisis" for s in self.run(thresholds)]
+        pos = [p for p, r in zip(preds, self.rows, strict=True) if r.crisis]
+        neg = [p for p, r in zip(preds, self.rows, strict=True) if not r.crisis]
+        return (sum(pos) / len(pos) if pos else 0.0, sum(neg) / len(neg) if neg else 0.0)
+
+
+def pick_lowest(
+    grid: Iterable[float], rates: Callable[[float], tuple[float, float]], *, max_false: float = MAX_FALSE_CRISIS
+) -> float:
+    """The lowest threshold of ``grid`` whose false rate is within ``max_false`` (the highest if none is)."""
+    values = sorted(grid)
+    for t in values:
+        if rates(t)[1] <= max_false:
+            return t
+    return values[-1]
+
+
+MAX_FALSE_CRISIS_ORDINARY = 0.005  # ordinary text (BANKING77 dev questions, GoEmotions train comments)
+
+
+def choose_crisis_thresholds(
+    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
+) -> dict[str, object]:
+    """Choose ``crisis_bank``, ``crisis_bank_window``, ``crisis_head`` and ``crisis_model`` on the written dev rows
+    (in that order, each with the ones before it fixed): the lowest value whose false-crisis rate stays within
+    :data:`MAX_FALSE_CRISIS` on the written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary``
+    texts; report dev recall and false-crisis rates before and after."""
+    dev = crisis_dev_rows()
+    replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary])
+    n_dev = len(dev)
+
+    def rates(th: dict[str, float]) -> tuple[float, float]:
+        preds = [s.distress == "crisis" for s in replay.run(th)]
+        pos = [p for p, r in zip(preds[:n_dev], dev, strict=True) if r.crisis]
+        neg = [p for p, r in zip(preds[:n_dev], dev, strict=True) if not r.crisis]
+        plain = preds[n_dev:]
+        bad = max(
+            (sum(neg) / len(neg) if neg else 0.0) / MAX_FALSE_CRISIS,
+            (sum(plain) / len(plain) if plain else 0.0) / MAX_FALSE_CRISIS_ORDINARY,
+        )
+        return (sum(pos) / len(pos) if pos else 0.0, bad)
+
+    off = {"crisis_bank": 9.0, "crisis_bank_window": 9.0, "crisis_head": 9.0, "crisis_model": 9.0}
+    rules_only = rates(off)
+    chosen = dict(off)
+    chosen["crisis_bank"] = pick_lowest((*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_bank": t}), max_false=1.0)
+    window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]]
+    chosen["crisis_bank_window"] = pick_lowest(
+        window_grid, lambda t: rates({**chosen, "crisis_bank_window": t}), max_false=1.0
+    )
+    if "crisis" in model.bundle.sigmoid_heads:
+        chosen["crisis_head"] = pick_lowest(
+            CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_head": t}), max_false=1.0
+        )
+    chosen["crisis_model"] = pick_lowest(
+        CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_model": t}), max_false=1.0
+    )
+    final = rates(chosen)
+    all_preds = [s.distress == "crisis" for s in replay.run(chosen)]
+    plain_rate = sum(all_preds[n_dev:]) / max(1, len(all_preds) - n_dev)
+    return {
+        "thresholds": chosen,
+        "dev_rows": n_dev,
+        "dev_crisis": sum(r.crisis for r in dev),
+        "ordinary_rows": len(ordinary),
+        "rules_only": {"recall": round(rules_only[0], 4), "worst_false_over_limit": round(rules_only[1], 4)},
+        "chosen": {
+            "recall": round(final[0], 4),
+            "worst_false_over_limit": round(final[1], 4),
+            "ordinary_false_rate": round(plain_rate, 4),
+        },
+        "max_false_crisis": MAX_FALSE_CRISIS,
+        "max_false_crisis_ordinary": MAX_FALSE_CRISIS_ORDINARY,
+    }
+
+
+MAX_COMPLAINT_ORDINARY = 0.03  # ordinary banking questions (BANKING77 dev) flagged as complaints
+MAX_COMPLAINT_HARD = 0.12  # written non-complaints (merchant disputes, neutral messages with negative words)
+COMPLAINT_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
+
+
+def choose_complaint_threshold(model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str]) -> dict[str, object]:
+    """The lowest complaint threshold whose false-flag rates stay within :data:`MAX_COMPLAINT_ORDINARY` on
+    ``ordinary`` questions and :data:`MAX_COMPLAINT_HARD` on the written dev non-complaints; with dev recall."""
+    rows = written_rows("complaint", "dev")
+    texts = [str(r["text"]) for r in rows]
+    gold = [bool(r["complaint"]) for r in rows]
+    all_texts = texts + list(ordinary)
+    vectors = encoder.encode(all_texts)
+    probs = []
+    for text, vec in zip(all_texts, vectors, strict=True):
+        feats = model.extractor.extract(text)
+        raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
+        probs.append(model._complaint(feats, raw.get("complaint"))[1])
+    dev_p, ord_p = np.array(probs[: len(texts)]), np.array(probs[len(texts) :])
+    pos, neg = dev_p[np.array(gold)], dev_p[~np.array(gold)]
+
+    def rates(t: float) -> tuple[float, float]:
+        hard = float((neg >= t).mean()) if len(neg) else 0.0
+        plain = float((ord_p >= t).mean()) if len(ord_p) else 0.0
+        return float((pos >= t).mean()), max(hard / MAX_COMPLAINT_HARD, plain / MAX_COMPLAINT_ORDINARY)
+
+    thr = pick_lowest(COMPLAINT_GRID, rates, max_false=1.0)
+    return {
+        "threshold": thr,
+        "dev_rows": len(rows),
+        "dev_recall": round(float((pos >= thr).mean()), 4),
+        "dev_false_flag_rate": round(float((neg >= thr).mean()), 4),
+        "ordinary_rows": len(ord_p),
+        "ordinary_false_flag_rate": round(float((ord_p >= thr).mean()), 4),
+    }
+
+
+MAX_FALSE_HIGH = 0.10  # written dev rows labelled none/mild read as high by the high-distress head
+MAX_HIGH_ORDINARY = 0.03  # ordinary text (GoEmotions train comments) read as high: each one is an escalation
+MIN_HANDOFF_PRECISION = 0.95
+MAX_HANDOFF_ORDINARY = 0.01
+
+
+_Prepared2 = tuple[TextFeatures, dict[str, np.ndarray]]
+
+
+def _probs(model: SignalModel, encoder: TextEncoder, texts: Sequence[str]) -> list[_Prepared2]:
+    vectors = encoder.encode(list(texts))
+    out = []
+    for text, vec in zip(texts, vectors, strict=True):
+        feats = model.extractor.extract(text)
+        out.append((feats, {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}))
+    return out
+
+
+def choose_high_distress_threshold(
+    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
+) -> dict[str, object]:
+    """The lowest threshold of the high-distress head whose rate on written dev rows labelled none/mild stays within
+    :data:`MAX_FALSE_HIGH` and on ``ordinary`` texts within :data:`MAX_HIGH_ORDINARY`; with the dev recall of rows
+    labelled high (by the head or the acute rules)."""
+    rows = [r for r in written_rows("crisis_distress", "dev") if r["distress"] != "crisis"]
+    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary))
+    head_all = np.array([float(raw["high_distress"][0]) if "high_distress" in raw else 0.0 for _, raw in prepared])
+    head, plain = head_all[: len(rows)], head_all[len(rows) :]
+    rule = np.array([bool(f.cues("distress.acute")) for f, _ in prepared[: len(rows)]])
+    high = np.array([r["distress"] == "high" for r in rows])
+
+    def rates(t: float) -> tuple[float, float]:
+        pred = rule | (head >= t)
+        false = float(pred[~high].mean()) if (~high).any() else 0.0
+        if len(plain):
+            false = max(false, float((plain >= t).mean()) * MAX_FALSE_HIGH / MAX_HIGH_ORDINARY)
+        return float(pred[high].mean()) if high.any() else 0.0, false
+
+    grid = (*MODEL_GRID, 0.97, 0.99, OFF)
+    thr = pick_lowest(grid, rates, max_false=MAX_FALSE_HIGH)
+    recall, false = rates(thr)
+    return {
+        "threshold": thr,
+        "dev_rows": len(rows),
+        "dev_high_recall": round(recall, 4),
+        "worst_false_over_limit": round(false / MAX_FALSE_HIGH, 4),
+        "rules_only_recall": round(rates(9.0)[0], 4),
+    }
+
+
+def choose_handoff_threshold(
+    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str], *, current: float
+) -> dict[str, object]:
+    """The lowest hand-off threshold (not above ``current``, chosen on NLU++) with precision at least
+    :data:`MIN_HANDOFF_PRECISION` on the written dev rows and at most :data:`MAX_HANDOFF_ORDINARY` of ``ordinary``
+    questions flagged."""
+    rows = written_rows("handoff", "dev")
+    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary))
+    probs = np.array([model._handoff(f, raw["handoff"])[1] for f, raw in prepared])
+    dev_p, ord_p = probs[: len(rows)], probs[len(rows) :]
+    gold = np.array([bool(r["handoff"]) for r in rows])
+
+    def rates(t: float) -> tuple[float, float]:
+        pred = dev_p >= t
+        precision = float(gold[pred].mean()) if pred.any() else 1.0
+        bad = max((1.0 - precision) / (1.0 - MIN_HANDOFF_PRECISION), float((ord_p >= t).mean()) / MAX_HANDOFF_ORDINARY)
+        return float(pred[gold].mean()), bad
+
+    grid = [t for t in MODEL_GRID if t <= current] + [current]
+    thr = pick_lowest(grid, rates, max_false=1.0)
+    pred = dev_p >= thr
+    return {
+        "threshold": thr,
+        "dev_rows": len(rows),
+        "dev_recall": round(float(pred[gold].mean()), 4),
+        "dev_precision": round(float(gold[pred].mean()) if pred.any() else 1.0, 4),
+        "ordinary_false_rate": round(float((ord_p >= thr).mean()), 4),
+    }
+
+
+def with_thresholds(model: SignalModel, thresholds: dict[str, float]) -> SignalModel:
+    """A copy of ``model`` whose stored thresholds include ``thresholds``."""
+    meta = dict(model.bundle.meta)
+    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
+    bundle = replace(model.bundle, meta=meta)
+    return SignalModel(bundle, model.extractor, model.misuse, model.bank)
