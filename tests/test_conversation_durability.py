@@ -1,4 +1,5 @@
-"""A server process killed with SIGKILL mid-turn loses no acknowledged message and leaves no torn turn (SQLite)."""
+"""A server process killed with SIGKILL mid-turn loses no acknowledged message and leaves no torn turn (SQLite, and
+PostgreSQL when ATTUNE_TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conversation_db import DB_PARAMS, POSTGRES_URL, fresh_schema
 
 from assistant.conversations.model import Conversation, Event, EventKind, TurnRole
-from assistant.integrations.sql import SqlConversationRepository
+from assistant.integrations.sql import SqlConversationRepository, make_engine, upgrade
 from assistant.kb.ingest import ingest_kb
 from assistant.settings import Settings
 
@@ -26,7 +29,8 @@ from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 
 settings = Settings()
-service = ConversationService(settings, Pipeline.from_settings(settings), SqlConversationRepository(sys.argv[1]))
+repo = SqlConversationRepository(sys.argv[1], schema=sys.argv[3] or None)
+service = ConversationService(settings, Pipeline.from_settings(settings), repo)
 service.warm_up()
 for i in range(200):
     service.handle(sys.argv[2], f"How long will my new card take to arrive? ({i})", client_message_id=f"m{i}")
@@ -34,12 +38,24 @@ for i in range(200):
 """
 
 
-def test_kill_9_mid_turn_loses_no_acknowledged_message(tmp_path: Path) -> None:
+@pytest.fixture(params=DB_PARAMS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(url, schema): a SQLite file, or a fresh, migrated PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'durable.db'}", ""
+        return
+    assert POSTGRES_URL is not None
+    with fresh_schema() as schema:
+        upgrade(make_engine(POSTGRES_URL, schema=schema))
+        yield POSTGRES_URL, schema
+
+
+def test_kill_9_mid_turn_loses_no_acknowledged_message(tmp_path: Path, database: tuple[str, str]) -> None:
     kb = ROOT / "tests" / "fixtures" / "kb"
     settings = Settings(environment="test", data_dir=tmp_path, kb_dir=kb)
     ingest_kb(settings, progress=False)
-    url = f"sqlite:///{tmp_path / 'durable.db'}"
-    repo = SqlConversationRepository(url)
+    url, schema = database
+    repo = SqlConversationRepository(url, schema=schema or None)
     cid = uuid.uuid4().hex
     repo.create(
         Conversation(id=cid, channel="widget", locale="en-GB", token_hash=uuid.uuid4().hex),
@@ -55,7 +71,11 @@ def test_kill_9_mid_turn_loses_no_acknowledged_message(tmp_path: Path) -> None:
         "HF_HUB_OFFLINE": "1",
     }
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, cid], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+        [sys.executable, "-c", CHILD, url, cid, schema],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
     )
     acked: list[int] = []
     try:
@@ -69,7 +89,9 @@ def test_kill_9_mid_turn_loses_no_acknowledged_message(tmp_path: Path) -> None:
     finally:
         child.wait(timeout=60)
     assert len(acked) >= 4 and child.returncode == -signal.SIGKILL
-    turns = SqlConversationRepository(url).turns(cid)
+    after = SqlConversationRepository(url, schema=schema or None)
+    turns = after.turns(cid)
+    after.dispose()
     customer = [t for t in turns if t.role is TurnRole.CUSTOMER]
     stored = {t.client_message_id for t in customer}
     assert {f"m{i}" for i in acked} <= stored
