@@ -25,9 +25,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -314,30 +315,43 @@ def load_nlupp_json(path: Path) -> list[MultiLabelText]:
     return rows
 
 
-def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
-    """One :class:`ConversationCase` per non-blank line; errors name the line and the offending field."""
+CaseT = TypeVar("CaseT", "ConversationCase", "KeyFactCase")
+
+
+def _jsonl_objects(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for each non-blank line of a JSONL file; a bad line is an error naming it."""
     path = _require_file(path)
-    cases: list[ConversationCase] = []
-    seen: dict[str, int] = {}
     with path.open(encoding="utf-8") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                yield line_no, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise EvalDataError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
-            try:
-                case = ConversationCase.model_validate(obj)
-            except ValidationError as exc:
-                raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
-            if case.id in seen:
-                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
-            seen[case.id] = line_no
-            cases.append(case)
+
+
+def _jsonl_cases(path: Path, model: type[CaseT], empty: str) -> list[CaseT]:
+    """One ``model`` per non-blank line, ids unique; errors name the line and the offending field."""
+    cases: list[CaseT] = []
+    seen: dict[str, int] = {}
+    for line_no, obj in _jsonl_objects(path):
+        try:
+            case = model.model_validate(obj)
+        except ValidationError as exc:
+            raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
+        if case.id in seen:
+            raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
+        seen[case.id] = line_no
+        cases.append(case)
     if not cases:
-        raise EvalDataError(f"{path}: no conversations")
+        raise EvalDataError(f"{path}: {empty}")
     return cases
+
+
+def load_conversations_jsonl(path: Path) -> list[ConversationCase]:
+    """One :class:`ConversationCase` per non-blank line; errors name the line and the offending field."""
+    return _jsonl_cases(path, ConversationCase, "no conversations")
 
 
 class _LiteracyLabel(BaseModel):
@@ -411,26 +425,7 @@ def load_tagged_tsv(path: Path) -> list[LabelledText]:
 
 def load_key_facts_jsonl(path: Path) -> list[KeyFactCase]:
     """One :class:`KeyFactCase` per non-blank line; errors name the line and the offending field."""
-    path = _require_file(path)
-    cases: list[KeyFactCase] = []
-    seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                case = KeyFactCase.model_validate(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
-            except ValidationError as exc:
-                raise EvalDataError(f"{path}:{line_no}: {_pydantic_message(exc)}") from exc
-            if case.id in seen:
-                raise EvalDataError(f"{path}:{line_no}: duplicate id {case.id!r} (first on line {seen[case.id]})")
-            seen[case.id] = line_no
-            cases.append(case)
-    if not cases:
-        raise EvalDataError(f"{path}: no questions")
-    return cases
+    return _jsonl_cases(path, KeyFactCase, "no questions")
 
 
 _BLIND_LABELS: dict[str, tuple[type, ...]] = {
@@ -454,15 +449,8 @@ def load_blind_jsonl(path: Path) -> list[BlindRow]:
     """Rows ``{"text", "context"?: [str], <label fields>}`` of a blind signals set; ids are ``<stem>:<line>``.
 
     Only the label fields named in the README of ``data/blind`` are accepted (unknown keys are errors)."""
-    path = _require_file(path)
     rows: list[BlindRow] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalDataError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    for n, raw in _jsonl_objects(path):
         if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
             raise EvalDataError(f"{path}:{n}: text: a non-empty string is required")
         context = raw.get("context", [])
