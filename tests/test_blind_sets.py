@@ -35,3 +35,13 @@ def test_the_dialogue_and_key_fact_sets_are_well_formed() -> None:
     dialogues = _rows("dialogues")
     assert len(dialogues) >= 60 and all(2 <= len(d["turns"]) <= 5 for d in dialogues)  # type: ignore[arg-type]
     assert len(_rows("key_facts")) >= 150
+
+
+def test_the_pii_set_marks_exact_substrings_of_every_entity_type() -> None:
+    rows = _rows("pii")
+    assert len(rows) >= 200
+    kinds = {str(e["type"]) for r in rows for e in r["entities"]}  # type: ignore[attr-defined]
+    assert {"CARD", "ACCOUNT", "SORT_CODE", "NI", "SSN", "PASSWORD", "DOB", "ADDRESS", "NAME"} <= kinds
+    for row in rows:
+        for entity in row["entities"]:  # type: ignore[attr-defined]
+            assert entity["value"] in row["text"], row["id"]
