@@ -1,6 +1,6 @@
 // Attune agent console. Same-origin script (runs under script-src 'self'); the agent key lives only in this
 // page's memory and goes out as Authorization: Bearer. Customer text is hostile by default: every piece of data
-// is written with textContent or SVG attributes, never innerHTML.
+// is written with textContent or SVG attributes, never parsed as markup.
 "use strict";
 
 (function () {
@@ -279,6 +279,7 @@
       item.appendChild(document.createTextNode(" (turn " + s.turn + ", " + s.status + ")"));
       sources.appendChild(item);
     }
+    if (!sources.children.length) sources.appendChild(el("li", "meta", "None yet."));
   }
 
   function addCues(parent, cues) {
@@ -393,7 +394,7 @@
       const item = el("li", "suggestion");
       item.appendChild(el("p", "text", s.text));
       item.appendChild(el("p", "meta", s.register + " · " + s.tone + " · grade " + Number(s.reading_grade).toFixed(1) +
-        ((s.citations || []).length ? " · from " + s.citations.map((c) => c.title).join("; ") : "")));
+        ((s.citations || []).length ? " · from " + Array.from(new Set(s.citations.map((c) => c.title))).join("; ") : "")));
       const insert = el("button", "secondary", "Insert");
       insert.type = "button";
       insert.setAttribute("aria-label", "Insert suggestion " + (i + 1));

@@ -404,6 +404,7 @@
       }
     }
     ratingBox.hidden = false;
+    scrollDown();
   }
 
   async function rate(score) {
