@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser.harness import DESKTOP, PHONE, SCREENSHOTS, chromium_missing, chromium_path, serve
+from browser.harness import DESKTOP, PHONE, SCREENSHOTS, chromium_missing, chromium_path, host_page, serve
 
 from assistant.api import create_app
 from assistant.api.models import MessageReply
@@ -270,3 +270,19 @@ def test_pages_work_on_a_phone_with_the_keyboard(base_url: str, browser: Any) ->
         assert page.get_by_label(label).count() == 1
     assert page.locator("[aria-live]").count() >= 1 and page.locator("#mode[role=status]").count() == 1
     watch.assert_clean()
+
+
+def test_one_line_embed_opens_the_widget_on_a_bank_page(base_url: str, browser: Any) -> None:
+    snippet = f'<script src="{base_url}/embed.js" async></script>'  # the one line a bank adds (README)
+    bank = f"<!doctype html><title>Bank</title><link rel=icon href=data:,><h1>Harbourlight Bank</h1>{snippet}"
+    with host_page(bank) as url:
+        watch = _open(browser, url, DESKTOP)
+        page = watch.page
+        launcher = page.get_by_role("button", name="Chat with us")
+        assert launcher.get_attribute("aria-expanded") == "false"
+        launcher.click()
+        assert launcher.get_attribute("aria-expanded") == "true"
+        frame = page.frame_locator("#attune-chat-panel iframe")
+        assert "automated assistant" in frame.locator("#greeting").inner_text()
+        assert page.locator("#attune-chat-panel iframe").get_attribute("src") == f"{base_url}/widget"
+        watch.assert_clean()

@@ -93,7 +93,7 @@ def test_scripts_never_parse_data_as_html(script: Path) -> None:
     code = script.read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in code, f"{script.name} uses {sink}"
-    assert "setAttribute(\"style\"" not in code and "setAttribute('style'" not in code
+    assert 'setAttribute("style"' not in code and "setAttribute('style'" not in code
 
 
 def test_widget_shows_no_classifier_output() -> None:

@@ -20,4 +20,3 @@ def health(service: Service) -> Health:
         index_size=pipeline.retriever.index_size(),
         database="ok",
     )
-

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class StrictCspApp:
 
     POLICY = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+        "frame-ancestors 'self' http://127.0.0.1:*; base-uri 'none'; form-action 'self'"
     )
 
     def __init__(self, app: Any) -> None:
@@ -96,3 +97,30 @@ def serve(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+@contextmanager
+def host_page(html: str) -> Iterator[str]:
+    """A bank's own page (another origin: its own port on 127.0.0.1) serving ``html`` at ``/``; yields its URL."""
+    body = html.encode()
+
+    class _Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) if self.path == "/" else 0))
+            self.end_headers()
+            if self.path == "/":
+                self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, name="bank-page", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
