@@ -230,6 +230,10 @@ def test_handoff_agent_reply_hostile_text_and_rating(base_url: str, browser: Any
     agent_msg.wait_for()
     assert HOSTILE in agent_msg.inner_text()
     assert cpage.locator("#log img, #log script:not([src]), #log b").count() == 0
+    cpage.reload()  # the conversation survives a reload of the tab
+    cpage.locator(".msg.agent").last.wait_for()
+    assert HOSTILE in cpage.locator(".msg.agent").last.inner_text() and CRISIS in cpage.locator("#log").inner_text()
+    cpage.wait_for_function("() => document.getElementById('mode').dataset.state === 'with_human'")
 
     # hostile text from the customer reaches the agent as text
     cpage.get_by_label("Your message").fill(HOSTILE)
@@ -286,3 +290,24 @@ def test_one_line_embed_opens_the_widget_on_a_bank_page(base_url: str, browser: 
         assert "automated assistant" in frame.locator("#greeting").inner_text()
         assert page.locator("#attune-chat-panel iframe").get_attribute("src") == f"{base_url}/widget"
         watch.assert_clean()
+
+
+def test_talk_to_a_person_by_keyboard_then_back_to_the_assistant(base_url: str, browser: Any) -> None:
+    watch = _open(browser, f"{base_url}/widget", PHONE)
+    page = watch.page
+    page.locator("#person").focus()
+    page.keyboard.press("Enter")  # before any message: the button starts the conversation and asks for a person
+    page.wait_for_function("() => document.getElementById('mode').dataset.state === 'waiting_for_human'")
+    assert re.search(r"number \d+ in the queue", page.locator("#mode").inner_text())
+    assert page.locator(".msg.you").last.inner_text().endswith("Talk to a person")
+    assert page.locator("#person").is_disabled()
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {AGENT_KEY}"}) as agent:
+        queue = agent.get("/v1/agent/queue").json()["entries"]
+        mine = [e for e in queue if e["reasons"] == ["asked_for_person"]][-1]["conversation_id"]
+        assert agent.post(f"/v1/agent/conversations/{mine}/claim").status_code == 200
+        page.wait_for_function("() => document.getElementById('mode').dataset.state === 'with_human'")
+        assert agent.post(f"/v1/agent/conversations/{mine}/release").status_code == 200
+    page.wait_for_function("() => document.getElementById('mode').dataset.state === 'bot'")
+    page.get_by_text("back with the Harbourlight assistant").wait_for()
+    assert page.locator("#person").is_enabled() and page.locator("#person").inner_text() == "Talk to a person"
+    watch.assert_clean()

@@ -37,6 +37,19 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // The conversation survives a reload of this tab (sessionStorage: this tab only, gone when it closes).
+  const STORE = "attune.conversation";
+
+  function remember() {
+    try {
+      window.sessionStorage.setItem(STORE, JSON.stringify({ id: conversationId, token: token }));
+    } catch (e) { /* storage blocked (e.g. a third-party iframe): the chat still works, it just won't resume */ }
+  }
+
+  function forget() {
+    try { window.sessionStorage.removeItem(STORE); } catch (e) { /* as above */ }
+  }
+
   function headers(json) {
     const h = {};
     if (json) h["Content-Type"] = "application/json";
@@ -277,6 +290,7 @@
         if (ev.event === "conversation") {
           conversationId = ev.data.conversation_id;
           token = ev.data.customer_token;
+          remember();
         } else if (ev.event === "delta") {
           if (!started) { body.textContent = ""; started = true; }
           body.textContent += String(ev.data);
@@ -317,6 +331,7 @@
         if (!res.ok || !created) throw new Error(errorText(res.status, created));
         conversationId = created.conversation_id;
         token = created.customer_token;
+        remember();
       }
       addMessage("you", "Talk to a person");
       const res = await fetch("/v1/conversations/" + encodeURIComponent(conversationId) + "/messages", {
@@ -443,6 +458,37 @@
     }
   });
 
+  // After a reload: the transcript so far (without sources: the transcript keeps only the text), then the state.
+  async function resume() {
+    let saved = null;
+    try { saved = JSON.parse(window.sessionStorage.getItem(STORE) || "null"); } catch (e) { saved = null; }
+    if (!saved || !saved.id || !saved.token) return;
+    conversationId = saved.id;
+    token = saved.token;
+    const id = encodeURIComponent(conversationId);
+    try {
+      const res = await fetch("/v1/conversations/" + id + "/messages", { headers: headers(false) });
+      if (!res.ok) throw new Error("gone");
+      const transcript = await res.json();
+      const info = await fetch("/v1/conversations/" + id, { headers: headers(false) });
+      const conversation = info.ok ? await info.json() : {};
+      for (const turn of transcript.turns || []) {
+        if (turn.role === "customer") addMessage("you", String(turn.text));
+        else if (turn.role === "agent") { shownAgentTurns.add(turn.index); addMessage("agent", String(turn.text)); }
+        else addMessage("bot", String(turn.text));
+        lastIndex = Math.max(lastIndex, turn.index);
+      }
+      baselined = true;
+      rated = conversation.rating != null;
+      state = transcript.state;  // no "joined" / "closed" notes for what already happened
+      setState(transcript.state, conversation.queue);
+    } catch (e) {
+      conversationId = token = null;
+      forget();
+    }
+  }
+
   personButton.addEventListener("click", () => requestPerson());
   setState("bot");
+  resume();
 })();
