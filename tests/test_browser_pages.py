@@ -102,7 +102,8 @@ def _send(page: Any, text: str) -> Any:
     page.get_by_label("Your message").fill(text)
     page.get_by_label("Your message").press("Enter")
     page.wait_for_function(REPLIES_DONE, arg=before)
-    return page.locator(".msg.bot:not(.streaming)").last
+    replies = page.locator(".msg.bot:not(.streaming)")
+    return replies.nth(replies.count() - 1)  # pinned: `.last` would follow later replies
 
 
 def _shot(page: Any, name: str, *, full_page: bool = False) -> None:
@@ -158,10 +159,14 @@ def test_customer_picks_a_clarifying_choice(base_url: str, browser: Any) -> None
     buttons = reply.locator(".choices button")
     assert buttons.count() >= 2
     label = buttons.first.inner_text()
+    _shot(page, "widget-choices.png")
     buttons.first.focus()
     page.keyboard.press("Enter")  # keyboard, not only the mouse
     page.wait_for_function(REPLIES_DONE, arg=2)
     assert page.locator(".msg.you").last.inner_text().endswith(label)
+    article = buttons.first.get_attribute("data-article-id")
+    answer = page.locator(".msg.bot:not(.streaming)").last
+    assert article and (answer.locator(".sources a").first.get_attribute("href") or "").startswith(f"/help/{article}")
     assert buttons.first.get_attribute("aria-pressed") == "true" and buttons.nth(1).is_disabled()
     watch.assert_clean()
 

@@ -167,7 +167,11 @@
     return raw
       .map((c) => (typeof c === "string" ? { id: c, label: c } : c))
       .filter((c) => c && (typeof c.label === "string" || typeof c.id === "string"))
-      .map((c) => ({ id: String(c.id != null ? c.id : c.label), label: String(c.label != null ? c.label : c.id) }));
+      .map((c) => ({
+        id: String(c.id != null ? c.id : c.label),
+        label: String(c.label != null ? c.label : c.id),
+        article: typeof c.article_id === "string" ? c.article_id : "",
+      }));
   }
 
   function addChoices(bubble, choices) {
@@ -180,6 +184,7 @@
       b.type = "button";
       b.className = "choice";
       b.dataset.choiceId = choice.id;
+      if (choice.article) b.dataset.articleId = choice.article;
       b.textContent = choice.label;
       b.addEventListener("click", () => {
         if (busy) return;
