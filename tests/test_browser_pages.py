@@ -43,11 +43,15 @@ REPLIES_DONE = (
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    extra: dict[str, Any] = {}
+    if "frame_ancestors" in Settings.model_fields:  # the allow-list of pages that may embed the widget
+        extra["frame_ancestors"] = "'self' http://127.0.0.1:*"
     settings = Settings(
         environment="test",
         data_dir=tmp_path_factory.mktemp("browser"),
         kb_dir=FIXTURE_KB,
         agent_api_keys=f"alice:{AGENT_KEY}",  # type: ignore[arg-type]
+        **extra,
     )
     ingest_kb(settings, progress=False)
     with serve(create_app(ConversationService.from_settings(settings))) as url:
