@@ -206,7 +206,12 @@ def test_handoff_agent_reply_hostile_text_and_rating(base_url: str, browser: Any
     assert first.locator(".badge.crisis").count() == 1 and "Urgent" in first.inner_text()
     assert re.search(r"waiting \d+", first.inner_text())
     assert "Normal" in apage.locator("#queue-list li").nth(1).inner_text()
-    first.locator("button").click()
+    first.locator("button").focus()  # a keyboard user on the queue keeps their place across refreshes
+    for _ in range(2):  # the second refresh starts only after the first one is drawn
+        with apage.expect_response(lambda r: r.url.endswith("/v1/agent/queue")):
+            pass
+    assert apage.evaluate("document.activeElement.closest('#queue-list li') !== null")
+    apage.keyboard.press("Enter")
     apage.get_by_role("button", name="Claim").click()
     apage.wait_for_function("() => document.getElementById('conv-meta').textContent.includes('claimed by alice')")
     assert CRISIS in apage.locator("#transcript").inner_text()

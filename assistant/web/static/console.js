@@ -20,6 +20,7 @@
   let draftTimer = null;
   let queueFetchedAt = 0;
   let queueEntries = [];
+  let lastOpenNow = true;
   const mine = new Map();  // conversation id -> last known state, for conversations claimed in this session
 
   function el(tag, cls, text) {
@@ -102,7 +103,8 @@
       if (res.ok && res.data) {
         queueEntries = res.data.entries || [];
         queueFetchedAt = Date.now();
-        renderQueue(res.data.open_now);
+        lastOpenNow = res.data.open_now;
+        renderQueue(lastOpenNow);
         ok = true;
       } else if (res.status !== 401) {
         $("queue-meta").textContent = problem(res);
@@ -114,8 +116,25 @@
     return ok;
   }
 
+  let queueSignature = "";
+
+  // Rebuilt only when who is waiting, or in what order, changes (waiting times tick in place), so a keyboard user's
+  // focus on a queue entry is not lost to the refresh; when it is rebuilt, focus returns to the same entry.
   function renderQueue(openNow) {
     const list = $("queue-list");
+    const signature = JSON.stringify([current, openNow, queueEntries.map((e) => [e.conversation_id, e.priority,
+      e.crisis, e.reasons, e.place])]);
+    if (signature === queueSignature) {
+      for (const entry of queueEntries) {
+        const wait = list.querySelector('[data-conversation-id="' + CSS.escape(entry.conversation_id) + '"] .wait');
+        if (wait) wait.dataset.waitingS = String(entry.waiting_s);
+      }
+      tickWaits();
+      return;
+    }
+    queueSignature = signature;
+    const focused = document.activeElement && document.activeElement.closest("#queue-list li");
+    const refocus = focused ? focused.dataset.conversationId : null;
     clear(list);
     $("queue-meta").textContent = queueEntries.length + " waiting, most urgent first" +
       (openNow === false ? " · outside opening hours" : "");
@@ -137,6 +156,7 @@
       button.addEventListener("click", () => openConversation(entry.conversation_id));
       item.appendChild(button);
       list.appendChild(item);
+      if (entry.conversation_id === refocus) button.focus();
     }
     tickWaits();
     renderMine();
@@ -149,8 +169,13 @@
     }
   }
 
+  let mineSignature = "";
+
   function renderMine() {
     const list = $("mine-list");
+    const signature = JSON.stringify([current, Array.from(mine)]);
+    if (signature === mineSignature) return;
+    mineSignature = signature;
     clear(list);
     for (const [id, state] of mine) {
       const item = el("li", "entry" + (id === current ? " open" : ""));
@@ -177,7 +202,7 @@
     $("conversation").hidden = false;
     await refreshPacket();
     $("conv-title").focus();
-    renderQueue();
+    renderQueue(lastOpenNow);
   }
 
   async function refreshPacket() {
@@ -189,8 +214,9 @@
       const res = await api("GET", conv(id));
       if (id !== current) return;
       if (res.ok && res.data) {
+        const changed = JSON.stringify(res.data) !== JSON.stringify(packet);
         packet = res.data;
-        renderPacket(packet);
+        if (changed) renderPacket(packet);  // unchanged: keep the DOM (and any focus in it) as it is
       } else if (res.status !== 401) {
         $("action-status").textContent = problem(res);
       }
@@ -208,7 +234,10 @@
     if (p.claimed_by) bits.push("claimed by " + p.claimed_by);
     bits.push(p.channel + " · " + p.locale);
     $("conv-meta").textContent = bits.join(" · ");
-    if (mine.has(p.conversation_id)) mine.set(p.conversation_id, p.state);
+    if (mine.has(p.conversation_id)) {
+      mine.set(p.conversation_id, p.state);
+      renderMine();
+    }
 
     const waiting = p.state === "waiting_for_human";
     const withHuman = p.state === "with_human";

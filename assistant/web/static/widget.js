@@ -230,7 +230,8 @@
     const before = state;
     state = newState || state;
     mode.dataset.state = state;
-    mode.textContent = describeState(state, queue);
+    const words = describeState(state, queue);
+    if (mode.textContent !== words) mode.textContent = words;  // a status region: speak only real changes
     const human = state === "waiting_for_human" || state === "with_human";
     personButton.disabled = human;
     personButton.textContent = state === "waiting_for_human" ? "Waiting for a person…"
