@@ -304,6 +304,13 @@ def test_one_line_embed_opens_the_widget_on_a_bank_page(base_url: str, browser: 
         assert "automated assistant" in frame.locator("#greeting").inner_text()
         assert page.locator("#attune-chat-panel iframe").get_attribute("src") == f"{base_url}/widget"
         watch.assert_clean()
+    inline = f'<div id="help-chat"></div><script src="{base_url}/embed.js" data-target="#help-chat" async></script>'
+    with host_page(f"<!doctype html><title>Help</title><link rel=icon href=data:,>{inline}") as url:
+        watch = _open(browser, url, PHONE)
+        frame = watch.page.frame_locator("#help-chat iframe")  # inside the bank's own element, no launcher
+        assert "automated assistant" in frame.locator("#greeting").inner_text()
+        assert watch.page.locator("#attune-chat-button").count() == 0
+        watch.assert_clean()
 
 
 def test_talk_to_a_person_by_keyboard_then_back_to_the_assistant(base_url: str, browser: Any) -> None:

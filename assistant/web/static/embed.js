@@ -1,6 +1,7 @@
 // Attune embed: <script src="https://attune.example/embed.js" async></script> on any page adds a chat button
 // that opens the widget (/widget on the same server as this script) in an iframe. Optional attributes on the
-// script tag: data-target="#element-id" (put the chat inside that element instead of a floating panel),
+// script tag: data-target="#element-id" (put the chat inside that element, which the page sizes, instead of a
+// floating panel),
 // data-label="Chat with us" (the button's text). Nothing is sent anywhere but the Attune server.
 (function () {
   "use strict";
