@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-all test-offline bench lint kb-check ingest train eval clean venv
+.PHONY: run test test-all test-offline bench lint kb-check ingest train eval clean venv chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,14 +42,23 @@ lint: $(STAMP)
 kb-check: $(STAMP)
 	$(BIN)/attune kb check
 
-test: $(STAMP) lint kb-check
+# The browser tests drive Debian's chromium (never a browser downloaded by Playwright); without it they skip.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo -n) env DEBIAN_FRONTEND=noninteractive apt-get
+chromium:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || \
+	  { echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	    $(APT_GET) install -y -q chromium >/dev/null 2>&1 || \
+	    { $(APT_GET) update -q >/dev/null 2>&1 && $(APT_GET) install -y -q chromium >/dev/null 2>&1; } || \
+	    echo "chromium could not be installed with apt-get: the browser tests will skip"; }
+
+test: $(STAMP) lint kb-check chromium
 	$(BIN)/pytest -m "not slow" -q --durations=15
 
 # The suite inside a network-less namespace (needs root and util-linux `unshare`); PostgreSQL tests skip there.
 test-offline: $(STAMP)
 	unshare -n sh -c 'ip link set lo up && $(BIN)/pytest -m "not slow" -q'
 
-test-all: $(STAMP) lint kb-check
+test-all: $(STAMP) lint kb-check chromium
 	$(BIN)/pytest -q
 
 bench: $(STAMP) .attune/chroma/.built

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from assistant.api import agent, customer, operations
+from assistant.api import agent, customer, operations, pages
 from assistant.conversations import ConversationService
 from assistant.conversations.copilot import AgentCopilot
 from assistant.errors import (
@@ -85,4 +85,5 @@ def create_app(service: ConversationService | None = None, settings: Settings | 
     app.include_router(operations.router)
     app.include_router(customer.router)
     app.include_router(agent.router)
+    app.include_router(pages.router)
     return app
