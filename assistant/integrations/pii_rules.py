@@ -197,7 +197,8 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
 
 _SECRET_CUE = (
     r"(?:pass ?word|passcode|pass code|passphrase|pass phrase|password|pwd|memorable (?:word|info(?:rmation)?|answer)"
-    r"|security (?:answer|word)|secret (?:word|answer))"
+    r"|security (?:answer|word)|secret (?:word|answer)|security question(?:'s)? answer|maiden name"
+    r"|answer to (?:my|the) (?:security|secret) question)"
 )
 _CODE_CUE = (
     r"(?:pin(?: number| code)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp|verification code"
@@ -210,6 +211,7 @@ _FILLER = (
     r"(?![\w'’])|[=:,-])\s*)+"
 )
 _SECRET = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"'“‘]?([^\s\"'“”‘’]+(?: [^\s\"'“”‘’]+)?)?")
+_SECRET_BARE = re.compile(rf"(?i)\b{_SECRET_CUE}\s+([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
 _SECRET_QUOTED = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"“‘']([^\"”’']{{1,40}})[\"”’']")
 _CODE = re.compile(rf"(?i)\b{_CODE_CUE}\b(?:{_FILLER}|\s+)[\"'“‘]?(\d(?:[ -]?\d){{2,7}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}})\b")
 _NOT_A_SECRET = frozenset(
@@ -253,6 +255,9 @@ def _secret_findings(text: str) -> Iterator[PiiFinding]:
         if len(words) > 1 and re.search(r"[\d!@#$%^&*_+=~]", words[1]) and words[1].lower() not in _NOT_A_SECRET:
             end = m.end(1)
         yield PiiFinding("PASSWORD", *_trim(text, start, end), 0.85)
+    for m in _SECRET_BARE.finditer(text):
+        if m.group(1).lower().strip(".,;:!?") not in _NOT_A_SECRET:
+            yield PiiFinding("PASSWORD", *_trim(text, m.start(1), m.end(1)), 0.8)
     for m in _CODE.finditer(text):
         value = m.group(1)
         if not any(c.isdigit() for c in value):
@@ -277,7 +282,7 @@ _DATE = (
 )
 _DOB_CUE = re.compile(
     r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
-    rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE})",
+    rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
 )
 _OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
 
@@ -320,6 +325,22 @@ _TAIL = re.compile(
     rf"(?:,? (?:{_UK_POSTCODE}\b|{_US_STATE}\b(?: \d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?\b))?"
 )
 _POSTCODE = re.compile(rf"(?<![\w-]){_UK_POSTCODE}(?![\w-])")
+_US_STATE_NAMES = (
+    r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
+    r"Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|"
+    r"Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|"
+    r"Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|"
+    r"Virginia|Washington|West Virginia|Wisconsin|Wyoming)"
+)
+_ANCHOR = re.compile(
+    rf"(?<![\w-])(?:{_UK_POSTCODE}|(?:{_US_STATE}|{_US_STATE_NAMES})\.? \d{{5}}(?:-\d{{4}})?)(?![\w-])"
+)
+_ADDRESS_CUE = re.compile(
+    r"(?i)\b(?:live at|living at|lives at|address is|address:|address|moved to|move to|send (?:it|them|the \w+ )?to"
+    r"|post (?:it|them)? ?to|deliver(?:ed)? to|mail (?:it|them)? ?to|registered at|residing at|reside at)\s+"
+)
+_ADDRESS_START = re.compile(r"\b(?:(?:Flat|Apartment|Apt|Unit|Suite)\b|\d{1,5}[A-Za-z]?,? [A-Z])")
+_ADDRESS_BODY = re.compile(r"[A-Za-z0-9 ,.'’#/-]+")
 _PO_BOX = re.compile(r"(?i)\bP\.?O\.? Box \d{1,6}\b")
 
 
@@ -331,6 +352,28 @@ def _address_findings(text: str) -> Iterator[PiiFinding]:
     for m in _PO_BOX.finditer(text):
         tail = _TAIL.match(text, m.end())
         yield PiiFinding("STREET_ADDRESS", *_trim(text, m.start(), tail.end() if tail else m.end()), 0.8)
+    for m in _ANCHOR.finditer(text):  # walk back from a postcode/ZIP to where the address starts
+        window_start = max(0, m.start() - 100)
+        before = text[window_start : m.start()]
+        cut = max(before.rfind(c) for c in ".!?\n;:")
+        if cut >= 0 and not re.match(r"\s*\d", before[cut + 1 :]) and before[cut] == ".":
+            before, window_start = before[cut + 1 :], window_start + cut + 1
+        elif cut >= 0 and before[cut] != ".":
+            before, window_start = before[cut + 1 :], window_start + cut + 1
+        cues = list(_ADDRESS_CUE.finditer(before))
+        start_match = _ADDRESS_START.search(before)
+        if cues:
+            start = window_start + cues[-1].end()
+        elif start_match:
+            start = window_start + start_match.start()
+        else:
+            continue
+        span = text[start : m.start()]
+        if not span.strip(" ,"):
+            continue  # a postcode alone is a POSTCODE
+        lowercase_words = [w for w in re.findall(r"[A-Za-z]+", span) if w.islower()]
+        if _ADDRESS_BODY.fullmatch(span or " ") and len(lowercase_words) <= 2:
+            yield PiiFinding("STREET_ADDRESS", start, m.end(), 0.75)
     for m in _POSTCODE.finditer(text):
         value = m.group()
         if value.isupper() or " " in value:  # "sw1a1aa" alone is too close to an ordinary token
@@ -383,9 +426,11 @@ def _name_findings(text: str) -> Iterator[PiiFinding]:
             take = True
         elif capital and is_first and (low not in common or has_surname or cued):
             take = True
-        elif capital and cued and low not in common:
+        elif capital and cued and has_surname and low not in common:
             take = True
         elif not capital and is_first and has_surname and low not in common:
+            take = True
+        elif capital and has_surname and low not in common and tokens[i + 1].group().lower() in last - common:
             take = True
         if take:
             yield PiiFinding("PERSON", tok.start(), tokens[j - 1].end(), 0.7)
