@@ -73,6 +73,23 @@ _CAP = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"  # Smith, O'Brien, Smith-Jones, McDon
 _MC = r"(?:Mc|Mac|O')?" + _CAP
 
 
+CORE_NAME_LOCALES = ("en_GB", "en_US", "en_IE", "en_IN", "en_PK", "en_NZ")
+
+
+@lru_cache(maxsize=1)
+def core_first_names() -> frozenset[str]:
+    """First names of the English-speaking locales minus common words: taken for names even in lower case
+    (none of them occurs as a word in the 10,003 BANKING77 training messages)."""
+    import importlib
+
+    first, _, common = name_lists()
+    core: set[str] = set()
+    for locale in CORE_NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        core.update(n.lower() for n in provider.first_names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
+    return frozenset(n for n in core if len(n) >= 3) & first - common
+
+
 @lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(first names, last names, common words), lower-cased; loaded once."""
@@ -395,6 +412,7 @@ _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 
 def _name_findings(text: str) -> Iterator[PiiFinding]:
     first, last, common = name_lists()
+    core = core_first_names()
     for m in _TITLE.finditer(text):
         yield PiiFinding("PERSON", m.start(), m.end(), 0.85)
     tokens = list(_TOKEN.finditer(text))
@@ -429,6 +447,8 @@ def _name_findings(text: str) -> Iterator[PiiFinding]:
         elif capital and cued and has_surname and low not in common:
             take = True
         elif not capital and is_first and has_surname and low not in common:
+            take = True
+        elif not capital and low in core:
             take = True
         elif capital and has_surname and low not in common and tokens[i + 1].group().lower() in last - common:
             take = True
