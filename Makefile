@@ -8,6 +8,11 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# The data directory `attune` really uses (ATTUNE_DATA_DIR, default .attune): the ingest stamp lives inside it, so
+# pointing ATTUNE_DATA_DIR elsewhere builds that directory's index instead of trusting another one's stamp.
+DATA_DIR := $(or $(ATTUNE_DATA_DIR),.attune)
+export ATTUNE_DATA_DIR := $(DATA_DIR)
+INDEX_STAMP := $(DATA_DIR)/chroma/.built
 
 .PHONY: run test test-all test-offline bench lint kb-check ingest train eval clean venv chromium
 
@@ -23,13 +28,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-.attune/chroma/.built: $(STAMP) $(wildcard knowledge_base/articles/*.md) $(wildcard knowledge_base/facts/*.yaml)
+$(INDEX_STAMP): $(STAMP) $(wildcard knowledge_base/articles/*.md) $(wildcard knowledge_base/facts/*.yaml)
 	$(BIN)/attune ingest
 	@mkdir -p $(@D) && touch $@
 
-ingest: .attune/chroma/.built
+ingest: $(INDEX_STAMP)
 
-run: $(STAMP) .attune/chroma/.built
+run: $(STAMP) $(INDEX_STAMP)
 	$(BIN)/attune serve --host $(HOST) --port $(PORT)
 
 LINTED := assistant eval server.py tests bench data/audits
@@ -61,14 +66,14 @@ test-offline: $(STAMP)
 test-all: $(STAMP) lint kb-check chromium
 	$(BIN)/pytest -q
 
-bench: $(STAMP) .attune/chroma/.built
+bench: $(STAMP) $(INDEX_STAMP)
 	$(BIN)/python -m bench.run --out bench/results.json
 
 train: $(STAMP)
 	$(BIN)/attune train routing
 	$(BIN)/attune train signals
 
-eval: $(STAMP) .attune/chroma/.built
+eval: $(STAMP) $(INDEX_STAMP)
 	$(BIN)/attune eval
 
 clean:

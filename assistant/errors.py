@@ -101,3 +101,19 @@ class WebhookError(AssistantError):
     """A webhook could not be delivered after its retries."""
 
     code = "webhook_failed"
+
+
+class RateLimitedError(AssistantError):
+    """Too many requests from one client (per IP or per token) in the current window; retry after a while."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PayloadTooLargeError(AssistantError):
+    """The request body is larger than ``ATTUNE_MAX_BODY_BYTES``."""
+
+    code = "payload_too_large"

@@ -76,10 +76,23 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=0.5, ge=0.0)
     log_level: str = "INFO"
 
+    # HTTP hardening. Origins and frame ancestors are allow-lists (comma- or space-separated); docs (/docs, with
+    # swagger-ui served from the installed package, no CDN) only in development.
+    cors_origins: str = ""
+    frame_ancestors: str = "'self'"
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    rate_limit_window_s: int = Field(default=60, ge=1)
+    rate_limit_per_ip: int = Field(default=600, ge=1)
+    rate_limit_per_token: int = Field(default=120, ge=1)
+    rate_limit_agent_per_token: int = Field(default=1200, ge=1)
+    # Rate-limit counters shared by every worker process through Redis (in-process when unset).
+    redis_url: str | None = None
+    redis_prefix: str = "attune:rl:"
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if (
-            self.environment == "production"
+            self.environment != "development"
             and self.generator == "openai"
             and self.openai_api_key.get_secret_value() == PLACEHOLDER_SECRET
         ):
@@ -87,7 +100,7 @@ class Settings(BaseSettings):
                 "ATTUNE_OPENAI_API_KEY is still the placeholder; set a real key outside development"
             )
         if (
-            self.environment == "production"
+            self.environment != "development"
             and self.webhook_url
             and (self.webhook_secret.get_secret_value() == PLACEHOLDER_SECRET)
         ):
@@ -112,6 +125,18 @@ class Settings(BaseSettings):
                 "outside development"
             )
         return keys
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o for o in self.cors_origins.replace(",", " ").split() if o]
+
+    @property
+    def frame_ancestor_list(self) -> list[str]:
+        return [o for o in self.frame_ancestors.replace(",", " ").split() if o] or ["'none'"]
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.environment == "development"
 
     @property
     def sqlite_path(self) -> Path:

@@ -46,6 +46,7 @@ FormatName = Literal[
     "tagged_tsv",
     "key_facts_jsonl",
     "blind_jsonl",
+    "pii_jsonl",
 ]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
@@ -203,6 +204,8 @@ def detect_format(path: Path) -> FormatName:
         raise EvalDataError(f"{path}: cannot tell the format from the suffix; use one of {known}")
     if fmt == "conversations_jsonl" and _first_row_has(Path(path), "must_contain"):
         return "key_facts_jsonl"
+    if fmt == "conversations_jsonl" and _first_row_has(Path(path), "entities"):
+        return "pii_jsonl"
     return fmt
 
 
@@ -489,6 +492,10 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         return list(load_key_facts_jsonl(path))
     if fmt == "blind_jsonl":
         return list(load_blind_jsonl(path))
+    if fmt == "pii_jsonl":
+        from eval.pii_data import load_pii_jsonl
+
+        return list(load_pii_jsonl(path))
     if fmt == "literacy_labels":
         raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -129,7 +129,7 @@ def test_agent_reply_reaches_the_customer_and_resolve_returns_to_the_bot(client:
     assert waiting["status"] == "with_human" and waiting["text"] == ""
     card = "4111 1111 1111 1111"
     res = client.post(
-        f"/v1/agent/conversations/{cid}/messages", json={"text": f"Hi, I'm Alice. Is {card} yours?"}, headers=ALICE
+        f"/v1/agent/conversations/{cid}/messages", json={"text": f"Hi, I can help now. Is {card} yours?"}, headers=ALICE
     )
     assert res.status_code == 200 and res.json()["turn"]["role"] == "agent"
     assert (
@@ -137,7 +137,7 @@ def test_agent_reply_reaches_the_customer_and_resolve_returns_to_the_bot(client:
     )
     turns = client.get(f"/v1/conversations/{cid}/messages", headers=auth).json()["turns"]
     agent_turns = [t for t in turns if t["role"] == "agent"]
-    assert agent_turns and "Alice" in agent_turns[0]["text"] and card not in agent_turns[0]["text"]
+    assert agent_turns and "help now" in agent_turns[0]["text"] and card not in agent_turns[0]["text"]
     assert client.post(f"/v1/agent/conversations/{cid}/resolve", headers=ALICE).json()["state"] == "resolved"
     assert client.post(f"/v1/conversations/{cid}/rating", json={"score": 5}, headers=auth).json()["rating"] == 5
     again = _send(client, cid, auth, ROUTINE)

@@ -62,6 +62,7 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "speed",
         "blind",
         "signals_dev",
+        "pii",
     }
     for name, suite in results["suites"].items():
         assert suite["status"] == "ok", (name, suite["message"])

@@ -33,7 +33,21 @@ def _redact(redactor: PiiRedactor, text: str) -> str:
         ("call me on +44 20 7946 0018", "7946 0018", "<PHONE>"),
         ("I live at SW1A 1AA", "SW1A 1AA", "<POSTCODE>"),
         ("My name is Jane Smith and I lost my card", "Jane Smith", "<NAME>"),
-        ("my pin is 4921 can you check", "4921", "<PIN>"),
+        ("my pin is 4921 can you check", "4921", "<SECRET>"),
+        ("NI number QQ 12 34 56 C please", "QQ 12 34 56 C", "<NI_NUMBER>"),
+        ("my national insurance is ab123456c", "ab123456c", "<NI_NUMBER>"),
+        ("sort code 404412 and account 31926819", "404412", "<SORT_CODE>"),
+        ("my SSN is 219-09-9999", "219-09-9999", "<SSN>"),
+        ("routing number 021000021 for the wire", "021000021", "<ROUTING_NUMBER>"),
+        ("I changed my password to Kestrel77! today", "Kestrel77!", "<SECRET>"),
+        ("the code they texted me was 482913", "482913", "<SECRET>"),
+        ("my date of birth is 14/03/1986", "14/03/1986", "<DATE_OF_BIRTH>"),
+        ("I was born on March 4, 1979", "March 4, 1979", "<DATE_OF_BIRTH>"),
+        ("post it to 12 Acacia Avenue, Leeds LS6 2AB please", "12 Acacia Avenue, Leeds LS6 2AB", "<ADDRESS>"),
+        ("mail it to 4410 Oak Avenue, Austin, TX 78704", "4410 Oak Avenue, Austin, TX 78704", "<ADDRESS>"),
+        ("Priya Patel here, my card is stuck", "Priya Patel", "<NAME>"),
+        ("Transfer £250 to Mark Johnson please", "Mark Johnson", "<NAME>"),
+        ("call me back at (555) 010-2238", "010-2238", "<PHONE>"),
     ],
 )
 def test_pii_is_replaced_by_typed_placeholder(redactor: PiiRedactor, text: str, secret: str, placeholder: str) -> None:
@@ -42,9 +56,9 @@ def test_pii_is_replaced_by_typed_placeholder(redactor: PiiRedactor, text: str, 
     assert placeholder in out
 
 
-def test_number_failing_luhn_is_not_a_card(redactor: PiiRedactor) -> None:
+def test_long_number_failing_luhn_is_hidden_but_not_called_a_card(redactor: PiiRedactor) -> None:
     out = _redact(redactor, "reference 4111 1111 1111 1112 on my statement")
-    assert "<CARD_NUMBER>" not in out
+    assert "<CARD_NUMBER>" not in out and "1112" not in out
 
 
 @pytest.mark.parametrize(
@@ -53,6 +67,11 @@ def test_number_failing_luhn_is_not_a_card(redactor: PiiRedactor) -> None:
         "I'm going to take all my tablets tonight",
         "I am worried about my overdraft",
         "this is ridiculous, my card was declined",
+        "My password isn't working, can you help?",
+        "Will you refund me? I moved to Texas in May",
+        "someone called pretending to be from the bank",
+        "I paid 3 times for the same thing on the high street",
+        "Can I pay £1,250 into my account at the Post Office?",
     ],
 )
 def test_ordinary_words_are_never_taken_for_names(redactor: PiiRedactor, text: str) -> None:

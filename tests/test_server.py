@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.api import create_app
 from assistant.conversations import ConversationService, InMemoryConversationRepository
 from assistant.errors import ConfigurationError, DatabaseNotMigratedError
 from assistant.kb.ingest import ingest_kb
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
-from server import create_app
 
 pytestmark = pytest.mark.integration
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
@@ -34,12 +34,15 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield c
 
 
-def test_health(client: TestClient) -> None:
+def test_health_is_alive_and_ready_names_what_it_checked(client: TestClient) -> None:
     res = client.get("/health")
-    body = res.json()
-    assert body["status"] == "ok" and body["index_size"] > 0 and body["database"] == "ok"
+    assert res.status_code == 200 and res.json() == {"status": "alive"}
     assert res.headers["X-Request-ID"]
     assert client.get("/health", headers={"X-Request-ID": "abc"}).headers["X-Request-ID"] == "abc"
+    ready = client.get("/ready")
+    body = ready.json()
+    assert ready.status_code == 200 and body["ready"] and body["reasons"] == [] and body["index_size"] > 0
+    assert {"first_turn", "redact", "check"} <= set(body["warm_ms"]), body["warm_ms"]  # the check stage ran too
 
 
 def test_chat_round_trip_keeps_conversation_behind_its_token(client: TestClient) -> None:
@@ -75,7 +78,7 @@ def test_bad_input_gets_clear_error(client: TestClient, payload: dict[str, objec
 
 def test_invalid_utf8_body_is_rejected(client: TestClient) -> None:
     res = client.post("/v1/chat", content=b'{"message": "\xff\xfe"}', headers={"content-type": "application/json"})
-    assert res.status_code in (400, 422)
+    assert res.status_code == 422
 
 
 def test_stream_events_in_order(client: TestClient) -> None:
@@ -120,6 +123,15 @@ def test_openapi_names_every_route_with_typed_responses(client: TestClient) -> N
         assert path in paths
     reply = paths["/v1/conversations/{conversation_id}/messages"]["post"]["responses"]["200"]
     assert reply["content"]["application/json"]["schema"]["$ref"].endswith("/MessageReply")
+    chat = paths["/v1/chat"]["post"]["responses"]
+    assert chat["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ChatReply")
+    assert chat["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+    assert spec["components"]["schemas"]["ChatReply"]["examples"]
+    for path, methods in paths.items():  # every JSON route documents a typed 200/201 body
+        for method, op in methods.items():
+            ok = op["responses"].get("200") or op["responses"].get("201")
+            schema = ok.get("content", {}).get("application/json", {}).get("schema") if ok else None
+            assert schema != {} and (schema is None or "$ref" in schema or "anyOf" in schema), (path, method)
 
 
 def test_placeholder_agent_key_is_refused_outside_development() -> None:

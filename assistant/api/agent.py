@@ -3,9 +3,10 @@ the outcome report. Every route needs ``Authorization: Bearer <agent key>``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from assistant.api.dependencies import AgentId, Copilot, Service
+from assistant.api.chat_models import ERROR_RESPONSES
+from assistant.api.dependencies import AgentId, Copilot, Metrics, Service, agent_limit
 from assistant.api.models import (
     AgentMessageRequest,
     AgentTurnOut,
@@ -25,7 +26,7 @@ from assistant.conversations.packet import build_packet
 from assistant.conversations.report import outcome_report
 from assistant.serialize import to_jsonable
 
-router = APIRouter(prefix="/v1/agent", tags=["agent"])
+router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[Depends(agent_limit)], responses=ERROR_RESPONSES)
 
 
 @router.get("/queue")
@@ -58,9 +59,12 @@ def packet(conversation_id: str, service: Service, agent: AgentId) -> PacketOut:
 
 
 @router.post("/conversations/{conversation_id}/claim")
-def claim(conversation_id: str, service: Service, agent: AgentId) -> StateOut:
+def claim(conversation_id: str, service: Service, agent: AgentId, metrics: Metrics) -> StateOut:
     """Take a waiting conversation; of two concurrent claims one wins and the other gets 409."""
+    queued = service.repository.get(conversation_id).ticket
     conv = service.claim(conversation_id, agent)
+    if queued is not None:
+        metrics.observe_claim((utcnow() - queued.queued_at).total_seconds())
     return StateOut(conversation_id=conv.id, state=conv.state.value, claimed_by=agent)
 
 

@@ -1,15 +1,16 @@
-"""Customer routes: start a conversation, send and read messages, rate; ``/v1/chat`` is a convenience over them."""
+"""Customer routes: start a conversation, send and read messages, rate; ``/v1/chat`` is a convenience over them.
+Every route is rate limited per IP and per customer token."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from sse_starlette.sse import EventSourceResponse
 
-from assistant.api.dependencies import CustomerToken, Service
+from assistant.api.chat_models import ERROR_RESPONSES, ChatReply
+from assistant.api.dependencies import CustomerToken, Metrics, Service, customer_limit
 from assistant.api.models import (
     ChatRequest,
     ConversationOut,
@@ -25,10 +26,23 @@ from assistant.api.models import (
 )
 from assistant.conversations import ConversationService, ConversationState
 from assistant.errors import AssistantError
+from assistant.integrations.metrics import MetricsSink
 from assistant.serialize import to_jsonable
 from assistant.stages.redact import validate_text
+from assistant.types import Reply
 
-router = APIRouter(prefix="/v1", tags=["customer"])
+router = APIRouter(prefix="/v1", tags=["customer"], dependencies=[Depends(customer_limit)], responses=ERROR_RESPONSES)
+
+
+def observe_turn(metrics: MetricsSink, reply: Reply | None, body: dict[str, object]) -> None:
+    """Stage latencies and escalation reasons of one turn, for ``/metrics``."""
+    if reply is not None:
+        for stage, ms in reply.timings_ms.items():
+            metrics.observe_stage(stage, ms / 1000)
+    escalation = body.get("escalation")
+    if isinstance(escalation, dict) and escalation.get("escalate"):
+        for code in escalation.get("codes") or escalation.get("reasons") or ["unspecified"]:
+            metrics.count_escalation(str(code))
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
@@ -62,10 +76,13 @@ def get_conversation(conversation_id: str, service: Service, token: CustomerToke
 
 
 @router.post("/conversations/{conversation_id}/messages")
-def send_message(conversation_id: str, body: MessageRequest, service: Service, token: CustomerToken) -> MessageReply:
+def send_message(
+    conversation_id: str, body: MessageRequest, service: Service, token: CustomerToken, metrics: Metrics
+) -> MessageReply:
     """Send one message. A retry with the same ``client_message_id`` stores nothing and returns the first reply."""
     service.authenticate(conversation_id, token)
     reply = service.handle(conversation_id, body.text, client_message_id=body.client_message_id, action=body.action)
+    observe_turn(metrics, reply.reply, reply.body)
     return MessageReply.model_validate(reply.body)
 
 
@@ -98,28 +115,47 @@ def _chat_target(service: ConversationService, body: ChatRequest, token: str | N
     return body.conversation_id, None
 
 
-@router.post("/chat")
-def chat(body: ChatRequest, service: Service, token: CustomerToken) -> dict[str, Any]:
+@router.post("/chat", response_model_exclude_unset=True)
+def chat(body: ChatRequest, service: Service, token: CustomerToken, metrics: Metrics) -> ChatReply:
     """Convenience: one message with the full explanation (signals, style, sources, grounding)."""
     cid, new_token = _chat_target(service, body, token)
     reply = service.handle(cid, body.message, client_message_id=body.client_message_id, channel=body.channel)
-    result: dict[str, Any] = to_jsonable(reply.reply) if reply.reply is not None else {}
+    observe_turn(metrics, reply.reply, reply.body)
+    result = to_jsonable(reply.reply) if reply.reply is not None else {}
     result.update(reply.body)
     if new_token is not None:
         result["customer_token"] = new_token
-    return result
+    return ChatReply.model_validate(result)
 
 
-@router.post("/chat/stream")
-async def chat_stream(body: ChatRequest, service: Service, token: CustomerToken) -> EventSourceResponse:
-    """Server-sent events: ``conversation`` (new conversations), ``signals``, ``delta`` pieces, then ``reply``."""
+@router.post(
+    "/chat/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def chat_stream(
+    body: ChatRequest, service: Service, token: CustomerToken, metrics: Metrics
+) -> EventSourceResponse:
+    """Server-sent events: ``conversation`` (new conversations), ``signals``, ``delta`` pieces, then ``reply``.
+
+    The turn is started, and its first event awaited, before the response begins: a message that fails
+    validation (or a conversation that cannot take it) gets its 4xx, never a 200 with an error event."""
     cid, new_token = _chat_target(service, body, token)
+    turn = service.stream(cid, body.message, client_message_id=body.client_message_id)
+    try:
+        first = await turn.__anext__()  # raises here (mapped to its status) when the turn cannot start
+    except StopAsyncIteration:
+        first = None
 
     async def events() -> AsyncIterator[dict[str, str]]:
         if new_token is not None:
             yield {"event": "conversation", "data": json.dumps({"conversation_id": cid, "customer_token": new_token})}
+        if first is not None:
+            yield {"event": first.event, "data": json.dumps(first.data)}
         try:
-            async for event in service.stream(cid, body.message, client_message_id=body.client_message_id):
+            async for event in turn:
+                if event.event == "reply" and isinstance(event.data, dict):
+                    observe_turn(metrics, None, event.data)
                 yield {"event": event.event, "data": json.dumps(event.data)}
         except AssistantError as exc:
             yield {"event": "error", "data": json.dumps({"error": exc.code, "detail": str(exc)})}

@@ -1,7 +1,11 @@
-"""Shared FastAPI dependencies: the service, customer tokens, agent keys and request ids."""
+"""Shared FastAPI dependencies: the service, customer tokens, agent keys, request ids, metrics and rate limits.
+
+Rate limits count per client IP and per bearer token (hashed) in fixed windows; the customer and agent routers
+each depend on their own limit (agents get a larger budget per key)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Annotated
 
@@ -10,7 +14,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.conversations import ConversationService
 from assistant.conversations.copilot import AgentCopilot
-from assistant.errors import AuthenticationError
+from assistant.errors import AuthenticationError, RateLimitedError
+from assistant.integrations.metrics import MetricsSink
+from assistant.integrations.ratelimit import RateLimiter
+from assistant.settings import Settings
 
 bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -52,3 +59,51 @@ def agent_id(request: Request, credentials: Credentials) -> str:
 
 
 AgentId = Annotated[str, Depends(agent_id)]
+
+
+def request_id(request: Request) -> str:
+    """The id of this request (the caller's ``X-Request-ID`` or a fresh one; echoed in the response)."""
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+RequestId = Annotated[str, Depends(request_id)]
+
+
+def get_metrics(request: Request) -> MetricsSink:
+    metrics: MetricsSink = request.app.state.metrics
+    return metrics
+
+
+Metrics = Annotated[MetricsSink, Depends(get_metrics)]
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (a proxy in front should pass only its own address; forwarded headers are not trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _limit(request: Request, credentials: HTTPAuthorizationCredentials | None, per_token: int) -> None:
+    limiter: RateLimiter = request.app.state.limiter
+    settings: Settings = request.app.state.settings
+    window = settings.rate_limit_window_s
+    checks = [(f"ip:{client_ip(request)}", settings.rate_limit_per_ip)]
+    if credentials is not None:
+        digest = hashlib.sha256(credentials.credentials.encode()).hexdigest()[:32]
+        checks.append((f"tok:{digest}", per_token))
+    for key, limit in checks:
+        decision = limiter.hit(key, limit=limit, window_s=window)
+        if not decision.allowed:
+            what = "address" if key.startswith("ip:") else "token"
+            raise RateLimitedError(
+                f"too many requests from this {what}; retry in {decision.retry_after_s} s", decision.retry_after_s
+            )
+
+
+def customer_limit(request: Request, credentials: Credentials) -> None:
+    """Per-IP and per-customer-token limits of the customer routes."""
+    _limit(request, credentials, request.app.state.settings.rate_limit_per_token)
+
+
+def agent_limit(request: Request, credentials: Credentials) -> None:
+    """Per-IP and per-agent-key limits of the agent routes."""
+    _limit(request, credentials, request.app.state.settings.rate_limit_agent_per_token)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _has_surrogate(value: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
 
 
 class _Request(BaseModel):
+    """Strict: unknown fields are refused, and so is text that is not valid Unicode (a lone surrogate)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _valid_unicode(self) -> _Request:
+        for name, value in self:
+            if isinstance(value, str) and _has_surrogate(value):
+                raise ValueError(f"{name}: not valid Unicode (a lone surrogate)")
+        return self
 
 
 class ConversationRequest(_Request):
@@ -19,6 +32,11 @@ class ConversationRequest(_Request):
 class MessageRequest(_Request):
     """A customer message; ``action: request_person`` is the one-tap answer to an offer of a person."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "My card was stolen", "client_message_id": "m-0001"}]},
+    )
+
     text: str | None = None
     client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
     action: Literal["request_person"] | None = None
@@ -26,6 +44,10 @@ class MessageRequest(_Request):
 
 class ChatRequest(_Request):
     """One customer message; omit ``conversation_id`` to start a new conversation (its token comes back)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"message": "How do I change my PIN?", "channel": "widget"}]}
+    )
 
     message: str = Field(min_length=1)
     conversation_id: str | None = None
@@ -192,13 +214,6 @@ class PacketOut(BaseModel):
     sources: list[SourceOut]
     transcript: list[dict[str, Any]]
     handled_codes: list[str] = []
-
-
-class Health(BaseModel):
-    status: str
-    generator: str
-    index_size: int
-    database: str
 
 
 class Percentiles(BaseModel):

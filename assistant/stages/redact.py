@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 
 from assistant.errors import InvalidMessageError
-from assistant.integrations.pii import PiiEngine, PresidioPiiEngine
+from assistant.integrations.pii import PiiEngine, PiiFinding, PresidioPiiEngine
 from assistant.settings import Settings
 from assistant.types import Message, Redacted
 
@@ -47,17 +48,41 @@ class PiiRedactor:
         self._max_chars = settings.max_message_chars
         self._engine: PiiEngine = engine or PresidioPiiEngine()
         self._warm = False
+        self._organisations: re.Pattern[str] | None = None
 
     def warm_up(self) -> None:
         if not self._warm:
-            self._engine.analyze("warm up 4111 1111 1111 1111")
+            self._organisations = _organisation_names()
+            self._engine.analyze("warm up 4111 1111 1111 1111, Jane Smith of 1 High Street, Leeds LS1 1AA")
             self._warm = True
 
     def run(self, *, message: Message) -> Redacted:
         text = validate_text(message.text, self._max_chars)
-        findings = self._engine.analyze(text)
+        findings = _not_organisations(self._engine.analyze(text), text, self._organisations or _organisation_names())
         redacted = self._engine.anonymize(text, findings) if findings else text
         entities = tuple(f.entity_type for f in sorted(findings, key=lambda f: f.start))
         if entities:
             logger.info("redacted %s PII entities: %s", len(entities), ",".join(entities))
         return Redacted(text=redacted, entities=entities)
+
+
+def _organisation_names() -> re.Pattern[str]:
+    """Other organisations named in ``prompts/scope.yaml`` ("Wells Fargo", "Capital One"): never taken for people,
+    so that the scope screen still sees them."""
+    from assistant.kb.scope import DEFAULT_PATH, ScopeRules
+    from assistant.prompts import load_prompt_file
+
+    rules = load_prompt_file(DEFAULT_PATH, ScopeRules)
+    names = sorted((re.escape(o.name) for o in rules.organisations), key=len, reverse=True)
+    return re.compile(rf"(?i)\b(?:{'|'.join(names)})\b")
+
+
+def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.Pattern[str]) -> list[PiiFinding]:
+    spans = [(m.start(), m.end()) for m in organisations.finditer(text)]
+    if not spans:
+        return findings
+    return [
+        f
+        for f in findings
+        if f.entity_type != "PERSON" or not any(f.start < end and start < f.end for start, end in spans)
+    ]

@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,18 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file readable and writable by its owner only (0600) before SQLite opens it, and
+    tighten an existing one; its -wal/-shm/-journal files take the same mode from SQLite."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        p = path.with_name(path.name + suffix)
+        if p.exists():
+            os.chmod(p, 0o600)
+
+
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
     """An engine for ``url``; on PostgreSQL ``schema`` (created if missing) is the search path, so that test runs
     can each use their own schema."""
@@ -33,7 +46,7 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(url.removeprefix("sqlite:///").split("?", 1)[0]))
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     elif schema is not None:
         if not _SCHEMA_NAME.match(schema):
