@@ -96,7 +96,7 @@ def offer_for(prompts: ComposerPrompts, top: Passage, style: Style, signals: Sig
 
 
 def without_person_line(text: str, prompts: ComposerPrompts) -> str:
-    """``text`` without the composer's "talk to a person" closer: for a reply that already brings a person in or
+    r"""``text`` without the composer's "talk to a person" closer: for a reply that already brings a person in or
     offers one (an escalated reply must not also say "just say so"); the closer's paragraph keeps its other
     sentences.
 
