@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from assistant.answers.composer_prompts import load_composer_prompts
 from assistant.answers.policy import simpler_style
+from assistant.answers.render import without_person_line
 from assistant.errors import GenerationError
 from assistant.settings import Settings
 from assistant.stages.classify import SignalClassifier
@@ -424,6 +426,8 @@ class Pipeline:
             status = "out_of_scope"
         else:
             status = "answered"
+        if escalation.escalate or escalation.offer:  # a person is brought in or offered: no "just say so" too
+            body = without_person_line(body, load_composer_prompts(self.settings.prompts_dir))
         if escalation.offer:
             body = f"{body}\n\n{escalation.text}" if body else escalation.text
             failed_turns = 0  # offered once; if the customer carries on, the bot keeps helping

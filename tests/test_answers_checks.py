@@ -108,7 +108,7 @@ def test_figures_from_the_facts_file_are_not_invented(checker: AnswerChecker) ->
     retrieval = retrieval_for("card-arrival")  # the saver's rate is in the facts file, not in these passages
     assert checker.checker.invented_figures("The saver pays 3.10% AER, or 3.1 percent.", retrieval) == []
     assert checker.checker.invented_figures("It takes 3 to 5 working days, call 020 7946 0520.", retrieval) == []
-    assert checker.checker.invented_figures("It pays 4.2% and costs £3.", retrieval) == ["%4.2", "£3"]
+    assert checker.checker.invented_figures("It pays 4.2% and costs £3.", retrieval) == ["4.2%", "£3"]
 
 
 def test_pleasantries_are_kept_but_not_graded(checker: AnswerChecker) -> None:

@@ -14,6 +14,7 @@ from assistant.answers.base import GenerationRequest, make_signals
 from assistant.answers.composer import ComposerBackend, load_composer_prompts
 from assistant.answers.focus import detect_asks
 from assistant.answers.kbview import load_articles, oracle_retrieval
+from assistant.answers.render import without_person_line
 from assistant.answers.text import split_sentences
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
@@ -139,6 +140,28 @@ def test_says_what_it_cannot_see_and_where_to_find_it(composer: ComposerBackend)
     assert rule.sentence in text
     plain, _, _ = compose(composer, "When will my card arrive?", ["card-arrival"], style())
     assert all(r.sentence not in plain for r in FOCUS.not_held)
+
+
+def test_a_two_part_question_leads_with_the_figure_it_asks_for(composer: ComposerBackend) -> None:
+    text, _, _ = compose(
+        composer, "How do I apply for a loan and what is the most I can borrow?", ["personal-loan"], style()
+    )
+    assert "£25,000" in first_sentence(text)
+
+
+def test_the_asked_fact_is_found_in_the_next_article_when_the_first_lacks_it(composer: ComposerBackend) -> None:
+    text, citations, _ = compose(composer, "Largest personal loan amount?", ["card-arrival", "personal-loan"], style())
+    assert "£25,000" in first_sentence(text) and citations[0][0] == "personal-loan"
+
+
+def test_a_reply_that_brings_in_a_person_does_not_also_say_just_say_so(composer: ComposerBackend) -> None:
+    upset, _, _ = compose(
+        composer, "How long until the card arrives?", ["card-arrival"], style(), make_signals(distress="high")
+    )
+    assert FOCUS.person_line in upset
+    escalated = without_person_line(upset, PROMPTS)
+    assert FOCUS.person_line not in escalated and "3 to 5 working days" in escalated
+    assert "\n\n\n" not in escalated and escalated == escalated.strip()
 
 
 def test_low_confidence_answers_only_a_clear_figure_question(composer: ComposerBackend) -> None:

@@ -30,6 +30,7 @@ from assistant.answers.text import (
     content_words,
     extract_figures,
     figure_atoms,
+    figures_as_written,
     iter_units,
     join_units,
     readable_text,
@@ -196,12 +197,14 @@ class DraftChecker:
 
     # -- helpers also used by the evaluation
     def invented_figures(self, text: str, retrieval: Retrieval) -> list[str]:
-        """Figures in ``text`` found neither in the retrieved passages nor in the facts files."""
+        """Figures in ``text`` found neither in the retrieved passages nor in the facts files, as ``text`` writes
+        them ("£3,000", "4.2%"; not the canonical keys)."""
         allowed = set(self._fact_keys)
         for sentence in _passage_sentences(retrieval.passages):
             allowed |= extract_figures(sentence)
         atoms = figure_atoms(allowed)
-        return sorted(k for k in extract_figures(text) if k not in allowed and not (k.startswith("#") and k in atoms))
+        shown = figures_as_written(text)
+        return [shown[k] for k in sorted(shown) if k not in allowed and not (k.startswith("#") and k in atoms)]
 
     def offer_sentences(self, text: str, retrieval: Retrieval, offers: Iterable[str] = ()) -> list[str]:
         """Sentences of ``text`` promoting a product: composer offers, or offer phrasing not from the KB."""

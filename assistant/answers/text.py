@@ -227,6 +227,19 @@ def extract_figures(text: str) -> set[str]:
     return keys
 
 
+def figures_as_written(text: str) -> dict[str, str]:
+    """Each figure's canonical key and how ``text`` writes it (the first time), for messages to people.
+
+    >>> figures_as_written("Pay £3,000 at 4.2% in 99 days")
+    {'£3000': '£3,000', '%4.2': '4.2%', '#99': '99'}
+    """
+    shown: dict[str, str] = {}
+    for match in _FIGURE.finditer(clean_markdown(text)):
+        key = figure_key(match.lastgroup or "number", match.group(0))
+        shown.setdefault(key, match.group(0).strip())
+    return shown
+
+
 def figure_atoms(keys: Iterable[str]) -> set[str]:
     """Numeric cores of figure keys ('£3000' -> '#3000'), so a bare number may match a figure in a source."""
     atoms = set()

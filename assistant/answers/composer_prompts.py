@@ -1,0 +1,234 @@
+"""``prompts/composer.yaml`` as strict pydantic models: the layers of the first composer (``composer_v1``), the
+question-focused composer's ``focus`` settings, and every sentence either composer adds around the knowledge base's
+own text (openers, closers, glossary and risk lines, offers, out-of-scope replies).
+
+>>> from assistant.settings import Settings
+>>> prompts = load_composer_prompts(Settings().prompts_dir)
+>>> prompts.layers["technical"]
+['Details', 'For the technically minded']
+>>> prompts.focus.budget["plain"].sentences
+2
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assistant.answers.kbview import SECTIONS
+from assistant.errors import PromptError
+from assistant.prompts import PromptFile, load_prompt_file, template_fields
+from assistant.types import Register, Tone
+
+COMPOSER_FILE = "composer.yaml"
+
+
+_ALLOWED_FIELDS: dict[str, set[str]] = {
+    "openers": {"title"},
+    "closers": {"title"},
+    "glossary_heading": set(),
+    "glossary_line": {"term", "definition"},
+    "risk_line": {"warning"},
+    "offers": set(),
+    "out_of_scope": {"topics"},
+    "other_organisation": {"organisation", "topics"},
+    "topics": set(),
+}
+
+
+class ComposerClosers(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    details_on_request: str
+    empathetic: str
+
+
+class FocusWeightsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cosine: float = Field(ge=0)
+    fact: float = Field(ge=0)
+    kind: float = Field(ge=0)
+    overlap: float = Field(ge=0)
+
+
+class FocusBudget(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sentences: int = Field(ge=1)
+    words: int = Field(ge=5)
+    margin: float = Field(ge=0)
+
+
+class LowConfidence(BaseModel):
+    """When retrieval is below the confidence bar, answer anyway only from a sentence carrying a fact of the kind
+    asked whose description matches the question this well (else the out-of-scope reply)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    min_fact_relevance: float = Field(ge=0, le=1)
+    min_cosine: float = Field(ge=0, le=1)
+    min_score: float = Field(ge=0)
+    strong_score: float = Field(default=10.0, ge=0)  # or, whatever the fact match, a lead sentence scoring this
+    figure_questions_only: bool = True
+
+
+class FocusOpeners(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    high: str
+    mild: str
+    negative: str
+
+
+class NotHeldRule(BaseModel):
+    """A part of a question the knowledge base cannot hold (the customer's own data) and where to find it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    patterns: list[str] = Field(min_length=1)
+    sentence: str
+
+    @model_validator(mode="after")
+    def _compiles(self) -> NotHeldRule:
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"not_held {self.id}: invalid pattern {pattern!r}: {exc}") from exc
+        return self
+
+
+class FocusConfig(BaseModel):
+    """``composer.yaml`` ``focus``: how the question-focused composer ranks, budgets and frames an answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weights: FocusWeightsConfig
+    section_prior: dict[Register, dict[str, float]]
+    budget: dict[Register, FocusBudget]
+    kind_lead_margin: float = Field(ge=0)
+    all_asks: bool = True
+    fact_lead_min: float = Field(default=1.0, ge=0)
+    fact_lead_gain: float = Field(default=0.0, ge=0)
+    fact_lead_margin: float = Field(default=0.0, ge=0)
+    runner_up_share: float = Field(gt=0, le=1)
+    runner_up_penalty: float = Field(ge=0)
+    runner_up_scale: float = Field(ge=0)
+    glossary_max: int = Field(ge=0)
+    rest_fact_min: float
+    mechanism_section: dict[Register, str] = Field(default_factory=dict)
+    mechanism_extra_words: int = Field(default=0, ge=0)
+    repeat_cosine: float = Field(gt=0, le=1)
+    low_confidence: LowConfidence
+    openers: FocusOpeners
+    person_line: str
+    not_held: list[NotHeldRule] = Field(default_factory=list)
+    offer_intents: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> FocusConfig:
+        for register in ("plain", "standard", "technical"):
+            if register not in self.budget or register not in self.section_prior:
+                raise ValueError(f"focus: budget and section_prior need {register}")
+            unknown = set(self.section_prior[register]) - set(SECTIONS)  # type: ignore[index]
+            if unknown:
+                raise ValueError(f"focus.section_prior.{register}: unknown sections {sorted(unknown)}")
+        bad = {s for s in self.mechanism_section.values() if s not in SECTIONS}
+        if bad:
+            raise ValueError(f"focus.mechanism_section: unknown sections {sorted(bad)}")
+        texts = [self.openers.high, self.openers.mild, self.openers.negative, self.person_line]
+        texts += [r.sentence for r in self.not_held]
+        for text in texts:
+            if template_fields(text):
+                raise ValueError(f"focus: no template variables allowed in {text!r}")
+        return self
+
+    def sentences(self) -> list[str]:
+        return [
+            self.openers.high,
+            self.openers.mild,
+            self.openers.negative,
+            self.person_line,
+            *(r.sentence for r in self.not_held),
+        ]
+
+
+class ComposerPrompts(PromptFile):
+    """``prompts/composer.yaml``: layers per register and every sentence the composer adds around them."""
+
+    layers: dict[Register, list[str]]
+    short_blocks: int = Field(default=1, ge=1)
+    openers: dict[Tone, list[str]]
+    closers: ComposerClosers
+    glossary_heading: str
+    glossary_line: str
+    risk_line: str
+    offers: dict[str, str]
+    topics: str
+    out_of_scope: str
+    other_organisation: str
+    focus: FocusConfig
+
+    @model_validator(mode="after")
+    def _check(self) -> ComposerPrompts:
+        for register in ("plain", "standard", "technical"):
+            sections = self.layers.get(register)  # type: ignore[call-overload]
+            if not sections:
+                raise ValueError(f"layers.{register} is missing")
+            unknown = set(sections) - set(SECTIONS)
+            if unknown:
+                raise ValueError(f"layers.{register}: unknown sections {sorted(unknown)}")
+        templates: list[tuple[str, str]] = [
+            ("glossary_heading", self.glossary_heading),
+            ("glossary_line", self.glossary_line),
+            ("risk_line", self.risk_line),
+            ("topics", self.topics),
+            ("out_of_scope", self.out_of_scope),
+            ("other_organisation", self.other_organisation),
+            ("closers", self.closers.details_on_request),
+            ("closers", self.closers.empathetic),
+        ]
+        templates += [("openers", t) for texts in self.openers.values() for t in texts]
+        templates += [("offers", t) for t in self.offers.values()]
+        for kind, template in templates:
+            extra = template_fields(template) - _ALLOWED_FIELDS[kind]
+            if extra:
+                raise ValueError(f"{kind}: unknown template variable(s) {sorted(extra)} in {template!r}")
+        unknown_products = set(self.focus.offer_intents) - set(self.offers)
+        if unknown_products:
+            raise ValueError(f"focus.offer_intents: no offer sentence for {sorted(unknown_products)}")
+        return self
+
+    def fixed_sentences(self) -> list[str]:
+        """Every sentence the composer may add that is not from the knowledge base (templates as regexes)."""
+        texts = [self.closers.details_on_request, self.closers.empathetic, self.glossary_heading]
+        texts += [t for group in self.openers.values() for t in group]
+        texts += list(self.offers.values())
+        texts.append(self.out_of_scope.replace("{topics}", self.topics))
+        texts += self.focus.sentences()
+        return texts
+
+    def fixed_templates(self) -> list[str]:
+        """Added sentences whose wording depends on the message; ``{organisation}`` marks the part that varies."""
+        return [self.other_organisation.replace("{topics}", self.topics)]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path, mtime_ns: int) -> ComposerPrompts:
+    return load_prompt_file(path, ComposerPrompts)
+
+
+def load_composer_prompts(prompts_dir: Path) -> ComposerPrompts:
+    """Load and validate ``composer.yaml`` (cached until it changes); :class:`PromptError` when invalid."""
+    path = Path(prompts_dir) / COMPOSER_FILE
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError as exc:
+        raise PromptError(f"composer prompts not found: {path}") from exc
+    return _load_cached(path, mtime)
