@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from assistant.api import agent, customer, operations
+from assistant.api.load import install_load_control
 from assistant.conversations import ConversationService
 from assistant.conversations.copilot import AgentCopilot
 from assistant.errors import (
@@ -66,6 +67,7 @@ def create_app(service: ConversationService | None = None, settings: Settings | 
     app = FastAPI(title="Attune", version="0.2.0", lifespan=lifespan)
     app.state.service = service
     app.state.agent_keys = {}
+    install_load_control(app, service.settings if service is not None else settings or get_settings())
 
     @app.exception_handler(AssistantError)
     async def _assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
