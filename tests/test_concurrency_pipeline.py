@@ -37,7 +37,7 @@ MESSAGES = (
     "why is my top up still pending, this is so annoying",
     "can I change currency at the weekend?",
 )
-ROUNDS = 3  # every message runs ROUNDS times concurrently, interleaved with the others
+ROUNDS = 2  # every message runs ROUNDS times concurrently, interleaved with the others
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,7 @@ def serve_workers(host: str, port: int, workers: int, log_level: str = "info") -
             break
         except InterruptedError:
             continue
-        slot = children.pop(pid, None)
+        slot = children.pop(pid) if pid in children else None
         if slot is not None and not stopping:
             logger.warning("worker %d exited (status %d); starting another", pid, status)
             time.sleep(1.0)
