@@ -148,9 +148,11 @@ def serve_workers(host: str, port: int, workers: int, log_level: str = "info") -
             break
         except InterruptedError:
             continue
-        slot = children.pop(pid) if pid in children else None
-        if slot is not None and not stopping:
+        if pid in children and not stopping:
+            slot = children.pop(pid)
             logger.warning("worker %d exited (status %d); starting another", pid, status)
             time.sleep(1.0)
             spawn(slot)
+        else:
+            children.pop(pid, 0)
     sock.close()
