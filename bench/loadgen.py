@@ -8,6 +8,7 @@ Standalone (stdlib, numpy, httpx): ``bench/measure.py`` imports it by path, what
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,30 +93,38 @@ async def _customer(client: httpx.AsyncClient, queries: list[str], offset: int, 
             await asyncio.sleep(0.1)
 
 
-async def _prober(client: httpx.AsyncClient, end: float, out: LoadResult, every_s: float = 0.1) -> None:
-    while time.monotonic() < end:
-        start = time.perf_counter()
-        try:
-            r = await client.get("/health", timeout=30)
-            if r.is_success:
-                out.health_ms.append((time.perf_counter() - start) * 1000)
-            else:
-                out.health_errors += 1
-        except httpx.HTTPError:
-            out.health_errors += 1
-        await asyncio.sleep(every_s)
+def probe_health(base_url: str, duration_s: float, every_s: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """``GET /health`` every ``every_s`` for ``duration_s``, in its own process (so the load generator's busy event
+    loop does not inflate what a load balancer would see); puts (latencies in ms, failures) on ``out``."""
+    latencies: list[float] = []
+    failures = 0
+    end = time.monotonic() + duration_s
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        while time.monotonic() < end:
+            start = time.perf_counter()
+            try:
+                if client.get("/health").is_success:
+                    latencies.append((time.perf_counter() - start) * 1000)
+                else:
+                    failures += 1
+            except httpx.HTTPError:
+                failures += 1
+            time.sleep(every_s)
+    out.put((latencies, failures))
 
 
 async def run_load(base_url: str, queries: list[str], concurrency: int, duration_s: float) -> LoadResult:
     out = LoadResult(concurrency, duration_s)
     limits = httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4)
-    async with (
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client,
-        httpx.AsyncClient(base_url=base_url, timeout=30) as health,
-    ):
+    ctx = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
+    prober = ctx.Process(target=probe_health, args=(base_url, duration_s, 0.1, results), daemon=True)
+    prober.start()
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
         start = time.monotonic()
         end = start + duration_s
-        tasks = [_customer(client, queries, k * 7, end, out) for k in range(concurrency)]
-        await asyncio.gather(_prober(health, end, out), *tasks)
+        await asyncio.gather(*[_customer(client, queries, k * 7, end, out) for k in range(concurrency)])
         out.duration_s = time.monotonic() - start
+    out.health_ms, out.health_errors = await asyncio.to_thread(results.get, True, duration_s + 120)
+    prober.join(timeout=10)
     return out
