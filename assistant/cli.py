@@ -147,6 +147,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the chat widget (several worker processes with --workers)."""
     _setup_logging()
+    import torch
+
+    torch.set_num_threads(get_settings().torch_threads)
     if workers > 1:
         from assistant.api.workers import serve_workers
 

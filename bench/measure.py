@@ -277,7 +277,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--factors", default="1,10,100")
     parser.add_argument("--sections", default="in_process,retrieval,http")
+    parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
     sections = set(args.sections.split(","))
     tree = Path.cwd()
 
@@ -298,6 +302,7 @@ def main() -> int:
             (data / "chroma").parent.mkdir(parents=True, exist_ok=True)
             os.symlink(Path(args.index_dir).resolve() / "chroma", data / "chroma")
             env.update({"ATTUNE_DATA_DIR": str(data), "PYTHONPATH": str(tree)})
+            env.update({"OMP_NUM_THREADS": str(args.torch_threads), "ATTUNE_TORCH_THREADS": str(args.torch_threads)})
             env.setdefault("ATTUNE_SHARED_DATA_DIR", str(Path(args.shared)))
             levels = [int(c) for c in args.levels.split(",")]
             results["http"] = http(tree, texts, levels, args.duration, args.workers, env)

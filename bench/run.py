@@ -71,7 +71,7 @@ def measure(tree: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
         sys.executable, str(MEASURE), "--out", str(out), "--index-dir", str(Path(args.data_dir).resolve()),
         "--shared", str(Path(args.shared).resolve()), "--turns", str(args.turns), "--threads", str(args.threads),
         "--levels", args.levels, "--duration", str(args.duration), "--workers", str(args.workers),
-        "--factors", args.factors, "--sections", args.sections,
+        "--factors", args.factors, "--sections", args.sections, "--torch-threads", str(args.torch_threads),
     ]  # fmt: skip
     print(f"bench: measuring {tree} ...", file=sys.stderr, flush=True)
     start = time.perf_counter()
@@ -152,6 +152,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="server processes (attune serve --workers)")
     parser.add_argument("--factors", default="1,10,100", help="knowledge-base sizes for the retrieval scaling")
     parser.add_argument("--sections", default="in_process,retrieval,http")
+    parser.add_argument("--torch-threads", type=int, default=1, help="intra-op threads, both trees alike")
     args = parser.parse_args()
 
     results: dict[str, Any] = {"machine": machine(), "commit": _git("rev-parse", "--short", "HEAD")}

@@ -28,7 +28,7 @@ logger = logging.getLogger("attune.api.workers")
 
 
 def per_worker_threads(workers: int, cpus: int | None = None) -> int:
-    """Torch intra-op threads per worker: the machine's cores shared out, at least one."""
+    """The most torch intra-op threads a worker should use: the machine's cores shared out, at least one."""
     return max(1, (cpus or os.cpu_count() or 1) // max(1, workers))
 
 
@@ -78,9 +78,9 @@ def _worker(sock: socket.socket, pipeline: object, workers: int, log_level: str)
         from assistant.pipeline import Pipeline
         from assistant.settings import get_settings
 
-        torch.set_num_threads(per_worker_threads(workers))
-        assert isinstance(pipeline, Pipeline)
         settings = get_settings()
+        torch.set_num_threads(min(settings.torch_threads, per_worker_threads(workers)))
+        assert isinstance(pipeline, Pipeline)
         service = ConversationService.from_settings(settings, pipeline=pipeline)
         app = create_app(service=service)
         server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False))
