@@ -66,8 +66,10 @@ test-offline: $(STAMP)
 test-all: $(STAMP) lint kb-check chromium
 	$(BIN)/pytest -q
 
+# Bounded (about 10-15 minutes on 2 cores): this tree and HEAD~ (BASELINE=<ref> or none), one results file.
+BASELINE ?= HEAD~
 bench: $(STAMP) $(INDEX_STAMP)
-	$(BIN)/python -m bench.run --out bench/results.json
+	$(BIN)/python -m bench.run --baseline $(BASELINE) --out .attune/bench/results.json
 
 train: $(STAMP)
 	$(BIN)/attune train routing

@@ -141,11 +141,22 @@ def chat(
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes; >1 loads the models once and forks (copy-on-write).")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API and the chat widget."""
+    """Serve the HTTP API and the chat widget (several worker processes with --workers)."""
+    _setup_logging()
+    import torch
+
+    torch.set_num_threads(get_settings().torch_threads)
+    if workers > 1:
+        from assistant.api.workers import serve_workers
+
+        serve_workers(host, port, workers)
+        return
     import uvicorn
 
-    _setup_logging()
     uvicorn.run("server:app", host=host, port=port, log_level="info")
 
 

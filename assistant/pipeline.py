@@ -189,9 +189,9 @@ class AnswerFlow:
             log.append(Attempt(generator.name, style, None, None, dict(stream.stats), error=str(exc)))
             raise
         check_start = time.perf_counter()
-        verdict = self.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
+        checked = self.checker.run_detailed(draft=draft, retrieval=retrieval, style=style, signals=signals)
+        verdict, checks = checked.verdict, checked.sentences
         stream.stats["check_s"] = time.perf_counter() - check_start
-        checks = self.checker.last_sentences
         log.append(
             Attempt(
                 generator.name,

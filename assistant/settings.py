@@ -89,6 +89,19 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_prefix: str = "attune:rl:"
 
+    # Throughput (docs/ARCHITECTURE.md, "Scale-out"). Concurrent turns share encoder passes: at most
+    # ``encode_batch_max`` messages per pass, waiting at most ``encode_batch_wait_ms`` for a pass to fill once a
+    # crowd is seen. The HTTP server (``attune serve``) runs turns on ``turn_threads`` threads per worker, holds at most
+    # ``max_pending_turns`` more waiting for one, and answers 503 with Retry-After beyond that.
+    encode_batch_max: int = Field(default=16, ge=1, le=256)
+    encode_batch_wait_ms: float = Field(default=2.0, ge=0.0, le=100.0)
+    turn_threads: int = Field(default=8, ge=1, le=256)
+    max_pending_turns: int = Field(default=64, ge=0)
+    retry_after_s: int = Field(default=1, ge=1)
+    # Torch intra-op threads per server process. One: concurrent turns are the parallelism, and a multi-threaded
+    # pass stalls at every parallel region's barrier when the cores are busy (measured 15x slower under load).
+    torch_threads: int = Field(default=1, ge=1, le=64)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if (

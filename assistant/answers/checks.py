@@ -177,7 +177,6 @@ class DraftChecker:
             self._fact_keys |= extract_figures(value)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence -> embedding (passages repeat)
         self._cache_lock = threading.Lock()
-        self.last_sentences: list[SentenceCheck] = []
 
     # -- embeddings
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -219,7 +218,13 @@ class DraftChecker:
 
     # -- the checks
     def check(self, draft: Draft, retrieval: Retrieval, style: Style, signals: Signals) -> Verdict:
-        self.last_sentences = []
+        return self.check_sentences(draft, retrieval, style, signals)[0]
+
+    def check_sentences(
+        self, draft: Draft, retrieval: Retrieval, style: Style, signals: Signals
+    ) -> tuple[Verdict, tuple[SentenceCheck, ...]]:
+        """The verdict and the per-sentence grounding results behind it (nothing is kept on ``self``)."""
+        sentence_checks: list[SentenceCheck] = []
         lines = split_units(draft.text)
         units = [u for u in iter_units(lines) if u.clean and not u.structural]
         cited_keys = {(c.article_id, c.section) for c in draft.citations}
@@ -298,7 +303,7 @@ class DraftChecker:
                 if k not in allowed_keys and not (k.startswith("#") and k in allowed_atoms)
             )
             ok = check.supported and not bad_figures
-            self.last_sentences.append(SentenceCheck(unit.clean, ok, check.cosine, check.overlap, bad_figures))
+            sentence_checks.append(SentenceCheck(unit.clean, ok, check.cosine, check.overlap, bad_figures))
             if ok:
                 supported += 1
             else:
@@ -329,7 +334,7 @@ class DraftChecker:
         else:
             score = 1.0 if (not retrieval.in_scope and text) else 0.0
         passed = bool(text.strip()) and score >= self.grounding_threshold
-        return Verdict(
+        verdict = Verdict(
             text=text,
             grounding_score=round(score, 4),
             reading_grade=round(grade, 2),
@@ -341,6 +346,7 @@ class DraftChecker:
             compliance_flags=tuple(flags),
             offers_removed=tuple(offers_removed),
         )
+        return verdict, tuple(sentence_checks)
 
     def _exempt(self, unit: SentenceUnit) -> bool:
         norm = normalise(unit.clean)

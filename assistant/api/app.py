@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.api import agent, customer, docs, operations, pages
 from assistant.api.context import REQUEST_ID
 from assistant.api.middleware import HardeningMiddleware
+from assistant.api.load import install_load_control
 from assistant.api.readiness import ReadinessProbe
 from assistant.conversations import ConversationService, ConversationState
 from assistant.conversations.copilot import AgentCopilot
@@ -100,6 +101,7 @@ def create_app(
     app.state.limiter = limiter or make_rate_limiter(settings.redis_url, settings.redis_prefix)
     app.state.readiness = ReadinessProbe()
     app.state.metrics = PrometheusMetrics(queue_length=lambda: _queue_length(app))
+    install_load_control(app, service.settings if service is not None else settings)
 
     # ---------------------------------------------------------------- errors
     @app.exception_handler(AssistantError)

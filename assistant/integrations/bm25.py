@@ -43,26 +43,54 @@ def tokenize(text: str) -> list[str]:
 
 
 class Bm25Index:
-    """BM25 Okapi scores of a query against a fixed list of documents (position = document number)."""
+    """BM25 Okapi scores of a query against a fixed list of documents (position = document number).
+
+    ``rank_bm25`` fits the statistics (idf with its epsilon floor, document lengths); they are then held as
+    postings arrays (term -> documents, per-document weight), so a query costs one scatter-add per query term
+    instead of a Python pass over every document, with the very same float64 arithmetic as
+    ``BM25Okapi.get_scores`` (identical scores).
+    """
 
     def __init__(self, documents: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
         from rank_bm25 import BM25Okapi
 
         self._n = len(documents)
         corpus = [tokenize(d) or ["_empty_"] for d in documents]
-        self._bm25 = BM25Okapi(corpus, k1=k1, b=b) if documents else None
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if not documents:
+            return
+        bm25 = BM25Okapi(corpus, k1=k1, b=b)
+        doc_len = np.array(bm25.doc_len)
+        # The same expression as BM25Okapi.get_scores, evaluated once per document instead of once per query.
+        norm = bm25.k1 * (1 - bm25.b + bm25.b * doc_len / bm25.avgdl)
+        docs_by_term: dict[str, list[int]] = {}
+        freqs_by_term: dict[str, list[int]] = {}
+        for d, freqs in enumerate(bm25.doc_freqs):
+            for term, tf in freqs.items():
+                docs_by_term.setdefault(term, []).append(d)
+                freqs_by_term.setdefault(term, []).append(tf)
+        for term, docs in docs_by_term.items():
+            idx = np.array(docs, dtype=np.int64)
+            q_freq = np.array(freqs_by_term[term])
+            idf = bm25.idf.get(term) or 0
+            self._postings[term] = (idx, idf * (q_freq * (bm25.k1 + 1) / (q_freq + norm[idx])))
 
     def __len__(self) -> int:
         return self._n
 
     def scores(self, query: str) -> np.ndarray:
         """One non-negative score per document (0 when no query term matches)."""
-        if self._bm25 is None:
+        if not self._n:
             return np.zeros(0, dtype=np.float32)
         tokens = tokenize(query)
         if not tokens:
             return np.zeros(self._n, dtype=np.float32)
-        return np.maximum(np.asarray(self._bm25.get_scores(tokens), dtype=np.float32), 0.0)
+        score = np.zeros(self._n)
+        for token in tokens:  # in query order, repeats included, as BM25Okapi sums them
+            posting = self._postings.get(token)
+            if posting is not None:
+                score[posting[0]] += posting[1]
+        return np.maximum(np.asarray(score, dtype=np.float32), 0.0)
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (document number, score), best first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -28,9 +29,30 @@ class IndexHit:
     metadata: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """Every row of an index at one version: ids, unit vectors (rows) and metadata, for in-memory scoring.
+
+    >>> index = InMemoryVectorIndex()
+    >>> index.upsert(["a"], np.ones((1, 2), np.float32), ["x"], [{"kind": "question"}])
+    >>> snap = index.snapshot()
+    >>> snap.ids, snap.vectors.shape, snap.version == index.version()
+    (('a',), (1, 2), True)
+    """
+
+    ids: tuple[str, ...]
+    vectors: np.ndarray  # (rows, dim) float32, L2-normalised
+    metadatas: tuple[Mapping[str, Any], ...]
+    version: str
+
+
 @runtime_checkable
 class VectorIndex(Protocol):
-    """Stores (id, vector, document, metadata) and returns nearest neighbours by cosine similarity."""
+    """Stores (id, vector, document, metadata) and returns nearest neighbours by cosine similarity.
+
+    ``version()`` changes whenever ``upsert`` or ``delete`` changes the index (from any process sharing it), so a
+    reader holding a ``snapshot()`` in memory knows when to reload it.
+    """
 
     def upsert(
         self,
@@ -47,6 +69,10 @@ class VectorIndex(Protocol):
     def all_metadata(self) -> dict[str, Mapping[str, Any]]: ...
 
     def count(self) -> int: ...
+
+    def version(self) -> str: ...
+
+    def snapshot(self) -> IndexSnapshot: ...
 
 
 def _check_batch(ids: Sequence[str], vectors: np.ndarray, documents: Sequence[str], metadatas: Sequence[Any]) -> None:
@@ -74,6 +100,7 @@ class InMemoryVectorIndex:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[np.ndarray, str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._generation = 0
 
     def upsert(
         self,
@@ -87,6 +114,7 @@ class InMemoryVectorIndex:
         with self._lock:
             for i, vec, doc, meta in zip(ids, _unit(vectors), documents, metadatas, strict=True):
                 self._rows[i] = (vec, doc, _scalar_metadata(meta))
+            self._generation += 1
 
     def query(self, vector: np.ndarray, k: int) -> list[IndexHit]:
         with self._lock:
@@ -104,6 +132,7 @@ class InMemoryVectorIndex:
         with self._lock:
             for i in ids:
                 self._rows.pop(i, None)
+            self._generation += 1
 
     def all_metadata(self) -> dict[str, Mapping[str, Any]]:
         with self._lock:
@@ -111,6 +140,17 @@ class InMemoryVectorIndex:
 
     def count(self) -> int:
         return len(self._rows)
+
+    def version(self) -> str:
+        return f"{id(self)}:{self._generation}"
+
+    def snapshot(self) -> IndexSnapshot:
+        with self._lock:
+            ids = tuple(self._rows)
+            dim = next(iter(self._rows.values()))[0].shape[0] if ids else 0
+            vectors = np.stack([self._rows[i][0] for i in ids]) if ids else np.zeros((0, dim), np.float32)
+            metas = tuple(dict(self._rows[i][2]) for i in ids)
+            return IndexSnapshot(ids, vectors, metas, f"{id(self)}:{self._generation}")
 
 
 def _make_embedding_function_class() -> type:
@@ -183,6 +223,9 @@ class ChromaVectorIndex:
     """Chroma collection with cosine distance: embedded ``PersistentClient`` at ``settings.chroma_path``, or
     an ``HttpClient`` to a ``chroma run`` server when ``settings.chroma_host`` is set.
 
+    Every ``upsert``/``delete`` stamps a new ``attune_version`` in the collection's metadata, so ``version()``
+    tells every process sharing the collection (workers, machines behind one ``chroma run``) that it changed.
+
     >>> from pathlib import Path
     >>> from assistant.integrations.encoder import HashingEncoder
     >>> from assistant.settings import Settings
@@ -198,6 +241,7 @@ class ChromaVectorIndex:
         self._encoder = encoder
         self._collection_name = collection or settings.chroma_collection
         self._collection: Any = None
+        self._client: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -224,6 +268,7 @@ class ChromaVectorIndex:
                         client = chromadb.PersistentClient(
                             path=str(self._settings.chroma_path), settings=chroma_settings
                         )
+                    self._client = client
                     self._collection = client.get_or_create_collection(
                         name=self._collection_name,
                         embedding_function=attune_embedding_function(self._encoder),
@@ -255,6 +300,7 @@ class ChromaVectorIndex:
             )
         except Exception as exc:
             raise StoreUnavailableError(f"Chroma upsert failed: {exc}") from exc
+        self._stamp()
 
     def query(self, vector: np.ndarray, k: int) -> list[IndexHit]:
         coll = self._coll()
@@ -283,6 +329,40 @@ class ChromaVectorIndex:
             self._coll().delete(ids=list(ids))
         except Exception as exc:
             raise StoreUnavailableError(f"Chroma delete failed: {exc}") from exc
+        self._stamp()
+
+    def _stamp(self) -> None:
+        """Record that the collection changed (read back by :meth:`version` in every process)."""
+        coll = self._coll()
+        try:
+            metadata = {k: v for k, v in dict(coll.metadata or {}).items() if not str(k).startswith("hnsw:")}
+            coll.modify(metadata={**metadata, "attune_version": uuid.uuid4().hex})
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma metadata update failed: {exc}") from exc
+
+    def version(self) -> str:
+        """The collection's change stamp and size, read fresh from the store (not from this process's cache)."""
+        self._coll()
+        try:
+            fresh = self._client.get_collection(name=self._collection_name)
+            stamp = str(dict(fresh.metadata or {}).get("attune_version", ""))
+            return f"{fresh.id}:{stamp}:{fresh.count()}"
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma version check failed: {exc}") from exc
+
+    def snapshot(self) -> IndexSnapshot:
+        """Every row with its stored embedding; the version is read first, so a change during the read shows up
+        as a new version at the next check."""
+        version = self.version()
+        try:
+            res = self._coll().get(include=["embeddings", "metadatas"])
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma get failed: {exc}") from exc
+        ids = tuple(res["ids"])
+        embeddings = res.get("embeddings")
+        vectors = np.asarray(embeddings, dtype=np.float32) if ids else np.zeros((0, 0), np.float32)
+        metas = tuple(dict(m or {}) for m in (res.get("metadatas") or [None] * len(ids)))
+        return IndexSnapshot(ids, _unit(vectors) if ids else vectors, metas, version)
 
     def all_metadata(self) -> dict[str, Mapping[str, Any]]:
         try:

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 
+from assistant.integrations.batching import MicroBatcher
 from assistant.integrations.encoder import LayeredEncoder, TextEncoder, shared_encoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter
 from assistant.settings import Settings
@@ -21,11 +22,17 @@ class MessageEncoder:
     When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
     same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers.
 
+    Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
+    ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
+    at once. ``run_batch()`` is the batch form. Either way each message's vectors are those of the pass it ran in.
+
     >>> from assistant.settings import Settings
     >>> enc = MessageEncoder(Settings())
     >>> enc.warm_up()
     >>> enc.run(redacted=Redacted(text="I lost my card")).vector.shape
     (384,)
+    >>> [e.text for e in enc.run_batch([Redacted(text="lost card"), Redacted(text="fx rate")])]
+    ['lost card', 'fx rate']
     """
 
     def __init__(self, settings: Settings, encoder: TextEncoder | None = None) -> None:
@@ -34,6 +41,12 @@ class MessageEncoder:
         self._adapter: LayerAdapter | None = None
         self._warm = False
         self._lock = threading.Lock()
+        self._batcher = MicroBatcher(self._encode_rows, settings.encode_batch_max, settings.encode_batch_wait_ms)
+
+    @property
+    def batcher(self) -> MicroBatcher[str, Encoded]:
+        """The micro-batcher concurrent ``run()`` calls share (its ``stats`` count passes and messages)."""
+        return self._batcher
 
     @property
     def encoder(self) -> TextEncoder:
@@ -65,7 +78,18 @@ class MessageEncoder:
             return encoder.encode_views(texts, self._adapter)
         return encoder.encode(texts), None
 
+    def _encode_rows(self, texts: list[str]) -> list[Encoded]:
+        base, tuned = self._run(texts)
+        return [
+            Encoded(text=t, vector=base[i], routing_vector=tuned[i] if tuned is not None else None)
+            for i, t in enumerate(texts)
+        ]
+
     def run(self, *, redacted: Redacted) -> Encoded:
         self.warm_up()
-        base, tuned = self._run([redacted.text])
-        return Encoded(text=redacted.text, vector=base[0], routing_vector=tuned[0] if tuned is not None else None)
+        return self._batcher.submit(redacted.text)
+
+    def run_batch(self, redacted: list[Redacted]) -> list[Encoded]:
+        """Several messages in one pass (the batch form of ``run``), in order."""
+        self.warm_up()
+        return self._encode_rows([r.text for r in redacted]) if redacted else []

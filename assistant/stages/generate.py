@@ -19,8 +19,8 @@ class AnswerGenerator:
     """Drafts an answer from the retrieved passages in the chosen style.
 
     ``run()`` returns the :class:`~assistant.types.Draft`. ``stream()`` returns a :class:`DraftStream`:
-    iterate it for ``str`` deltas; once exhausted, its ``.draft`` (and this stage's ``last_draft``) is the
-    Draft.
+    iterate it for ``str`` deltas; once exhausted, its ``.draft`` is the Draft (the stage keeps no per-call
+    state, so one generator serves many turns at once).
     Out-of-scope retrievals always get the composer's vetted "what I can help with" reply, whatever the
     backend.
     A failing backend raises :class:`~assistant.errors.GenerationError`; fall back to
@@ -38,7 +38,7 @@ class AnswerGenerator:
     >>> generator.warm_up()
     >>> stream = generator.stream(query="help", style=style, retrieval=retrieval, signals=signals)
     >>> text = "".join(stream)
-    >>> stream.draft.text == text == generator.last_draft.text
+    >>> stream.draft.text == text
     True
     """
 
@@ -50,8 +50,6 @@ class AnswerGenerator:
         self.name = name
         self._backend: AnswerBackend | None = None
         self._composer: ComposerBackend | None = None
-        self.last_draft: Draft | None = None
-        self.last_stats: dict[str, float] = {}
 
     @property
     def settings(self) -> Settings:
@@ -75,13 +73,12 @@ class AnswerGenerator:
         self.backend.warm_up()
 
     def stream(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> DraftStream:
-        """Deltas of the answer; the finished Draft is on the stream's ``.draft`` and on ``last_draft``."""
+        """Deltas of the answer; the finished Draft (and its stats) is on the returned stream."""
         request = GenerationRequest(query=query, style=style, retrieval=retrieval, signals=signals)
         backend: AnswerBackend = self.backend
         if not retrieval.in_scope or not top_passages(retrieval):
             backend = self.composer
         inner = backend.stream(request)
-        self.last_draft = None
 
         def deltas() -> Iterator[str]:
             yield from inner
@@ -89,8 +86,6 @@ class AnswerGenerator:
         def finish(_text: str) -> Draft:
             draft = inner.draft
             outer.stats.update({k: v for k, v in inner.stats.items() if k not in ("ttft_s", "total_s", "deltas")})
-            self.last_draft = draft
-            self.last_stats = dict(outer.stats)
             logger.debug("draft by %s: %s chars, %s citations", draft.generator, len(draft.text), len(draft.citations))
             return draft
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from assistant.answers.checks import DraftChecker, SentenceCheck, load_compliance_rules
 from assistant.answers.composer import load_composer_prompts
@@ -11,6 +12,25 @@ from assistant.answers.policy import load_style_policy
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import Settings
 from assistant.types import Draft, Retrieval, Signals, Style, Verdict
+
+
+@dataclass(frozen=True)
+class CheckedDraft:
+    """What one check produced: the :class:`~assistant.types.Verdict` and the per-sentence grounding behind it.
+
+    Returned by :meth:`AnswerChecker.run_detailed` (``checked.sentences`` in the class example there).
+    """
+
+    verdict: Verdict
+    sentences: tuple[SentenceCheck, ...]
+
+    @property
+    def supported_sentences(self) -> int:
+        return sum(c.supported for c in self.sentences)
+
+    @property
+    def invented_figures(self) -> int:
+        return sum(len(c.invented) for c in self.sentences)
 
 
 class AnswerChecker:
@@ -43,6 +63,11 @@ class AnswerChecker:
     >>> verdict = checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
     >>> verdict.invented_figures
     ('£999',)
+    >>> checked = checker.run_detailed(draft=draft, retrieval=retrieval, style=style, signals=signals)
+    >>> checked.verdict == verdict, checked.invented_figures
+    (True, 1)
+
+    The stage keeps no per-call state: one checker serves many turns at once.
     """
 
     def __init__(self, settings: Settings, encoder: TextEncoder | None = None) -> None:
@@ -66,13 +91,13 @@ class AnswerChecker:
                 )
             return self._checker
 
-    @property
-    def last_sentences(self) -> list[SentenceCheck]:
-        """Per-sentence grounding results of the latest ``run()`` (for evaluation; not thread-safe)."""
-        return list(self.checker.last_sentences)
-
     def warm_up(self) -> None:
         self.checker.encoder.encode(["warm up"])
 
     def run(self, *, draft: Draft, retrieval: Retrieval, style: Style, signals: Signals) -> Verdict:
-        return self.checker.check(draft, retrieval, style, signals)
+        return self.run_detailed(draft=draft, retrieval=retrieval, style=style, signals=signals).verdict
+
+    def run_detailed(self, *, draft: Draft, retrieval: Retrieval, style: Style, signals: Signals) -> CheckedDraft:
+        """The verdict with the per-sentence grounding results (for evaluation and the answer flow's log)."""
+        verdict, sentences = self.checker.check_sentences(draft, retrieval, style, signals)
+        return CheckedDraft(verdict=verdict, sentences=sentences)

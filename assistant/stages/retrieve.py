@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from assistant.errors import IndexNotBuiltError
 from assistant.integrations.encoder import TextEncoder
-from assistant.integrations.vectorstore import VectorIndex, make_vector_index
+from assistant.integrations.vectorstore import IndexSnapshot, VectorIndex, make_vector_index
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.kb.loader import KnowledgeBase, load_kb
 from assistant.kb.routing import (
@@ -30,7 +31,76 @@ from assistant.types import Encoded, Passage, Retrieval
 
 logger = logging.getLogger(__name__)
 
-MAX_HITS = 4000  # dense search covers every index document of a knowledge base up to this size
+VERSION_CHECK_S = 2.0  # how often a retriever asks the store whether ingest changed the index
+
+
+@dataclass(frozen=True)
+class DenseArticleScores:
+    """The index held in memory for one version: every document's unit vector, grouped per article and kind.
+
+    ``scores(vector)`` is one matrix-vector product and two segment maxima: the best cosine to an article's
+    example questions and to its title/sections (-1 where an article has none), exactly what a full nearest-
+    neighbour search over the store gives. Built from :meth:`VectorIndex.snapshot`; rows whose article is not in
+    the knowledge base are left out.
+
+    >>> import numpy as np
+    >>> from assistant.integrations.vectorstore import IndexSnapshot
+    >>> snap = IndexSnapshot(("a::q0", "a::short", "b::q0"), np.eye(3, dtype=np.float32),
+    ...     ({"article_id": "a", "kind": "question"}, {"article_id": "a"}, {"article_id": "b", "kind": "question"}),
+    ...     "v1")
+    >>> dense = DenseArticleScores.build(snap, ("a", "b"))
+    >>> q, s = dense.scores(np.array([0.0, 1.0, 0.0], np.float32))
+    >>> q.tolist(), s.tolist()
+    ([0.0, 0.0], [1.0, -1.0])
+    """
+
+    version: str
+    rows: int
+    matrix: np.ndarray  # (rows, dim): question rows first, then section rows, each sorted by article
+    n_articles: int
+    q_count: int
+    q_articles: np.ndarray  # article positions that have question rows
+    q_starts: np.ndarray  # first row of each of them
+    s_articles: np.ndarray
+    s_starts: np.ndarray  # relative to q_count
+
+    @classmethod
+    def build(cls, snapshot: IndexSnapshot, article_ids: Sequence[str]) -> DenseArticleScores:
+        position = {aid: i for i, aid in enumerate(article_ids)}
+        keyed: list[tuple[int, int, int]] = []  # (kind, article, row)
+        for row, meta in enumerate(snapshot.metadatas):
+            a = position.get(str(meta.get("article_id", "")))
+            if a is not None:
+                keyed.append((0 if meta.get("kind") == "question" else 1, a, row))
+        keyed.sort()
+        dim = snapshot.vectors.shape[1] if snapshot.vectors.ndim == 2 else 0
+        rows = np.array([r for _, _, r in keyed], dtype=np.int64)
+        matrix = np.ascontiguousarray(snapshot.vectors[rows]) if len(rows) else np.zeros((0, dim), np.float32)
+        kinds = np.array([k for k, _, _ in keyed], dtype=np.int64)
+        arts = np.array([a for _, a, _ in keyed], dtype=np.int64)
+        q_count = int((kinds == 0).sum())
+
+        def segments(articles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if not len(articles):
+                return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            starts = np.flatnonzero(np.r_[True, articles[1:] != articles[:-1]])
+            return articles[starts], starts
+
+        q_articles, q_starts = segments(arts[:q_count])
+        s_articles, s_starts = segments(arts[q_count:])
+        return cls(snapshot.version, len(snapshot.ids), matrix, len(article_ids), q_count, q_articles, q_starts,
+                   s_articles, s_starts)  # fmt: skip
+
+    def scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(best question cosine, best title/section cosine) per article, -1 where the article has none."""
+        sims = self.matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        dense_q = np.full(self.n_articles, -1.0, dtype=np.float32)
+        dense_s = np.full(self.n_articles, -1.0, dtype=np.float32)
+        if len(self.q_starts):
+            dense_q[self.q_articles] = np.maximum(np.maximum.reduceat(sims[: self.q_count], self.q_starts), -1.0)
+        if len(self.s_starts):
+            dense_s[self.s_articles] = np.maximum(np.maximum.reduceat(sims[self.q_count :], self.s_starts), -1.0)
+        return dense_q, dense_s
 
 
 @dataclass(frozen=True)
@@ -46,6 +116,10 @@ class RankedArticles:
 
 class KnowledgeRetriever:
     """Routes an encoded message to articles: intent head + dense (index) + BM25, fused and calibrated.
+
+    The dense signal is scored in memory (:class:`DenseArticleScores`, one matrix product over every index
+    document); the store (Chroma) stays the record and the in-memory copy is reloaded when its ``version()``
+    changes (checked every :data:`VERSION_CHECK_S` seconds), e.g. after ``attune ingest``.
 
     ``run()`` returns the top articles' sections as passages; ``in_scope`` says whether the top article is a
     confident match (``confidence >= settings.min_retrieval_confidence``) and the message is not about another
@@ -67,17 +141,25 @@ class KnowledgeRetriever:
     """
 
     def __init__(
-        self, settings: Settings, encoder: TextEncoder | None = None, index: VectorIndex | None = None
+        self,
+        settings: Settings,
+        encoder: TextEncoder | None = None,
+        index: VectorIndex | None = None,
+        kb: KnowledgeBase | None = None,
     ) -> None:
         self._settings = settings
         self._encoder = encoder
         self._index = index
+        self._given_kb = kb  # default: loaded from settings.kb_dir at warm-up
         self._kb: KnowledgeBase | None = None
         self._head: RoutingHead | None = None
         self._table: ArticleTable | None = None
         self._screen: OrganisationScreen | None = None
         self._passages: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._dense: DenseArticleScores | None = None
+        self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._dense_lock = threading.Lock()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -96,7 +178,7 @@ class KnowledgeRetriever:
         with self._lock:
             if self._kb is not None:
                 return
-            kb = load_kb(self._settings.kb_dir)
+            kb = self._given_kb or load_kb(self._settings.kb_dir)
             path = self._settings.artifacts_dir / HEAD_FILE
             if path.is_file():
                 head = RoutingHead.load(path)
@@ -111,17 +193,37 @@ class KnowledgeRetriever:
             self._passages = {a.id: tuple(kb.rendered_sections(a)) for a in kb.articles}
             self._head = head
             self._kb = kb
-            try:
-                if self._index.count() == 0:
-                    logger.warning("the knowledge-base index is empty: run `attune ingest`")
-            except Exception as exc:  # reported again, as an error, on the first run()
-                logger.warning("cannot reach the knowledge-base index: %s", exc)
+        try:
+            if self.dense_scores().rows == 0:
+                logger.warning("the knowledge-base index is empty: run `attune ingest`")
+        except Exception as exc:  # reported again, as an error, on the first run()
+            logger.warning("cannot reach the knowledge-base index: %s", exc)
+
+    def dense_scores(self, *, force: bool = False) -> DenseArticleScores:
+        """The in-memory dense index, reloaded from the store when its version changed (checked at most every
+        :data:`VERSION_CHECK_S` seconds; ``force`` checks now)."""
+        dense = self._dense
+        now = time.monotonic()
+        if dense is not None and not force and now - self._checked_at < VERSION_CHECK_S:
+            return dense
+        with self._dense_lock:
+            dense = self._dense
+            if dense is not None and not force and now - self._checked_at < VERSION_CHECK_S:
+                return dense
+            assert self._index is not None and self._table is not None
+            version = self._index.version()
+            if dense is None or dense.version != version:
+                dense = DenseArticleScores.build(self._index.snapshot(), self._table.ids)
+                if self._dense is not None:
+                    logger.info("knowledge-base index changed: reloaded %d documents", dense.rows)
+                self._dense = dense
+            self._checked_at = time.monotonic()
+            return dense
 
     def index_size(self) -> int:
         """Number of documents in the knowledge-base index (0 before ``attune ingest``)."""
         self.warm_up()
-        assert self._index is not None
-        return self._index.count()
+        return self.dense_scores().rows
 
     def other_organisation(self, text: str) -> str | None:
         """The organisation whose own products ``text`` asks about (``prompts/scope.yaml``), or None."""
@@ -132,21 +234,13 @@ class KnowledgeRetriever:
     def rank(self, *, encoded: Encoded) -> RankedArticles:
         """All articles ranked for ``encoded``; raises :class:`IndexNotBuiltError` when the index is empty."""
         self.warm_up()
-        assert self._index is not None and self._table is not None and self._head is not None
+        assert self._table is not None and self._head is not None
         head, table = self._head, self._table
-        count = self._index.count()
-        if count == 0:
+        dense = self.dense_scores()
+        if dense.rows == 0:
             raise IndexNotBuiltError("the knowledge-base index is empty: run `attune ingest`")
         vector = np.asarray(encoded.vector, dtype=np.float32).reshape(-1)
-        position = {aid: i for i, aid in enumerate(table.ids)}
-        dense_q = np.full(len(table.ids), -1.0, dtype=np.float32)
-        dense_s = np.full(len(table.ids), -1.0, dtype=np.float32)
-        for hit in self._index.query(vector, min(count, MAX_HITS)):
-            a = position.get(str(hit.metadata.get("article_id", "")))
-            if a is None:
-                continue
-            target = dense_q if hit.metadata.get("kind") == "question" else dense_s
-            target[a] = max(target[a], hit.score)
+        dense_q, dense_s = dense.scores(vector)
         trained = bool(head.meta.get("trained"))
         routing = None if encoded.routing_vector is None else np.asarray(encoded.routing_vector, np.float32)[None, :]
         probs = head.predict_proba(vector[None, :], [encoded.text], routing)[0] if trained else None
