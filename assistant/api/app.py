@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api import agent, customer, docs, operations, pages
 from assistant.api.context import REQUEST_ID
-from assistant.api.middleware import HardeningMiddleware
 from assistant.api.load import install_load_control
+from assistant.api.middleware import HardeningMiddleware
 from assistant.api.readiness import ReadinessProbe
 from assistant.conversations import ConversationService, ConversationState
 from assistant.conversations.copilot import AgentCopilot
