@@ -137,6 +137,7 @@ def test_every_log_line_of_a_request_carries_its_id(client: TestClient, caplog: 
         client.post("/v1/chat", json={"message": "   "}, headers={"X-Request-ID": "req-42"})
     lines = [r for r in caplog.records if r.name.startswith("attune")]
     assert lines and all(getattr(r, "request_id", None) == "req-42" for r in lines)
+    assert any(r.getMessage().startswith("POST /v1/chat -> 422 in ") for r in lines)  # one access line per request
 
 
 def test_ready_says_why_not(client: TestClient) -> None:

@@ -128,11 +128,10 @@ class HardeningMiddleware:
                 if not refused:
                     raise
         finally:
+            elapsed = time.perf_counter() - started
+            path = getattr(scope.get("route"), "path", None) or "unmatched"  # the route template, never raw input
             sink = self.metrics()
             if sink is not None:
-                route = scope.get("route")
-                path = getattr(route, "path", None) or "unmatched"
-                sink.observe_request(
-                    path, scope.get("method", ""), status_seen["status"], time.perf_counter() - started
-                )
+                sink.observe_request(path, scope.get("method", ""), status_seen["status"], elapsed)
+            logger.info("%s %s -> %s in %.0f ms", scope.get("method", ""), path, status_seen["status"], elapsed * 1000)
             REQUEST_ID.reset(token)

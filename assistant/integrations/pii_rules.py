@@ -213,7 +213,7 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
 # ---------------------------------------------------------------------------------------------- secrets
 
 _SECRET_CUE = (
-    r"(?:pass ?word|passcode|pass code|passphrase|pass phrase|password|pwd|memorable (?:word|info(?:rmation)?|answer)"
+    r"(?:pass ?word|passcode|pass code|passphrase|pass phrase|password|memorable (?:word|info(?:rmation)?|answer)"
     r"|security (?:answer|word)|secret (?:word|answer)|security question(?:'s)? answer|maiden name"
     r"|answer to (?:my|the) (?:security|secret) question)"
 )
@@ -229,6 +229,8 @@ _FILLER = (
 )
 _SECRET = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"'“‘]?([^\s\"'“”‘’]+(?: [^\s\"'“”‘’]+)?)?")
 _SECRET_BARE = re.compile(rf"(?i)\b{_SECRET_CUE}\s+([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
+# "pass", "pw", "pwd" are also ordinary words ("boarding pass"): only a token with a digit or symbol counts.
+_WEAK_SECRET = re.compile(rf"(?i)\b(?:pass|pw|pwd)\b(?:{_FILLER}|\s+)([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
 _SECRET_QUOTED = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"“‘']([^\"”’']{{1,40}})[\"”’']")
 _CODE = re.compile(rf"(?i)\b{_CODE_CUE}\b(?:{_FILLER}|\s+)[\"'“‘]?(\d(?:[ -]?\d){{2,7}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}})\b")
 _NOT_A_SECRET = frozenset(
@@ -247,7 +249,7 @@ _NOT_A_SECRET = frozenset(
 
 _CODE_NEAR = re.compile(
     r"(?i)\b(?<!sort )(?:pin|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b[^.?!\n\d£$€]{0,30}?"
-    r"(?<![£$€\d.,])(\d{3,8})(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
+    r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{3,4})?)(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
 )
 
 
@@ -272,6 +274,8 @@ def _secret_findings(text: str) -> Iterator[PiiFinding]:
         if len(words) > 1 and re.search(r"[\d!@#$%^&*_+=~]", words[1]) and words[1].lower() not in _NOT_A_SECRET:
             end = m.end(1)
         yield PiiFinding("PASSWORD", *_trim(text, start, end), 0.85)
+    for m in _WEAK_SECRET.finditer(text):
+        yield PiiFinding("PASSWORD", *_trim(text, m.start(1), m.end(1)), 0.75)
     for m in _SECRET_BARE.finditer(text):
         if m.group(1).lower().strip(".,;:!?") not in _NOT_A_SECRET:
             yield PiiFinding("PASSWORD", *_trim(text, m.start(1), m.end(1)), 0.8)
