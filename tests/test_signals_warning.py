@@ -45,23 +45,23 @@ def test_two_warning_signs_in_one_message_are_a_crisis(classifier: SignalClassif
         "I've given away my records and my guitar, how can my brother get into my savings once I'm gone",
     )
     assert s.distress == "crisis" and s.crisis_kind == "self_harm"
-    assert any("giving things away" in c or "after I'm gone" in c for c in s.cues["crisis"])
+    assert s.cues["crisis"]  # the deciding source (a rule, the bank or the warning signs) explains itself
+    assert {"self_harm: giving things away", "self_harm: after I'm gone"} <= set(s.cues["warning"])
 
 
 def test_warning_signs_build_up_over_the_last_turns(classifier: SignalClassifier, encoder: TextEncoder) -> None:
-    first = _run(classifier, encoder, "my neighbour is having my dog from Sunday")
-    assert first.distress != "crisis"
-    later = _run(classifier, encoder, "so who gets whatever is in my current account after I'm gone", (first,))
-    alone = _run(classifier, encoder, "so who gets whatever is in my current account after I'm gone")
+    first = _run(classifier, encoder, "I've given my dog to my neighbour this morning")
+    assert first.distress != "crisis" and first.cues["warning"] == ("self_harm: giving things away",)
+    later = _run(classifier, encoder, "please transfer all my savings to my sister", (first,))
+    alone = _run(classifier, encoder, "please transfer all my savings to my sister")
+    assert alone.distress != "crisis"
     assert later.distress == "crisis" and later.crisis_kind == "self_harm"
-    assert "turns" in later.cues["crisis"][0]
-    assert alone.cues.get("warning")  # the sign is kept for later turns either way
+    assert "giving things away" in later.cues["crisis"][0] and "turns" in later.cues["crisis"][0]
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Please move all my savings to my son's account, he's buying a flat",
         "I'm updating my will: who gets my ISA when I die?",
         "I've had enough of this bank, that's the third declined payment",
         "close all my accounts please, I'm switching to another bank",

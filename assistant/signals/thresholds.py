@@ -36,6 +36,9 @@ MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96,
 OFF = 9.0  # a threshold no probability or cosine reaches: the source is switched off
 CRISIS_MODEL_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.99, OFF)
 MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
+# The distress head's p(high or crisis) is 0.4-0.9 on many ordinary requests ("close all my accounts"), so as the
+# companion of one warning sign it starts at 0.7.
+WARNING_DISTRESS_GRID: tuple[float, ...] = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
 def written_rows(name: str, split: str | None = None, folder: Path = WRITTEN_DIR) -> list[dict[str, object]]:
@@ -176,12 +179,16 @@ def choose_crisis_thresholds(
     # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
     # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
     chosen["crisis_warning_distress"] = pick_lowest(
-        (*MODEL_GRID, 0.97, OFF), lambda t: rates({**chosen, "crisis_warning_distress": t}), max_false=1.0
+        (*WARNING_DISTRESS_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_distress": t}), max_false=1.0
     )
     best: tuple[float, float, float] = (-1.0, OFF, 0.0)
     for margin in MARGIN_GRID:
         with_margin = {**chosen, "crisis_bank_margin": margin}
-        t = pick_lowest((*BANK_GRID, OFF), lambda t, base=with_margin: rates({**base, "crisis_bank": t}), max_false=1.0)
+
+        def bank_rates(t: float, base: dict[str, float] = with_margin) -> tuple[float, float]:
+            return rates({**base, "crisis_bank": t})
+
+        t = pick_lowest((*BANK_GRID, OFF), bank_rates, max_false=1.0)
         recall = rates({**with_margin, "crisis_bank": t})[0]
         if recall > best[0]:
             best = (recall, t, margin)
