@@ -125,6 +125,17 @@ def test_asking_twice_is_higher_priority_and_never_suppressed(policy: Escalation
     assert again.priority == "high"
 
 
+def test_after_asking_twice_the_bot_never_answers_a_third_time(policy: EscalationPolicy) -> None:
+    # This message asks for nothing, yet two earlier turns asked for a person: it goes to a person, even when a
+    # person already handled a request earlier in the conversation.
+    later = policy.run(
+        signals=CALM, retrieval=_retrieval(False), failed_turns=0, asks_before=2, handled=("asked_again",)
+    )
+    assert later.escalate and later.kind == "asked" and later.codes == ("asked_again",)
+    once = policy.run(signals=CALM, retrieval=_retrieval(False), failed_turns=0, asks_before=1)
+    assert not once.escalate
+
+
 def test_a_handled_reason_does_not_escalate_again(policy: EscalationPolicy) -> None:
     signals = replace(CALM, distress="mild", vulnerability=("resilience",))
     assert policy.run(signals=signals, retrieval=None, failed_turns=0).escalate

@@ -123,6 +123,19 @@ class ComplaintCues(BaseModel):
     elsewhere: list[LexiconEntry] = []
 
 
+class WarningCues(BaseModel):
+    """Weak crisis warning signs (issue #19): none is a crisis on its own ("when I die", "goodbye", "he checks my
+    spending"); two different ones in this message or over the last customer turns, or one together with distress,
+    are. Grouped by the crisis kind they point to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    self_harm: list[LexiconEntry] = []
+    abuse: list[LexiconEntry] = []
+    threat: list[LexiconEntry] = []
+    emergency: list[LexiconEntry] = []
+
+
 class TrapCues(BaseModel):
     """Explicit negatives for the crisis layer. ``denial``: a crisis cue inside one of these spans is dropped ("I'm
     not suicidal"); ``hyperbole``: figures of speech ("this rate is killing me") that veto a crisis read from the
@@ -151,6 +164,7 @@ class LexiconSpec(BaseModel):
     literacy: LiteracyCues
     complaint: ComplaintCues
     traps: TrapCues = TrapCues()
+    warning: WarningCues = WarningCues()
 
     @field_validator("macros")
     @classmethod
@@ -230,6 +244,7 @@ class SignalLexicon:
             "literacy",
             "complaint",
             "traps",
+            "warning",
         ):
             model = getattr(spec, section)
             for name in type(model).model_fields:

@@ -42,6 +42,20 @@ KIND_PRIORITY: tuple[str, ...] = ("emergency", "self_harm", "threat", "abuse")
 CRISIS_BANK_THRESHOLD = 0.66
 CRISIS_WINDOW_THRESHOLD = 0.5
 CRISIS_WINDOW_TURNS = 2  # earlier customer turns the crisis layer looks back over
+# Capability cues that are enough on their own (the others, "doesn't understand", "confused", need the head).
+STRONG_CAPABILITY_CUES = frozenset(
+    {
+        "low capability",
+        "language barrier",
+        "low digital skills",
+        "no digital access",
+        "reading or writing difficulty",
+        "relies on others for banking",
+        "low confidence with money or tech",
+    }
+)
+# The denial cue (lexicon traps) under which no crisis rule of the message counts.
+PROFESSIONAL_DENIAL = "someone else's past or a professional"
 LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
 LITERACY_FULL_EVIDENCE_WORDS = 8  # messages shorter than this are shrunk towards uniform
 
@@ -195,7 +209,10 @@ class SignalModel:
         )
         if crisis_cues:
             cues["crisis"] = crisis_cues
-        complaint, c_prob, c_cues = self._complaint(feats, raw.get("complaint"))
+        warning = self.warning_cues(feats)
+        if warning:
+            cues["warning"] = warning
+        complaint, c_prob, c_cues = self._complaint(feats, raw.get("complaint"), s_probs["negative"])
         if c_cues:
             cues["complaint"] = c_cues
         vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
@@ -263,6 +280,8 @@ class SignalModel:
     def _crisis_rule_hits(feats: TextFeatures) -> tuple[CueHit, ...]:
         """Crisis rule hits, less those inside a denial ("I'm not suicidal", "I'd never hurt anyone")."""
         denials = feats.hit_groups("traps.denial")
+        if any(d.cue == PROFESSIONAL_DENIAL for d in denials):
+            return ()  # someone else's past, or a professional asking on others' behalf: the whole message
         return tuple(
             h for h in feats.hit_groups("crisis") if not any(d.start <= h.start and h.end <= d.end for d in denials)
         )
@@ -290,12 +309,18 @@ class SignalModel:
         label: DistressLevel
         bank_thr = self._thr.get("crisis_bank", CRISIS_BANK_THRESHOLD)
         window_thr = self._thr.get("crisis_bank_window", CRISIS_WINDOW_THRESHOLD)
-        bank_ok = bank is not None and not bank.trapped and not vetoed
+        bank_ok = (
+            bank is not None
+            and not vetoed
+            and bank.score - bank.trap_score >= self._thr.get("crisis_bank_margin", 0.0)
+            and not bank.trapped
+        )
         earlier = [
             h
             for h in recent
             if h.distress == "crisis" and h.cues.get("crisis") and not h.cues["crisis"][0].startswith("crisis earlier")
         ]
+        warning_kind, warning_cue = self._warning_signs(feats, raw, recent, bank, vetoed, negative_p)
         if crisis_hits:
             kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
             kind = next(k for k in KIND_PRIORITY if k in kinds)
@@ -311,6 +336,9 @@ class SignalModel:
         ):
             kind, label = bank.kind, "crisis"
             crisis_cues = (f"{bank.cue()} over the last {len(recent) + 1} turns",)
+        elif warning_kind is not None:
+            kind, label = warning_kind, "crisis"
+            crisis_cues = (warning_cue,)
         elif (
             not vetoed
             and "crisis" in raw
@@ -357,11 +385,71 @@ class SignalModel:
             cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
         return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
 
-    def _complaint(self, feats: TextFeatures, probs: np.ndarray | None) -> tuple[bool, float, tuple[str, ...]]:
-        """A complaint (DISP 1.1) from the complaint rules and, when the heads have one, the complaint head."""
+    @staticmethod
+    def warning_cues(feats: TextFeatures) -> tuple[str, ...]:
+        """This message's weak crisis warning signs as ``kind: cue`` (kept on ``Signals.cues["warning"]`` so later
+        turns can combine them)."""
+        hits = feats.hit_groups("warning")
+        return tuple(dict.fromkeys(f"{h.group.split('.', 1)[1]}: {h.cue}" for h in hits))
+
+    def _warning_signs(
+        self,
+        feats: TextFeatures,
+        raw: Mapping[str, np.ndarray],
+        recent: Sequence[Signals],
+        bank: BankMatch | None,
+        vetoed: bool,
+        negative_p: float = 0.0,
+    ) -> tuple[str | None, str]:
+        """A crisis from weak warning signs: a sign in this message together with a second, different sign (in this
+        message or one of the last customer turns) or with distress (a high-distress cue, the distress head's
+        p(high)+p(crisis), an earlier turn read as high or crisis, or the crisis bank above its window threshold).
+        Denials and figures of speech veto it."""
+        here = self.warning_cues(feats)
+        if vetoed or not here:
+            return None, ""
+        kinds_here = {c.split(": ", 1)[0] for c in here}
+        before = [c for h in recent for c in h.cues.get("warning", ())]
+        signs = tuple(dict.fromkeys((*here, *before)))
+        cue_names = tuple(dict.fromkeys(c.split(": ", 1)[1] for c in signs))
+        reason = ""
+        if len(cue_names) >= 2:
+            where = "this message" if all(c in here for c in signs) else f"the last {len(recent) + 1} turns"
+            reason = f"warning signs ({where}): " + " + ".join(cue_names[:4])
+        else:
+            p = np.asarray(raw["distress"], dtype=np.float64).ravel()
+            p_high = float(p[DISTRESS_LEVELS.index("high")] + p[DISTRESS_LEVELS.index("crisis")])
+            high_words = feats.cues("distress.high")
+            window_thr = self._thr.get("crisis_bank_window", CRISIS_WINDOW_THRESHOLD)
+            if high_words:
+                reason = f"warning sign with distress: {cue_names[0]} + {high_words[0]}"
+            elif p_high >= self._thr.get("crisis_warning_distress", 0.6):
+                reason = f"warning sign with distress: {cue_names[0]} + model p(high or crisis)={p_high:.2f}"
+            elif kinds_here == {"threat"} and negative_p >= self._thr.get("crisis_warning_anger", 0.85):
+                reason = f"threatening words in anger: {cue_names[0]} + p(negative)={negative_p:.2f}"
+            elif any(h.distress in ("high", "crisis") for h in recent):
+                reason = f"warning sign after a distressed turn: {cue_names[0]}"
+            elif (
+                bank is not None and not bank.trapped and bank.score >= self._thr.get("crisis_warning_bank", window_thr)
+            ):
+                reason = f"warning sign near the crisis bank: {cue_names[0]} + {bank.cue()}"
+        if not reason:
+            return None, ""
+        kinds = [c.split(": ", 1)[0] for c in signs]
+        kind = max(KIND_PRIORITY, key=lambda k: (kinds.count(k), -KIND_PRIORITY.index(k)))
+        return kind, reason
+
+    def _complaint(
+        self, feats: TextFeatures, probs: np.ndarray | None, negative_p: float = 0.0
+    ) -> tuple[bool, float, tuple[str, ...]]:
+        """A complaint (DISP 1.1) from the complaint rules and, when the heads have one, the complaint head. A
+        general cue of dissatisfaction counts in full when the message reads negative (or sarcastic) and no one
+        else (a merchant, a builder) is its subject; sarcasm about the bank's service is itself such a cue."""
         explicit = feats.cues("complaint.explicit")
         about_bank = feats.cues("complaint.about_bank")
-        general = () if feats.hit_groups("complaint.elsewhere") else feats.cues("complaint.general")
+        elsewhere = bool(feats.hit_groups("complaint.elsewhere"))
+        sarcasm = feats.sarcasm()
+        general = () if elsewhere else feats.cues("complaint.general") + sarcasm
         p = float(np.asarray(probs).ravel()[0]) if probs is not None else 0.0
         if explicit:
             p = max(p, self._rule.get("complaint.explicit->complaint", 0.95))
@@ -369,6 +457,8 @@ class SignalModel:
             p = max(p, self._rule.get("complaint.about_bank->complaint", 0.8))
         if general:
             p = max(p, self._rule.get("complaint.general->complaint", 0.6))
+            if negative_p >= self._thr.get("complaint_general_negative", 0.35) or sarcasm:
+                p = max(p, self._thr.get("complaint", 0.5))
         flagged = p >= self._thr.get("complaint", 0.5)
         cues = tuple(dict.fromkeys(explicit + about_bank + general)) if flagged else ()
         if flagged and not cues:
@@ -385,6 +475,10 @@ class SignalModel:
             lex = feats.cues(f"vulnerability.{driver}")
             if lex:
                 p[i] = max(p[i], self._rule.get(f"vulnerability.{driver}->{driver}", 0.5))
+                if driver == "capability" and set(lex) & STRONG_CAPABILITY_CUES:
+                    # Language, reading, digital access or a learning difficulty: capability in itself (FG21/1),
+                    # unlike "I don't understand this charge", whose rule probability stays below the threshold.
+                    p[i] = max(p[i], self._thr.get(f"vulnerability.{driver}", 0.5))
             if p[i] >= self._thr.get(f"vulnerability.{driver}", 0.5):
                 fired.append(driver)
                 cues[driver] = lex or (f"model p({driver})={p[i]:.2f}",)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -26,16 +27,23 @@ from assistant.signals.model import SignalModel
 from assistant.types import Signals
 
 WRITTEN_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12"
+# A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
+# from the crisis bank so the bank's thresholds are not chosen on its own sentences.
+CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
 MAX_FALSE_CRISIS = 0.015
 BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 0.02))
 MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
 OFF = 9.0  # a threshold no probability or cosine reaches: the source is switched off
 CRISIS_MODEL_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.99, OFF)
+MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
+# The distress head's p(high or crisis) is 0.4-0.9 on many ordinary requests ("close all my accounts"), so as the
+# companion of one warning sign it starts at 0.7.
+WARNING_DISTRESS_GRID: tuple[float, ...] = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
-def written_rows(name: str, split: str | None = None) -> list[dict[str, object]]:
-    """Rows of ``data/signals/written_2026_12/<name>.jsonl`` (optionally one split)."""
-    path = WRITTEN_DIR / f"{name}.jsonl"
+def written_rows(name: str, split: str | None = None, folder: Path = WRITTEN_DIR) -> list[dict[str, object]]:
+    """Rows of ``data/signals/written_2026_12/<name>.jsonl`` (or ``folder``), optionally one split."""
+    path = folder / f"{name}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if split is None or r.get("split") == split]
 
@@ -71,7 +79,7 @@ def crisis_dev_rows() -> list[DevRow]:
             r.get("distress") == "crisis",
             str(r.get("category", "")),
         )
-        for r in written_rows("crisis_distress", "dev")
+        for r in written_rows("crisis_distress", "dev") + written_rows("crisis_distress", "dev", CRISIS_DEV_DIR)
     ]
     for name in ("handoff", "complaint", "vulnerability", "literacy"):
         rows += [DevRow(str(r["text"]), _context(r), False, name) for r in written_rows(name, "dev")]
@@ -157,13 +165,40 @@ def choose_crisis_thresholds(
         )
         return (sum(pos) / len(pos) if pos else 0.0, bad)
 
-    off = {"crisis_bank": 9.0, "crisis_bank_window": 9.0, "crisis_head": 9.0, "crisis_model": 9.0}
+    off = {
+        "crisis_bank": OFF,
+        "crisis_bank_margin": 0.0,
+        "crisis_bank_window": OFF,
+        "crisis_warning_bank": OFF,
+        "crisis_warning_distress": OFF,
+        "crisis_head": OFF,
+        "crisis_model": OFF,
+    }
     rules_only = rates(off)
     chosen = dict(off)
-    chosen["crisis_bank"] = pick_lowest((*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_bank": t}), max_false=1.0)
-    window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]]
+    # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
+    # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
+    chosen["crisis_warning_distress"] = pick_lowest(
+        (*WARNING_DISTRESS_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_distress": t}), max_false=1.0
+    )
+    best: tuple[float, float, float] = (-1.0, OFF, 0.0)
+    for margin in MARGIN_GRID:
+        with_margin = {**chosen, "crisis_bank_margin": margin}
+
+        def bank_rates(t: float, base: dict[str, float] = with_margin) -> tuple[float, float]:
+            return rates({**base, "crisis_bank": t})
+
+        t = pick_lowest((*BANK_GRID, OFF), bank_rates, max_false=1.0)
+        recall = rates({**with_margin, "crisis_bank": t})[0]
+        if recall > best[0]:
+            best = (recall, t, margin)
+    chosen["crisis_bank"], chosen["crisis_bank_margin"] = best[1], best[2]
+    window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]] or [OFF]
     chosen["crisis_bank_window"] = pick_lowest(
-        window_grid, lambda t: rates({**chosen, "crisis_bank_window": t}), max_false=1.0
+        (*window_grid, OFF), lambda t: rates({**chosen, "crisis_bank_window": t}), max_false=1.0
+    )
+    chosen["crisis_warning_bank"] = pick_lowest(
+        (*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_bank": t}), max_false=1.0
     )
     if "crisis" in model.bundle.sigmoid_heads:
         chosen["crisis_head"] = pick_lowest(
@@ -208,7 +243,8 @@ def choose_complaint_threshold(model: SignalModel, encoder: TextEncoder, ordinar
     for text, vec in zip(all_texts, vectors, strict=True):
         feats = model.extractor.extract(text)
         raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
-        probs.append(model._complaint(feats, raw.get("complaint"))[1])
+        negative = model._sentiment(feats, raw["sentiment"])[2]["negative"]
+        probs.append(model._complaint(feats, raw.get("complaint"), negative)[1])
     dev_p, ord_p = np.array(probs[: len(texts)]), np.array(probs[len(texts) :])
     pos, neg = dev_p[np.array(gold)], dev_p[~np.array(gold)]
 
@@ -314,3 +350,47 @@ def with_thresholds(model: SignalModel, thresholds: dict[str, float]) -> SignalM
     meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
     bundle = replace(model.bundle, meta=meta)
     return SignalModel(bundle, model.extractor, model.misuse, model.bank)
+
+
+def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None = None) -> dict[str, object]:
+    """Choose the crisis-layer and high-distress thresholds again for the heads at ``path`` (default: the
+    artifacts folder) without refitting any head (after the lexicon or the crisis bank changed), and save them
+    with the heads. Ordinary text as in training: the BANKING77 dev questions and a seeded GoEmotions sample."""
+    from assistant.integrations.encoder import shared_encoder
+    from assistant.settings import Settings
+    from assistant.signals import datasets as ds
+    from assistant.signals.heads import HeadBundle
+    from assistant.signals.model import ARTIFACT_NAME
+    from assistant.signals.train import b77_split
+
+    assert isinstance(settings, Settings)
+    target = path or settings.artifacts_dir / ARTIFACT_NAME
+    bundle = HeadBundle.load(target)
+    enc = shared_encoder()
+    b77_all = ds.banking77_texts(settings)
+    b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
+    ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
+    ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
+    ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
+    model = SignalModel(bundle)
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample)
+    model = with_thresholds(model, dict(crisis_choice["thresholds"]))  # type: ignore[call-overload]
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample)
+    thresholds = {**dict(crisis_choice["thresholds"]), "high_distress": float(high_choice["threshold"])}  # type: ignore[call-overload, arg-type]
+    meta = dict(bundle.meta)
+    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
+    dev_choice = dict(meta.get("dev_choice", {}))  # type: ignore[call-overload]
+    dev_choice.update({"crisis": crisis_choice, "high_distress": high_choice})
+    meta["dev_choice"] = dev_choice
+    base = str(meta.get("version", "signals")).split("+")[0]
+    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}"
+    replace(bundle, meta=meta).save(target)
+    return {"thresholds": thresholds, "dev_choice": {"crisis": crisis_choice, "high_distress": high_choice}}
+
+
+if __name__ == "__main__":  # python -m assistant.signals.thresholds: re-choose the crisis layer's thresholds
+    import sys
+
+    from assistant.settings import get_settings
+
+    sys.stdout.write(json.dumps(retune_crisis_layer(get_settings()), indent=2, default=str) + "\n")

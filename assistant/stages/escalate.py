@@ -178,6 +178,9 @@ class EscalationPolicy:
                 add("asked_again", f"customer asked for a person ({asks_before + 1} times)", cues)
             else:
                 add("asked_for_person", "customer asked for a person", cues)
+        elif asks_before >= 2:
+            # A customer who asked twice is never answered by the bot a third time, whatever this message says.
+            add("asked_again", f"customer asked for a person {asks_before} times before", ())
         p_high = signals.distress_probs.get("high", 0.0) + signals.distress_probs.get("crisis", 0.0)
         if signals.distress == "high" and p_high >= self._high_distress_min_prob:
             add("high_distress", f"high distress (p={p_high:.2f})", signals.cues.get("distress", ()))

@@ -1,0 +1,119 @@
+"""Issue #19: weak crisis warning signs combine into a crisis (two different signs, in one message or over the last
+customer turns, or one sign with distress), each detection names its cues, and one sign alone in a calm message,
+or a sign inside a figure of speech, is not a crisis. Also the requests for a person and acute distress phrasings
+added in December 2026.
+
+Every sentence here was written for this test; none comes from data/blind or the dev splits.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.integrations.encoder import TextEncoder
+from assistant.settings import Settings
+from assistant.signals.features import FeatureExtractor
+from assistant.signals.model import SignalModel
+from assistant.stages.classify import SignalClassifier
+from assistant.types import Encoded, Signals
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def classifier() -> SignalClassifier:
+    clf = SignalClassifier(Settings())
+    clf.warm_up()
+    return clf
+
+
+def _run(clf: SignalClassifier, encoder: TextEncoder, text: str, history: tuple[Signals, ...] = ()) -> Signals:
+    return clf.run(encoded=Encoded(text=text, vector=encoder.encode([text])[0]), history=history)
+
+
+def test_warning_signs_are_recorded_with_their_kind() -> None:
+    feats = FeatureExtractor().extract(
+        "I've handed my cat over to my aunt, and my savings should go to her after I'm gone"
+    )
+    assert "self_harm: after I'm gone" in SignalModel.warning_cues(feats)
+
+
+def test_two_warning_signs_in_one_message_are_a_crisis(classifier: SignalClassifier, encoder: TextEncoder) -> None:
+    s = _run(
+        classifier,
+        encoder,
+        "I've given away my records and my guitar, how can my brother get into my savings once I'm gone",
+    )
+    assert s.distress == "crisis" and s.crisis_kind == "self_harm"
+    assert s.cues["crisis"]  # the deciding source (a rule, the bank or the warning signs) explains itself
+    assert {"self_harm: giving things away", "self_harm: after I'm gone"} <= set(s.cues["warning"])
+
+
+def test_warning_signs_build_up_over_the_last_turns(classifier: SignalClassifier, encoder: TextEncoder) -> None:
+    first = _run(classifier, encoder, "I've given my dog to my neighbour this morning")
+    assert first.distress != "crisis" and first.cues["warning"] == ("self_harm: giving things away",)
+    later = _run(classifier, encoder, "please transfer all my savings to my sister", (first,))
+    alone = _run(classifier, encoder, "please transfer all my savings to my sister")
+    assert alone.distress != "crisis"
+    assert later.distress == "crisis" and later.crisis_kind == "self_harm"
+    assert "giving things away" in later.cues["crisis"][0] and "turns" in later.cues["crisis"][0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm updating my will: who gets my ISA when I die?",
+        "I've had enough of this bank, that's the third declined payment",
+        "close all my accounts please, I'm switching to another bank",
+        "I'm hopeless with money, can you help me make a budget",
+    ],
+)
+def test_one_warning_sign_in_a_calm_or_ordinary_message_is_not_a_crisis(
+    classifier: SignalClassifier, encoder: TextEncoder, text: str
+) -> None:
+    assert _run(classifier, encoder, text).distress != "crisis"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I'm going to wait in the car park until that adviser finishes her shift", "threat"),
+        ("one of your staff is going to end up in hospital if this isn't sorted", "threat"),
+        ("my flatmate is lying on the floor and isn't responding to me", "emergency"),
+        ("he's thrown a plate at me and I'm hiding upstairs", "emergency"),
+        ("I've been cutting myself since the debt letters started", "self_harm"),
+    ],
+)
+def test_new_crisis_rules(classifier: SignalClassifier, encoder: TextEncoder, text: str, kind: str) -> None:
+    s = _run(classifier, encoder, text)
+    assert s.distress == "crisis" and s.crisis_kind == kind and s.cues["crisis"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could you arrange for somebody from your mortgage team to ring me on Monday?",
+        "I need to speak with your probate team about my aunt's account",
+        "you've given me the same answer twice. transfer me",
+    ],
+)
+def test_more_requests_for_a_person(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
+    assert _run(classifier, encoder, text).handoff_requested
+
+
+@pytest.mark.parametrize("text", ["Is this a bot I'm chatting with?", "no thanks, no need to pass me on"])
+def test_a_mention_of_the_bot_or_a_declined_transfer_is_not_a_request(
+    classifier: SignalClassifier, encoder: TextEncoder, text: str
+) -> None:
+    assert not _run(classifier, encoder, text).handoff_requested
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the man who says he's from your fraud team is on my other phone telling me to read out my passcode",
+        "I have 60p left and nothing to feed the kids tonight",
+    ],
+)
+def test_more_acute_situations_are_high_distress(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
+    assert _run(classifier, encoder, text).distress in ("high", "crisis")
