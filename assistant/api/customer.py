@@ -65,7 +65,9 @@ def get_conversation(conversation_id: str, service: Service, token: CustomerToke
 def send_message(conversation_id: str, body: MessageRequest, service: Service, token: CustomerToken) -> MessageReply:
     """Send one message. A retry with the same ``client_message_id`` stores nothing and returns the first reply."""
     service.authenticate(conversation_id, token)
-    reply = service.handle(conversation_id, body.text, client_message_id=body.client_message_id, action=body.action)
+    reply = service.handle(
+        conversation_id, body.text, client_message_id=body.client_message_id, action=body.action, choice=body.choice
+    )
     return MessageReply.model_validate(reply.body)
 
 

@@ -20,6 +20,7 @@ from eval.suite_runs.dialogue import (
     run_conversations,
     run_escalation,
 )
+from eval.suite_runs.multiturn import run_dialogue
 from eval.suite_runs.retrieval import run_retrieval
 from eval.suite_runs.scope import run_scope
 from eval.suite_runs.signals import run_signals
@@ -35,6 +36,7 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "speed": run_speed,
     "blind": run_blind,
     "signals_dev": run_signals_dev,
+    "dialogue": run_dialogue,
 }
 
 __all__ = ["SUITES", "conversation_metrics", "escalation_metrics", "predictions", "run_conversation_file"]
