@@ -378,20 +378,27 @@ class DialogueTracker:
                 cues=(cue,),
             )
         top = retrieval.article_ids[0] if retrieval.article_ids else None
-        if top == aid:
-            return DialogueDecision("same_topic", encoded.text, article_id=aid, allow_offers=allow_offers)
-        follow_cue = self._matches("follow_up", text) if short else None
         upset = frustrated(signals)
+        confidence = max(retrieval.confidence, 0.5)
+        if top == aid:
+            return DialogueDecision(
+                "same_topic",
+                encoded.text,
+                article_id=aid,
+                retrieval=self.focused(aid, (), topic.intent, confidence),
+                allow_offers=allow_offers and not upset,
+            )
+        follow_cue = self._matches("follow_up", text) if short else None
+        shares = dict(_shares(retrieval))
+        top_share = max(shares.values(), default=0.0)
+        contender = top_share > 0 and shares.get(aid, 0.0) / top_share >= t.topic_share_ratio
         bar = t.switch_confidence
         if follow_cue:
             bar = max(bar, t.switch_confidence_cue)
         if upset:
             bar = max(bar, t.switch_confidence_frustrated)
-        if retrieval.in_scope and retrieval.confidence >= bar:
+        if retrieval.in_scope and retrieval.confidence >= bar and not (follow_cue and contender):
             return None  # a clear new topic
-        shares = dict(_shares(retrieval))
-        top_share = max(shares.values(), default=0.0)
-        contender = top_share > 0 and shares.get(aid, 0.0) / top_share >= t.topic_share_ratio
         cosine = self.topic_cosine(encoded, aid)
         reasons = [c for c in (follow_cue, "frustrated" if upset else None) if c]
         if contender:
@@ -405,7 +412,7 @@ class DialogueTracker:
             "follow_up",
             encoded.text,
             article_id=aid,
-            retrieval=self.focused(aid, (), topic.intent, max(retrieval.confidence, 0.5)),
+            retrieval=self.focused(aid, (), topic.intent, confidence),
             allow_offers=allow_offers and not upset,
             cues=tuple(reasons),
         )
