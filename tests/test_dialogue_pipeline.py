@@ -67,7 +67,7 @@ def asking_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     prompts = root / "prompts"
     shutil.copytree(PROJECT_ROOT / "prompts", prompts)
     config = yaml.safe_load((prompts / "dialogue.yaml").read_text(encoding="utf-8"))
-    config["clarify"].update(max_confidence=1.0, min_ratio=0.0, choice_ratio=0.0, max_choices=3)
+    config["clarify"].update(max_confidence=1.0, min_confidence=0.0, min_ratio=0.0, choice_ratio=0.0, max_choices=3)
     (prompts / "dialogue.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     settings = Settings(environment="test", data_dir=root / "data", kb_dir=FIXTURE_KB, prompts_dir=prompts)
     ingest_kb(settings, progress=False)

@@ -185,6 +185,7 @@ def _clarify_role(ctx: EvalContext, items: Sequence[LabelledText], res: SuiteRes
         asked, right = clarify_outcome(rule, r.confidence, [shares[a] for a in r.article_ids], ranked_right)
         if not ctx.settings.dialogue_enabled:  # no dialogue stage: no clarifying question
             asked, right = False, bool(ranked_right and ranked_right[0])
+        right = right and (asked or r.in_scope)  # not asked and below the retrieval bar: out of scope
         asked_all.append(asked)
         right_all.append(right)
         top1.append(bool(ranked_right and ranked_right[0]))
