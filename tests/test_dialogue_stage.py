@@ -172,3 +172,11 @@ def test_clarify_rule_simulation() -> None:
     assert clarify_outcome(rule, 0.5, (0.5, 0.3, 0.1, 0.05), (False, False, False, True)) == (True, False)
     assert clarify_outcome(rule, 0.9, (0.5, 0.3, 0.1), (True, False, False)) == (False, True)
     assert clarify_outcome(rule, 0.5, (0.9, 0.05), (True, False)) == (False, True)
+
+
+def test_an_ignored_question_leaves_the_first_choice_as_the_topic(tracker: DialogueTracker) -> None:
+    choices = (Choice("c1", "card-arrival", "Card arrival"), Choice("c2", "card-delivery-estimate", "Delivery"))
+    state = next_state(DialogueState(), kind="clarify", query="where is my card", choices=choices)
+    assert state.topic == Topic("card-arrival", None) and state.alternatives == ("card-delivery-estimate",)
+    decision = _run(tracker, "what about abroad?", state)
+    assert (decision.kind, decision.article_id) == ("follow_up", "card-arrival")

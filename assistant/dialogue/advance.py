@@ -48,7 +48,20 @@ def next_state(
     )
     layer = deepest_layer(shown_sections)
     if kind == "clarify":
-        return replace(base, open_question=OpenQuestion(query, tuple(choices)))
+        # Until the customer picks, the first choice is the tentative topic: a follow-up that ignores the question
+        # ("what about abroad?") is answered about the router's best guess rather than not at all.
+        tentative = choices[0].article_id if choices else None
+        return replace(
+            base,
+            open_question=OpenQuestion(query, tuple(choices)),
+            topic=Topic(tentative, None) if tentative else state.topic,
+            layer=None if tentative else state.layer,
+            sections=() if tentative else state.sections,
+            alternatives=tuple(c.article_id for c in choices[1:]) if tentative else state.alternatives,
+            tried=(tentative,) if tentative else state.tried,
+            unhelpful=0 if tentative else state.unhelpful,
+            query=query if tentative else state.query,
+        )
     if kind in ("close", "none_of_these") or not answered or article_id is None:
         if kind == "offer_person":
             return replace(base, unhelpful=state.unhelpful + 1)

@@ -17,8 +17,8 @@ SCRIPTS: dict[str, tuple[str, list[str]]] = {
     "follow_up_chain": (
         "A follow-up chain",
         [
-            "How long will my new card take to arrive?",
-            "what about if I'm abroad?",
+            "my card payment got declined at the shop",
+            "why though? I have money in the account",
             "yes please, more detail",
             "simpler please",
             "thanks, that's all",
