@@ -1,6 +1,11 @@
 """The only module that knows the order of the stages: a pure turn function that never touches storage.
 
-``message → redact → encode → classify → style → retrieve → generate → check → escalate → reply``
+``message → redact → encode → classify → style → retrieve → dialogue → generate → check → escalate → reply``
+
+The dialogue stage decides whether the message follows up the conversation's active topic (answered from that
+article's sections), asks a clarifying question, closes, or starts a new topic; the state it reads and the state
+after the turn (:class:`~assistant.dialogue.state.DialogueState`) travel in ``DialogueContext.state`` and
+``TurnOutcome.dialogue``.
 
 The conversation (its state, turns and hand-off) is ``assistant.conversations.ConversationService``'s; it passes
 what the pipeline needs to know about the dialogue so far as a :class:`DialogueContext`.
@@ -18,9 +23,12 @@ from typing import Any, TypeVar
 from assistant.answers.composer_prompts import load_composer_prompts
 from assistant.answers.policy import simpler_style
 from assistant.answers.render import without_person_line
+from assistant.dialogue.advance import next_state
+from assistant.dialogue.state import DialogueState
 from assistant.errors import GenerationError
 from assistant.settings import Settings
 from assistant.stages.classify import SignalClassifier
+from assistant.stages.dialogue import DialogueDecision, DialogueTracker, blocks_offers
 from assistant.stages.encode import MessageEncoder
 from assistant.stages.escalate import EscalationPolicy
 from assistant.stages.generate import AnswerGenerator
@@ -58,6 +66,8 @@ class DialogueContext:
     failed_turns: int = 0  # consecutive turns the bot could not answer
     asks_for_person: int = 0  # earlier customer turns that asked for a person
     handled_codes: tuple[str, ...] = ()  # escalation reasons a person already dealt with
+    state: DialogueState = field(default_factory=DialogueState)  # active topic, last shown, open question, offers
+    choice_id: str | None = None  # a clicked quick reply of the open clarifying question
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class TurnOutcome:
     redacted: Redacted
     answered: bool
     failed_turns: int
+    dialogue: DialogueState = field(default_factory=DialogueState)  # the dialogue state after this turn
 
 
 @dataclass
@@ -96,6 +107,7 @@ class _Turn:
     retrieval: Retrieval | None = None
     draft: Draft | None = None
     verdict: Verdict | None = None
+    decision: DialogueDecision | None = None
 
     def timed(self, name: str, fn: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -264,6 +276,7 @@ class Pipeline:
         fallback_generator: AnswerGenerator,
         checker: AnswerChecker,
         escalation: EscalationPolicy,
+        dialogue: DialogueTracker | None = None,
     ) -> None:
         self.settings = settings
         self.redactor = redactor
@@ -276,6 +289,7 @@ class Pipeline:
         self.checker = checker
         self.flow = AnswerFlow(generator, checker, composer=fallback_generator)
         self.escalation = escalation
+        self.dialogue = dialogue or DialogueTracker(settings, encoder.encoder)
         self._warm = False
         self._warm_lock = threading.Lock()
 
@@ -293,6 +307,7 @@ class Pipeline:
             fallback_generator=AnswerGenerator(settings, backend="composer"),
             checker=AnswerChecker(settings),
             escalation=EscalationPolicy(settings),
+            dialogue=DialogueTracker(settings, encoder.encoder),
         )
 
     @property
@@ -303,6 +318,7 @@ class Pipeline:
             "classify": self.classifier,
             "style": self.style,
             "retrieve": self.retriever,
+            "dialogue": self.dialogue,
             "generate": self.generator,
             "fallback": self.fallback_generator,
             "check": self.checker,
@@ -367,22 +383,39 @@ class Pipeline:
         signals, encoded = turn.signals, turn.encoded
         channel = turn.message.channel
         style = turn.style = turn.timed("style", lambda: self.style.run(signals=signals, channel=channel))
-        turn.retrieval = turn.timed(
+        retrieval = turn.retrieval = turn.timed(
             "retrieve", lambda: self.retriever.run(encoded=encoded, support_intents=style.support_intents)
         )
+        context = turn.context
+        if not self.settings.dialogue_enabled:
+            return
+        decision = turn.decision = turn.timed(
+            "dialogue",
+            lambda: self.dialogue.run(
+                encoded=encoded, retrieval=retrieval, signals=signals, state=context.state, choice_id=context.choice_id
+            ),
+        )
+        if decision.retrieval is not None:
+            turn.retrieval = decision.retrieval
+        allow_offers = style.allow_offers and decision.allow_offers
+        register = decision.register or style.register
+        glossary = style.glossary if decision.glossary is None else decision.glossary
+        if (allow_offers, register, glossary) != (style.allow_offers, style.register, style.glossary):
+            turn.style = replace(style, allow_offers=allow_offers, register=register, glossary=glossary)
 
     @staticmethod
     def _should_answer(turn: _Turn) -> bool:
         """No answer is drafted for a crisis (a person takes over at once) or a request the assistant refuses."""
-        signals = turn.signals
+        signals, decision = turn.signals, turn.decision
+        if decision is not None and (decision.text or decision.kind == "offer_person"):
+            return False  # a close, a clarifying question, "none of these": the dialogue stage's own reply
         return signals is not None and signals.distress != "crisis" and signals.misuse is None
 
     def _answer(self, turn: _Turn) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None
         assert turn.signals is not None
-        result = self.flow.run(
-            query=turn.redacted.text, style=turn.style, retrieval=turn.retrieval, signals=turn.signals
-        )
+        query = turn.decision.query if turn.decision is not None else turn.redacted.text
+        result = self.flow.run(query=query, style=turn.style, retrieval=turn.retrieval, signals=turn.signals)
         self._record_answer(turn, result)
 
     @staticmethod
@@ -402,6 +435,12 @@ class Pipeline:
         )
         answered = bool(verdict and verdict.passed and retrieval and (retrieval.in_scope or answered_below_bar))
         failed_turns = 0 if answered else context.failed_turns + 1
+        decision = turn.decision
+        spoken = decision is not None and bool(decision.text) and turn.signals.misuse is None
+        if decision is not None and decision.kind == "offer_person":
+            failed_turns = max(failed_turns, self.settings.max_failed_turns)  # "that didn't help" again: a person
+        elif spoken and decision is not None and decision.kind != "none_of_these":
+            failed_turns = context.failed_turns  # a close or a clarifying question is not a failed answer
         signals, text = turn.signals, turn.redacted.text
         escalation = turn.timed(
             "escalate",
@@ -422,6 +461,9 @@ class Pipeline:
         elif signals.misuse is not None:
             status = "refused"
             body = self.escalation.prompts.notices.refused
+        elif spoken and decision is not None:
+            status = "out_of_scope" if decision.kind == "none_of_these" else "answered"
+            body = decision.text
         elif turn.retrieval is not None and not turn.retrieval.in_scope and not answered:
             status = "out_of_scope"
         else:
@@ -432,7 +474,44 @@ class Pipeline:
             body = f"{body}\n\n{escalation.text}" if body else escalation.text
             failed_turns = 0  # offered once; if the customer carries on, the bot keeps helping
         reply = self._reply(turn, status, body, escalation)
-        return TurnOutcome(reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns)
+        state = self._next_state(turn, reply, answered)
+        return TurnOutcome(
+            reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns, dialogue=state
+        )
+
+    def _next_state(self, turn: _Turn, reply: Reply, answered: bool) -> DialogueState:
+        """The dialogue state after this turn: the decision, and the article and sections actually shown."""
+        decision, state = turn.decision, turn.context.state
+        if decision is None:
+            return state
+        shown = [c for c in reply.citations if c.article_id == reply.citations[0].article_id] if reply.citations else []
+        article = shown[0].article_id if shown else None
+        kind = decision.kind
+        if kind == "clarify" and reply.status != "answered":
+            kind = "new_topic"  # an escalation (crisis, a request for a person) replaced the question
+        retrieval = turn.retrieval
+        intent = (
+            retrieval.intent if retrieval is not None and article == (retrieval.article_ids or (None,))[0] else None
+        )
+        alternatives = tuple(retrieval.article_ids) if retrieval is not None else ()
+        if kind == "choice" and state.open_question is not None:
+            alternatives = tuple(c.article_id for c in state.open_question.choices)
+        offered = bool(turn.draft and turn.draft.offers and any(o in reply.text for o in turn.draft.offers))
+        more = bool(turn.style and turn.style.details_on_request and kind not in ("simpler",))
+        return next_state(
+            state,
+            kind=kind,
+            query=decision.query,
+            article_id=article,
+            intent=intent,
+            shown_sections=tuple(c.section for c in shown),
+            alternatives=alternatives,
+            choices=reply.choices,
+            answered=answered and reply.status in ("answered", "escalated"),
+            offered=offered,
+            more_offered=more,
+            offers_blocked=blocks_offers(turn.signals),
+        )
 
     def _handoff_text(self, turn: _Turn, escalation: Escalation, answered: bool) -> str:
         notices = self.escalation.prompts.notices
@@ -468,4 +547,6 @@ class Pipeline:
             retrieval_confidence=retrieval.confidence if retrieval else None,
             redacted_entities=turn.redacted.entities,
             other_organisation=retrieval.other_organisation if retrieval else None,
+            choices=turn.decision.choices if turn.decision is not None and status == "answered" else (),
+            dialogue=turn.decision.kind if turn.decision is not None else None,
         )

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     support_min_share: float = Field(default=0.05, ge=0.0, le=1.0)
     grounding_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
     max_failed_turns: int = Field(default=2, ge=1)
+    # The dialogue stage (follow-ups, clarifying questions, offers once): off, every message is a new question.
+    dialogue_enabled: bool = True
     # "high" distress alone brings in a person only when the head is this sure (p(high) + p(crisis)).
     high_distress_min_prob: float = Field(default=0.6, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=16)

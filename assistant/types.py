@@ -200,6 +200,19 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One quick-reply answer to a clarifying question: a stable id, the article it leads to and its label.
+
+    >>> Choice("c1", "card-arrival", "My card has not arrived").label
+    'My card has not arrived'
+    """
+
+    id: str
+    article_id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """Everything one turn produced; it explains itself (signals, style, sources, grounding, escalation)."""
 
@@ -220,3 +233,7 @@ class Reply:
     retrieval_confidence: float | None = None
     redacted_entities: tuple[str, ...] = ()
     other_organisation: str | None = None  # out of scope because it asks about this organisation's own products
+    # A clarifying question's quick replies (empty otherwise); the customer answers with a choice id, "the second
+    # one" or words. ``dialogue``: the dialogue stage's decision kind (new_topic, follow_up, clarify, ...).
+    choices: tuple[Choice, ...] = ()
+    dialogue: str | None = None

@@ -47,6 +47,8 @@ FormatName = Literal[
     "key_facts_jsonl",
     "blind_jsonl",
     "pii_jsonl",
+    "dialogues_jsonl",
+    "sgd_json",
 ]
 FORMATS: tuple[str, ...] = get_args(FormatName)
 SUFFIX_FORMATS: dict[str, FormatName] = {
@@ -496,6 +498,10 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         from eval.pii_data import load_pii_jsonl
 
         return list(load_pii_jsonl(path))
+    if fmt in ("dialogues_jsonl", "sgd_json"):
+        from eval.dialogue_data import load_dialogues_jsonl, load_sgd_json
+
+        return list(load_dialogues_jsonl(path) if fmt == "dialogues_jsonl" else load_sgd_json(path))
     if fmt == "literacy_labels":
         raise EvalDataError("literacy_labels needs the FiQA texts: call load_literacy_labels(path, texts_path)")
     raise EvalDataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

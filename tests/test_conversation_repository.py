@@ -270,3 +270,24 @@ def test_a_pre_migration_sqlite_file_is_upgraded_and_its_rows_kept(tmp_path: Pat
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT id FROM legacy_conversations").fetchall() == [("old",)]
         assert conn.execute("SELECT count(*) FROM legacy_turns").fetchone() == (0,)
+
+
+def test_dialogue_state_round_trips(repo: ConversationRepository) -> None:
+    from assistant.dialogue.state import DialogueState, OpenQuestion, Topic
+    from assistant.types import Choice
+
+    conv = _new(repo)
+    assert repo.get(conv.id).dialogue == DialogueState()
+    state = DialogueState(
+        topic=Topic("card-arrival", "card_arrival"),
+        layer="Details",
+        sections=("Details",),
+        alternatives=("card-delivery-estimate",),
+        tried=("card-arrival",),
+        query="where is my card? my number is <CARD_NUMBER>",
+        open_question=OpenQuestion("send money", (Choice("c1", "transfer-timing", "Transfer times"),)),
+        offer_shown=True,
+        turns=3,
+    )
+    repo.save(Conversation(**{**conv.__dict__, "dialogue": state}), expect_state=S.BOT)
+    assert repo.get(conv.id).dialogue == state

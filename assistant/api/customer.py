@@ -81,7 +81,9 @@ def send_message(
 ) -> MessageReply:
     """Send one message. A retry with the same ``client_message_id`` stores nothing and returns the first reply."""
     service.authenticate(conversation_id, token)
-    reply = service.handle(conversation_id, body.text, client_message_id=body.client_message_id, action=body.action)
+    reply = service.handle(
+        conversation_id, body.text, client_message_id=body.client_message_id, action=body.action, choice=body.choice
+    )
     observe_turn(metrics, reply.reply, reply.body)
     return MessageReply.model_validate(reply.body)
 

@@ -40,6 +40,7 @@ class MessageRequest(_Request):
     text: str | None = None
     client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
     action: Literal["request_person"] | None = None
+    choice: str | None = Field(default=None, min_length=1, max_length=32)  # a clarifying question's quick reply id
 
 
 class ChatRequest(_Request):
@@ -105,6 +106,14 @@ class ActionOut(BaseModel):
     label: str
 
 
+class ChoiceOut(BaseModel):
+    """A clarifying question's quick reply: send its ``id`` back as ``choice`` (or type the label)."""
+
+    id: str
+    label: str
+    article_id: str
+
+
 class MessageReply(BaseModel):
     """The reply to one customer message; ``status`` says who answered and ``state`` where the conversation is."""
 
@@ -117,6 +126,7 @@ class MessageReply(BaseModel):
     escalation: EscalationOut | None = None
     queue: QueueOut | None = None
     actions: list[ActionOut] = []
+    choices: list[ChoiceOut] = []
     duplicate: bool = False
 
 

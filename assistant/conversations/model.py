@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from assistant.dialogue.state import DialogueState
 from assistant.errors import InvalidTransitionError
 from assistant.types import Priority
 
@@ -183,6 +184,7 @@ class Conversation:
     ticket: HandoffTicket | None = None
     handled_codes: tuple[str, ...] = ()  # reasons a person already dealt with: not re-escalated for
     rating: int | None = None
+    dialogue: DialogueState = field(default_factory=DialogueState)  # redacted: topic, last shown, open question
 
     @property
     def priority_rank(self) -> int:

@@ -148,10 +148,11 @@ class ConversationService(HumanSide):
         client_message_id: str | None = None,
         action: str | None = None,
         channel: Channel | None = None,
+        choice: str | None = None,
     ) -> CustomerReply:
         """One customer message: answered by the bot, or queued for / passed to a person."""
         result: CustomerReply | None = None
-        for event in self._turn(conversation_id, text, client_message_id, action, channel):
+        for event in self._turn(conversation_id, text, client_message_id, action, channel, choice):
             if event.event == "reply":
                 result = event.data
         assert result is not None
@@ -165,6 +166,7 @@ class ConversationService(HumanSide):
         client_message_id: str | None = None,
         action: str | None = None,
         channel: Channel | None = None,
+        choice: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """The same turn as :meth:`handle` as events: ``signals``, ``delta`` text pieces, then ``reply``."""
         loop = asyncio.get_running_loop()
@@ -172,7 +174,7 @@ class ConversationService(HumanSide):
 
         def run() -> None:  # the whole turn on one thread: the per-conversation lock is held by one thread
             try:
-                for item in self._turn(conversation_id, text, client_message_id, action, channel):
+                for item in self._turn(conversation_id, text, client_message_id, action, channel, choice):
                     loop.call_soon_threadsafe(queue.put_nowait, item)
             except BaseException as exc:
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
@@ -202,17 +204,21 @@ class ConversationService(HumanSide):
         client_message_id: str | None,
         action: str | None,
         channel: Channel | None,
+        choice: str | None = None,
     ) -> Iterator[StreamEvent]:
         """The one turn generator behind :meth:`handle` and :meth:`stream`; sends into one conversation run one
         after another, and nothing is stored unless the whole turn is (one transaction)."""
         if action is not None and action != REQUEST_PERSON:
             raise InvalidMessageError(f"unknown action {action!r}; the only one is {REQUEST_PERSON!r}")
-        if action is None or text:
+        if (action is None and choice is None) or text:
             text = validate_text(text, self.settings.max_message_chars)
-        else:
+        elif action is not None:
             text = self.pipeline.escalation.rules.offer_action.label
         with self.repository.serialised(conversation_id):
             conv = self.repository.get(conversation_id)
+            if choice is not None:
+                text = text or self._choice_label(conv, choice)
+            assert text is not None
             if client_message_id is not None:
                 earlier = self.repository.find_turn(conversation_id, client_message_id)
                 if earlier is not None:
@@ -222,14 +228,23 @@ class ConversationService(HumanSide):
                     return
             turns = self.repository.turns(conversation_id)
             message = Message(conversation_id, text, channel or conv.channel, conv.locale)  # type: ignore[arg-type]
-            context = self._context(conv, turns)
+            context = self._context(conv, turns, choice)
             understanding = self.pipeline.understand(message, context)
             yield StreamEvent("signals", to_jsonable(understanding.signals))
             yield StreamEvent(
                 "reply", self._after_understanding(conv, message, understanding, context, action, client_message_id)
             )
 
-    def _context(self, conv: Conversation, turns: list[Turn]) -> DialogueContext:
+    @staticmethod
+    def _choice_label(conv: Conversation, choice: str) -> str:
+        """The label of quick reply ``choice`` of the open clarifying question (what the customer "said")."""
+        question = conv.dialogue.open_question
+        for option in question.choices if question is not None else ():
+            if option.id == choice:
+                return option.label
+        raise InvalidMessageError(f"no open question has the choice {choice!r}")
+
+    def _context(self, conv: Conversation, turns: list[Turn], choice: str | None = None) -> DialogueContext:
         history = tuple(
             signals_from_dict(t.payload["signals"])
             for t in turns
@@ -240,6 +255,8 @@ class ConversationService(HumanSide):
             failed_turns=conv.failed_turns,
             asks_for_person=conv.asks_for_person,
             handled_codes=conv.handled_codes,
+            state=conv.dialogue,
+            choice_id=choice,
         )
 
     def _after_understanding(
@@ -272,7 +289,7 @@ class ConversationService(HumanSide):
                 outcome: TurnOutcome = self.pipeline.respond(message, understanding, context)
                 reply, escalation = outcome.reply, outcome.reply.escalation
                 text, status = reply.text, reply.status
-                conv = replace(conv, failed_turns=outcome.failed_turns)
+                conv = replace(conv, failed_turns=outcome.failed_turns, dialogue=outcome.dialogue)
                 if escalation is not None and escalation.offer:
                     offer = self.pipeline.escalation.rules.offer_action
                     actions.append({"id": offer.id, "label": offer.label})
@@ -302,6 +319,7 @@ class ConversationService(HumanSide):
             "escalation": to_jsonable(escalation) if escalation else None,
             "queue": to_jsonable(queue_info) if queue_info else None,
             "actions": actions,
+            "choices": [{"id": c.id, "label": c.label, "article_id": c.article_id} for c in reply.choices],
             "duplicate": False,
         }
         customer_payload: dict[str, Any] = {

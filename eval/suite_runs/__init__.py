@@ -20,6 +20,7 @@ from eval.suite_runs.dialogue import (
     run_conversations,
     run_escalation,
 )
+from eval.suite_runs.multiturn import run_dialogue
 from eval.suite_runs.pii import run_pii
 from eval.suite_runs.retrieval import run_retrieval
 from eval.suite_runs.scope import run_scope
@@ -37,6 +38,7 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "blind": run_blind,
     "signals_dev": run_signals_dev,
     "pii": run_pii,
+    "dialogue": run_dialogue,
 }
 
 __all__ = ["SUITES", "conversation_metrics", "escalation_metrics", "predictions", "run_conversation_file"]

@@ -25,6 +25,7 @@ from assistant.conversations.model import (
     utcnow,
 )
 from assistant.conversations.repository import KeyedLocks
+from assistant.dialogue.state import DialogueState
 from assistant.errors import ClaimConflictError, ConversationNotFoundError, StoreUnavailableError
 from assistant.integrations.sql import schema as t
 from assistant.integrations.sql.engine import ensure_schema, make_engine
@@ -88,6 +89,7 @@ def _row_values(c: Conversation) -> dict[str, Any]:
         "ticket": ticket_to_json(c.ticket),
         "handled_codes": list(c.handled_codes),
         "rating": c.rating,
+        "dialogue": c.dialogue.to_dict(),
     }
 
 
@@ -106,6 +108,7 @@ def _conversation(row: Row[Any]) -> Conversation:
         ticket=ticket_from_json(m["ticket"]),
         handled_codes=tuple(m["handled_codes"] or ()),
         rating=m["rating"],
+        dialogue=DialogueState.from_dict(m["dialogue"]),
     )
 
 

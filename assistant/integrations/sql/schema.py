@@ -30,6 +30,7 @@ conversations = Table(
     Column("ticket", JsonColumn, nullable=True),
     Column("handled_codes", JsonColumn, nullable=False),
     Column("rating", Integer, nullable=True),
+    Column("dialogue", JsonColumn, nullable=True),  # DialogueState.to_dict(): redacted (migration 0002)
     Index("ix_conversations_queue", "state", "priority_rank", "queued_at"),
 )
 
