@@ -8,19 +8,21 @@ pages; the customer rates the resolved conversation. Screenshots go to ``.attune
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from browser.harness import DESKTOP, PHONE, SCREENSHOTS, chromium_missing, chromium_path, host_page, serve
 
 from assistant.api import create_app
 from assistant.api.models import MessageReply
 from assistant.conversations import ConversationService
 from assistant.kb.ingest import ingest_kb
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 
 pytestmark = [
     pytest.mark.integration,
@@ -52,6 +54,28 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         kb_dir=FIXTURE_KB,
         agent_api_keys=f"alice:{AGENT_KEY}",  # type: ignore[arg-type]
         **extra,
+    )
+    ingest_kb(settings, progress=False)
+    with serve(create_app(ConversationService.from_settings(settings))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def asking_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second app whose clarify rule asks on every new question (prompts copied with the rule opened up), so the
+    choice buttons are tested whatever the router's confidence on the fixture knowledge base."""
+    root = tmp_path_factory.mktemp("asking")
+    prompts = root / "prompts"
+    shutil.copytree(PROJECT_ROOT / "prompts", prompts)
+    config = yaml.safe_load((prompts / "dialogue.yaml").read_text(encoding="utf-8"))
+    config["clarify"].update(max_confidence=1.0, min_confidence=0.0, min_ratio=0.0, choice_ratio=0.0, max_choices=3)
+    (prompts / "dialogue.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    settings = Settings(
+        environment="test",
+        data_dir=root / "data",
+        kb_dir=FIXTURE_KB,
+        prompts_dir=prompts,
+        agent_api_keys=f"alice:{AGENT_KEY}",  # type: ignore[arg-type]
     )
     ingest_kb(settings, progress=False)
     with serve(create_app(ConversationService.from_settings(settings))) as url:
@@ -151,15 +175,11 @@ def test_customer_sees_a_streamed_cited_answer(base_url: str, browser: Any) -> N
     watch.assert_clean()
 
 
-def test_customer_picks_a_clarifying_choice(base_url: str, browser: Any) -> None:
-    if "choices" not in MessageReply.model_fields:
-        pytest.skip(
-            "MessageReply has no `choices` field yet ([Dialogue] clarifying choices); the widget renders "
-            "`reply.choices` as buttons and this test runs as soon as the field exists"
-        )
-    watch = _open(browser, f"{base_url}/widget", PHONE)
+def test_customer_picks_a_clarifying_choice(asking_url: str, browser: Any) -> None:
+    assert "choices" in MessageReply.model_fields
+    watch = _open(browser, f"{asking_url}/widget", PHONE)
     page = watch.page
-    reply = _send(page, "card")  # a one-word question is the clearest case for a clarifying question
+    reply = _send(page, "card")
     buttons = reply.locator(".choices button")
     assert buttons.count() >= 2
     label = buttons.first.inner_text()
