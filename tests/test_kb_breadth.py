@@ -86,8 +86,16 @@ def kb() -> KnowledgeBase:
 
 def test_every_new_intent_is_an_extra_intent_with_its_own_article(kb: KnowledgeBase) -> None:
     assert EXTRA_INTENTS[:10] == (
-        "financial_difficulty", "bereavement", "fraud_or_scam", "complaint", "vulnerability_support",
-        "savings_and_interest", "loans_and_credit", "overdraft", "investing_basics", "budgeting",
+        "financial_difficulty",
+        "bereavement",
+        "fraud_or_scam",
+        "complaint",
+        "vulnerability_support",
+        "savings_and_interest",
+        "loans_and_credit",
+        "overdraft",
+        "investing_basics",
+        "budgeting",
     )  # fmt: skip  (the names blind sets and the committed head refer to are kept)
     assert set(BREADTH) == set(EXTRA_INTENTS[10:]) and len(BREADTH) >= 40
     assert len(ALL_INTENTS) == len(set(ALL_INTENTS))

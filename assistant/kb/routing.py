@@ -2,7 +2,7 @@
 
 Three signals per article, all computed from one encoder pass and the message text:
 
-* intent probabilities (softmax over the 77 BANKING77 intents, the 10 extra intents and ``out_of_scope``):
+* intent probabilities (softmax over the 77 BANKING77 intents, the extra intents and ``out_of_scope``):
   a linear head on the frozen MiniLM embedding plus hashed word/character n-grams, averaged with an MLP on
   the same embedding and with a cosine classifier on ``Encoded.routing_vector`` (the pass finished by the
   routing adapter's fine-tuned top layers); an article's head score is its best intent's probability;

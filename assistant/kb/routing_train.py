@@ -471,7 +471,7 @@ out-of-fold predictions.
   that repeats one of their messages or a dev query, ignoring case and punctuation, is dropped:
   `splits.without_held_out`);
   {metrics["train_texts"]} texts in all.
-- **Model:** over {len(ALL_INTENTS) + 1} classes (77 BANKING77 + 10 extra intents + out_of_scope):
+- **Model:** over {len(ALL_INTENTS) + 1} classes (77 BANKING77 + {len(ALL_INTENTS) - 77} extra intents + out_of_scope):
   (a) class-balanced softmax regression on `[2 x embedding, hashed word 1-2-gram tf-idf (4096), hashed char
   2-4-gram tf-idf (8192)]`, L2 {L2:g}, L-BFGS; (b) MLP on the embedding (512 GELU units, dropout, AdamW,
   25 epochs); (a) and (b) averaged, then mixed with (c) at weight {metrics.get("tuned_weight", 0.5)} (chosen on
@@ -483,8 +483,8 @@ out-of-fold predictions.
   calibration = logistic regression on {", ".join(CONF_FEATURES)} (out-of-fold, OOS queries counted as wrong).
 - **Size:** head {size:.2f} MB + adapter {adapter_size:.2f} MB (int8 matrices with a float16 scale per
   row), numpy arrays only (`np.load(..., allow_pickle=False)`). Per message: the two tuned layers run once
-  more on the shared pass's hidden state, then one sparse+dense product, a 512-unit layer and a 384 x 88
-  product (training took {metrics["seconds"]} s on CPU).
+  more on the shared pass's hidden state, then one sparse+dense product, a 512-unit layer and a
+  384 x {len(ALL_INTENTS) + 1} product (training took {metrics["seconds"]} s on CPU).
 
 ## Held-out figures (never trained on)
 
@@ -498,7 +498,7 @@ Re-run: `python -m assistant.kb.report`.
 ## Limits
 
 The extra intents (financial difficulty, bereavement, ...) are learned only from the articles' own example
-questions and four British-English messages each, so their routing is less certain than BANKING77's.
+questions and four to six British-English messages each, so their routing is less certain than BANKING77's.
 BANKING77 has noisy labels (e.g. a declined card payment labelled `reverted_card_payment?`), which caps top-3
 on any split of it. A blind audit of the 30 dev queries that the model of 2026-11-29 ranked outside the top 3
 (`data/audits/`) judged 13 of their labels implausible for the text and preferred another intent for 13 more;
