@@ -96,7 +96,7 @@ def test_every_new_intent_is_an_extra_intent_with_its_own_article(kb: KnowledgeB
         "overdraft",
         "investing_basics",
         "budgeting",
-    )  # fmt: skip  (the names blind sets and the committed head refer to are kept)
+    )  # fmt: skip
     assert set(BREADTH) == set(EXTRA_INTENTS[10:]) and len(BREADTH) >= 40
     assert len(ALL_INTENTS) == len(set(ALL_INTENTS))
     index = kb.intents_index()
