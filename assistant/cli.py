@@ -173,6 +173,9 @@ def train_routing_cmd(
     reuse_adapter: Annotated[
         bool, typer.Option(help="keep the committed routing adapter; refit only the heads on its view (faster)")
     ] = False,
+    extend: Annotated[
+        bool, typer.Option(help="keep the committed head; fit only the columns of intents it lacks (fastest)")
+    ] = False,
 ) -> None:
     """Train the intent routing head (BANKING77 train split + the articles' example questions)."""
     from assistant.integrations.layer_adapter import ADAPTER_FILE
@@ -182,7 +185,12 @@ def train_routing_cmd(
     settings = get_settings()
     kept = settings.artifacts_dir / ADAPTER_FILE if reuse_adapter else None
     with deterministic_training(seed):
-        report = train_routing(settings, seed=seed, progress=True, folds=folds, reuse_adapter=kept)
+        if extend:
+            from assistant.kb.routing_extend import extend_routing
+
+            report = extend_routing(settings, seed=seed, progress=True)
+        else:
+            report = train_routing(settings, seed=seed, progress=True, folds=folds, reuse_adapter=kept)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 

@@ -522,6 +522,7 @@ def _reuse_note(metrics: dict[str, Any]) -> str:
 
 def write_model_card(path: Path, metrics: dict[str, Any], head_path: Path) -> None:
     from assistant.kb.evaluate import format_table
+    from assistant.kb.routing_extend import extension_note
 
     size = head_path.stat().st_size / 1e6 if head_path.exists() else 0.0
     adapter_path = head_path.parent / ADAPTER_FILE
@@ -561,10 +562,10 @@ out-of-fold predictions.
   {metrics["folds"]}-fold out-of-fold top-1 + top-3 ({metrics["oof_top1"]:.4f} + {metrics.get("oof_top3", 0.0):.4f};
   each fold trains its own adapter);
   calibration = logistic regression on {", ".join(CONF_FEATURES)} (out-of-fold, OOS queries counted as wrong).
-{_reuse_note(metrics)}- **Size:** head {size:.2f} MB + adapter {adapter_size:.2f} MB (int8 matrices with a float16 scale
-  per row), numpy arrays only (`np.load(..., allow_pickle=False)`). Per message: the two tuned layers run once
-  more on the shared pass's hidden state, then one sparse+dense product, a 512-unit layer and a
-  384 x {len(ALL_INTENTS) + 1} product (training took {metrics["seconds"]} s on CPU).
+{_reuse_note(metrics)}{extension_note(metrics)}- **Size:** head {size:.2f} MB + adapter {adapter_size:.2f} MB (int8
+  matrices with a float16 scale per row), numpy arrays only (`np.load(..., allow_pickle=False)`). Per message:
+  the two tuned layers run once more on the shared pass's hidden state, then one sparse+dense product, a 512-unit
+  layer and a 384 x {len(ALL_INTENTS) + 1} product (training took {metrics["seconds"]} s on CPU).
 
 ## Held-out figures (never trained on)
 
