@@ -178,13 +178,30 @@ def kb_check(
 
 
 @train_app.command("routing")
-def train_routing_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+def train_routing_cmd(
+    seed: Annotated[int, typer.Option()] = 13,
+    folds: Annotated[int, typer.Option(help="folds for the out-of-fold fusion and calibration fit")] = 4,
+    reuse_adapter: Annotated[
+        bool, typer.Option(help="keep the committed routing adapter; refit only the heads on its view (faster)")
+    ] = False,
+    extend: Annotated[
+        bool, typer.Option(help="keep the committed head; fit only the columns of intents it lacks (fastest)")
+    ] = False,
+) -> None:
     """Train the intent routing head (BANKING77 train split + the articles' example questions)."""
+    from assistant.integrations.layer_adapter import ADAPTER_FILE
     from assistant.kb.routing_train import train_routing
 
     _setup_logging()
+    settings = get_settings()
+    kept = settings.artifacts_dir / ADAPTER_FILE if reuse_adapter else None
     with deterministic_training(seed):
-        report = train_routing(get_settings(), seed=seed, progress=True)
+        if extend:
+            from assistant.kb.routing_extend import extend_routing
+
+            report = extend_routing(settings, seed=seed, progress=True)
+        else:
+            report = train_routing(settings, seed=seed, progress=True, folds=folds, reuse_adapter=kept)
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 

@@ -2,7 +2,7 @@
 ``banking77/categories.json``, Casanueva et al. 2020, CC BY 4.0) plus Attune's extra intents.
 
 >>> len(BANKING77_INTENTS), len(EXTRA_INTENTS), "card_arrival" in ALL_INTENTS
-(77, 10, True)
+(77, 52, True)
 """
 
 from __future__ import annotations
@@ -42,6 +42,49 @@ EXTRA_INTENTS: tuple[str, ...] = (
     "overdraft",
     "investing_basics",
     "budgeting",
+    # issue #18 (breadth): what retail-bank customers ask that BANKING77 lacks
+    "sending_money",
+    "international_transfer",
+    "transfer_limits",
+    "confirmation_of_payee",
+    "wrong_account_payment",
+    "standing_order",
+    "direct_debit_setup",
+    "card_subscription",
+    "failed_direct_debit",
+    "card_dispute",
+    "section_75",
+    "gambling_block",
+    "travel_notice",
+    "card_controls",
+    "app_fraud_reimbursement",
+    "account_restricted",
+    "financial_abuse",
+    "new_phone",
+    "open_account",
+    "joint_account",
+    "statements",
+    "proof_of_address",
+    "account_switching",
+    "account_fees",
+    "business_account",
+    "chequebook",
+    "moving_abroad",
+    "carer_support",
+    "children_savings",
+    "isa",
+    "savings_tax",
+    "savings_interest_calculation",
+    "change_repayment_date",
+    "loan_repayment_difficulty",
+    "overdraft_difficulty",
+    "loan_early_repayment",
+    "credit_file",
+    "credit_card",
+    "mortgage",
+    "deceased_account",
+    "contact_us",
+    "data_privacy",
 )
 
 ALL_INTENTS: tuple[str, ...] = BANKING77_INTENTS + EXTRA_INTENTS

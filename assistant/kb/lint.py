@@ -124,7 +124,7 @@ def _article_problems(article: Article, kb: KnowledgeBase, rel: str) -> list[KbP
 def check_kb(kb_dir: Path, *, require_coverage: bool = True) -> list[KbProblem]:
     """Every problem in the knowledge base at ``kb_dir``, errors first; an empty list means it is clean.
 
-    ``require_coverage`` makes an intent (of the 77 BANKING77 + 10 extra) without an article an error.
+    ``require_coverage`` makes an intent (of the 77 BANKING77 + the extra intents) without an article an error.
     """
     kb_dir = Path(kb_dir)
     kb, problems = parse_kb(kb_dir)

@@ -2,7 +2,7 @@
 
 Three signals per article, all computed from one encoder pass and the message text:
 
-* intent probabilities (softmax over the 77 BANKING77 intents, the 10 extra intents and ``out_of_scope``):
+* intent probabilities (softmax over the 77 BANKING77 intents, the extra intents and ``out_of_scope``):
   a linear head on the frozen MiniLM embedding plus hashed word/character n-grams, averaged with an MLP on
   the same embedding and with a cosine classifier on ``Encoded.routing_vector`` (the pass finished by the
   routing adapter's fine-tuned top layers); an article's head score is its best intent's probability;
@@ -398,12 +398,16 @@ def confidence_features(sig: ArticleSignals, fused: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------- training
 
 
+def _encode_cache_path(encoder: TextEncoder, texts: Sequence[str], cache_dir: Path, label: str) -> Path:
+    digest = hashlib.sha256(("\x01".join([encoder.name, *texts])).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{label}-{digest}.npy"
+
+
 def cached_encode(encoder: TextEncoder, texts: Sequence[str], cache_dir: Path | None, label: str) -> np.ndarray:
     """Encode ``texts``, reusing ``<cache_dir>/<label>-<hash>.npy`` when this encoder saw the same texts."""
     if cache_dir is None:
         return encoder.encode(list(texts))
-    digest = hashlib.sha256(("\x01".join([encoder.name, *texts])).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"{label}-{digest}.npy"
+    path = _encode_cache_path(encoder, texts, cache_dir, label)
     if path.is_file():
         return np.load(path)
     vectors = _stack(_in_batches(texts, f"encoding {label}", lambda b: list(encoder.encode(b))), encoder.dimension)
@@ -425,11 +429,20 @@ def cached_views(
 
     Both are cached like :func:`cached_encode` (the routing view under the adapter's fingerprint).
     """
-    base = cached_encode(encoder, texts, cache_dir, label)
     if adapter is None or not isinstance(encoder, LayeredEncoder):
-        return base, None
+        return cached_encode(encoder, texts, cache_dir, label), None
     digest = hashlib.sha256(("\x01".join([encoder.name, adapter.fingerprint(), *texts])).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"{label}-routing-{digest}.npy" if cache_dir is not None else None
+    if path is not None and not path.is_file() and not _encode_cache_path(encoder, texts, path.parent, label).is_file():
+        # neither is cached: one pass gives both (as the encode stage computes them)
+        pairs = _in_batches(texts, f"encoding {label} (both views)", lambda b: _both_views(encoder, adapter, b))
+        both = _stack(pairs, 2 * encoder.dimension)
+        base, views = both[:, : encoder.dimension].copy(), both[:, encoder.dimension :].copy()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(_encode_cache_path(encoder, texts, path.parent, label), base)
+        np.save(path, views)
+        return base, views
+    base = cached_encode(encoder, texts, cache_dir, label)
     if path is not None and path.is_file():
         return base, np.load(path)
 
@@ -443,6 +456,12 @@ def cached_views(
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, views)
     return base, views
+
+
+def _both_views(encoder: LayeredEncoder, adapter: LayerAdapter, batch: list[str]) -> list[np.ndarray]:
+    base, tuned = encoder.encode_views(batch, adapter)
+    assert tuned is not None
+    return list(np.hstack([np.asarray(base, np.float32), np.asarray(tuned, np.float32)]))
 
 
 def cached_states(

@@ -39,6 +39,7 @@ from assistant.kb.routing import (
     article_signals,
     cached_encode,
     cached_states,
+    cached_views,
     confidence_features,
     fuse,
     questions_fingerprint,
@@ -149,6 +150,46 @@ def fit_mlp(
     }
 
 
+def fit_view_classifier(
+    views: np.ndarray,
+    targets: np.ndarray,
+    *,
+    seed: int,
+    epochs: int = 30,
+    batch: int = 64,
+    lr: float = 1e-2,
+    scale: float = 20.0,
+    label_smoothing: float = 0.1,
+) -> dict[str, np.ndarray]:
+    """The tuned branch's cosine classifier refitted on fixed routing views (the adapter's layers stay as they
+    are): ``scale * (view @ weight + bias)``, the loss and optimiser of ``fit_layer_adapter``'s head, seeded."""
+    import torch
+
+    torch.manual_seed(seed)
+    x = torch.tensor(views, dtype=torch.float32)
+    y = torch.tensor(targets, dtype=torch.float32)
+    n_classes = y.shape[1]
+    head = torch.nn.Linear(x.shape[1], n_classes)
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
+    steps = (len(x) + batch - 1) // batch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps, pct_start=0.1)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), batch):
+            idx = perm[i : i + batch]
+            target = y[idx] * (1 - label_smoothing) + label_smoothing / n_classes
+            loss = -(target * torch.log_softmax(scale * head(x[idx]), 1)).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return {
+        "weight": head.weight.detach().numpy().T.copy().astype(np.float32),
+        "bias": head.bias.detach().numpy().copy().astype(np.float32),
+    }
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Binary logistic regression on standardised features (Newton); returns coef, bias, mean, std."""
     mean, std = x.mean(0), x.std(0) + 1e-9
@@ -223,9 +264,13 @@ class RoutingPool:
     q_texts: list[str]  # the articles' example questions
     q_targets: list[np.ndarray]  # soft: an article with several intents splits its target evenly
     q_vectors: np.ndarray
+    views: np.ndarray | None = None  # the routing view of ``texts`` through ``adapter`` (when one was given)
+    q_views: np.ndarray | None = None
 
 
-def routing_pool(settings: Settings, *, seed: int, encoder: TextEncoder) -> RoutingPool:
+def routing_pool(
+    settings: Settings, *, seed: int, encoder: TextEncoder, adapter: LayerAdapter | None = None
+) -> RoutingPool:
     """The routing training data: our train part of BANKING77 train (seed ``seed``), British-English messages,
     out-of-scope training queries (no dev or test message, even re-punctuated) and the articles' questions."""
     from assistant.kb.loader import load_kb
@@ -253,12 +298,13 @@ def routing_pool(settings: Settings, *, seed: int, encoder: TextEncoder) -> Rout
     labels = [c for _, c in labelled] + [OUT_OF_SCOPE] * len(oos_train)
     targets = np.zeros((len(labels), len(classes)), np.float32)
     targets[np.arange(len(labels)), [col[x] for x in labels]] = 1.0
-    vectors = np.vstack(
-        [
-            cached_encode(encoder, labelled_texts, cache, "labelled-train"),
-            cached_encode(encoder, list(oos_train), cache, "oos-train"),
-        ]
-    )
+    parts = [
+        cached_views(encoder, adapter, labelled_texts, cache, "labelled-train"),
+        cached_views(encoder, adapter, list(oos_train), cache, "oos-train"),
+        cached_views(encoder, adapter, q_texts, cache, "kb-questions"),
+    ]
+    vectors = np.vstack([parts[0][0], parts[1][0]])
+    with_views = all(view is not None for _, view in parts)
     return RoutingPool(
         kb=kb,
         classes=classes,
@@ -272,11 +318,15 @@ def routing_pool(settings: Settings, *, seed: int, encoder: TextEncoder) -> Rout
         targets=targets,
         q_texts=q_texts,
         q_targets=q_targets,
-        q_vectors=cached_encode(encoder, q_texts, cache, "kb-questions"),
+        q_vectors=parts[2][0],
+        views=np.vstack([parts[0][1], parts[1][1]]) if with_views else None,  # type: ignore[list-item]
+        q_views=parts[2][1],
     )
 
 
-def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, folds: int = 4) -> dict[str, Any]:
+def train_routing(
+    settings: Settings, *, seed: int = 13, progress: bool = True, folds: int = 4, reuse_adapter: Path | None = None
+) -> dict[str, Any]:
     """Train the routing head, fusion weights and calibration; write ``routing_head.npz`` and
     ``routing_head.md``.
 
@@ -285,6 +335,11 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
     queries (``out_of_scope_training()``, class ``out_of_scope``). Fusion weights and calibration are fitted on
     ``folds``-fold out-of-fold predictions over that training data; the dev split is only used for the figures
     in the model card.
+
+    ``reuse_adapter`` (a ``routing_adapter.npz``) keeps that adapter's fine-tuned layers as they are and refits
+    only the cosine classifier on its view (``fit_view_classifier``), with the linear head, the MLP, fusion and
+    calibration as usual: a cheaper retrain after new intents or articles, for when fine-tuning five adapters does
+    not fit the time there is. The model card says which was done.
     """
     from assistant.integrations.encoder import shared_encoder
     from assistant.kb.evaluate import evaluate_routing
@@ -294,7 +349,8 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
     say: Callable[[str], None] = (lambda m: print(m, flush=True)) if progress else (lambda m: logger.info("%s", m))
     encoder = shared_encoder()
     cache = settings.data_dir / "cache"
-    pool = routing_pool(settings, seed=seed, encoder=encoder)
+    kept = LayerAdapter.load(reuse_adapter) if reuse_adapter is not None else None
+    pool = routing_pool(settings, seed=seed, encoder=encoder, adapter=kept)
     kb, classes, col = pool.kb, pool.classes, pool.col
     uk_train, oos_train = pool.uk_train, pool.oos_train
     pool_texts, pool_labels, pool_vec, pool_y = pool.texts, pool.labels, pool.vectors, pool.targets
@@ -316,13 +372,18 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
     intents_index = kb.intents_index()
 
     # ---- hidden states entering the tuned layers (the routing adapter trains from these)
-    start = ADAPTER_START_LAYER
-    pool_states = cached_states(encoder, pool_texts, start, cache, "pool")
-    q_states = cached_states(encoder, q_texts, start, cache, "kb-questions")
+    start = ADAPTER_START_LAYER if kept is None else kept.start_layer
+    pool_states = cached_states(encoder, pool_texts, start, cache, "pool") if kept is None else []
+    q_states = cached_states(encoder, q_texts, start, cache, "kb-questions") if kept is None else []
     auto_model = encoder.auto_model
 
     def fit_tuned(idx: np.ndarray, fold_seed: int, label: str) -> tuple[LayerAdapter, dict[str, np.ndarray]]:
         from rich.progress import Progress
+
+        if kept is not None:
+            assert pool.views is not None and pool.q_views is not None
+            targets = np.vstack([pool_y[idx], np.array(q_targets)])
+            return kept, fit_view_classifier(np.vstack([pool.views[idx], pool.q_views]), targets, seed=fold_seed)
 
         with Progress(transient=True, disable=not progress) as bar:
             task = bar.add_task(f"tuning layers {start}+ ({label})", total=1)
@@ -351,7 +412,10 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
         w_k, b_k = fit_head(data, spec, seed=seed + k, l2=L2)
         mlp_k = fit_mlp(data, seed=seed + k)
         adapter_k, tuned_k = fit_tuned(np.where(tr)[0], seed + k, f"fold {k + 1}/{folds}")
-        views_te = adapter_views(adapter_k, auto_model, [pool_states[i] for i in np.where(te)[0]])
+        if kept is not None and pool.views is not None:
+            views_te = pool.views[te]
+        else:
+            views_te = adapter_views(adapter_k, auto_model, [pool_states[i] for i in np.where(te)[0]])
         head_k = RoutingHead(
             classes, spec, w_k, b_k, {}, np.zeros(7), 0.0, np.zeros(7), np.ones(7), mlp=mlp_k, tuned=tuned_k
         )
@@ -407,8 +471,9 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
     mlp = fit_mlp(data, seed=seed)
     adapter, tuned = fit_tuned(np.arange(len(pool_texts)), seed, "final")
     adapter_path = settings.artifacts_dir / ADAPTER_FILE
-    adapter.save(adapter_path)
-    say(f"wrote {adapter_path} ({adapter_path.stat().st_size / 1e6:.2f} MB)")
+    if kept is None or reuse_adapter is None or reuse_adapter.resolve() != adapter_path.resolve():
+        adapter.save(adapter_path)
+        say(f"wrote {adapter_path} ({adapter_path.stat().st_size / 1e6:.2f} MB)")
     meta = {
         "trained": True,
         "seed": seed,
@@ -423,7 +488,8 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
         "oof_mrr": round(best[1], 4),
         "folds": folds,
         "adapter": adapter.fingerprint(),
-        "adapter_training": {"start_layer": start, **ADAPTER_TRAINING},
+        "adapter_training": {"start_layer": start, **(ADAPTER_TRAINING if kept is None else kept.meta)}
+        | ({"reused": True} if kept is not None else {}),
         "tuned_weight": tuned_weight,
     }
     head = RoutingHead(
@@ -440,8 +506,23 @@ def train_routing(settings: Settings, *, seed: int = 13, progress: bool = True, 
     return metrics
 
 
+def _reuse_note(metrics: dict[str, Any]) -> str:
+    """The model card's line for a head trained with ``reuse_adapter`` (empty otherwise)."""
+    tuning = metrics.get("adapter_training", {})
+    if not tuning.get("reused"):
+        return ""
+    return (
+        f"- **Adapter kept:** this head was trained with `attune train routing --reuse-adapter`: the routing adapter "
+        f"(fingerprint `{metrics.get('adapter', '-')}`, fine-tuned earlier on {tuning.get('texts', '-')} texts) was "
+        "kept unchanged and only branch (c)'s cosine classifier was refitted on its view (30 epochs, AdamW "
+        "one-cycle, label smoothing 0.1), beside a fresh (a), (b), fusion and calibration. A full retrain "
+        "fine-tunes the adapter too.\n"
+    )
+
+
 def write_model_card(path: Path, metrics: dict[str, Any], head_path: Path) -> None:
     from assistant.kb.evaluate import format_table
+    from assistant.kb.routing_extend import extension_note
 
     size = head_path.stat().st_size / 1e6 if head_path.exists() else 0.0
     adapter_path = head_path.parent / ADAPTER_FILE
@@ -471,7 +552,7 @@ out-of-fold predictions.
   that repeats one of their messages or a dev query, ignoring case and punctuation, is dropped:
   `splits.without_held_out`);
   {metrics["train_texts"]} texts in all.
-- **Model:** over {len(ALL_INTENTS) + 1} classes (77 BANKING77 + 10 extra intents + out_of_scope):
+- **Model:** over {len(ALL_INTENTS) + 1} classes (77 BANKING77 + {len(ALL_INTENTS) - 77} extra intents + out_of_scope):
   (a) class-balanced softmax regression on `[2 x embedding, hashed word 1-2-gram tf-idf (4096), hashed char
   2-4-gram tf-idf (8192)]`, L2 {L2:g}, L-BFGS; (b) MLP on the embedding (512 GELU units, dropout, AdamW,
   25 epochs); (a) and (b) averaged, then mixed with (c) at weight {metrics.get("tuned_weight", 0.5)} (chosen on
@@ -481,10 +562,10 @@ out-of-fold predictions.
   {metrics["folds"]}-fold out-of-fold top-1 + top-3 ({metrics["oof_top1"]:.4f} + {metrics.get("oof_top3", 0.0):.4f};
   each fold trains its own adapter);
   calibration = logistic regression on {", ".join(CONF_FEATURES)} (out-of-fold, OOS queries counted as wrong).
-- **Size:** head {size:.2f} MB + adapter {adapter_size:.2f} MB (int8 matrices with a float16 scale per
-  row), numpy arrays only (`np.load(..., allow_pickle=False)`). Per message: the two tuned layers run once
-  more on the shared pass's hidden state, then one sparse+dense product, a 512-unit layer and a 384 x 88
-  product (training took {metrics["seconds"]} s on CPU).
+{_reuse_note(metrics)}{extension_note(metrics)}- **Size:** head {size:.2f} MB + adapter {adapter_size:.2f} MB (int8
+  matrices with a float16 scale per row), numpy arrays only (`np.load(..., allow_pickle=False)`). Per message:
+  the two tuned layers run once more on the shared pass's hidden state, then one sparse+dense product, a 512-unit
+  layer and a 384 x {len(ALL_INTENTS) + 1} product (training took {metrics["seconds"]} s on CPU).
 
 ## Held-out figures (never trained on)
 
@@ -498,7 +579,7 @@ Re-run: `python -m assistant.kb.report`.
 ## Limits
 
 The extra intents (financial difficulty, bereavement, ...) are learned only from the articles' own example
-questions and four British-English messages each, so their routing is less certain than BANKING77's.
+questions and four to six British-English messages each, so their routing is less certain than BANKING77's.
 BANKING77 has noisy labels (e.g. a declined card payment labelled `reverted_card_payment?`), which caps top-3
 on any split of it. A blind audit of the 30 dev queries that the model of 2026-11-29 ranked outside the top 3
 (`data/audits/`) judged 13 of their labels implausible for the text and preferred another intent for 13 more;
