@@ -63,6 +63,7 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "blind",
         "signals_dev",
         "pii",
+        "dialogue",
     }
     for name, suite in results["suites"].items():
         assert suite["status"] == "ok", (name, suite["message"])

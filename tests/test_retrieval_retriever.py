@@ -190,7 +190,7 @@ def test_support_intents_bring_a_contending_support_article_first(
     assert plain.article_ids[:2] == ("easy-access-savings", "financial-difficulty")
     # at the default share (0.05) the savings question is still answered about savings
     assert retriever.run(encoded=encoded, support_intents=support) == plain
-    eager = KnowledgeRetriever(Settings(kb_dir=FIXTURE, support_min_share=0.01), encoder=encoder, index=fixture_index)
+    eager = KnowledgeRetriever(Settings(kb_dir=FIXTURE, support_min_share=0.001), encoder=encoder, index=fixture_index)
     helped = eager.run(encoded=encoded, support_intents=support)
     assert helped.article_ids[0] == "financial-difficulty" and helped.passages[0].article_id == "financial-difficulty"
     assert sorted(helped.article_ids) == sorted(plain.article_ids)
