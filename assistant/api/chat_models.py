@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.models import ActionOut, CitationOut, EscalationOut, QueueOut
+from assistant.api.models import ActionOut, ChoiceOut, CitationOut, EscalationOut, QueueOut
 
 
 class _Open(BaseModel):
@@ -89,6 +89,7 @@ class ChatReply(_Open):
     escalation: EscalationOut | None = None
     queue: QueueOut | None = None
     actions: list[ActionOut] = []
+    choices: list[ChoiceOut] = []  # a clarifying question's quick replies (as on MessageReply)
     duplicate: bool = False
     signals: SignalsOut | None = None
     style: StyleOut | None = None
