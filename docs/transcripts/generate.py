@@ -26,7 +26,7 @@ SCRIPTS: dict[str, tuple[str, list[str]]] = {
     ),
     "clarification": (
         "A clarifying question",
-        ["How do I send money to a European bank account?", "the first one"],
+        ["I was charged a fee", "the second one"],
     ),
     "didnt_help": (
         "That didn't help",
