@@ -304,6 +304,10 @@ def main() -> int:
             env.update({"ATTUNE_DATA_DIR": str(data), "PYTHONPATH": str(tree)})
             env.update({"OMP_NUM_THREADS": str(args.torch_threads), "ATTUNE_TORCH_THREADS": str(args.torch_threads)})
             env.setdefault("ATTUNE_SHARED_DATA_DIR", str(Path(args.shared)))
+            # Every simulated customer comes from 127.0.0.1: the per-IP and per-token limits would measure the rate
+            # limiter, not the server (set these variables to bench with the limits on).
+            env.setdefault("ATTUNE_RATE_LIMIT_PER_IP", str(10**9))
+            env.setdefault("ATTUNE_RATE_LIMIT_PER_TOKEN", str(10**9))
             levels = [int(c) for c in args.levels.split(",")]
             results["http"] = http(tree, texts, levels, args.duration, args.workers, env)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
