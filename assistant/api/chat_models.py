@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.models import ActionOut, ChoiceOut, CitationOut, EscalationOut, QueueOut
+from assistant.api.models import MessageReply
 
 
 class _Open(BaseModel):
@@ -46,8 +46,9 @@ class VerdictOut(_Open):
     passed: bool
 
 
-class ChatReply(_Open):
-    """One turn with its explanation: the reply, who answered, the signals, the style, the sources and checks.
+class ChatReply(MessageReply):
+    """One turn with its explanation: a :class:`MessageReply` (the reply, who answered, the sources, the choices) plus
+    the signals, the style and the checks.
 
     ``customer_token`` is present only when the call started a new conversation."""
 
@@ -80,17 +81,6 @@ class ChatReply(_Open):
         },
     )
 
-    conversation_id: str
-    turn_index: int
-    status: Literal["answered", "out_of_scope", "refused", "escalated", "waiting_for_human", "with_human"]
-    text: str
-    state: Literal["bot", "waiting_for_human", "with_human", "resolved"]
-    citations: list[CitationOut] = []
-    escalation: EscalationOut | None = None
-    queue: QueueOut | None = None
-    actions: list[ActionOut] = []
-    choices: list[ChoiceOut] = []  # a clarifying question's quick replies (as on MessageReply)
-    duplicate: bool = False
     signals: SignalsOut | None = None
     style: StyleOut | None = None
     verdict: VerdictOut | None = None
