@@ -190,14 +190,14 @@ def train_routing_cmd(
 ) -> None:
     """Train the intent routing head (BANKING77 train split + the articles' example questions)."""
     from assistant.integrations.layer_adapter import ADAPTER_FILE
-    from assistant.kb.routing_train import train_routing
+    from assistant.training.routing.train import train_routing
 
     _setup_logging()
     settings = get_settings()
     kept = settings.artifacts_dir / ADAPTER_FILE if reuse_adapter else None
     with deterministic_training(seed):
         if extend:
-            from assistant.kb.routing_extend import extend_routing
+            from assistant.training.routing.extend import extend_routing
 
             report = extend_routing(settings, seed=seed, progress=True)
         else:
@@ -216,7 +216,7 @@ def train_signals_cmd(
 ) -> None:
     """Train the signal heads (sentiment, distress, crisis, high distress, vulnerability, handoff, complaint,
     literacy) and choose the crisis, complaint, high-distress and hand-off thresholds on the written dev split."""
-    from assistant.signals.train import train_signals
+    from assistant.training.signals.train import train_signals
 
     _setup_logging()
     with deterministic_training(seed):
@@ -227,7 +227,7 @@ def train_signals_cmd(
 @train_app.command("misuse")
 def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     """Train the misuse head (fraud requests, prompt injection) and print its held-out figures."""
-    from assistant.signals.misuse_train import train_misuse
+    from assistant.training.signals.misuse import train_misuse
 
     _setup_logging()
     with deterministic_training(seed):

@@ -134,10 +134,15 @@ def binary_report(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, Any]:
 
 
 def reliability(confidences: Sequence[float], outcomes: Sequence[bool], n_bins: int = 10) -> dict[str, Any]:
-    """Expected calibration error and the reliability-diagram bins of probabilities against outcomes.
+    """Expected calibration error, Brier score and the reliability-diagram bins of probabilities against outcomes.
 
-    For a multi-class head pass the top probability and whether the top label was right; for a binary
-    head pass P(positive) and whether the case was positive. Bins are equal-width on [0, 1].
+    The project's one calibration-error function: training, model cards and every suite call it. For a
+    multi-class head pass the top probability and whether the top label was right (:func:`top_label`); for a
+    binary head pass P(positive) and whether the case was positive. Bins are equal-width on [0, 1], each
+    holding (lo, hi] (the first also holds 0).
+
+    >>> reliability([0.9, 0.1], [True, False])["ece"]
+    0.1
     """
     conf = np.clip(np.asarray(confidences, dtype=float), 0.0, 1.0)
     hit = np.asarray(outcomes, dtype=float)
@@ -163,7 +168,15 @@ def reliability(confidences: Sequence[float], outcomes: Sequence[bool], n_bins: 
                 "accuracy": acc,
             }
         )
-    return {"ece": float(ece) if len(conf) else None, "bins": bins, "n": int(len(conf))}
+    brier = float(np.mean((conf - hit) ** 2)) if len(conf) else None
+    return {"ece": float(ece) if len(conf) else None, "brier": brier, "bins": bins, "n": int(len(conf))}
+
+
+def top_label(probs: Any, gold: Any) -> tuple[list[float], list[bool]]:
+    """The (top probability, top label right) pairs of an n×k probability matrix, for :func:`reliability`."""
+    matrix = np.asarray(probs, dtype=float)
+    right = matrix.argmax(axis=1) == np.asarray(gold)
+    return matrix.max(axis=1).tolist(), right.tolist()
 
 
 def ranking_metrics(ranks: Sequence[int | None], ks: Sequence[int] = (1, 3)) -> dict[str, float | None]:

@@ -283,12 +283,12 @@ class EvalContext:
 
 
 def _banking77_dev(data_root: Path, seed: int, dev_fraction: float) -> tuple[list[LabelledText], dict[str, Any]]:
-    from assistant.kb.splits import banking77_split
+    from assistant.training.splits import banking77_split
 
     split = banking77_split(data_root, seed=seed, dev_fraction=dev_fraction)
     items = [LabelledText(id=f"dev{i}", text=t, label=c) for i, (t, c) in enumerate(split.dev)]
     notes = {
-        "split_fn": "assistant.kb.splits.banking77_split",
+        "split_fn": "assistant.training.splits.banking77_split",
         "seed": seed,
         "dev_fraction": dev_fraction,
         "train_size": len(split.train),

@@ -127,8 +127,8 @@ def test_single_file_data_replaces_the_dataset(tmp_path: Path, store_dir: Path) 
 
 
 def test_compare_catches_a_worsened_setting(tmp_path: Path, store_dir: Path) -> None:
-    from assistant.kb.splits import banking77_split
     from assistant.settings import Settings
+    from assistant.training.splits import banking77_split
 
     dev = banking77_split(Settings().shared_data_dir).dev
     queries = tmp_path / "queries.csv"

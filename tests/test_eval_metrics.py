@@ -54,3 +54,11 @@ def test_ranking_and_percentiles() -> None:
     p = M.percentiles(list(range(1, 101)), (50, 95))
     assert p["p50"] == pytest.approx(50.5) and p["p95"] == pytest.approx(95.05)
     assert M.percentiles([], (50,))["p50"] is None
+
+
+def test_reliability_is_the_one_calibration_function_with_brier_and_top_label() -> None:
+    rel = M.reliability([1.0, 0.0], [True, False])
+    assert rel["ece"] == 0.0 and rel["brier"] == 0.0
+    conf, right = M.top_label([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], [0, 1, 1])
+    assert conf == [0.8, 0.7, 0.6] and right == [True, True, False]
+    assert M.reliability([0.5, 0.5], [True, False])["brier"] == 0.25

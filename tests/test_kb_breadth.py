@@ -16,10 +16,10 @@ from assistant.kb.ingest import ingest_kb
 from assistant.kb.intents import ALL_INTENTS, EXTRA_INTENTS
 from assistant.kb.loader import KnowledgeBase, load_kb
 from assistant.kb.routing import HEAD_FILE, RoutingHead
-from assistant.kb.splits import uk_paraphrases
 from assistant.settings import Settings
 from assistant.stages.encode import MessageEncoder
 from assistant.stages.retrieve import KnowledgeRetriever
+from assistant.training.splits import uk_paraphrases
 from assistant.types import Redacted, Retrieval
 
 # The extra intents added for issue #18 (the first ten predate it) and the article that answers each.
@@ -130,7 +130,7 @@ def test_every_new_intent_has_training_and_held_out_messages() -> None:
 
 
 def test_issue_questions_are_not_training_sentences(kb: KnowledgeBase) -> None:
-    from assistant.kb.splits import text_keys
+    from assistant.training.splits import text_keys
 
     trained = text_keys([q for a in kb.articles for q in a.meta.questions])
     trained |= text_keys(t for t, _ in uk_paraphrases("train"))

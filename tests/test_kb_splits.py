@@ -9,7 +9,8 @@ import pytest
 
 from assistant.errors import ConfigurationError
 from assistant.kb.intents import ALL_INTENTS
-from assistant.kb.splits import (
+from assistant.settings import Settings
+from assistant.training.splits import (
     OOS_QUERIES,
     banking77_split,
     out_of_scope_blind_test,
@@ -21,7 +22,6 @@ from assistant.kb.splits import (
     uk_paraphrases,
     without_held_out,
 )
-from assistant.settings import Settings
 
 DATA = Settings().shared_data_dir
 

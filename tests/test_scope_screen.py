@@ -13,12 +13,13 @@ import pytest
 from assistant.errors import ConfigurationError, ModelUnavailableError, PromptError
 from assistant.integrations.determinism import deterministic_training
 from assistant.integrations.encoder import SentenceTransformerEncoder
-from assistant.kb import splits
 from assistant.kb.scope import DEFAULT_PATH, OrganisationScreen
 from assistant.settings import Settings
 from assistant.signals.lexicon import CueHit, load_lexicon
 from assistant.signals.misuse import MISUSE_ARTIFACT, MISUSE_CLASSES, MisuseDetector, MisuseRules
-from assistant.signals.misuse_train import (
+from assistant.signals.model import SignalModel
+from assistant.training import splits
+from assistant.training.signals.misuse import (
     MISUSE_DIR,
     SCREEN_DIR,
     SCREEN_TAGS,
@@ -30,7 +31,6 @@ from assistant.signals.misuse_train import (
     train_misuse,
     training_data,
 )
-from assistant.signals.model import SignalModel
 
 
 def misuse_groups(text: str) -> set[str]:

@@ -1,7 +1,7 @@
 """SignalClassifier end to end on the real MiniLM encoder and the shipped heads (integration tier).
 
 Crisis: every case in data/signals/crisis_cases.jsonl marked crisis must be caught (100 % recall); the hard
-negatives there must not be (precision is reported by ``python -m assistant.signals.evaluate``).
+negatives there must not be (precision is reported by ``python -m assistant.training.signals.evaluate``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
-from assistant.signals.datasets import SIGNALS_DATA
 from assistant.stages.classify import SignalClassifier
+from assistant.training.signals.datasets import SIGNALS_DATA
 from assistant.types import (
     DISTRESS_LEVELS,
     LITERACY_LEVELS,

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from assistant.errors import ModelUnavailableError
-from assistant.signals.evaluate import cohen_kappa, macro_f1, prf
 from assistant.signals.heads import (
     HeadBundle,
-    expected_calibration_error,
     fit_platt,
     fit_vector_scaling,
     train_sigmoid,
     train_softmax,
 )
 from assistant.signals.model import normalised_entropy, smooth_literacy
+from assistant.training.signals.evaluate import cohen_kappa, macro_f1, prf
+from eval.metrics import reliability, top_label
 
 
 def _toy(seed: int = 0, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -50,10 +50,10 @@ def test_temperature_scaling_reduces_ece_of_overconfident_logits() -> None:
     logits = rng.normal(size=(2000, 3))
     logits[np.arange(2000), y] += 1.0
     logits *= 6.0  # overconfident
-    before = expected_calibration_error(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), y)
+    before = reliability(*top_label(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), y))["ece"]
     t, c = fit_vector_scaling(logits, y)
     z = logits / t + c
-    after = expected_calibration_error(np.exp(z) / np.exp(z).sum(1, keepdims=True), y)
+    after = reliability(*top_label(np.exp(z) / np.exp(z).sum(1, keepdims=True), y))["ece"]
     assert t > 2 and after < before / 2
 
 

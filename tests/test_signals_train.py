@@ -10,10 +10,10 @@ import pytest
 from assistant.integrations.determinism import deterministic_training
 from assistant.integrations.encoder import shared_encoder
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.signals.datasets import own_examples
 from assistant.signals.features import FEATURE_NAMES
 from assistant.signals.heads import HeadBundle
 from assistant.signals.model import ARTIFACT_NAME, SignalModel
+from assistant.training.signals.datasets import own_examples
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
 
 ARTIFACT = PROJECT_ROOT / "assistant" / "artifacts" / ARTIFACT_NAME
@@ -38,7 +38,7 @@ def test_shipped_artifact_is_small_numpy_and_complete() -> None:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_retrain_meets_targets(tmp_path: Path) -> None:
-    from assistant.signals.train import train_signals
+    from assistant.training.signals.train import train_signals
 
     settings = Settings(environment="test", data_dir=PROJECT_ROOT / ".attune")  # reuse the embedding cache
     with deterministic_training(13):

@@ -1,4 +1,5 @@
-"""Routing: which article answers a query, and how sure we are (inference; training is in ``routing_train``).
+"""Routing: which article answers a query, and how sure we are (inference only; training is in
+``assistant.training.routing.train``).
 
 Three signals per article, all computed from one encoder pass and the message text:
 
@@ -14,7 +15,7 @@ They are fused linearly (``log head + a_q dense_q + a_s dense_s + b bm25``) and 
 is a logistic calibration of a few features of that ranking, fitted on out-of-fold predictions, so
 ``Retrieval.confidence`` is a probability that the top article is right (out-of-scope queries count as wrong).
 
-``assistant.kb.routing_train.train_routing`` (``attune train routing``) fits everything reproducibly and
+``assistant.training.routing.train.train_routing`` (``attune train routing``) fits everything reproducibly and
 writes ``assistant/artifacts/routing_head.npz``, ``routing_adapter.npz`` and a model card.
 
 >>> head = RoutingHead.load(Settings().artifacts_dir / "routing_head.npz")  # doctest: +SKIP

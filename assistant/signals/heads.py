@@ -303,20 +303,6 @@ def fit_platt(logits: np.ndarray, y: np.ndarray, steps: int = 800) -> tuple[np.n
     return a.astype(np.float32), c.astype(np.float32)
 
 
-def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    """Top-label ECE (equal-width confidence bins). For a binary vector of P(positive), pass an n×2 matrix."""
-    conf = probs.max(axis=1)
-    pred = probs.argmax(axis=1)
-    correct = (pred == y).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        mask = (conf > lo) & (conf <= hi)
-        if mask.any():
-            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
-    return float(ece)
-
-
 # --- bundle ---
 
 

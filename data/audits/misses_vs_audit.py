@@ -1,6 +1,7 @@
 """Experiment: the committed router's dev top-3 misses, judged by the blind audit (issue #3's top-3 target).
 
-Not product code. It ranks our BANKING77 dev split exactly as ``python -m assistant.kb.report`` does, takes the
+Not product code. It ranks our BANKING77 dev split exactly as ``python -m assistant.training.routing.report``
+does, takes the
 queries whose right article is outside our top 3, and looks each one up in ``banking77_dev_top3_audit.tsv`` (a
 blind annotator's reading of 60 dev texts, see README.md). It then counts the misses by the annotator's judgement
 of their BANKING77 label and by the rank of the right article, and works out what the 0.99 target would need.
@@ -28,10 +29,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from assistant.kb.evaluate import compare_retrievers
-from assistant.kb.metrics import miss_bucket
-from assistant.kb.splits import banking77_split, text_key
 from assistant.settings import get_settings
+from assistant.training.routing.evaluate import compare_retrievers
+from assistant.training.routing.metrics import miss_bucket
+from assistant.training.splits import banking77_split, text_key
 from eval.provenance import provenance
 
 HERE = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ and its tuned-branch weight; only the named part changes. Run from the repositor
     .venv/bin/python data/audits/routing_levers.py
 
 Variants:
-- ``committed``: the router as shipped (reproduces ``python -m assistant.kb.report``'s "ours" row).
+- ``committed``: the router as shipped (reproduces ``python -m assistant.training.routing.report``'s "ours" row).
 - ``seed N``: the tuned branch replaced by an adapter trained with seed N (same data, same settings).
 - ``mean of seeds``: the tuned branch averaged over the committed adapter and the other seeds' (an ensemble).
 - ``layers 2-5``: an adapter that tunes four layers instead of two (twice the adapter's size and cost).
@@ -38,7 +38,6 @@ from assistant.integrations.encoder import shared_encoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter, adapter_views, fit_layer_adapter
 from assistant.kb.ingest import kb_documents
 from assistant.kb.intents import OUT_OF_SCOPE
-from assistant.kb.metrics import rank_metrics
 from assistant.kb.routing import (
     HEAD_FILE,
     ArticleTable,
@@ -49,8 +48,9 @@ from assistant.kb.routing import (
     fuse,
     softmax,
 )
-from assistant.kb.routing_train import ADAPTER_START_LAYER, ADAPTER_TRAINING, dense_by_article, routing_pool
 from assistant.settings import get_settings
+from assistant.training.routing.metrics import rank_metrics
+from assistant.training.routing.train import ADAPTER_START_LAYER, ADAPTER_TRAINING, dense_by_article, routing_pool
 from eval.provenance import provenance
 
 

@@ -23,9 +23,9 @@ from assistant.integrations.vectorstore import InMemoryVectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.intents import EXTRA_INTENTS
 from assistant.kb.routing import cached_views, load_adapter
-from assistant.kb.splits import banking77_split, uk_paraphrases
 from assistant.settings import Settings
 from assistant.stages.retrieve import KnowledgeRetriever
+from assistant.training.splits import banking77_split, uk_paraphrases
 from assistant.types import Encoded
 
 ISSUE_QUESTIONS = (

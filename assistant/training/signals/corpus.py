@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.integrations.encoder import TextEncoder
-from assistant.signals.datasets import embed_cached
 from assistant.signals.features import FEATURE_NAMES, FeatureExtractor
 from assistant.signals.lexicon import LEXICON_PATH
+from assistant.training.signals.datasets import embed_cached
 
 logger = logging.getLogger(__name__)
 

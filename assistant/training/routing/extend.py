@@ -41,7 +41,7 @@ from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-L2_NEW = 1e-4  # penalty on the new columns (per example, as routing_train's linear head)
+L2_NEW = 1e-4  # penalty on the new columns (per example, as the routing trainer's linear head)
 
 
 def _merge_columns(
@@ -106,7 +106,7 @@ def fit_new_columns(
 def _extension_data(settings: Settings, head: RoutingHead, seed: int, per_class: int) -> tuple[list[str], list[dict]]:
     """(texts, soft targets as {class: weight}) for the extension: new intents' examples plus sampled context."""
     from assistant.kb.loader import load_kb
-    from assistant.kb.splits import banking77_split, out_of_scope_training, uk_paraphrases, without_held_out
+    from assistant.training.splits import banking77_split, out_of_scope_training, uk_paraphrases, without_held_out
 
     kb = load_kb(settings.kb_dir)
     split = banking77_split(settings.shared_data_dir, seed=seed)
@@ -134,9 +134,9 @@ def extend_routing(settings: Settings, *, seed: int = 13, per_class: int = 16, p
     import torch
 
     from assistant.integrations.encoder import shared_encoder
-    from assistant.kb.evaluate import evaluate_routing
     from assistant.kb.loader import load_kb
-    from assistant.kb.routing_train import write_model_card
+    from assistant.training.routing.evaluate import evaluate_routing
+    from assistant.training.routing.train import write_model_card
 
     started = time.perf_counter()
     say: Callable[[str], None] = (lambda m: print(m, flush=True)) if progress else (lambda m: logger.info("%s", m))

@@ -2,7 +2,7 @@
 drivers, hand-off and financial literacy. Writes ``assistant/artifacts/signals_heads.npz`` and its model card.
 
 Data (all under ``settings.shared_data_dir`` or this repo's ``data/``):
-- sentiment: GoEmotions ``group`` train (mapping in :mod:`assistant.signals.datasets`) + ``data/signals/
+- sentiment: GoEmotions ``group`` train (mapping in :mod:`assistant.training.signals.datasets`) + ``data/signals/
   finance_sentiment.jsonl`` (train split), 10 % of GoEmotions train held out for calibration;
 - distress: GoEmotions ``original`` train (9 distress emotions → mild/high) + ``data/signals/distress.jsonl``;
 - hand-off: NLU++ banking folds 0–11 (folds 12–15 are the dev set) + ``data/signals/handoff.jsonl``
@@ -11,7 +11,7 @@ Data (all under ``settings.shared_data_dir`` or this repo's ``data/``):
   calibration;
 - literacy: ``data/literacy/labels.jsonl`` (split == train), out-of-fold calibration.
 
->>> TRAIN_FOLDS, DEV_FOLDS
+>>> ds.TRAIN_FOLDS, ds.DEV_FOLDS
 ((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), (12, 13, 14, 15))
 """
 
@@ -28,8 +28,6 @@ import numpy as np
 
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.signals import datasets as ds
-from assistant.signals.corpus import SignalCorpus
 from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES, FeatureExtractor, bag_of_words
 from assistant.signals.heads import (
     HeadBundle,
@@ -42,16 +40,15 @@ from assistant.signals.heads import (
     train_softmax,
 )
 from assistant.signals.model import ARTIFACT_NAME, CRISIS_KINDS, LITERACY_FULL_EVIDENCE_WORDS, SignalModel
+from assistant.training.signals import datasets as ds
+from assistant.training.signals.corpus import SignalCorpus
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
 
 logger = logging.getLogger(__name__)
 
-TRAIN_FOLDS: tuple[int, ...] = tuple(range(12))
-DEV_FOLDS: tuple[int, ...] = (12, 13, 14, 15)
 HANDOFF_RECALL_TARGET = 0.98  # on the held-out folds 12-15 (reported by evaluate_signals)
 OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
 # BANKING77 rows used as negatives for hand-off and vulnerability (another, disjoint 1500 are dev negatives).
-N_B77_NEGATIVES = 1500
 # Sentiment and distress: linear softmax on [standardised dense features | hashed bag of words], Adam.
 LEXICAL_L2, LEXICAL_EPOCHS, LEXICAL_LR, LEXICAL_BATCH = 1e-3, 20, 2e-3, 512
 
@@ -68,16 +65,6 @@ def _log(progress: bool, msg: str, *args: object) -> None:
     logger.info(msg, *args)
     if progress:
         print(msg % args if args else msg, flush=True)
-
-
-def b77_split(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
-    """BANKING77 ids used as training negatives, and the disjoint ids kept for dev false-positive rates."""
-    ids = sorted(ds.banking77_texts(settings))
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(ids))
-    train = [ids[i] for i in order[:N_B77_NEGATIVES]]
-    dev = [ids[i] for i in order[N_B77_NEGATIVES : 2 * N_B77_NEGATIVES]]
-    return train, dev
 
 
 class SignalTrainer:
@@ -220,14 +207,14 @@ def train_signals(
 
     # hand-off
     _log(progress, "signals: loading NLU++ / BANKING77")
-    nl_train = ds.nlupp_handoff(settings, TRAIN_FOLDS)
+    nl_train = ds.nlupp_handoff(settings, ds.TRAIN_FOLDS)
     nl_x = trainer.corpus.design(nl_train.texts, "nlupp-train")
     nl_y = np.array([lbl == "handoff" for lbl in nl_train.labels], dtype=int)
     nl_group = np.array([int(i.split(":")[1][4:]) // 3 for i in nl_train.ids])
     ho_rows, ho_x = trainer.own("handoff")
     ho_train = np.array([r["split"] == "train" for r in ho_rows])
     ho_y = np.array([bool(r["handoff"]) for r in ho_rows], dtype=int)
-    b77_train_ids, _ = b77_split(settings, seed)
+    b77_train_ids, _ = ds.b77_split(settings, seed)
     b77_x = trainer.b77(b77_train_ids)
     b77_all = ds.banking77_texts(settings)
     b77_texts = [b77_all[i] for i in b77_train_ids]
@@ -526,9 +513,9 @@ def train_signals(
         "feature_names": list(FEATURE_NAMES),
         "rule_probs": rule_probs,
         "thresholds": thresholds,
-        "handoff_train_folds": list(TRAIN_FOLDS),
-        "handoff_dev_folds": list(DEV_FOLDS),
-        "b77_negatives": N_B77_NEGATIVES,
+        "handoff_train_folds": list(ds.TRAIN_FOLDS),
+        "handoff_dev_folds": list(ds.DEV_FOLDS),
+        "b77_negatives": ds.N_B77_NEGATIVES,
         "bow_buckets": BOW_BUCKETS,
         **bundle_extra,
         **({"reused_from": reused.meta.get("version", "")} if reused is not None else {}),
@@ -541,7 +528,7 @@ def train_signals(
     target_dir = out_dir or settings.artifacts_dir
     target = target_dir / ARTIFACT_NAME
     # Thresholds of the crisis layer and the complaint flag, chosen on the dev split of our written rows.
-    from assistant.signals.thresholds import (
+    from assistant.training.signals.thresholds import (
         choose_complaint_threshold,
         choose_crisis_thresholds,
         choose_handoff_threshold,
@@ -552,7 +539,7 @@ def train_signals(
     _log(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
     # Ordinary text for the false-alarm limits: BANKING77 dev questions and a seeded sample of GoEmotions train
     # comments (general text; the GoEmotions dev split stays the evaluation's).
-    b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
+    b77_dev = [b77_all[i] for i in ds.b77_split(settings, seed)[1]]
     ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
     ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
     ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
@@ -578,7 +565,7 @@ def train_signals(
     if not evaluate:
         return {"dev_choice": bundle.meta["dev_choice"], "thresholds": thresholds}
 
-    from assistant.signals.evaluate import evaluate_signals, write_model_card
+    from assistant.training.signals.evaluate import evaluate_signals, write_model_card
 
     model = SignalModel(bundle)
     report = evaluate_signals(settings, model=model, encoder=enc, progress=progress)

@@ -36,10 +36,8 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.errors import ConfigurationError
 from assistant.integrations.encoder import TextEncoder, shared_encoder
-from assistant.kb import splits
 from assistant.kb.scope import OrganisationScreen
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.signals import datasets as ds
 from assistant.signals.heads import HeadBundle, SoftmaxHead
 from assistant.signals.lexicon import load_lexicon
 from assistant.signals.misuse import (
@@ -50,7 +48,9 @@ from assistant.signals.misuse import (
     MisuseRules,
     misuse_design,
 )
-from assistant.signals.train import TRAIN_FOLDS
+from assistant.training import splits
+from assistant.training.signals import datasets as ds
+from assistant.training.signals.datasets import TRAIN_FOLDS
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +269,8 @@ Flags requests the assistant refuses: help with **fraud** and **prompt injection
 instructions or extract secrets). It runs beside the rules in `assistant/signals/lexicon.yaml` (`misuse.*`):
 either flags a message. A fraud request is refused and handed to a person; a prompt injection is refused.
 
-- **Command:** `attune train misuse` (`assistant.signals.misuse_train.train_misuse(settings, seed={metrics["seed"]})`)
+- **Command:** `attune train misuse`
+  (`assistant.training.signals.misuse.train_misuse(settings, seed={metrics["seed"]})`)
 - **Model:** multinomial logistic regression (scikit-learn, C={C_REG}, balanced class weights) over
   `[standardised all-MiniLM-L6-v2 vector (the shared one), hashed word 1-2-grams ({BOW_BUCKETS}) of the message
   without the bank's name]`, stored as

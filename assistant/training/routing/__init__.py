@@ -1,0 +1,1 @@
+"""Training, extension and evaluation of the routing head (``attune train routing``)."""
