@@ -1,0 +1,103 @@
+"""Numbers: UK National Insurance numbers, US SSNs, sort codes, account and routing numbers, IBANs, US phones and
+ZIP codes; a bare run of digits is typed by its length, checksum and the cue before it.
+
+>>> from assistant.integrations.pii_types import merge_spans
+>>> text = "NI QQ 12 34 56 C"
+>>> [(f.entity_type, text[f.start : f.end]) for f in merge_spans([*number_findings(text)])]
+[('UK_NINO', 'QQ 12 34 56 C')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistant.integrations.pii_types import PiiFinding, luhn_ok
+
+_NI = re.compile(r"\b[A-Za-z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?[A-Da-d]\b")
+_NI_CUED = re.compile(
+    r"(?i)\b(?:national insurance|NI|NINO|N\.I\.)\b[^\d\n]{0,25}?\b([A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2})\b"
+)
+_SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
+_DIGIT_RUN = re.compile(r"(?<![\w.,£$€-])\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
+_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
+_ZIP_CUED = re.compile(r"(?i)\bzip(?: ?code)?\b[^\d\n]{0,12}(\d{5}(?:-\d{4})?)\b")
+
+_CUE_WINDOW = 40
+_CUES: dict[str, re.Pattern[str]] = {
+    "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b"),
+    "account": re.compile(r"(?i)\b(?:account|acct|acc|a/c|checking|savings)\b"),
+    "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
+    "ssn": re.compile(r"(?i)\b(?:ssn|social security|social|ss#|ss no)\b"),
+    "card": re.compile(r"(?i)\b(?:card|visa|mastercard|amex|debit|credit|long number)\b"),
+}
+
+
+def _cued(text: str, start: int, cue: str, window: int = _CUE_WINDOW) -> bool:
+    return bool(_CUES[cue].search(text[max(0, start - window) : start]))
+
+
+def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
+    """Of ``cues``, the one whose last mention ends nearest before ``start`` (within the window)."""
+    before = text[max(0, start - _CUE_WINDOW) : start]
+    best: tuple[int, str] | None = None
+    for cue in cues:
+        ends = [m.end() for m in _CUES[cue].finditer(before)]
+        if ends and (best is None or ends[-1] > best[0]):
+            best = (ends[-1], cue)
+    return best[1] if best else None
+
+
+def _aba_ok(digits: str) -> bool:
+    d = [int(c) for c in digits]
+    return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
+
+
+def number_findings(text: str) -> Iterator[PiiFinding]:
+    for m in _NI.finditer(text):
+        yield PiiFinding("UK_NINO", m.start(), m.end(), 0.9)
+    for m in _NI_CUED.finditer(text):
+        yield PiiFinding("UK_NINO", m.start(1), m.end(1), 0.85)
+    for m in _SSN.finditer(text):
+        yield PiiFinding("US_SSN", m.start(), m.end(), 0.85)
+    for m in _SORT_CODE.finditer(text):
+        yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
+    for m in _IBAN.finditer(text):
+        if sum(c.isdigit() for c in m.group()) >= 8:
+            yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
+    for m in _US_PHONE.finditer(text):
+        yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+    for m in _ZIP_CUED.finditer(text):
+        yield PiiFinding("US_ZIP", m.start(1), m.end(1), 0.7)
+    for m in _DIGIT_RUN.finditer(text):
+        kind = _classify_digits(text, m.start(), m.group(), m.end())
+        if kind:
+            yield PiiFinding(kind, m.start(), m.end(), 0.75)
+
+
+def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
+    """What a run of 6-19 digits (spaces or dashes allowed) is, from its length, checksum and the cue before it."""
+    digits = re.sub(r"\D", "", raw)
+    n = len(digits)
+    if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
+        if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
+            return "UK_SORT_CODE"
+        return None
+    if n == 9:
+        cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
+        if cue is not None:
+            return {"ssn": "US_SSN", "routing": "ABA_ROUTING", "account": "ACCOUNT_NUMBER"}[cue]
+        return "ABA_ROUTING" if _aba_ok(digits) else "US_SSN"
+    if 13 <= n <= 19 and (luhn_ok(digits) or _cued(text, start, "card")):
+        return "CREDIT_CARD"
+    if n == 8:
+        return "ACCOUNT_NUMBER"
+    if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
+        return "ACCOUNT_NUMBER"
+    if _cued(text, start, "account") or _cued(text, start, "routing"):
+        return "ACCOUNT_NUMBER"
+    if n >= 12:
+        return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same
+    return None

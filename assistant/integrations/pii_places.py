@@ -1,0 +1,123 @@
+"""Dates of birth, street addresses (UK and US, with their postcode or ZIP), PO boxes and lone postcodes.
+
+>>> from assistant.integrations.pii_types import merge_spans
+>>> [(f.entity_type, "born 03/04/1971"[f.start : f.end]) for f in merge_spans([*dob_findings("born 03/04/1971")])]
+[('DATE_OF_BIRTH', '03/04/1971')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistant.integrations.pii_types import PiiFinding, trim_span
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d"
+_DATE = (
+    rf"(?:{_DAY}(?: of)?[ -]{_MONTHS}\.?,?[ -]{_YEAR}|{_MONTHS}\.? {_DAY},? {_YEAR}"
+    r"|[0-3]?\d[/.-][0-3]?\d[/.-](?:19|20)?\d\d|(?:19|20)\d\d[/.-][01]?\d[/.-][0-3]?\d"
+    rf"|{_DAY}(?: of)? {_MONTHS}|{_MONTHS} {_DAY})"
+)
+_DOB_CUE = re.compile(
+    r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
+    rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
+)
+_OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
+
+
+def dob_findings(text: str) -> Iterator[PiiFinding]:
+    for m in _DOB_CUE.finditer(text):
+        yield PiiFinding("DATE_OF_BIRTH", m.start(1), m.end(1), 0.9)
+    for m in _OLD_DATE.finditer(text):  # a full date before 2010 in a support chat is almost always a birthday
+        year = re.search(r"(?:19|20)\d\d", m.group(1))
+        short = re.fullmatch(r"[0-3]?\d[/.-][0-3]?\d[/.-](\d\d)", m.group(1))
+        if (year and int(year.group()) < 2010) or (short and int(short.group(1)) > 30):
+            yield PiiFinding("DATE_OF_BIRTH", m.start(1), m.end(1), 0.6)
+
+
+# ---------------------------------------------------------------------------------------------- addresses
+
+_STREET_TYPES = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Drive|Dr|Close|Cl|Way|Court|Ct|Place|Pl|Crescent|Cres|Terrace|"
+    r"Gardens|Gdns|Grove|Gr|Hill|Park|Square|Sq|Boulevard|Blvd|Row|Mews|Walk|Parkway|Pkwy|Circle|Cir|Highway|Hwy|"
+    r"Rise|View|Green|Parade|Vale|Wharf|Quay|Fields|Meadows|Broadway|Trail|Terr|Loop|Pike|Plaza|Embankment)"
+)
+_UK_POSTCODE = r"(?:[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})"
+_US_STATE = (
+    r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    r"OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)"
+)
+_STREET_WORD = (
+    r"(?!(?:on|in|at|to|for|my|your|and|or|of|the|times|days|weeks|months|years|pounds|dollars|quid)\b)"
+    r"[A-Za-z][A-Za-z'’.-]*"
+)
+_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4},? )?"
+_STREET = re.compile(
+    rf"(?i)\b{_PREFIX}(?:\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,? |(?:Flat|Apartment|Apt|Unit) \w{{1,4}},? )"
+    rf"(?:the )?(?:{_STREET_WORD} ){{0,3}}{_STREET_WORD} {_STREET_TYPES}\b\.?(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?"
+)
+_TAIL = re.compile(
+    rf",?(?: (?:Apt|Apartment|Unit|Suite|Ste|Flat)\.? ?#?\w{{1,4}},?)?"
+    r"(?:,? (?!(?:and|but|so|please|can|could|I|we|my|is|was|if|which|because)\b)"
+    r"[A-Z][A-Za-z'’.-]+(?: [A-Z][A-Za-z'’.-]+){0,2}){0,3}"
+    rf"(?:,? (?:{_UK_POSTCODE}\b|{_US_STATE}\b(?: \d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?\b))?"
+)
+_POSTCODE = re.compile(rf"(?<![\w-]){_UK_POSTCODE}(?![\w-])")
+_US_STATE_NAMES = (
+    r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
+    r"Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|"
+    r"Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|"
+    r"Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|"
+    r"Virginia|Washington|West Virginia|Wisconsin|Wyoming)"
+)
+_ANCHOR = re.compile(
+    rf"(?<![\w-])(?:{_UK_POSTCODE}|(?:{_US_STATE}|{_US_STATE_NAMES})\.? \d{{5}}(?:-\d{{4}})?)(?![\w-])"
+)
+_ADDRESS_CUE = re.compile(
+    r"(?i)\b(?:live at|living at|lives at|address is|address:|address|moved to|move to|send (?:it|them|the \w+ )?to"
+    r"|post (?:it|them)? ?to|deliver(?:ed)? to|mail (?:it|them)? ?to|registered at|residing at|reside at)\s+"
+)
+_ADDRESS_START = re.compile(r"\b(?:(?:Flat|Apartment|Apt|Unit|Suite)\b|\d{1,5}[A-Za-z]?,? [A-Z])")
+_ADDRESS_BODY = re.compile(r"[A-Za-z0-9 ,.'’#/-]+")
+_PO_BOX = re.compile(r"(?i)\bP\.?O\.? Box \d{1,6}\b")
+
+
+def address_findings(text: str) -> Iterator[PiiFinding]:
+    for m in _STREET.finditer(text):
+        tail = _TAIL.match(text, m.end())
+        end = tail.end() if tail else m.end()
+        yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), end), 0.8)
+    for m in _PO_BOX.finditer(text):
+        tail = _TAIL.match(text, m.end())
+        yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), tail.end() if tail else m.end()), 0.8)
+    for m in _ANCHOR.finditer(text):  # walk back from a postcode/ZIP to where the address starts
+        window_start = max(0, m.start() - 100)
+        before = text[window_start : m.start()]
+        cut = max(before.rfind(c) for c in ".!?\n;:")
+        if cut >= 0 and not re.match(r"\s*\d", before[cut + 1 :]) and before[cut] == ".":
+            before, window_start = before[cut + 1 :], window_start + cut + 1
+        elif cut >= 0 and before[cut] != ".":
+            before, window_start = before[cut + 1 :], window_start + cut + 1
+        cues = list(_ADDRESS_CUE.finditer(before))
+        start_match = _ADDRESS_START.search(before)
+        if cues:
+            start = window_start + cues[-1].end()
+        elif start_match:
+            start = window_start + start_match.start()
+        else:
+            continue
+        span = text[start : m.start()]
+        if not span.strip(" ,"):
+            continue  # a postcode alone is a POSTCODE
+        lowercase_words = [w for w in re.findall(r"[A-Za-z]+", span) if w.islower()]
+        if _ADDRESS_BODY.fullmatch(span or " ") and len(lowercase_words) <= 2:
+            yield PiiFinding("STREET_ADDRESS", start, m.end(), 0.75)
+    for m in _POSTCODE.finditer(text):
+        value = m.group()
+        if value.isupper() or " " in value:  # "sw1a1aa" alone is too close to an ordinary token
+            yield PiiFinding("UK_POSTCODE", m.start(), m.end(), 0.6)
