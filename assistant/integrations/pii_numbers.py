@@ -21,14 +21,22 @@ _NI_CUED = re.compile(
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 _DIGIT_RUN = re.compile(r"(?<![\w.,£$€-])\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
 _SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
+# any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
+_SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
 _ZIP_CUED = re.compile(r"(?i)\bzip(?: ?code)?\b[^\d\n]{0,12}(\d{5}(?:-\d{4})?)\b")
 
 _CUE_WINDOW = 40
 _CUES: dict[str, re.Pattern[str]] = {
-    "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b"),
-    "account": re.compile(r"(?i)\b(?:account|acct|acc|a/c|checking|savings)\b"),
+    "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b|\bs/c\b|\bsc\b"),
+    "account": re.compile(r"(?i)\b(?:accounts?|acct|accnt|acc|a/c|checking|chequing|savings|current|a/c no)\b"),
+    # numbers that are not personal data: a reference, order or case number, a flight, an invoice
+    "ref": re.compile(
+        r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
+        r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
+        r"|direct debit|payment id|application|contract|loan)\b[\s#:.-]*(?:(?:number|no|num|id|ref)\b[\s#:.-]*)?$"
+    ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "ssn": re.compile(r"(?i)\b(?:ssn|social security|social|ss#|ss no)\b"),
     "card": re.compile(r"(?i)\b(?:card|visa|mastercard|amex|debit|credit|long number)\b"),
@@ -50,6 +58,11 @@ def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
     return best[1] if best else None
 
 
+def after_reference(text: str, start: int) -> bool:
+    """Whether the number at ``start`` is labelled as a reference, order, case, invoice... number."""
+    return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
+
+
 def _aba_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
     return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
@@ -64,6 +77,9 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         yield PiiFinding("US_SSN", m.start(), m.end(), 0.85)
     for m in _SORT_CODE.finditer(text):
         yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
+    for m in _SORT_CODE_LOOSE.finditer(text):
+        if _cued(text, m.start(), "sort", window=30):
+            yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
     for m in _IBAN.finditer(text):
         if sum(c.isdigit() for c in m.group()) >= 8:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
@@ -81,6 +97,8 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     """What a run of 6-19 digits (spaces or dashes allowed) is, from its length, checksum and the cue before it."""
     digits = re.sub(r"\D", "", raw)
     n = len(digits)
+    if after_reference(text, start) and not (13 <= n <= 19 and luhn_ok(digits)):
+        return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
         if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
             return "UK_SORT_CODE"

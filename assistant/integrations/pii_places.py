@@ -27,13 +27,20 @@ _DOB_CUE = re.compile(
     r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
     rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
 )
+_EVENT_DATE = re.compile(
+    r"(?i)\b(?:since|dated|statement|opened|joined|from|until|till|between|paid|charged|transaction|payment"
+    r"|transfer(?:red)?|closed|started|signed|issued|took out|taken out|moved|bought|sold|ended|letter)\b"
+    r"[^.!?\n]{0,20}$"
+)
 _OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
 
 
 def dob_findings(text: str) -> Iterator[PiiFinding]:
     for m in _DOB_CUE.finditer(text):
         yield PiiFinding("DATE_OF_BIRTH", m.start(1), m.end(1), 0.9)
-    for m in _OLD_DATE.finditer(text):  # a full date before 2010 in a support chat is almost always a birthday
+    for m in _OLD_DATE.finditer(text):  # a full date before 2010 in a support chat is almost always a birthday...
+        if _EVENT_DATE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue  # ...unless it dates an event: "a customer since 14 March 2003", "statement dated 01/02/2009"
         year = re.search(r"(?:19|20)\d\d", m.group(1))
         short = re.fullmatch(r"[0-3]?\d[/.-][0-3]?\d[/.-](\d\d)", m.group(1))
         if (year and int(year.group()) < 2010) or (short and int(short.group(1)) > 30):

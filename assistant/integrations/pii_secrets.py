@@ -13,10 +13,14 @@ from collections.abc import Iterator
 
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
+_PHRASE_CUE = (
+    r"(?:passphrase|pass phrase|memorable (?:phrase|info(?:rmation)?|answer|name|place|date)|security (?:answer|phrase)"
+    r"|secret (?:answer|phrase)|security question(?:'s|’s)? answer|maiden name|answer to (?:my|the) (?:security|secret)"
+    r" question|(?:first )?pet(?:'s|’s)? name)"
+)
 _SECRET_CUE = (
-    r"(?:pass ?word|passcode|pass code|passphrase|pass phrase|password|memorable (?:word|info(?:rmation)?|answer)"
-    r"|security (?:answer|word)|secret (?:word|answer)|security question(?:'s)? answer|maiden name"
-    r"|answer to (?:my|the) (?:security|secret) question)"
+    rf"(?:{_PHRASE_CUE}|pass ?word|passcode|pass code|password|passwd|pswd|pwd|pw|memorable word|security word"
+    r"|secret word|log ?in(?: password| pin| code| details)?|online banking (?:password|passcode))"
 )
 _CODE_CUE = (
     r"(?:pin(?: number| code)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp|verification code"
@@ -25,14 +29,26 @@ _CODE_CUE = (
     r"|the code)"
 )
 _FILLER = (
-    r"(?:\s*(?:(?:is still|was set to|set to|changed to|is|was|'s|’s|of|as|to|it's|it is|should be|would be|were)"
-    r"(?![\w'’])|[=:,-])\s*)+"
+    r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|'s|’s|of"
+    r"|as|to|it's|it is|should be|would be|were|used to be|reads|says|now)(?![\w'’])|[=:,-])\s*)+"
 )
-_SECRET = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"'“‘]?([^\s\"'“”‘’]+(?: [^\s\"'“”‘’]+)?)?")
+_WORD = r"[^\s\"'“”‘’]+"
+# after a cue: up to four words; how many belong to the secret is decided in secret_findings
+_SECRET = re.compile(rf"(?i)\b({_SECRET_CUE})\b{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})?")
 _SECRET_BARE = re.compile(rf"(?i)\b{_SECRET_CUE}\s+([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
-# "pass", "pw", "pwd" are also ordinary words ("boarding pass"): only a token with a digit or symbol counts.
-_WEAK_SECRET = re.compile(rf"(?i)\b(?:pass|pw|pwd)\b(?:{_FILLER}|\s+)([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
-_SECRET_QUOTED = re.compile(rf"(?i)\b{_SECRET_CUE}\b{_FILLER}[\"“‘']([^\"”’']{{1,40}})[\"”’']")
+# "pass" is also an ordinary word ("boarding pass"): only a token with a digit or symbol counts.
+_WEAK_SECRET = re.compile(rf"(?i)\bpass\b(?:{_FILLER}|\s+)([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
+# a quoted secret anywhere shortly after a cue ("my password, the new one, is 'blue horizon'")
+_SECRET_QUOTED = re.compile(
+    rf"(?i)\b(?:{_SECRET_CUE}|{_CODE_CUE})\b[^\"“”\n]{{0,30}}?(?<=[\s:=(])[\"“‘']([^\"”’'\n]{{1,40}})[\"”’'](?![A-Za-z])"
+)
+# the secret before its cue: "Summer2024! is my password", "I used 'rover' as the security answer"
+_SECRET_BEFORE = re.compile(
+    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our)\s+(?:new |old |current )?"
+    rf"(?:{_SECRET_CUE}|{_CODE_CUE})\b"
+)
+# "the security question is ... and the answer is Rover"
+_ANSWER = re.compile(rf"(?i)\bquestion\b[^.?!\n]{{0,60}}?\banswer\b{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})")
 _CODE = re.compile(rf"(?i)\b{_CODE_CUE}\b(?:{_FILLER}|\s+)[\"'“‘]?(\d(?:[ -]?\d){{2,7}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}})\b")
 _NOT_A_SECRET = frozenset(
     """not wrong incorrect invalid expired locked blocked correct right the my a an too very still being now no
@@ -46,6 +62,11 @@ _NOT_A_SECRET = frozenset(
     will shall may might must ever until after before here where which who whom whose why how than then
     manager field box reset? change screen page""".split()
 )
+# words that end a secret of several words ("sunshine and it won't work", "blue horizon but")
+_SECRET_ENDS = _NOT_A_SECRET | frozenset(
+    """doesn't don't won't isn't wasn't can't cannot didn't keeps keep works work worked says said tried try
+    yesterday today tonight earlier since last this though however thanks thank lol pls plz""".split()
+)
 
 
 _CODE_NEAR = re.compile(
@@ -58,17 +79,14 @@ def secret_findings(text: str) -> Iterator[PiiFinding]:
     for m in _SECRET_QUOTED.finditer(text):
         yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.9)
     for m in _SECRET.finditer(text):
-        if m.group(1) is None:
-            continue
-        words = m.group(1).split(" ")
-        first = words[0].strip(".,;:!?").lower()
-        if not first or first in _NOT_A_SECRET:
-            continue
-        start, end = m.start(1), m.start(1) + len(words[0])
-        # a second word belongs to the secret only when it looks like part of one (digits, symbols, capitals)
-        if len(words) > 1 and re.search(r"[\d!@#$%^&*_+=~]", words[1]) and words[1].lower() not in _NOT_A_SECRET:
-            end = m.end(1)
-        yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.85)
+        if m.group(2) is not None:
+            phrase = bool(re.fullmatch(_PHRASE_CUE, m.group(1), flags=re.IGNORECASE))
+            yield from _leading_secret(text, m.start(2), m.group(2), 4 if phrase else 2)
+    for m in _ANSWER.finditer(text):
+        yield from _leading_secret(text, m.start(1), m.group(1), 4)
+    for m in _SECRET_BEFORE.finditer(text):
+        if m.group(1) and m.group(1).lower() not in _NOT_A_SECRET:
+            yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
     for m in _WEAK_SECRET.finditer(text):
         yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
     for m in _SECRET_BARE.finditer(text):
@@ -81,3 +99,23 @@ def secret_findings(text: str) -> Iterator[PiiFinding]:
         yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.85)
     for m in _CODE_NEAR.finditer(text):
         yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
+
+
+def _leading_secret(text: str, start: int, words_text: str, most: int) -> Iterator[PiiFinding]:
+    """The secret at the head of ``words_text``: its first word, and the next ones (up to ``most``) until a word
+    that ends it ("and", "but", "it", ...) or punctuation after a word; nothing when the first word is not one."""
+    words = words_text.split(" ")
+    first = words[0].strip(".,;:!?").lower()
+    if not first or first in _NOT_A_SECRET:
+        return
+    taken = 1
+    if not re.search(r"[.,;:!?]$", words[0]):
+        for word in words[1:most]:
+            bare = word.strip(".,;:!?")
+            if not bare or bare.lower() in _SECRET_ENDS:
+                break
+            taken += 1
+            if bare != word:
+                break
+    end = start + len(" ".join(words[:taken]))
+    yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.85)
