@@ -39,6 +39,23 @@ PLACES = frozenset(
     scotland wales england britain india china japan brazil portugal poland turkey greece dubai chicago boston
     houston dallas austin denver seattle phoenix miami atlanta orlando vegas tampa florence sydney""".split()
 )
+# Shops, banks, brands and services that customers name and that name lists also hold ("Delta", "Spencer"
+# only in "Marks and Spencer"); single words here are never names on their own, the phrases are skipped whole.
+BRANDS = frozenset(
+    """tesco asda sainsbury sainsburys morrisons waitrose lidl aldi boots argos currys primark greggs harrods
+    selfridges wilko halifax santander barclays barclaycard lloyds natwest nationwide monzo starling revolut wise
+    chase hsbc tsb metro amazon apple google microsoft netflix spotify uber deliveroo paypal klarna vodafone virgin
+    ryanair easyjet expedia walmart target costco kroger verizon comcast macys wendys mcdonalds dell ford tesla
+    hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ally ebay etsy shein asos zara ikea nike
+    adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
+    delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
+    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa""".split()
+)
+_ORG_PHRASE = re.compile(
+    r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
+    r"|british (?:gas|airways)|capital one|wells fargo|bank of \w+|(?:delta|united|american) air\w*"
+    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways))\b"
+)
 NAME_LOCALES = (
     "en",
     "en_GB",
@@ -102,7 +119,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
             names = getattr(provider, attr, ())
             if isinstance(names, tuple | list | dict):
                 into.update(n.lower() for n in names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
-    common = {w.lower() for w in STOP_WORDS} | AMBIGUOUS_NAMES | PLACES | _easy_words()
+    common = {w.lower() for w in STOP_WORDS} | AMBIGUOUS_NAMES | PLACES | BRANDS | _easy_words()
     return frozenset(first), frozenset(last), frozenset(common)
 
 
@@ -119,12 +136,27 @@ def _easy_words() -> set[str]:
 _NAME_CUE = re.compile(
     r"(?i)\b(?:my name is|my name's|name:|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
     r"signed|regards,?|thanks,?|thank you,?|cheers,?|husband|wife|partner|son|daughter|mum|mom|dad|"
-    r"father|mother|brother|sister|friend|carer|landlord|named|account holder|payee|beneficiary|dear|hi|hello),?\s+$"
+    r"father|mother|brother|sister|friend|carer|landlord|named|account holder|payee|beneficiary|dear|hi|hello|hey|"
+    r"boyfriend|girlfriend|fianc[eé]e?|ex|nan|nana|gran|grandma|grandmother|grandad|grandpa|grandfather|grandson|"
+    r"granddaughter|uncle|aunt|auntie|niece|nephew|cousin|flatmate|housemate|roommate|tenant|lodger|neighbour|"
+    r"neighbor|boss|employer|colleague|stepson|stepdaughter|stepmother|stepfather|guardian|attorney|executor|"
+    r"spoke to|spoke with|speaking to|talked to|talking to|chatted to|chatted with|agent|adviser|advisor|"
+    r"representative|rep|manager|cashier|teller|member of staff|staff member|lady|man|guy|gentleman|woman|"
+    r"called me|from|love|best|yours|sincerely|many thanks|kind regards),?\s+$"
 )
 _STRONG_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed)\s+$")
 _EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is)\s+$")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# a third party after a payment verb: two capitalised words there are a name ("sent it to Kwame Mensah")
+_PARTY_CUE = re.compile(
+    r"(?i)\b(?:sent|send|sending|paid|pay|paying|transferred|transfer|transferring|owe|owes|owed|lent|loaned"
+    r"|gave|give|to|from|for|with|by|and|&)\s+(?:it |money |them |cash |(?:£|\$|€)[\d,.]+k? )?(?:to |from )?$"
+)
+# a capitalised word after these is a place or a shop ("I live in Milton Keynes", "a branch near Preston")
+_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|into|of)\s+$")
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*")
 _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
+# a signature: one to three capitalised words alone on the last line, or after a dash at the end
+_SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
 
 
 def name_findings(text: str) -> Iterator[PiiFinding]:
@@ -132,7 +164,14 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
     core = core_first_names()
     for m in _TITLE.finditer(text):
         yield PiiFinding("PERSON", m.start(), m.end(), 0.85)
-    tokens = list(_TOKEN.finditer(text))
+    for m in _SIGNATURE.finditer(text):
+        words = m.group(1).split()
+        if words and all(
+            w.strip(".").lower() not in common or w[0].isupper() and w.strip(".").lower() in first for w in words
+        ):
+            yield PiiFinding("PERSON", m.start(1), m.start(1) + len(m.group(1).rstrip(" .")), 0.65)
+    skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
+    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip)]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -143,12 +182,18 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         explicit = bool(_EXPLICIT_CUE.search(before))
         strong = explicit or (capital and bool(_STRONG_CUE.search(before)))
         cued = strong or bool(_NAME_CUE.search(before))
+        party = not cued and capital and bool(_PARTY_CUE.search(before))
+        if not strong and capital and _PLACE_CUE.search(before):
+            i += 1  # "in Leeds", "at Argos": a place or a shop
+            continue
         is_first = low in first
         # how far a name runs: following tokens that are surnames (capitalised, or listed after a strong cue)
         j = i + 1
         while j < len(tokens) and j - i < 3 and text[tokens[j - 1].end() : tokens[j].start()] in (" ", "-"):
             nxt = tokens[j].group()
             nlow = nxt.lower()
+            if nlow in BRANDS or (nlow.endswith("s") and nlow[:-1] in common and nlow not in last):
+                break  # "Virgin Media", "Bill Payments": a brand or an ordinary plural, not a surname
             if nxt[0].isupper() and not nxt.isupper() and (nlow in last or nlow not in common):
                 j += 1
             elif (strong or (is_first and not capital)) and nlow in last and nlow not in common:
@@ -161,10 +206,12 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             take = True
         elif capital and is_first and (low not in common or has_surname or cued):
             take = True
-        elif capital and cued and has_surname and low not in common:
+        elif capital and (cued or party) and has_surname and low not in common:
             take = True
         elif not capital and is_first and has_surname and low not in common:
             take = True
+        elif not capital and cued and is_first and low not in common and len(low) >= 4:
+            take = True  # "hi it's oluwaseun"
         elif not capital and low in core:
             take = True
         elif capital and has_surname and low not in common and tokens[i + 1].group().lower() in last - common:

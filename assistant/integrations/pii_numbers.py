@@ -63,6 +63,26 @@ def after_reference(text: str, start: int) -> bool:
     return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
 
 
+_SORT_BEFORE = re.compile(r"\d{2}[- .]?\d{2}[- .]?\d{2}\b[^\d\n]{0,25}$")
+_LIST_BEFORE = re.compile(r"(?i)\d{7,17}\s*(?:,|/|&|and|or|then|,? and)\s*$")
+
+
+def _after_sort_code(text: str, start: int) -> bool:
+    """Just after a sort code ("20-00-00 7654321", "sort code 112233, acc 1234567")."""
+    before = text[max(0, start - 40) : start]
+    return (
+        bool(_SORT_BEFORE.search(before))
+        and _cued(text, start, "sort", window=60)
+        or bool(re.search(r"\d{2}-\d{2}-\d{2}\s*[,/]?\s*$", before))
+    )
+
+
+def _listed_after_account(text: str, start: int) -> bool:
+    """The next number of a list that an account cue opened ("accounts 1234567890, 2345678901 and 3456789012")."""
+    head = text[max(0, start - 120) : start]
+    return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
+
+
 def _aba_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
     return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
@@ -114,7 +134,9 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "ACCOUNT_NUMBER"
     if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
         return "ACCOUNT_NUMBER"
-    if _cued(text, start, "account") or _cued(text, start, "routing"):
+    if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
+        return "ACCOUNT_NUMBER"
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing"):
         return "ACCOUNT_NUMBER"
     if n >= 12:
         return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same

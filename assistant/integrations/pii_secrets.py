@@ -30,7 +30,7 @@ _CODE_CUE = (
 )
 _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|'s|’s|of"
-    r"|as|to|it's|it is|should be|would be|were|used to be|reads|says|now)(?![\w'’])|[=:,-])\s*)+"
+    r"|as|to|it's|it is|should be|would be|were|used to be|reads|says|now)(?![\w'’])|[=:,?-])\s*)+"
 )
 _WORD = r"[^\s\"'“”‘’]+"
 # after a cue: up to four words; how many belong to the secret is decided in secret_findings
