@@ -46,7 +46,7 @@ BRANDS = frozenset(
     selfridges wilko halifax santander barclays barclaycard lloyds natwest nationwide monzo starling revolut wise
     chase hsbc tsb metro amazon apple google microsoft netflix spotify uber deliveroo paypal klarna vodafone virgin
     ryanair easyjet expedia walmart target costco kroger verizon comcast macys wendys mcdonalds dell ford tesla
-    hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ally ebay etsy shein asos zara ikea nike
+    hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ebay etsy shein asos ikea nike
     adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
     delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
     dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa""".split()
@@ -144,16 +144,37 @@ _NAME_CUE = re.compile(
     r"representative|rep|manager|cashier|teller|member of staff|staff member|lady|man|guy|gentleman|woman|"
     r"called me|from|love|best|yours|sincerely|many thanks|kind regards),?\s+$"
 )
-_STRONG_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed)\s+$")
+_STRONG_CUE = re.compile(
+    r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed|name|name of|ask for|asking for|asked for"
+    r"|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
+    r"|(?:customer|acct holder|account holder|card ?holder|holder|payee|beneficiary|recipient|sender|from|to|attn"
+    r"|c/o|executor|deceased|joint holder|account name|name on (?:the )?(?:card|account))\s?:)\s+$"
+)
 _EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is)\s+$")
+# "Zhang Wei here", "Farid Haddad, 12 ...": two or three capitalised words opening the message
+_OPENING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|morning|afternoon),? )?([A-Z][^\W\d_]+(?: [A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?){1,2})"
+    r"(?= here\b| speaking\b| writing\b|,)"
+)
+# an initial and a surname after a title or a sign-off: "Mrs J Bell", "Yours, I. Chaudhry", "MR K OSEI"
+_INITIALED = re.compile(
+    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?)\s+"
+    r"((?:[A-Z]\.? ?){1,2}(?:Mc|Mac|O')?[A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?)"
+)
 # a third party after a payment verb: two capitalised words there are a name ("sent it to Kwame Mensah")
 _PARTY_CUE = re.compile(
     r"(?i)\b(?:sent|send|sending|paid|pay|paying|transferred|transfer|transferring|owe|owes|owed|lent|loaned"
     r"|gave|give|to|from|for|with|by|and|&)\s+(?:it |money |them |cash |(?:£|\$|€)[\d,.]+k? )?(?:to |from )?$"
 )
+# "moved to X", "travelling to X": a place
+_MOVE_TO = re.compile(
+    r"(?i)\b(?:moved?|moving|travel+(?:ing|ed)?|go|going|goes|went|fly|flying|flew|trip|holiday|relocat\w*|emigrat\w*"
+    r"|back|over|drive|driving|drove|heading|head|come|coming|came|return\w*|abroad|visit\w*|way|posted|transferred"
+    r" from \w+)\s+to\s+$"
+)
 # a capitalised word after these is a place or a shop ("I live in Milton Keynes", "a branch near Preston")
-_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|into|of)\s+$")
-_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*")
+_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|into)\s+$")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 # a signature: one to three capitalised words alone on the last line, or after a dash at the end
 _SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
@@ -170,6 +191,12 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             w.strip(".").lower() not in common or w[0].isupper() and w.strip(".").lower() in first for w in words
         ):
             yield PiiFinding("PERSON", m.start(1), m.start(1) + len(m.group(1).rstrip(" .")), 0.65)
+    for pattern in (_OPENING, _INITIALED):
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            if any(w.lower() in common and w.lower() not in first for w in words[:1]) or words[0].lower() in BRANDS:
+                continue
+            yield PiiFinding("PERSON", m.start(1), m.end(1), 0.65)
     skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
     tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip)]
     i = 0
@@ -180,9 +207,14 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         before = text[: tok.start()]
         capital = word[0].isupper() and not word.isupper()
         explicit = bool(_EXPLICIT_CUE.search(before))
+        if word.isupper() and len(word) > 1 and explicit:
+            capital = True  # "name: MR K OSEI"
         strong = explicit or (capital and bool(_STRONG_CUE.search(before)))
         cued = strong or bool(_NAME_CUE.search(before))
-        party = not cued and capital and bool(_PARTY_CUE.search(before))
+        party = not cued and capital and bool(_PARTY_CUE.search(before)) and not _MOVE_TO.search(before)
+        if re.sub(r"['’]s$", "", low) in BRANDS:
+            i += 1  # "Sainsbury's"
+            continue
         if not strong and capital and _PLACE_CUE.search(before):
             i += 1  # "in Leeds", "at Argos": a place or a shop
             continue
@@ -201,6 +233,7 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             else:
                 break
         has_surname = j > i + 1
+        mid_sentence = bool(re.search(r"[^\W\d_][\s,]+$", before))
         take = False
         if strong and (low not in common or capital):
             take = True
@@ -210,6 +243,10 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             take = True
         elif not capital and is_first and has_surname and low not in common:
             take = True
+        elif capital and cued and not party and low not in common and low not in BRANDS:
+            take = True  # "my partner Ffion", "hi Aoife"
+        elif capital and party and mid_sentence and (low not in common or is_first) and low not in BRANDS:
+            take = True  # "I gave Sandeep my card", "pay Will at ...", "sorted it with Jaspreet"
         elif not capital and cued and is_first and low not in common and len(low) >= 4:
             take = True  # "hi it's oluwaseun"
         elif not capital and low in core:
