@@ -25,7 +25,8 @@ _SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
 _SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
-_ZIP_CUED = re.compile(r"(?i)\bzip(?: ?code)?\b[^\d\n]{0,12}(\d{5}(?:-\d{4})?)\b")
+_ZIP_CUED = re.compile(r"(?i)\b(?:zip|zipcode|zip code|postal code)\b")
+_ZIP = re.compile(r"(?<![\d£$€.,-])\d{5}(?:-\d{4})?(?![\d.,]\d|\d)")
 
 _CUE_WINDOW = 40
 _CUES: dict[str, re.Pattern[str]] = {
@@ -38,6 +39,9 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"|direct debit|payment id|application|contract|loan)\b[\s#:.-]*(?:(?:number|no|num|id|ref)\b[\s#:.-]*)?$"
     ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
+    "phone": re.compile(
+        r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|landline|whatsapp|call me|text me|ring me)\b"
+    ),
     "ssn": re.compile(r"(?i)\b(?:ssn|social security|social|ss#|ss no)\b"),
     "card": re.compile(r"(?i)\b(?:card|visa|mastercard|amex|debit|credit|long number)\b"),
 }
@@ -105,8 +109,10 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
     for m in _US_PHONE.finditer(text):
         yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
-    for m in _ZIP_CUED.finditer(text):
-        yield PiiFinding("US_ZIP", m.start(1), m.end(1), 0.7)
+    for cue in _ZIP_CUED.finditer(text):  # every 5-digit number in the next 80 characters of the line
+        line_end = text.find("\n", cue.end())
+        for m in _ZIP.finditer(text, cue.end(), min(cue.end() + 80, line_end if line_end >= 0 else len(text))):
+            yield PiiFinding("US_ZIP", m.start(), m.end(), 0.7)
     for m in _DIGIT_RUN.finditer(text):
         kind = _classify_digits(text, m.start(), m.group(), m.end())
         if kind:
@@ -123,6 +129,8 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
             return "UK_SORT_CODE"
         return None
+    if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
+        return "PHONE_NUMBER"
     if n == 9:
         cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
         if cue is not None:

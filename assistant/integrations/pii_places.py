@@ -33,11 +33,28 @@ _EVENT_DATE = re.compile(
     r"[^.!?\n]{0,20}$"
 )
 _OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
+# after a DOB cue, any way of writing a date up to the end of its clause: "the fourth of July, 1976",
+# "3rd of July 61", "6 22 64", "nineteenth of april nineteen fifty eight"
+_NUMBER_WORD = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|twentieth"
+    r"|thirtieth|twenty|thirty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|forty|fifty"
+    r"|sixty|seventy|eighty|ninety|hundred|oh)"
+)
+_DOB_LOOSE = re.compile(
+    r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b[\s:,-]*"
+    r"(?:is|was|=)?\s*(?:the\s)?"
+    rf"((?:(?:{_NUMBER_WORD}|{_MONTHS}|\d{{1,4}}(?:st|nd|rd|th)?|of|the|'\d\d)(?:[ ,/.-]{{1,2}}|$)){{2,8}})"
+)
 
 
 def dob_findings(text: str) -> Iterator[PiiFinding]:
     for m in _DOB_CUE.finditer(text):
         yield PiiFinding("DATE_OF_BIRTH", m.start(1), m.end(1), 0.9)
+    for m in _DOB_LOOSE.finditer(text):
+        value = m.group(1).rstrip(" ,/.-")
+        value = re.sub(r"(?i)(?:\s+(?:of|the))+$", "", value)
+        if re.search(rf"(?i)\d|{_MONTHS}", value):
+            yield PiiFinding("DATE_OF_BIRTH", m.start(1), m.start(1) + len(value), 0.8)
     for m in _OLD_DATE.finditer(text):  # a full date before 2010 in a support chat is almost always a birthday...
         if _EVENT_DATE.search(text[max(0, m.start() - 40) : m.start()]):
             continue  # ...unless it dates an event: "a customer since 14 March 2003", "statement dated 01/02/2009"
@@ -63,16 +80,26 @@ _STREET_WORD = (
     r"(?!(?:on|in|at|to|for|my|your|and|or|of|the|times|days|weeks|months|years|pounds|dollars|quid)\b)"
     r"[A-Za-z][A-Za-z'’.-]*"
 )
-_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4},? )?"
+_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4}(?:,? | ?/ ?))?"
 _STREET = re.compile(
     rf"(?i)\b{_PREFIX}(?:\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,? |(?:Flat|Apartment|Apt|Unit) \w{{1,4}},? )"
     rf"(?:the )?(?:{_STREET_WORD} ){{0,3}}{_STREET_WORD} {_STREET_TYPES}\b\.?(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?"
+)
+# a street named without its number first: "I live on Cedar Way, number 27", "my address is Mill Lane, no. 4"
+_STREET_NAMED = re.compile(
+    rf"(?i)\b(?:live on|lives on|living on|address is|address:|house on|flat on)\s+((?:[A-Z][A-Za-z'’.-]* ){{1,3}}"
+    rf"{_STREET_TYPES}\b(?:,? (?:number|no\.?|house|#) ?\d{{1,5}}[A-Za-z]?)?)"
+)
+# a named house or farm opening an address: "Hilltop Farm, Hawes, North Yorkshire DL8 3NX"
+_HOUSE_NAME = (
+    r"[A-Z][a-z]+ (?:Farm|Cottage|House|Lodge|Barn|Manor|Hall|Mill|Villa|Bungalow|Grange|Croft|Court|Farmhouse)\b"
 )
 _TAIL = re.compile(
     rf",?(?: (?:Apt|Apartment|Unit|Suite|Ste|Flat)\.? ?#?\w{{1,4}},?)?"
     r"(?:,? (?!(?:and|but|so|please|can|could|I|we|my|is|was|if|which|because)\b)"
     r"[A-Z][A-Za-z'’.-]+(?: [A-Z][A-Za-z'’.-]+){0,2}){0,3}"
-    rf"(?:,? (?:{_UK_POSTCODE}\b|{_US_STATE}\b(?: \d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?\b))?"
+    rf"(?:,? (?:{_UK_POSTCODE}\b|{_US_STATE}\b(?: \d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?\b|(?<=Dublin )\d{{1,2}}\b"
+    r"|[AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}\b))?"
 )
 _POSTCODE = re.compile(rf"(?<![\w-]){_UK_POSTCODE}(?![\w-])")
 _US_STATE_NAMES = (
@@ -89,7 +116,7 @@ _ADDRESS_CUE = re.compile(
     r"(?i)\b(?:live at|living at|lives at|address is|address:|address|moved to|move to|send (?:it|them|the \w+ )?to"
     r"|post (?:it|them)? ?to|deliver(?:ed)? to|mail (?:it|them)? ?to|registered at|residing at|reside at)\s+"
 )
-_ADDRESS_START = re.compile(r"\b(?:(?:Flat|Apartment|Apt|Unit|Suite)\b|\d{1,5}[A-Za-z]?,? [A-Z])")
+_ADDRESS_START = re.compile(rf"\b(?:(?:Flat|Apartment|Apt|Unit|Suite)\b|\d{{1,5}}[A-Za-z]?,? [A-Z]|{_HOUSE_NAME})")
 _ADDRESS_BODY = re.compile(r"[A-Za-z0-9 ,.'’#/-]+")
 _PO_BOX = re.compile(r"(?i)\bP\.?O\.? Box \d{1,6}\b")
 
@@ -99,6 +126,9 @@ def address_findings(text: str) -> Iterator[PiiFinding]:
         tail = _TAIL.match(text, m.end())
         end = tail.end() if tail else m.end()
         yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), end), 0.8)
+    for m in _STREET_NAMED.finditer(text):
+        tail = _TAIL.match(text, m.end())
+        yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(1), tail.end() if tail else m.end()), 0.75)
     for m in _PO_BOX.finditer(text):
         tail = _TAIL.match(text, m.end())
         yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), tail.end() if tail else m.end()), 0.8)
