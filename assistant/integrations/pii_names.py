@@ -204,7 +204,7 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         tok = tokens[i]
         word = tok.group()
         low = word.lower()
-        before = text[: tok.start()]
+        before = text[max(0, tok.start() - 60) : tok.start()]  # every cue is a short phrase: linear in the text
         capital = word[0].isupper() and not word.isupper()
         explicit = bool(_EXPLICIT_CUE.search(before))
         if word.isupper() and len(word) > 1 and explicit:
