@@ -13,6 +13,7 @@ from eval.pii_data import PII_TYPES, caught, changed_chars, kept_mask, load_pii_
 from eval.runner import EvalRun
 
 DEV = Path(__file__).resolve().parent.parent / "data" / "pii" / "dev.jsonl"
+DEV2 = DEV.with_name("dev2.jsonl")  # written by a helper from the definitions only; tuned on after a first measure
 
 
 def test_dev_set_has_the_promised_shape() -> None:
@@ -41,11 +42,12 @@ def test_a_bad_row_is_a_clear_error(tmp_path: Path) -> None:
         load_any(bad, "pii_jsonl")
 
 
-def test_pii_suite_meets_its_targets_on_the_dev_set(tmp_path: Path) -> None:
+@pytest.mark.parametrize("data", [DEV, DEV2], ids=["dev", "dev2"])
+def test_pii_suite_meets_its_targets_on_the_dev_sets(tmp_path: Path, data: Path) -> None:
     run = EvalRun(
         Settings(environment="test", data_dir=tmp_path / "d"),
         suites=["pii"],
-        data=DEV,
+        data=data,
         out=tmp_path / "o",
         ingest=False,
         report=False,

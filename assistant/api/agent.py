@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from assistant.api.chat_models import ERROR_RESPONSES
-from assistant.api.dependencies import AgentId, Copilot, Metrics, Service, agent_limit
+from assistant.api.dependencies import AgentId, AppSettings, Copilot, Metrics, Service, agent_limit
 from assistant.api.models import (
+    AgentMe,
     AgentMessageRequest,
     AgentTurnOut,
     DraftCheckRequest,
@@ -27,6 +28,14 @@ from assistant.conversations.report import outcome_report
 from assistant.serialize import to_jsonable
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[Depends(agent_limit)], responses=ERROR_RESPONSES)
+
+
+@router.get("/me")
+def me(agent: AgentId, settings: AppSettings) -> AgentMe:
+    """Which agent this key belongs to (the console shows it and knows which conversations are its own)."""
+    return AgentMe(
+        agent_id=agent, requests_per_window=settings.rate_limit_agent_per_token, window_s=settings.rate_limit_window_s
+    )
 
 
 @router.get("/queue")

@@ -1,7 +1,7 @@
 """Shared FastAPI dependencies: the service, customer tokens, agent keys, request ids, metrics and rate limits.
 
-Rate limits count per client IP and per bearer token (hashed) in fixed windows; the customer and agent routers
-each depend on their own limit (agents get a larger budget per key)."""
+Rate limits count in fixed windows: customer routes per client IP and per bearer token (hashed); agent routes per
+agent for a valid agent key (not per IP: many agents share an office address) and per IP otherwise."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def get_service(request: Request) -> ConversationService:
 Service = Annotated[ConversationService, Depends(get_service)]
 
 
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
 def get_copilot(request: Request) -> AgentCopilot:
     copilot: AgentCopilot = request.app.state.copilot
     return copilot
@@ -46,16 +54,26 @@ def customer_token(credentials: Credentials) -> str | None:
 CustomerToken = Annotated[str | None, Depends(customer_token)]
 
 
-def agent_id(request: Request, credentials: Credentials) -> str:
-    """The agent behind ``Authorization: Bearer <agent key>`` (keys from ``ATTUNE_AGENT_API_KEYS``)."""
+def _known_agent(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The agent whose key is given, or ``None`` (no key, or one that is not valid)."""
     if credentials is None:
-        raise AuthenticationError("an agent key is required (Authorization: Bearer <agent key>)")
+        return None
     keys: dict[str, str] = request.app.state.agent_keys
     given = credentials.credentials.encode()
     for key, agent in keys.items():
         if hmac.compare_digest(key.encode(), given):
             return agent
-    raise AuthenticationError("the agent key is not valid")
+    return None
+
+
+def agent_id(request: Request, credentials: Credentials) -> str:
+    """The agent behind ``Authorization: Bearer <agent key>`` (keys from ``ATTUNE_AGENT_API_KEYS``)."""
+    if credentials is None:
+        raise AuthenticationError("an agent key is required (Authorization: Bearer <agent key>)")
+    agent = _known_agent(request, credentials)
+    if agent is None:
+        raise AuthenticationError("the agent key is not valid")
+    return agent
 
 
 AgentId = Annotated[str, Depends(agent_id)]
@@ -105,5 +123,19 @@ def customer_limit(request: Request, credentials: Credentials) -> None:
 
 
 def agent_limit(request: Request, credentials: Credentials) -> None:
-    """Per-IP and per-agent-key limits of the agent routes."""
-    _limit(request, credentials, request.app.state.settings.rate_limit_agent_per_token)
+    """Limits of the agent routes: a valid agent key is counted per agent only (the agents of one office share its
+    address, so the per-IP budget would throttle them together); without a valid key, per IP (guessing keys is
+    limited like any anonymous traffic)."""
+    agent = _known_agent(request, credentials)
+    if agent is None:
+        _limit(request, None, 0)
+        return
+    limiter: RateLimiter = request.app.state.limiter
+    settings: Settings = request.app.state.settings
+    decision = limiter.hit(
+        f"agent:{agent}", limit=settings.rate_limit_agent_per_token, window_s=settings.rate_limit_window_s
+    )
+    if not decision.allowed:
+        raise RateLimitedError(
+            f"too many requests from this agent; retry in {decision.retry_after_s} s", decision.retry_after_s
+        )

@@ -160,6 +160,21 @@ class StateOut(BaseModel):
     rating: int | None = None
 
 
+class AgentMe(BaseModel):
+    """Who the agent key belongs to, and the request budget it has (per key, whatever address it comes from).
+
+    >>> AgentMe(agent_id="alice", requests_per_window=1200, window_s=60).agent_id
+    'alice'
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"agent_id": "alice", "requests_per_window": 1200, "window_s": 60}]}
+    )
+    agent_id: str = Field(description="The agent's id, as ``claimed_by`` shows it")
+    requests_per_window: int = Field(description="Requests this key may make per window")
+    window_s: int = Field(description="The rate-limit window in seconds")
+
+
 class QueueEntry(BaseModel):
     conversation_id: str
     priority: str

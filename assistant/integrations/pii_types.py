@@ -32,6 +32,13 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without trailing punctuation (a secret or address that ends a sentence)."""
+    while end > start and text[end - 1] in ".,;:!?)]}":
+        end -= 1
+    return start, end
+
+
 def drop_overlaps(findings: list[PiiFinding]) -> list[PiiFinding]:
     """Keep the longest, then highest-scoring, finding where spans overlap."""
     kept: list[PiiFinding] = []

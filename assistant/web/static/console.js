@@ -68,12 +68,19 @@
 
   // ------------------------------------------------------------------ connection
 
-  function connect(newKey) {
+  async function connect(newKey) {
     key = newKey;
+    agentId = null;
     $("connection").textContent = "Connecting…";
-    refreshQueue().then((ok) => {
-      if (ok) $("connection").textContent = "Connected. The queue refreshes every few seconds.";
-    });
+    // the server says which agent this key is, so the console knows its own conversations after a reload too
+    const me = await api("GET", "/v1/agent/me");
+    if (!me.ok || !me.data || typeof me.data.agent_id !== "string") {
+      if (me.status !== 401) $("connection").textContent = problem(me);
+      return;
+    }
+    agentId = me.data.agent_id;
+    const ok = await refreshQueue();
+    if (ok) $("connection").textContent = "Connected as " + agentId + ". The queue refreshes every few seconds.";
   }
 
   function disconnect(message) {
@@ -241,8 +248,8 @@
 
     const waiting = p.state === "waiting_for_human";
     const withHuman = p.state === "with_human";
-    // claimed by this agent (known after a claim here; after a reload the server is the judge: 409 otherwise)
-    const mineNow = withHuman && (agentId === null || p.claimed_by === agentId);
+    // claimed by this agent (GET /v1/agent/me told the console who it is)
+    const mineNow = withHuman && agentId !== null && p.claimed_by === agentId;
     $("claim").disabled = !waiting;
     $("release").disabled = !(waiting || mineNow);
     $("resolve").disabled = !(waiting || mineNow);
@@ -387,7 +394,6 @@
     const id = current;
     const res = await api("POST", conv(id) + "/" + action);
     if (res.ok) {
-      if (action === "claim" && res.data && res.data.claimed_by) agentId = res.data.claimed_by;
       if (action === "claim") mine.set(id, "with_human");
       $("action-status").textContent = { claim: "Claimed: you have this conversation.",
         release: "Released to the automated assistant.", resolve: "Resolved." }[action];

@@ -1,0 +1,260 @@
+"""Personal names, with or without a cue: first and last names from the PyPI package ``faker`` (MIT licence), whose
+person providers ship name tuples per locale (only the tuples are read; Faker is never instantiated). Common English
+words (spaCy's stop words, textstat's Dale-Chall easy words and :data:`AMBIGUOUS_NAMES`) count as names only next to
+a cue, a title or a capitalised surname.
+
+>>> [("Ask Priya Patel"[f.start : f.end]) for f in name_findings("Ask Priya Patel")]
+['Priya Patel']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.integrations.pii_types import PiiFinding
+
+# Words that are also first names; a name then needs a cue, a title or a surname next to it.
+AMBIGUOUS_NAMES = frozenset(
+    """may will mark bill grace hope faith joy june april summer autumn dawn rose lily ivy holly amber ruby
+    crystal jade iris pearl penny sterling cash chase rich guy ray dean drew max sky angel carol christian
+    patience harmony honor honour justice royal young frank art pat sue bob jack victoria georgia india paris
+    florence sydney austin jordan chelsea lincoln dallas phoenix sunny happy lucky brook brooke river star
+    stormy misty sandy rocky hunter archer mason cooper carter taylor parker baker porter miller fisher
+    booker walker page bay bank banks price link lane rowan heather daisy willow violet poppy jasmine
+    destiny trinity genesis haven love page hazel olive marina ginger tiffany mercedes alexa siri
+    august major king prince duke earl baron bishop deacon monday tuesday sunday easter christmas
+    noel nick gene will don ben kim sean""".split()
+)
+# Places that some name lists also hold: never a name on their own.
+PLACES = frozenset(
+    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi
+    missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia
+    washington wisconsin wyoming carolina dakota jersey york london paris berlin madrid rome dublin cardiff
+    belfast edinburgh glasgow leeds bristol manchester liverpool birmingham sheffield newcastle brighton oxford
+    cambridge york europe asia africa america australia canada mexico spain france germany italy ireland
+    scotland wales england britain india china japan brazil portugal poland turkey greece dubai chicago boston
+    houston dallas austin denver seattle phoenix miami atlanta orlando vegas tampa florence sydney""".split()
+)
+# Shops, banks, brands and services that customers name and that name lists also hold ("Delta", "Spencer"
+# only in "Marks and Spencer"); single words here are never names on their own, the phrases are skipped whole.
+BRANDS = frozenset(
+    """tesco asda sainsbury sainsburys morrisons waitrose lidl aldi boots argos currys primark greggs harrods
+    selfridges wilko halifax santander barclays barclaycard lloyds natwest nationwide monzo starling revolut wise
+    chase hsbc tsb metro amazon apple google microsoft netflix spotify uber deliveroo paypal klarna vodafone virgin
+    ryanair easyjet expedia walmart target costco kroger verizon comcast macys wendys mcdonalds dell ford tesla
+    hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ebay etsy shein asos ikea nike
+    adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
+    delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
+    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa""".split()
+)
+_ORG_PHRASE = re.compile(
+    r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
+    r"|british (?:gas|airways)|capital one|wells fargo|bank of \w+|(?:delta|united|american) air\w*"
+    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways))\b"
+)
+NAME_LOCALES = (
+    "en",
+    "en_GB",
+    "en_US",
+    "en_IE",
+    "en_IN",
+    "en_PK",
+    "en_NZ",
+    "en_KE",
+    "en_NG",
+    "ga_IE",
+    "es_ES",
+    "es_MX",
+    "fr_FR",
+    "de_DE",
+    "it_IT",
+    "pt_BR",
+    "pl_PL",
+    "nl_NL",
+    "tr_TR",
+    "yo_NG",
+    "ha_NG",
+    "ig_NG",
+    "sw",
+)
+_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord)\.?"
+_CAP = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"  # Smith, O'Brien, Smith-Jones, McDonald
+_MC = r"(?:Mc|Mac|O')?" + _CAP
+
+
+CORE_NAME_LOCALES = ("en_GB", "en_US", "en_IE", "en_IN", "en_PK", "en_NZ")
+
+
+@lru_cache(maxsize=1)
+def core_first_names() -> frozenset[str]:
+    """First names of the English-speaking locales minus common words: taken for names even in lower case
+    (none of them occurs as a word in the 10,003 BANKING77 training messages)."""
+    import importlib
+
+    first, _, common = name_lists()
+    core: set[str] = set()
+    for locale in CORE_NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        core.update(n.lower() for n in provider.first_names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
+    return frozenset(n for n in core if len(n) >= 3) & first - common
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(first names, last names, common words), lower-cased; loaded once."""
+    import importlib
+
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for locale in NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr, into in (("first_names", first), ("last_names", last)):
+            names = getattr(provider, attr, ())
+            if isinstance(names, tuple | list | dict):
+                into.update(n.lower() for n in names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
+    common = {w.lower() for w in STOP_WORDS} | AMBIGUOUS_NAMES | PLACES | BRANDS | _easy_words()
+    return frozenset(first), frozenset(last), frozenset(common)
+
+
+def _easy_words() -> set[str]:
+    import textstat
+
+    path = Path(textstat.__file__).resolve().parent / "resources" / "en" / "easy_words.txt"
+    try:
+        return {w.strip().lower() for w in path.read_text(encoding="utf-8").split()}
+    except OSError:
+        return set()
+
+
+_NAME_CUE = re.compile(
+    r"(?i)\b(?:my name is|my name's|name:|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
+    r"signed|regards,?|thanks,?|thank you,?|cheers,?|husband|wife|partner|son|daughter|mum|mom|dad|"
+    r"father|mother|brother|sister|friend|carer|landlord|named|account holder|payee|beneficiary|dear|hi|hello|hey|"
+    r"boyfriend|girlfriend|fianc[eé]e?|ex|nan|nana|gran|grandma|grandmother|grandad|grandpa|grandfather|grandson|"
+    r"granddaughter|uncle|aunt|auntie|niece|nephew|cousin|flatmate|housemate|roommate|tenant|lodger|neighbour|"
+    r"neighbor|boss|employer|colleague|stepson|stepdaughter|stepmother|stepfather|guardian|attorney|executor|"
+    r"spoke to|spoke with|speaking to|talked to|talking to|chatted to|chatted with|agent|adviser|advisor|"
+    r"representative|rep|manager|cashier|teller|member of staff|staff member|lady|man|guy|gentleman|woman|"
+    r"called me|from|love|best|yours|sincerely|many thanks|kind regards),?\s+$"
+)
+_STRONG_CUE = re.compile(
+    r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed|name|name of|ask for|asking for|asked for"
+    r"|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
+    r"|(?:customer|acct holder|account holder|card ?holder|holder|payee|beneficiary|recipient|sender|from|to|attn"
+    r"|c/o|executor|deceased|joint holder|account name|name on (?:the )?(?:card|account))\s?:)\s+$"
+)
+_EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is)\s+$")
+# "Zhang Wei here", "Farid Haddad, 12 ...": two or three capitalised words opening the message
+_OPENING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|morning|afternoon),? )?([A-Z][^\W\d_]+(?: [A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?){1,2})"
+    r"(?= here\b| speaking\b| writing\b|,)"
+)
+# an initial and a surname after a title or a sign-off: "Mrs J Bell", "Yours, I. Chaudhry", "MR K OSEI"
+_INITIALED = re.compile(
+    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?)\s+"
+    r"((?:[A-Z]\.? ?){1,2}(?:Mc|Mac|O')?[A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?)"
+)
+# a third party after a payment verb: two capitalised words there are a name ("sent it to Kwame Mensah")
+_PARTY_CUE = re.compile(
+    r"(?i)\b(?:sent|send|sending|paid|pay|paying|transferred|transfer|transferring|owe|owes|owed|lent|loaned"
+    r"|gave|give|to|from|for|with|by|and|&)\s+(?:it |money |them |cash |(?:£|\$|€)[\d,.]+k? )?(?:to |from )?$"
+)
+# "moved to X", "travelling to X": a place
+_MOVE_TO = re.compile(
+    r"(?i)\b(?:moved?|moving|travel+(?:ing|ed)?|go|going|goes|went|fly|flying|flew|trip|holiday|relocat\w*|emigrat\w*"
+    r"|back|over|drive|driving|drove|heading|head|come|coming|came|return\w*|abroad|visit\w*|way|posted|transferred"
+    r" from \w+)\s+to\s+$"
+)
+# a capitalised word after these is a place or a shop ("I live in Milton Keynes", "a branch near Preston")
+_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|into)\s+$")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+_TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
+# a signature: one to three capitalised words alone on the last line, or after a dash at the end
+_SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
+
+
+def name_findings(text: str) -> Iterator[PiiFinding]:
+    first, last, common = name_lists()
+    core = core_first_names()
+    for m in _TITLE.finditer(text):
+        yield PiiFinding("PERSON", m.start(), m.end(), 0.85)
+    for m in _SIGNATURE.finditer(text):
+        words = m.group(1).split()
+        if words and all(
+            w.strip(".").lower() not in common or w[0].isupper() and w.strip(".").lower() in first for w in words
+        ):
+            yield PiiFinding("PERSON", m.start(1), m.start(1) + len(m.group(1).rstrip(" .")), 0.65)
+    for pattern in (_OPENING, _INITIALED):
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            if any(w.lower() in common and w.lower() not in first for w in words[:1]) or words[0].lower() in BRANDS:
+                continue
+            yield PiiFinding("PERSON", m.start(1), m.end(1), 0.65)
+    skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
+    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip)]
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        word = tok.group()
+        low = word.lower()
+        before = text[max(0, tok.start() - 60) : tok.start()]  # every cue is a short phrase: linear in the text
+        capital = word[0].isupper() and not word.isupper()
+        explicit = bool(_EXPLICIT_CUE.search(before))
+        if word.isupper() and len(word) > 1 and explicit:
+            capital = True  # "name: MR K OSEI"
+        strong = explicit or (capital and bool(_STRONG_CUE.search(before)))
+        cued = strong or bool(_NAME_CUE.search(before))
+        party = not cued and capital and bool(_PARTY_CUE.search(before)) and not _MOVE_TO.search(before)
+        if re.sub(r"['’]s$", "", low) in BRANDS:
+            i += 1  # "Sainsbury's"
+            continue
+        if not strong and capital and _PLACE_CUE.search(before):
+            i += 1  # "in Leeds", "at Argos": a place or a shop
+            continue
+        is_first = low in first
+        # how far a name runs: following tokens that are surnames (capitalised, or listed after a strong cue)
+        j = i + 1
+        while j < len(tokens) and j - i < 3 and text[tokens[j - 1].end() : tokens[j].start()] in (" ", "-"):
+            nxt = tokens[j].group()
+            nlow = nxt.lower()
+            if nlow in BRANDS or (nlow.endswith("s") and nlow[:-1] in common and nlow not in last):
+                break  # "Virgin Media", "Bill Payments": a brand or an ordinary plural, not a surname
+            if nxt[0].isupper() and not nxt.isupper() and (nlow in last or nlow not in common):
+                j += 1
+            elif (strong or (is_first and not capital)) and nlow in last and nlow not in common:
+                j += 1
+            else:
+                break
+        has_surname = j > i + 1
+        mid_sentence = bool(re.search(r"[^\W\d_][\s,]+$", before))
+        take = False
+        if strong and (low not in common or capital):
+            take = True
+        elif capital and is_first and (low not in common or has_surname or cued):
+            take = True
+        elif capital and (cued or party) and has_surname and low not in common:
+            take = True
+        elif not capital and is_first and has_surname and low not in common:
+            take = True
+        elif capital and cued and not party and low not in common and low not in BRANDS:
+            take = True  # "my partner Ffion", "hi Aoife"
+        elif capital and party and mid_sentence and (low not in common or is_first) and low not in BRANDS:
+            take = True  # "I gave Sandeep my card", "pay Will at ...", "sorted it with Jaspreet"
+        elif not capital and cued and is_first and low not in common and len(low) >= 4:
+            take = True  # "hi it's oluwaseun"
+        elif not capital and low in core:
+            take = True
+        elif capital and has_surname and low not in common and tokens[i + 1].group().lower() in last - common:
+            take = True
+        if take:
+            yield PiiFinding("PERSON", tok.start(), tokens[j - 1].end(), 0.7)
+            i = j
+        else:
+            i += 1

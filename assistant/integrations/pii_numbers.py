@@ -1,0 +1,151 @@
+"""Numbers: UK National Insurance numbers, US SSNs, sort codes, account and routing numbers, IBANs, US phones and
+ZIP codes; a bare run of digits is typed by its length, checksum and the cue before it.
+
+>>> from assistant.integrations.pii_types import merge_spans
+>>> text = "NI QQ 12 34 56 C"
+>>> [(f.entity_type, text[f.start : f.end]) for f in merge_spans([*number_findings(text)])]
+[('UK_NINO', 'QQ 12 34 56 C')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistant.integrations.pii_types import PiiFinding, luhn_ok
+
+_NI = re.compile(r"\b[A-Za-z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?[A-Da-d]\b")
+_NI_CUED = re.compile(
+    r"(?i)\b(?:national insurance|NI|NINO|N\.I\.)\b[^\d\n]{0,25}?\b([A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2})\b"
+)
+_SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
+_DIGIT_RUN = re.compile(r"(?<![\w.,£$€-])\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
+_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
+# any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
+_SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
+_ZIP_CUED = re.compile(r"(?i)\b(?:zip|zipcode|zip code|postal code)\b")
+_ZIP = re.compile(r"(?<![\d£$€.,-])\d{5}(?:-\d{4})?(?![\d.,]\d|\d)")
+
+_CUE_WINDOW = 40
+_CUES: dict[str, re.Pattern[str]] = {
+    "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b|\bs/c\b|\bsc\b"),
+    "account": re.compile(r"(?i)\b(?:accounts?|acct|accnt|acc|a/c|checking|chequing|savings|current|a/c no)\b"),
+    # numbers that are not personal data: a reference, order or case number, a flight, an invoice
+    "ref": re.compile(
+        r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
+        r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
+        r"|direct debit|payment id|application|contract|loan)\b[\s#:.-]*(?:(?:number|no|num|id|ref)\b[\s#:.-]*)?$"
+    ),
+    "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
+    "phone": re.compile(
+        r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|landline|whatsapp|call me|text me|ring me)\b"
+    ),
+    "ssn": re.compile(r"(?i)\b(?:ssn|social security|social|ss#|ss no)\b"),
+    "card": re.compile(r"(?i)\b(?:card|visa|mastercard|amex|debit|credit|long number)\b"),
+}
+
+
+def _cued(text: str, start: int, cue: str, window: int = _CUE_WINDOW) -> bool:
+    return bool(_CUES[cue].search(text[max(0, start - window) : start]))
+
+
+def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
+    """Of ``cues``, the one whose last mention ends nearest before ``start`` (within the window)."""
+    before = text[max(0, start - _CUE_WINDOW) : start]
+    best: tuple[int, str] | None = None
+    for cue in cues:
+        ends = [m.end() for m in _CUES[cue].finditer(before)]
+        if ends and (best is None or ends[-1] > best[0]):
+            best = (ends[-1], cue)
+    return best[1] if best else None
+
+
+def after_reference(text: str, start: int) -> bool:
+    """Whether the number at ``start`` is labelled as a reference, order, case, invoice... number."""
+    return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
+
+
+_SORT_BEFORE = re.compile(r"\d{2}[- .]?\d{2}[- .]?\d{2}\b[^\d\n]{0,25}$")
+_LIST_BEFORE = re.compile(r"(?i)\d{7,17}\s*(?:,|/|&|and|or|then|,? and)\s*$")
+
+
+def _after_sort_code(text: str, start: int) -> bool:
+    """Just after a sort code ("20-00-00 7654321", "sort code 112233, acc 1234567")."""
+    before = text[max(0, start - 40) : start]
+    return (
+        bool(_SORT_BEFORE.search(before))
+        and _cued(text, start, "sort", window=60)
+        or bool(re.search(r"\d{2}-\d{2}-\d{2}\s*[,/]?\s*$", before))
+    )
+
+
+def _listed_after_account(text: str, start: int) -> bool:
+    """The next number of a list that an account cue opened ("accounts 1234567890, 2345678901 and 3456789012")."""
+    head = text[max(0, start - 120) : start]
+    return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
+
+
+def _aba_ok(digits: str) -> bool:
+    d = [int(c) for c in digits]
+    return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
+
+
+def number_findings(text: str) -> Iterator[PiiFinding]:
+    for m in _NI.finditer(text):
+        yield PiiFinding("UK_NINO", m.start(), m.end(), 0.9)
+    for m in _NI_CUED.finditer(text):
+        yield PiiFinding("UK_NINO", m.start(1), m.end(1), 0.85)
+    for m in _SSN.finditer(text):
+        yield PiiFinding("US_SSN", m.start(), m.end(), 0.85)
+    for m in _SORT_CODE.finditer(text):
+        yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
+    for m in _SORT_CODE_LOOSE.finditer(text):
+        if _cued(text, m.start(), "sort", window=30):
+            yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
+    for m in _IBAN.finditer(text):
+        if sum(c.isdigit() for c in m.group()) >= 8:
+            yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
+    for m in _US_PHONE.finditer(text):
+        yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+    for cue in _ZIP_CUED.finditer(text):  # every 5-digit number in the next 80 characters of the line
+        line_end = text.find("\n", cue.end())
+        for m in _ZIP.finditer(text, cue.end(), min(cue.end() + 80, line_end if line_end >= 0 else len(text))):
+            yield PiiFinding("US_ZIP", m.start(), m.end(), 0.7)
+    for m in _DIGIT_RUN.finditer(text):
+        kind = _classify_digits(text, m.start(), m.group(), m.end())
+        if kind:
+            yield PiiFinding(kind, m.start(), m.end(), 0.75)
+
+
+def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
+    """What a run of 6-19 digits (spaces or dashes allowed) is, from its length, checksum and the cue before it."""
+    digits = re.sub(r"\D", "", raw)
+    n = len(digits)
+    if after_reference(text, start) and not (13 <= n <= 19 and luhn_ok(digits)):
+        return None
+    if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
+        if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
+            return "UK_SORT_CODE"
+        return None
+    if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
+        return "PHONE_NUMBER"
+    if n == 9:
+        cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
+        if cue is not None:
+            return {"ssn": "US_SSN", "routing": "ABA_ROUTING", "account": "ACCOUNT_NUMBER"}[cue]
+        return "ABA_ROUTING" if _aba_ok(digits) else "US_SSN"
+    if 13 <= n <= 19 and (luhn_ok(digits) or _cued(text, start, "card")):
+        return "CREDIT_CARD"
+    if n == 8:
+        return "ACCOUNT_NUMBER"
+    if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
+        return "ACCOUNT_NUMBER"
+    if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
+        return "ACCOUNT_NUMBER"
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing"):
+        return "ACCOUNT_NUMBER"
+    if n >= 12:
+        return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same
+    return None
