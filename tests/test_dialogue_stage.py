@@ -180,3 +180,32 @@ def test_an_ignored_question_leaves_the_first_choice_as_the_topic(tracker: Dialo
     assert state.topic == Topic("card-arrival", None) and state.alternatives == ("card-delivery-estimate",)
     decision = _run(tracker, "what about abroad?", state)
     assert decision.article_id == "card-arrival" and decision.kind in ("follow_up", "choice")
+
+
+def test_a_self_contained_question_switches_a_bare_follow_up_stays(tracker: DialogueTracker) -> None:
+    abroad = DialogueState(topic=Topic("send-money-abroad", "international_transfer"), layer="In short")
+    standing = _ranking(("standing-orders", 0.7), ("send-money-uk", 0.02), confidence=0.75)
+    switch = _run(tracker, "Can I set up a standing order for my rent?", abroad, standing)
+    assert switch.kind == "new_topic"
+    fees = _ranking(("account-fees", 0.7), ("transfer-fee-charged", 0.2), confidence=0.9)
+    stay = _run(tracker, "and the fee?", abroad, fees)
+    assert (stay.kind, stay.article_id) == ("follow_up", "send-money-abroad")
+    assert _run(tracker, "can I?", abroad, standing).kind == "follow_up"
+
+
+def test_that_did_not_help_with_what_was_meant_answers_what_was_meant(tracker: DialogueTracker) -> None:
+    state = DialogueState(
+        topic=Topic("overdraft-repayment-difficulty", None), alternatives=("arranged-overdraft",), layer="In short"
+    )
+    meant = _ranking(("financial-difficulty-help", 0.6), ("arranged-overdraft", 0.2), confidence=0.8)
+    decision = _run(tracker, "that didn't help, I need to know if you can help me with my debts", state, meant)
+    assert (decision.kind, decision.article_id) == ("not_helpful", "financial-difficulty-help")
+    bare = _run(tracker, "that didn't help", state, EMPTY)
+    assert (bare.kind, bare.article_id) == ("not_helpful", "arranged-overdraft")
+
+
+def test_the_configured_clarify_rule_asks_only_when_the_router_is_unsure(tracker: DialogueTracker) -> None:
+    rule = tracker.clarify_rule
+    assert rule.choices(confidence=0.5, shares=(0.5, 0.3, 0.1)) >= 2
+    assert rule.choices(confidence=0.95, shares=(0.5, 0.3, 0.1)) == 0
+    assert rule.choices(confidence=0.01, shares=(0.5, 0.3, 0.1)) == 0  # out of scope, not a choice

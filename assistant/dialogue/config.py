@@ -33,13 +33,16 @@ class DialoguePatterns(_Strict):
     not_helpful: list[str]
     none_of_these: list[str]
     follow_up: list[str]
+    opener: list[str] = Field(default_factory=list)
 
 
 class DialogueThresholds(_Strict):
     switch_confidence: float = Field(ge=0, le=1)
     switch_confidence_cue: float = Field(ge=0, le=1)
+    switch_confidence_long_cue: float = Field(default=0.97, ge=0, le=1)
     switch_confidence_frustrated: float = Field(ge=0, le=1)
     follow_up_words: int = Field(ge=1)
+    opener_words: int = Field(default=6, ge=0)
     min_topic_cosine: float = Field(ge=-1, le=1)
     topic_share_ratio: float = Field(ge=0, le=1)
     choice_cosine: float = Field(ge=-1, le=1)

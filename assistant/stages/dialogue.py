@@ -203,6 +203,14 @@ class DialogueTracker:
                 return f"{name}: {found.group(0).strip() or pattern.pattern}"
         return None
 
+    def _follow_cue(self, text: str, words: int) -> str | None:
+        """A word that points back at the topic ("that", "the fee", "what about abroad?"), or a question opener
+        ("and", "can I", "how long") in a message too short to name its own subject."""
+        cue = self._matches("follow_up", text)
+        if cue is None and words <= self.config.thresholds.opener_words:
+            cue = self._matches("opener", text)
+        return cue
+
     def title(self, article_id: str) -> str:
         self.warm_up()
         assert self._kb is not None
@@ -337,6 +345,18 @@ class DialogueTracker:
         short = words <= t.follow_up_words
         cue = self._matches("not_helpful", text)
         if cue:
+            said = retrieval.article_ids[0] if retrieval.in_scope and retrieval.article_ids else None
+            if said is not None and said != aid and said not in state.tried and words > t.opener_words:
+                # "that didn't help, I need to know if you'll freeze the interest": the customer said what they
+                # meant, and the router places it: answer that rather than the old ranking's next best.
+                return DialogueDecision(
+                    "not_helpful",
+                    encoded.text,
+                    article_id=said,
+                    retrieval=self.focused(said, (), retrieval.intent, retrieval.confidence),
+                    allow_offers=False,
+                    cues=(cue, "restated"),
+                )
             following = [a for a in state.alternatives if a not in state.tried and a in self._passages]
             if state.unhelpful >= 1 or not following:
                 return DialogueDecision("offer_person", query, article_id=aid, allow_offers=False, cues=(cue,))
@@ -388,18 +408,25 @@ class DialogueTracker:
                 retrieval=self.focused(aid, (), topic.intent, confidence),
                 allow_offers=allow_offers and not upset,
             )
-        follow_cue = self._matches("follow_up", text) if short else None
+        follow_cue = self._follow_cue(text, words) if short else None
         shares = dict(_shares(retrieval))
         top_share = max(shares.values(), default=0.0)
         contender = top_share > 0 and shares.get(aid, 0.0) / top_share >= t.topic_share_ratio
         bar = t.switch_confidence
         if follow_cue:
-            bar = max(bar, t.switch_confidence_cue)
+            # a message long enough to name its own subject needs less to leave the topic than a bare "and it?"
+            bar = max(bar, t.switch_confidence_cue if words <= t.opener_words else t.switch_confidence_long_cue)
         if upset:
             bar = max(bar, t.switch_confidence_frustrated)
         if retrieval.in_scope and retrieval.confidence >= bar and not (follow_cue and contender):
             return None  # a clear new topic
         cosine = self.topic_cosine(encoded, aid)
+        if retrieval.in_scope and top is not None and not follow_cue and not upset and words > t.opener_words:
+            # A self-contained question (longer than an opener, no word pointing back, not upset) in scope
+            # switches unless it reads as about the topic: the topic is still a contender, or the message is
+            # at least as close to the topic's article as to the router's pick.
+            if not contender and cosine < self.topic_cosine(encoded, top):
+                return None
         reasons = [c for c in (follow_cue, "frustrated" if upset else None) if c]
         if contender:
             reasons.append("topic still a contender")
