@@ -157,7 +157,8 @@ def serve(
         return
     import uvicorn
 
-    uvicorn.run("server:app", host=host, port=port, log_level="info")
+    # No uvicorn access log: the API's middleware already logs every request once (route template, status, ms).
+    uvicorn.run("server:app", host=host, port=port, log_level="info", access_log=False)
 
 
 @kb_app.command("check")

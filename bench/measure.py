@@ -73,6 +73,20 @@ def rss_mib(pids: list[int]) -> dict[str, float]:
     return {"rss_mib": round(rss / 2**20, 1), "pss_mib": round(pss / 2**20, 1)}
 
 
+def server_cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes ``pids`` (those still alive)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += times.user + times.system
+    return total
+
+
 # ------------------------------------------------------------------------------------------------ in process
 
 
@@ -248,8 +262,14 @@ def http(tree: Path, texts: list[str], levels: list[int], duration: float, worke
         asyncio.run(run_load(base, texts, 10, min(20.0, duration)))
         results = []
         for level in levels:
-            res = asyncio.run(run_load(base, texts, level, duration)).summary()
             pids = [server.pid] + [c.pid for c in psutil.Process(server.pid).children(recursive=True)]
+            cpu_before = server_cpu_s(pids)
+            res = asyncio.run(run_load(base, texts, level, duration)).summary()
+            cpu_s = server_cpu_s(pids) - cpu_before
+            # The server's CPU per successful turn (all its processes; /health probes and shed requests included):
+            # what caps throughput on a CPU-bound box, and far less sensitive to other load than wall-clock time.
+            res["server_cpu_ms_per_turn"] = round(1000 * cpu_s / res["turns"], 2) if res["turns"] else None
+            res["server_cpu_s"] = round(cpu_s, 2)
             res.update(rss_mib(pids))
             results.append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)

@@ -115,6 +115,7 @@ def table(current: dict[str, Any], baseline: dict[str, Any] | None) -> list[dict
             ("errors", "errors", False),
             ("503 shed", "shed_503", False),
             ("/health p99 ms", "health_p99_ms", False),
+            ("server CPU ms/turn", "server_cpu_ms_per_turn", False),
             ("RSS MiB", "rss_mib", False),
         ):
             rows.append((f"http c={c} {label}", ("http", "levels", str(c), key), higher))

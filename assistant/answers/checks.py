@@ -395,10 +395,17 @@ class DraftChecker:
 def _passage_sentences(passages: Iterable[Passage]) -> list[str]:
     out: list[str] = []
     for passage in passages:
-        out.extend(u.clean for u in iter_units(split_units(passage.text)) if u.clean and not u.structural)
-        if passage.risk_warning:
-            out.extend(split_sentences(passage.risk_warning))
+        out.extend(_sentences_of(passage.text, passage.risk_warning))
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=8192)
+def _sentences_of(text: str, risk_warning: str | None) -> tuple[str, ...]:
+    """One passage's sentences (memoised: the same knowledge-base passages are retrieved turn after turn)."""
+    out = [u.clean for u in iter_units(split_units(text)) if u.clean and not u.structural]
+    if risk_warning:
+        out.extend(split_sentences(risk_warning))
+    return tuple(out)
 
 
 def reading_grade(text: str) -> float:

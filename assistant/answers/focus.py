@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -107,9 +108,19 @@ def _facts_cached(kb_dir: Path, mtime_ns: int) -> tuple[FactInfo, ...]:
     return tuple(FactInfo(f.name, f.value, f.kind, f.description) for f in facts.values())
 
 
+_MTIME_TTL_S = 1.0  # the knowledge base's files are stat'ed at most once a second (not on every call of a turn)
+_mtimes: dict[Path, tuple[float, int]] = {}
+
+
 def _kb_mtime(kb_dir: Path) -> int:
+    now = time.monotonic()
+    seen = _mtimes.get(Path(kb_dir))
+    if seen is not None and now - seen[0] < _MTIME_TTL_S:
+        return seen[1]
     files = [*(Path(kb_dir) / "facts").glob("*.yaml"), *(Path(kb_dir) / "articles").glob("*.md")]
-    return max((p.stat().st_mtime_ns for p in files), default=0)
+    stamp = max((p.stat().st_mtime_ns for p in files), default=0)
+    _mtimes[Path(kb_dir)] = (now, stamp)
+    return stamp
 
 
 def kb_facts(kb_dir: Path) -> tuple[FactInfo, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _ABBREVIATIONS = (
     "e.g.",
@@ -220,11 +221,17 @@ def figure_key(kind: str, raw: str) -> str:
 
 def extract_figures(text: str) -> set[str]:
     """Every figure in ``text`` (money, percentages, clock times, phone numbers, counts) as canonical keys."""
+    return set(_figures(text))
+
+
+@lru_cache(maxsize=65536)
+def _figures(text: str) -> frozenset[str]:
+    """:func:`extract_figures`, memoised: the knowledge base's sentences are checked again on every turn."""
     keys: set[str] = set()
     for match in _FIGURE.finditer(clean_markdown(text)):
         kind = match.lastgroup or "number"
         keys.add(figure_key(kind, match.group(0)))
-    return keys
+    return frozenset(keys)
 
 
 def figures_as_written(text: str) -> dict[str, str]:
