@@ -114,8 +114,8 @@ def focus_selection(
                 lead = r
                 break
     lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
-    best_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
-    best_fact = best_fact if best_fact.fact_relevance > 0 else None
+    top_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
+    best_fact = top_fact if top_fact.fact_relevance > 0 else None
     if best_fact is not None and not retrieval.in_scope and best_fact.fact_relevance >= f.low_confidence.fact_match:
         lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
     article = lead.candidate.article_id
