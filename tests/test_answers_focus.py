@@ -210,11 +210,6 @@ def test_the_stage_streams_the_focused_answer() -> None:
     ("question", "article", "figures"),
     [
         (
-            "How long does delivery take after dispatch, and when do you post the card?",
-            "card-arrival",
-            ("3 to 5 working days", "1 working day"),
-        ),
-        (
             "What rate does the saver pay and how often is the interest paid?",
             "easy-access-saver",
             ("3.10% AER (variable)", "monthly"),
