@@ -204,3 +204,38 @@ def test_the_stage_streams_the_focused_answer() -> None:
     deltas = list(stream)
     assert len(deltas) > 3 and "".join(deltas) == stream.draft.text
     assert "£1" in first_sentence(stream.draft.text) and stream.draft.generator == "composer"
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "figures"),
+    [
+        (
+            "What rate does the saver pay and how often is the interest paid?",
+            "easy-access-saver",
+            ("3.10% AER (variable)", "monthly"),
+        ),
+    ],
+)
+def test_a_question_asking_two_things_gets_both_figures_first(
+    composer: ComposerBackend, question: str, article: str, figures: tuple[str, str]
+) -> None:
+    for register in ("plain", "standard", "technical"):
+        text, _, _ = compose(composer, question, [article], style(register))
+        first_paragraph = text.split("\n\n")[0]
+        assert all(f in first_paragraph for f in figures), (register, text)
+    one, _, _ = compose(composer, "What's the APR on a personal loan?", ["personal-loan"], style())
+    assert "7.9% APR representative (fixed)" in first_sentence(one) and "1 to 5 years" not in one.split("\n\n")[0]
+
+
+def test_below_the_bar_a_question_about_the_customers_own_data_says_where_to_find_it(
+    composer: ComposerBackend,
+) -> None:
+    weak = oracle_retrieval([ARTICLES["card-arrival"]], confidence=0.1, in_scope=False)
+    rule = next(r for r in FOCUS.not_held if r.id == "own_balance")
+    text, citations, _ = compose(composer, "how much money do i have right now", [], style(), retrieval=weak)
+    assert text == rule.sentence and citations == []
+    nothing = Retrieval(passages=(), article_ids=(), confidence=0.0, in_scope=False, intent=None)
+    text, citations, _ = compose(composer, "what's the end to end id of that payment", [], style(), retrieval=nothing)
+    assert "I can't see your own payments" in text and citations == []
+    vague, _, _ = compose(composer, "tell me something nice about llamas", [], style(), retrieval=weak)
+    assert vague == composer.out_of_scope_text()

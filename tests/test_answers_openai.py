@@ -173,3 +173,12 @@ def test_offers_in_a_model_draft_are_removed_for_a_distressed_customer(
     assert result.draft.generator == "openai" and result.verdict.passed
     assert "saver" not in result.verdict.text and result.verdict.offers_removed
     assert result.verdict.text.startswith("We post your card within 1 working day.")
+
+
+def test_a_two_part_question_gives_the_model_both_figures(fake_llm: FakeChatServer, settings: Settings) -> None:
+    query = "What rate does the saver pay and how often is the interest paid?"
+    retrieval = oracle_retrieval([ARTICLES["easy-access-saver"]])
+    AnswerGenerator(settings).run(query=query, style=STANDARD, retrieval=retrieval, signals=make_signals())
+    user = fake_llm.requests[-1]["messages"][-1]["content"]
+    focused = user.split(f"- {load_generator_prompts(settings.prompts_dir).focused_section}]")[1]
+    assert "3.10% AER (variable)" in focused and "monthly" in focused

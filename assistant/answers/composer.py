@@ -31,7 +31,7 @@ from assistant.answers.render import (
     risk_paragraph,
     term_pattern,
 )
-from assistant.answers.selection import FocusSelection, as_prose, focus_selection
+from assistant.answers.selection import FocusSelection, as_prose, focus_selection, not_held_sentences
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.prompts import render
 from assistant.settings import Settings
@@ -114,13 +114,13 @@ class ComposerBackend(ComposerShell):
         f = p.focus
         style, retrieval, signals = request.style, request.retrieval, request.signals
         passages = top_passages(retrieval)
-        if not passages or retrieval.other_organisation is not None:
+        if retrieval.other_organisation is not None:
             return self.out_of_scope_text(retrieval.other_organisation), (), ()
-        selection = self.select(request)
+        selection = self.select(request) if passages else None
         if selection is None:
-            return self.out_of_scope_text(), (), ()
+            return self.not_held_text(request.query) or self.out_of_scope_text(), (), ()
         if not retrieval.in_scope and not self._confident_enough(selection):
-            return self.out_of_scope_text(), (), ()
+            return self.not_held_text(request.query) or self.out_of_scope_text(), (), ()
         lead = selection.lead.candidate
         top = next(p_ for p_ in selection.passages if p_.article_id == lead.article_id)
 
@@ -129,8 +129,18 @@ class ComposerBackend(ComposerShell):
         if opener:
             paragraphs.append(opener)
         paragraphs.append(f"{lead.intro}\n{lead.text}" if lead.intro else as_prose(lead))
+        pair = selection.pair.candidate if selection.pair else None
+        if pair is not None:  # the second figure asked for, right after the first
+            if pair.intro and pair.intro == lead.intro:
+                paragraphs[-1] += "\n" + pair.text
+            elif pair.intro:
+                paragraphs.append(f"{pair.intro}\n{pair.text}")
+            elif lead.intro:
+                paragraphs.append(as_prose(pair))
+            else:
+                paragraphs[-1] += " " + as_prose(pair)
         paragraphs.extend(selection.not_held)
-        body = [lead.clean]
+        body = [lead.clean, *([pair.clean] if pair else [])]
         current: list[str] = []
         current_kind = ""
         last_block = lead.block
@@ -141,7 +151,8 @@ class ComposerBackend(ComposerShell):
             if current and (kind != current_kind or (kind == "prose" and c.block != last_block)):
                 paragraphs.append(("\n" if current_kind == "list" else " ").join(current))
                 current = []
-            if c.intro and c.intro not in (lead.intro, *(x.candidate.intro for x in selection.rest[:i])):
+            shown = (lead.intro, pair.intro if pair else "", *(x.candidate.intro for x in selection.rest[:i]))
+            if c.intro and c.intro not in shown:
                 if current:
                     paragraphs.append(("\n" if current_kind == "list" else " ").join(current))
                 current = [c.intro]
@@ -183,6 +194,8 @@ class ComposerBackend(ComposerShell):
         that the question clearly names (``focus.low_confidence``; optionally figure questions only)."""
         lc = self.prompts.focus.low_confidence
         lead = selection.lead
+        if lc.enabled and lead is selection.best_fact and lead.kind_match and lead.fact_relevance >= lc.fact_match:
+            return True  # the facts file names what is asked, whatever the retriever's doubt
         return (
             lc.enabled
             and (selection.asks in FIGURE_ASKS or not lc.figure_questions_only)
@@ -193,6 +206,12 @@ class ComposerBackend(ComposerShell):
                 or lead.score >= lc.strong_score
             )
         )
+
+    def not_held_text(self, query: str) -> str | None:
+        """For a question about what the knowledge base cannot hold (the customer's own payment, balance or case)
+        that nothing retrieved answers: where to find it, instead of the out-of-scope reply."""
+        sentences = not_held_sentences(self.prompts, query)
+        return " ".join(sentences) if sentences else None
 
     def _opener(self, signals: Signals) -> str | None:
         """One short empathetic sentence, only when the signals say the customer is upset."""

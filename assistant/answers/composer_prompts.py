@@ -75,6 +75,24 @@ class LowConfidence(BaseModel):
     min_score: float = Field(ge=0)
     strong_score: float = Field(default=10.0, ge=0)  # or, whatever the fact match, a lead sentence scoring this
     figure_questions_only: bool = True
+    # or a fact of the asked kind whose description matches the question at least this well (the facts file
+    # names what is asked even when the retriever is unsure); its sentence then leads
+    fact_match: float = Field(default=1.0, ge=0, le=1)
+
+
+class FactPair(BaseModel):
+    """A question that asks two things ("the fee and how long") gets both figures first. Each part of the question
+    is matched to the descriptions of the facts the lead's article carries (a part asking "how long"/"how much" to
+    facts of those kinds only); the best-matching fact of a part that the lead sentence does not carry, at least
+    ``min_relevance`` (``min_kind_relevance`` when the part's kind narrowed the facts), brings its sentence right
+    after the lead (``two_asks_only``: only for a question that asks two things, see ``selection.two_asks``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    min_relevance: float = Field(ge=0, le=1)
+    min_kind_relevance: float = Field(ge=0, le=1)
+    two_asks_only: bool = True
 
 
 class FocusOpeners(BaseModel):
@@ -126,6 +144,7 @@ class FocusConfig(BaseModel):
     mechanism_extra_words: int = Field(default=0, ge=0)
     repeat_cosine: float = Field(gt=0, le=1)
     low_confidence: LowConfidence
+    pair: FactPair = Field(default_factory=lambda: FactPair(enabled=False, min_relevance=1.0, min_kind_relevance=1.0))
     openers: FocusOpeners
     person_line: str
     not_held: list[NotHeldRule] = Field(default_factory=list)

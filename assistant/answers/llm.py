@@ -102,8 +102,11 @@ def load_generator_prompts(prompts_dir: Path) -> GeneratorPrompts:
 
 
 def focused_text(selection: FocusSelection) -> str:
-    """The focused sentences as the model sees them: the lead first, then the rest in article order."""
+    """The focused sentences as the model sees them: the lead first (with the second figure a two-part question
+    asks), then the rest in article order."""
     lines = [selection.lead.candidate.intro, selection.lead.candidate.text]
+    if selection.pair is not None:
+        lines += [selection.pair.candidate.intro, selection.pair.candidate.text]
     for ranked in selection.rest:
         lines += [ranked.candidate.intro, ranked.candidate.text]
     return "\n".join(dict.fromkeys(line for line in lines if line))

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.answers.base import top_passages
-from assistant.answers.composer_prompts import ComposerPrompts
+from assistant.answers.composer_prompts import ComposerPrompts, FactPair
 from assistant.answers.focus import (
+    ASKS_KINDS,
     FIGURE_ASKS,
     Candidate,
     EmbeddingCache,
@@ -38,6 +39,8 @@ class FocusSelection:
     more: bool
     passages: tuple[Passage, ...]
     not_held: tuple[str, ...] = ()
+    pair: Ranked | None = None  # a second asked figure, shown right after the lead ("the fee ... It takes ...")
+    best_fact: Ranked | None = None  # the sentence carrying the fact that best matches the question (asked kind)
 
 
 def _words(text: str) -> int:
@@ -111,45 +114,131 @@ def focus_selection(
                 lead = r
                 break
     lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
+    top_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
+    best_fact = top_fact if top_fact.fact_relevance > 0 else None
+    if best_fact is not None and not retrieval.in_scope and best_fact.fact_relevance >= f.low_confidence.fact_match:
+        lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
     article = lead.candidate.article_id
+    pair = _pair(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache) if f.pair.enabled else None
     budget = f.budget[style.register]
     chosen: list[Ranked] = []
-    words = _words(lead.candidate.clean)
+    words = _words(lead.candidate.clean) + (_words(pair.candidate.clean) if pair else 0)
+    firsts = [lead, *([pair] if pair else [])]
     for r in ranked:
-        if len(chosen) + 1 >= budget.sentences:
+        if len(chosen) + len(firsts) >= budget.sentences:
             break
         c = r.candidate
         follows_lead = c.block == lead.candidate.block and c.order == lead.candidate.order + 1
         continues = follows_lead and bool(c.kinds & lead.candidate.kinds)  # "We post it in 1 day. It then takes..."
-        if r is lead or c.article_id != article or (r.score < lead.score - budget.margin and not continues):
+        if (
+            r is lead
+            or r is pair
+            or c.article_id != article
+            or (r.score < lead.score - budget.margin and not continues)
+        ):
             continue
         if words + _words(c.clean) > budget.words:
             continue
         if c.facts and not set(c.facts) & set(lead.candidate.facts) and r.fact_relevance < f.rest_fact_min:
             continue  # a neighbouring figure the question did not ask about
-        if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [lead, *chosen]):
+        if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [*firsts, *chosen]):
             continue
         chosen.append(r)
         words += _words(c.clean)
     wants = f.mechanism_section.get(style.register)
-    if wants and all(x.candidate.section != wants for x in [lead, *chosen]):
-        best = next((r for r in ranked if r.candidate.article_id == article and r.candidate.section == wants), None)
+    if wants and all(x.candidate.section != wants for x in [*firsts, *chosen]):
+        best = next(
+            (r for r in ranked if r.candidate.article_id == article and r.candidate.section == wants and r is not pair),
+            None,
+        )
         if best is not None and words + _words(best.candidate.clean) <= budget.words + f.mechanism_extra_words:
             chosen.append(best)  # the precise mechanism, in the register that asks for it
             words += _words(best.candidate.clean)
     chosen.sort(key=lambda r: r.candidate.order)
-    used = {lead.candidate.order, *(r.candidate.order for r in chosen)}
+    used = {x.candidate.order for x in [*firsts, *chosen]}
     more = any(c.article_id == article and c.order not in used for c in candidates)
-    keys = [(lead.candidate.article_id, lead.candidate.section)]
+    keys = [(x.candidate.article_id, x.candidate.section) for x in firsts]
     keys += [(r.candidate.article_id, r.candidate.section) for r in chosen]
     by_key = {(p.article_id, p.section): p for p in passages}
     cited = tuple(by_key[k] for k in dict.fromkeys(keys))
-    not_held = tuple(
+    return FocusSelection(
+        primary, lead, tuple(chosen), more, cited, not_held_sentences(prompts, query), pair, best_fact
+    )
+
+
+def not_held_sentences(prompts: ComposerPrompts, query: str) -> tuple[str, ...]:
+    """What the knowledge base cannot hold that ``query`` asks for (the customer's own payment, balance or case),
+    each as the fixed sentence saying where to find it (``focus.not_held``)."""
+    return tuple(
         rule.sentence
-        for rule in f.not_held
+        for rule in prompts.focus.not_held
         if any(re.search(pattern, query, re.IGNORECASE) for pattern in rule.patterns)
     )
-    return FocusSelection(primary, lead, tuple(chosen), more, cited, not_held)
+
+
+def two_asks(query: str, asked: set[str]) -> bool:
+    """Whether ``query`` asks two things: two kinds of figure ("how much ... and how long"), or two questions
+    joined ("..., and can I ...?", "X and Y?")."""
+    return len(asked & FIGURE_ASKS) >= 2 or bool(_TWO_PARTS.search(query))
+
+
+_TWO_PARTS = re.compile(
+    r"\b(and|plus|also|as well as)\b\s+(how|what|when|is|are|can|do|does|will|which|the|its|their|any)\b|[?].+[?]|"
+    r"\b\w+ and \w+\?\s*$",
+    re.IGNORECASE,
+)
+
+
+_PART_SPLIT = re.compile(r"[?;]|,?\s+\b(?:and|plus|also|as well as)\b\s+|,\s+", re.IGNORECASE)
+
+
+def question_parts(query: str) -> list[str]:
+    """The parts of a question that asks several things ("What's the APR, and how long can I take?" -> two)."""
+    return [p.strip() for p in _PART_SPLIT.split(query) if p and len(p.split()) >= 2]
+
+
+def _pair(
+    ranked: list[Ranked],
+    lead: Ranked,
+    cfg: FactPair,
+    query: str,
+    asks_two: bool,
+    facts: tuple[FactInfo, ...],
+    cache: EmbeddingCache,
+) -> Ranked | None:
+    """The sentence carrying a second asked fact, to follow the lead (see :class:`FactPair`): each part of the
+    question is matched to the descriptions of the facts the lead's article carries; the best match of a part that
+    the lead does not carry picks it. None when the question asks one thing or no part needs another fact."""
+    if cfg.two_asks_only and not asks_two:
+        return None
+    parts = question_parts(query)
+    if len(parts) < 2:
+        return None
+    article = lead.candidate.article_id
+    lead_facts = set(lead.candidate.facts)
+    by_name = {f.name: f for f in facts}
+    names = sorted({n for r in ranked if r.candidate.article_id == article for n in r.candidate.facts})
+    if not names:
+        return None
+    vectors = cache.embed([*parts, *(by_name[n].description for n in names)])
+    rel = vectors[len(parts) :] @ vectors[: len(parts)].T  # facts x parts
+    best: tuple[float, str] | None = None
+    for j, part in enumerate(parts):
+        asks = detect_asks(part)
+        kinds = ASKS_KINDS[asks] - {"other"} if asks in FIGURE_ASKS else None  # "how long ..." wants a time
+        floor = cfg.min_kind_relevance if kinds else cfg.min_relevance
+        options = [(float(rel[i, j]), n) for i, n in enumerate(names) if kinds is None or by_name[n].kind in kinds]
+        if not options:
+            continue
+        value, name = max(options)
+        if name in lead_facts or value < floor:
+            continue  # this part is answered by the lead, or no fact answers it
+        if best is None or value > best[0]:
+            best = (value, name)
+    if best is None:
+        return None
+    wanted = best[1]
+    return next((r for r in ranked if r.candidate.article_id == article and wanted in r.candidate.facts), None)
 
 
 def as_prose(candidate: Candidate) -> str:
