@@ -1,5 +1,5 @@
 """Training-time choice of the crisis-layer thresholds on the dev split of our own written data
-(``data/signals/written_2026_12``, ``split == "dev"``), never on ``data/blind``.
+(``data/signals/written_2026_12`` and ``written_2026_12c``, ``split == "dev"``), never on ``data/blind``.
 
 The crisis bank fires on a message whose cosine to the nearest bank entry reaches ``crisis_bank`` (or, over the
 last turns, ``crisis_bank_window`` on this message and an earlier one); the learned crisis class needs
@@ -27,6 +27,8 @@ from assistant.signals.model import SignalModel
 from assistant.types import Signals
 
 WRITTEN_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12"
+# The folders with a train/dev split whose dev rows thresholds are chosen on (a second writers' round: ``12c``).
+WRITTEN_DIRS: tuple[Path, ...] = (WRITTEN_DIR, PROJECT_ROOT / "data" / "signals" / "written_2026_12c")
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.
 CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
@@ -41,10 +43,17 @@ MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
 WARNING_DISTRESS_GRID: tuple[float, ...] = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
-def written_rows(name: str, split: str | None = None, folder: Path = WRITTEN_DIR) -> list[dict[str, object]]:
-    """Rows of ``data/signals/written_2026_12/<name>.jsonl`` (or ``folder``), optionally one split."""
-    path = folder / f"{name}.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def written_rows(name: str, split: str | None = None, folder: Path | None = None) -> list[dict[str, object]]:
+    """Rows of ``<name>.jsonl`` in ``folder`` (default: every folder of :data:`WRITTEN_DIRS` that has the file),
+    optionally one split."""
+    paths = [folder / f"{name}.jsonl"] if folder is not None else [d / f"{name}.jsonl" for d in WRITTEN_DIRS]
+    rows = [
+        json.loads(line)
+        for path in paths
+        if folder is not None or path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [r for r in rows if split is None or r.get("split") == split]
 
 
