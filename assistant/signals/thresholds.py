@@ -179,6 +179,7 @@ def choose_crisis_thresholds(
         "crisis_bank_margin": 0.0,
         "crisis_bank_window": OFF,
         "crisis_warning_bank": OFF,
+        "crisis_warning_bank_transfer": OFF,
         "crisis_warning_distress": OFF,
         "crisis_head": OFF,
         "crisis_model": OFF,
@@ -208,6 +209,11 @@ def choose_crisis_thresholds(
     )
     chosen["crisis_warning_bank"] = pick_lowest(
         (*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_bank": t}), max_false=1.0
+    )
+    # A money-transfer sign alone ("move all my savings to my son") pairs with the bank at least 0.1 above that.
+    transfer_grid = [t for t in BANK_GRID if t >= chosen["crisis_warning_bank"] + 0.1 - 1e-9]
+    chosen["crisis_warning_bank_transfer"] = pick_lowest(
+        (*transfer_grid, OFF), lambda t: rates({**chosen, "crisis_warning_bank_transfer": t}), max_false=1.0
     )
     if "crisis" in model.bundle.sigmoid_heads:
         chosen["crisis_head"] = pick_lowest(
