@@ -1,7 +1,8 @@
 """Print the crisis-bank lines drawn from this folder's ``train`` rows (never ``dev``): each crisis message without
 earlier turns becomes an entry of its kind, each non-crisis message without earlier turns (hyperbole, negation,
-sarcasm, estate admin, scams in progress, panic) a trap. The output was pasted at the end of the ``entries`` and
-``traps`` lists of ``assistant/signals/crisis_bank.yaml``. Run: ``python bank_rows.py``.
+sarcasm, estate admin, scams in progress, panic) a trap, to paste at the end of the ``entries`` and ``traps`` lists of
+``assistant/signals/crisis_bank.yaml`` before the thresholds are chosen again (see README.md: not adopted yet).
+Run: ``python bank_rows.py``.
 """
 
 from __future__ import annotations
