@@ -95,6 +95,21 @@ def test_sensitive_topic_with_high_distress(policy: EscalationPolicy) -> None:
     assert not policy.run(signals=replace(CALM, distress="mild"), retrieval=_retrieval(True), failed_turns=0).escalate
 
 
+def test_low_capability_alone_on_a_sensitive_topic_stays_with_the_bot(policy: EscalationPolicy) -> None:
+    # "there's a charge I don't understand": capability (doesn't understand), mild distress, and the unrecognised
+    # payment article (sensitive). A plainer register meets it; a person is not brought in.
+    signals = replace(CALM, distress="mild", vulnerability=("capability",))
+    assert not policy.run(signals=signals, retrieval=_retrieval(True), failed_turns=0).escalate
+    both = replace(signals, vulnerability=("capability", "health"))
+    esc = policy.run(signals=both, retrieval=_retrieval(True), failed_turns=0)
+    assert esc.escalate and esc.reasons == ("vulnerability (health) with distress",)
+    calm_health = replace(CALM, vulnerability=("capability", "health"))
+    esc = policy.run(signals=calm_health, retrieval=_retrieval(True), failed_turns=0)
+    assert esc.escalate and esc.reasons == ("vulnerability (health) on a sensitive topic",)
+    high = replace(signals, distress="high", distress_probs={"none": 0.5, "mild": 0.1, "high": 0.38, "crisis": 0.02})
+    assert policy.run(signals=high, retrieval=_retrieval(True), failed_turns=0).escalate
+
+
 def test_low_capability_with_mild_distress_gets_plainer_words_not_a_handoff(policy: EscalationPolicy) -> None:
     signals = replace(CALM, distress="mild", vulnerability=("capability",))
     assert not policy.run(signals=signals, retrieval=_retrieval(False), failed_turns=0).escalate

@@ -8,10 +8,12 @@ Every sentence here was written for this test; none comes from data/blind or the
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
+from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.features import FeatureExtractor
 from assistant.signals.model import SignalModel
 from assistant.stages.classify import SignalClassifier
@@ -117,3 +119,27 @@ def test_a_mention_of_the_bot_or_a_declined_transfer_is_not_a_request(
 )
 def test_more_acute_situations_are_high_distress(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
     assert _run(classifier, encoder, text).distress in ("high", "crisis")
+
+
+def test_a_family_transfer_is_not_a_crisis(classifier: SignalClassifier, encoder: TextEncoder) -> None:
+    # One money-transfer sign ("handing everything over") and a crisis-bank entry of another kind nearby (an adult
+    # son taking a pension: abuse) used to combine into self_harm.
+    s = _run(classifier, encoder, "Please move all my savings to my son's account, he's buying a flat")
+    assert s.distress != "crisis" and "crisis" not in s.cues
+    assert s.cues["warning"] == ("self_harm: handing everything over",)  # still recorded for later turns
+
+
+def test_the_bank_backs_a_warning_sign_only_of_its_own_kind(classifier: SignalClassifier) -> None:
+    model = classifier.model
+    feats = model.extractor.extract("I've given my dog to my neighbour this morning")
+    calm = {"distress": np.array([0.9, 0.08, 0.01, 0.01])}
+    near = model.threshold("crisis_warning_bank_transfer", 0.9) + 0.05  # above every bank threshold for signs
+    other_kind = BankMatch("partner_takes_wages", "abuse", near)
+    same_kind = BankMatch("giving_things_away", "self_harm", near)
+    assert model._warning_signs(feats, calm, (), other_kind, False) == (None, "")
+    kind, reason = model._warning_signs(feats, calm, (), same_kind, False)
+    assert kind == "self_harm" and "crisis bank: giving_things_away" in reason
+    transfer = model.extractor.extract("please transfer all my savings to my sister")
+    assert model._warning_signs(transfer, calm, (), same_kind, False)[0] == "self_harm"
+    just_above = BankMatch("giving_things_away", "self_harm", model.threshold("crisis_warning_bank", 0.5) + 0.01)
+    assert model._warning_signs(transfer, calm, (), just_above, False) == (None, "")

@@ -54,6 +54,9 @@ STRONG_CAPABILITY_CUES = frozenset(
         "low confidence with money or tech",
     }
 )
+# Warning signs that everyday money moves share ("move all my savings to my son, he's buying a flat"): on their own
+# they pair with the crisis bank only at its stricter ``crisis_warning_bank_transfer`` threshold.
+TRANSFER_SIGNS = frozenset({"handing everything over"})
 # The denial cue (lexicon traps) under which no crisis rule of the message counts.
 PROFESSIONAL_DENIAL = "someone else's past or a professional"
 LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
@@ -403,8 +406,9 @@ class SignalModel:
     ) -> tuple[str | None, str]:
         """A crisis from weak warning signs: a sign in this message together with a second, different sign (in this
         message or one of the last customer turns) or with distress (a high-distress cue, the distress head's
-        p(high)+p(crisis), an earlier turn read as high or crisis, or the crisis bank above its window threshold).
-        Denials and figures of speech veto it."""
+        p(high)+p(crisis), an earlier turn read as high or crisis, or a crisis-bank entry of the sign's own kind above
+        ``crisis_warning_bank``; ``crisis_warning_bank_transfer`` for a money-transfer sign alone). Denials and
+        figures of speech veto it."""
         here = self.warning_cues(feats)
         if vetoed or not here:
             return None, ""
@@ -429,10 +433,14 @@ class SignalModel:
                 reason = f"threatening words in anger: {cue_names[0]} + p(negative)={negative_p:.2f}"
             elif any(h.distress in ("high", "crisis") for h in recent):
                 reason = f"warning sign after a distressed turn: {cue_names[0]}"
-            elif (
-                bank is not None and not bank.trapped and bank.score >= self._thr.get("crisis_warning_bank", window_thr)
-            ):
-                reason = f"warning sign near the crisis bank: {cue_names[0]} + {bank.cue()}"
+            elif bank is not None and not bank.trapped and bank.kind in kinds_here:
+                # The bank only backs a sign of its own kind (a self-harm sign is not made a crisis by an abuse
+                # description), and a money-transfer sign alone needs the bank closer still.
+                bank_thr = self._thr.get("crisis_warning_bank", window_thr)
+                if set(cue_names) <= TRANSFER_SIGNS:
+                    bank_thr = max(bank_thr, self._thr.get("crisis_warning_bank_transfer", bank_thr + 0.1))
+                if bank.score >= bank_thr:
+                    reason = f"warning sign near the crisis bank: {cue_names[0]} + {bank.cue()}"
         if not reason:
             return None, ""
         kinds = [c.split(": ", 1)[0] for c in signs]

@@ -188,15 +188,16 @@ class EscalationPolicy:
         top_sensitive = bool(
             retrieval and retrieval.in_scope and retrieval.passages and retrieval.passages[0].sensitive
         )
-        # Low capability alone is met by a plainer style, not a hand-off; with high distress it counts.
+        # Low capability alone is met by a plainer style, not a hand-off, on any topic ("there's a charge I don't
+        # understand" reads as capability and finds the unrecognised-payment article); with high distress it counts.
         weighty = drivers - {"capability"} if signals.distress != "high" else drivers
         vcues = signals.cues.get("vulnerability", ())
         if weighty and signals.distress in ("mild", "high"):
             add("vulnerable_with_distress", f"vulnerability ({', '.join(sorted(weighty))}) with distress", vcues)
-        elif drivers and top_sensitive:
+        elif weighty and top_sensitive:
             add(
                 "vulnerable_sensitive_topic",
-                f"vulnerability ({', '.join(sorted(drivers))}) on a sensitive topic",
+                f"vulnerability ({', '.join(sorted(weighty))}) on a sensitive topic",
                 vcues,
             )
         if top_sensitive and retrieval is not None and signals.distress == "high" and not drivers:

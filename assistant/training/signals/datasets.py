@@ -170,29 +170,34 @@ def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
 
 
 WRITTEN_DATA = SIGNALS_DATA / "written_2026_12"
+# Every folder of rows written for issue #19 with a train/dev split (``written_2026_12b`` is dev-only: thresholds).
+WRITTEN_FOLDERS: tuple[Path, ...] = (WRITTEN_DATA, SIGNALS_DATA / "written_2026_12c")
 # How the rows written for issue #19 map onto the schema of our older files (``label`` for distress).
 _WRITTEN_AS: dict[str, str] = {"distress": "crisis_distress", "handoff": "handoff", "vulnerability": "vulnerability"}
 
 
 def written_examples(name: str) -> list[dict[str, object]]:
-    """Rows of ``data/signals/written_2026_12/<file>.jsonl`` for the head ``name`` (``distress``, ``handoff``,
-    ``vulnerability``, ``complaint``, ``literacy``) in the schema of :func:`own_examples` (distress -> ``label``),
-    with a ``source`` field; their ``context`` is dropped (heads read one message)."""
-    path = WRITTEN_DATA / f"{_WRITTEN_AS.get(name, name)}.jsonl"
-    if not path.exists():
-        return []
+    """Rows of ``data/signals/written_2026_12/<file>.jsonl`` and ``written_2026_12c/`` (:data:`WRITTEN_FOLDERS`)
+    for the head ``name`` (``distress``, ``handoff``, ``vulnerability``, ``complaint``, ``literacy``) in the schema
+    of :func:`own_examples` (distress -> ``label``), with a ``source`` field (the folder); their ``context`` and
+    ``voice`` are dropped (heads read one message)."""
     rows: list[dict[str, object]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+    for folder in WRITTEN_FOLDERS:
+        path = folder / f"{_WRITTEN_AS.get(name, name)}.jsonl"
+        if not path.exists():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"{path}:{n}: {exc}") from exc
-        row.pop("context", None)
-        if name == "distress":
-            row["label"] = row.pop("distress")
-        rows.append({**row, "source": "written_2026_12"})
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigurationError(f"{path}:{n}: {exc}") from exc
+            row.pop("context", None)
+            row.pop("voice", None)
+            if name == "distress":
+                row["label"] = row.pop("distress")
+            rows.append({**row, "source": folder.name})
     return rows
 
 

@@ -1,5 +1,5 @@
 """Training-time choice of the crisis-layer thresholds on the dev split of our own written data
-(``data/signals/written_2026_12``, ``split == "dev"``), never on ``data/blind``.
+(``data/signals/written_2026_12`` and ``written_2026_12c``, ``split == "dev"``), never on ``data/blind``.
 
 The crisis bank fires on a message whose cosine to the nearest bank entry reaches ``crisis_bank`` (or, over the
 last turns, ``crisis_bank_window`` on this message and an earlier one); the learned crisis class needs
@@ -27,6 +27,8 @@ from assistant.signals.model import SignalModel
 from assistant.types import Signals
 
 WRITTEN_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12"
+# The folders with a train/dev split whose dev rows thresholds are chosen on (a second writers' round: ``12c``).
+WRITTEN_DIRS: tuple[Path, ...] = (WRITTEN_DIR, PROJECT_ROOT / "data" / "signals" / "written_2026_12c")
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.
 CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
@@ -41,10 +43,17 @@ MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
 WARNING_DISTRESS_GRID: tuple[float, ...] = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
-def written_rows(name: str, split: str | None = None, folder: Path = WRITTEN_DIR) -> list[dict[str, object]]:
-    """Rows of ``data/signals/written_2026_12/<name>.jsonl`` (or ``folder``), optionally one split."""
-    path = folder / f"{name}.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def written_rows(name: str, split: str | None = None, folder: Path | None = None) -> list[dict[str, object]]:
+    """Rows of ``<name>.jsonl`` in ``folder`` (default: every folder of :data:`WRITTEN_DIRS` that has the file),
+    optionally one split."""
+    paths = [folder / f"{name}.jsonl"] if folder is not None else [d / f"{name}.jsonl" for d in WRITTEN_DIRS]
+    rows = [
+        json.loads(line)
+        for path in paths
+        if folder is not None or path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [r for r in rows if split is None or r.get("split") == split]
 
 
@@ -170,6 +179,7 @@ def choose_crisis_thresholds(
         "crisis_bank_margin": 0.0,
         "crisis_bank_window": OFF,
         "crisis_warning_bank": OFF,
+        "crisis_warning_bank_transfer": OFF,
         "crisis_warning_distress": OFF,
         "crisis_head": OFF,
         "crisis_model": OFF,
@@ -199,6 +209,11 @@ def choose_crisis_thresholds(
     )
     chosen["crisis_warning_bank"] = pick_lowest(
         (*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_bank": t}), max_false=1.0
+    )
+    # A money-transfer sign alone ("move all my savings to my son") pairs with the bank at least 0.1 above that.
+    transfer_grid = [t for t in BANK_GRID if t >= chosen["crisis_warning_bank"] + 0.1 - 1e-9]
+    chosen["crisis_warning_bank_transfer"] = pick_lowest(
+        (*transfer_grid, OFF), lambda t: rates({**chosen, "crisis_warning_bank_transfer": t}), max_false=1.0
     )
     if "crisis" in model.bundle.sigmoid_heads:
         chosen["crisis_head"] = pick_lowest(
