@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from assistant.answers.kbview import fact_values  # noqa: E402
-from assistant.kb.splits import out_of_scope_split  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.training.splits import out_of_scope_split  # noqa: E402
 from assistant.types import LITERACY_LEVELS, Redacted  # noqa: E402
 from eval.formats import load_key_facts_jsonl  # noqa: E402
 from eval.suite_runs.answers import _neutral_signals, score_key_fact  # noqa: E402
