@@ -1,244 +1,54 @@
-"""Training-time choice of the crisis-layer thresholds on the dev split of our own written data
-(``data/signals/written_2026_12`` and ``written_2026_12c``, ``split == "dev"``), never on ``data/blind``.
-
-The crisis bank fires on a message whose cosine to the nearest bank entry reaches ``crisis_bank`` (or, over the
-last turns, ``crisis_bank_window`` on this message and an earlier one); the learned crisis class needs
-``crisis_model``. Each is set to the lowest value (most recall) whose false-crisis rate on the dev rows that are not
-a crisis stays within :data:`MAX_FALSE_CRISIS`.
-
->>> pick_lowest([0.5, 0.6, 0.7], lambda t: (1.0 - t, 0.03 if t < 0.6 else 0.0), max_false=0.02)
-0.6
+"""Training-time choice of the complaint, high-distress and hand-off thresholds on the dev split of our own written
+data, and :func:`retune_crisis_layer`; the crisis layer's own choice lives in
+:mod:`assistant.training.signals.crisis_thresholds` (re-exported here). Never on ``data/blind``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from assistant.integrations.encoder import TextEncoder
-from assistant.settings import PROJECT_ROOT
-from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.features import TextFeatures
 from assistant.signals.model import SignalModel
-from assistant.types import Signals
+from assistant.training.signals.crisis_thresholds import (
+    CRISIS_DEV_DIR,
+    MAX_FALSE_CRISIS,
+    MAX_FALSE_CRISIS_ORDINARY,
+    MODEL_GRID,
+    OFF,
+    WRITTEN_DIR,
+    WRITTEN_DIRS,
+    CrisisReplay,
+    DevRow,
+    choose_crisis_thresholds,
+    crisis_dev_rows,
+    pick_lowest,
+    written_rows,
+)
 
-WRITTEN_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12"
-# The folders with a train/dev split whose dev rows thresholds are chosen on (a second writers' round: ``12c``).
-WRITTEN_DIRS: tuple[Path, ...] = (WRITTEN_DIR, PROJECT_ROOT / "data" / "signals" / "written_2026_12c")
-# A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
-# from the crisis bank so the bank's thresholds are not chosen on its own sentences.
-CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
-MAX_FALSE_CRISIS = 0.015
-BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 0.02))
-MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
-OFF = 9.0  # a threshold no probability or cosine reaches: the source is switched off
-CRISIS_MODEL_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.99, OFF)
-MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
-# The distress head's p(high or crisis) is 0.4-0.9 on many ordinary requests ("close all my accounts"), so as the
-# companion of one warning sign it starts at 0.7.
-WARNING_DISTRESS_GRID: tuple[float, ...] = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
-
-
-def written_rows(name: str, split: str | None = None, folder: Path | None = None) -> list[dict[str, object]]:
-    """Rows of ``<name>.jsonl`` in ``folder`` (default: every folder of :data:`WRITTEN_DIRS` that has the file),
-    optionally one split."""
-    paths = [folder / f"{name}.jsonl"] if folder is not None else [d / f"{name}.jsonl" for d in WRITTEN_DIRS]
-    rows = [
-        json.loads(line)
-        for path in paths
-        if folder is not None or path.exists()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    return [r for r in rows if split is None or r.get("split") == split]
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    feats: TextFeatures
-    raw: dict[str, np.ndarray]
-    bank: BankMatch
-
-
-@dataclass(frozen=True)
-class DevRow:
-    """One dev message with its context, whether it is a crisis, and its category (for the trap rates)."""
-
-    text: str
-    context: tuple[str, ...]
-    crisis: bool
-    category: str = ""
-
-
-def _context(row: dict[str, object]) -> tuple[str, ...]:
-    ctx = row.get("context")
-    return tuple(str(c) for c in ctx) if isinstance(ctx, list) else ()
-
-
-def crisis_dev_rows() -> list[DevRow]:
-    """Dev rows of the written crisis/distress file, and every other written dev row as an ordinary negative."""
-    rows = [
-        DevRow(
-            str(r["text"]),
-            _context(r),
-            r.get("distress") == "crisis",
-            str(r.get("category", "")),
-        )
-        for r in written_rows("crisis_distress", "dev") + written_rows("crisis_distress", "dev", CRISIS_DEV_DIR)
-    ]
-    for name in ("handoff", "complaint", "vulnerability", "literacy"):
-        rows += [DevRow(str(r["text"]), _context(r), False, name) for r in written_rows(name, "dev")]
-    return rows
-
-
-class CrisisReplay:
-    """Runs the model's rule layer over dev rows many times with different thresholds, from one encoder pass."""
-
-    def __init__(self, model: SignalModel, encoder: TextEncoder, rows: Sequence[DevRow]) -> None:
-        self.model = model
-        self.rows = list(rows)
-        texts = sorted({t for r in rows for t in (*r.context, r.text)})
-        vectors = encoder.encode(texts)
-        model.bank.warm_up(encoder)
-        self._prep: dict[str, _Prepared] = {}
-        for text, vec in zip(texts, vectors, strict=True):
-            feats = model.extractor.extract(text)
-            z = model.design(text, vec, feats)
-            raw = {k: v[0] for k, v in model.raw_probs(z).items()}
-            self._prep[text] = _Prepared(feats, raw, model.bank.match(vec))
-
-    def _signals(self, text: str, history: Sequence[Signals]) -> Signals:
-        p = self._prep[text]
-        return self.model.combine(text, p.feats, p.raw, history, p.bank)
-
-    def run(self, thresholds: dict[str, float]) -> list[Signals]:
-        saved = dict(self.model._thr)
-        self.model._thr.update(thresholds)
-        try:
-            out = []
-            for row in self.rows:
-                history: list[Signals] = []
-                for c in row.context:
-                    history.append(self._signals(c, tuple(history)))
-                out.append(self._signals(row.text, tuple(history)))
-            return out
-        finally:
-            self.model._thr.clear()
-            self.model._thr.update(saved)
-
-    def rates(self, thresholds: dict[str, float]) -> tuple[float, float]:
-        """(crisis recall, false-crisis rate on non-crisis rows) at ``thresholds``."""
-        preds = [s.distress == "crisis" for s in self.run(thresholds)]
-        pos = [p for p, r in zip(preds, self.rows, strict=True) if r.crisis]
-        neg = [p for p, r in zip(preds, self.rows, strict=True) if not r.crisis]
-        return (sum(pos) / len(pos) if pos else 0.0, sum(neg) / len(neg) if neg else 0.0)
-
-
-def pick_lowest(
-    grid: Iterable[float], rates: Callable[[float], tuple[float, float]], *, max_false: float = MAX_FALSE_CRISIS
-) -> float:
-    """The lowest threshold of ``grid`` whose false rate is within ``max_false`` (the highest if none is)."""
-    values = sorted(grid)
-    for t in values:
-        if rates(t)[1] <= max_false:
-            return t
-    return values[-1]
-
-
-MAX_FALSE_CRISIS_ORDINARY = 0.005  # ordinary text (BANKING77 dev questions, GoEmotions train comments)
-
-
-def choose_crisis_thresholds(
-    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
-) -> dict[str, object]:
-    """Choose ``crisis_bank``, ``crisis_bank_window``, ``crisis_head`` and ``crisis_model`` on the written dev rows
-    (in that order, each with the ones before it fixed): the lowest value whose false-crisis rate stays within
-    :data:`MAX_FALSE_CRISIS` on the written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary``
-    texts; report dev recall and false-crisis rates before and after."""
-    dev = crisis_dev_rows()
-    replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary])
-    n_dev = len(dev)
-
-    def rates(th: dict[str, float]) -> tuple[float, float]:
-        preds = [s.distress == "crisis" for s in replay.run(th)]
-        pos = [p for p, r in zip(preds[:n_dev], dev, strict=True) if r.crisis]
-        neg = [p for p, r in zip(preds[:n_dev], dev, strict=True) if not r.crisis]
-        plain = preds[n_dev:]
-        bad = max(
-            (sum(neg) / len(neg) if neg else 0.0) / MAX_FALSE_CRISIS,
-            (sum(plain) / len(plain) if plain else 0.0) / MAX_FALSE_CRISIS_ORDINARY,
-        )
-        return (sum(pos) / len(pos) if pos else 0.0, bad)
-
-    off = {
-        "crisis_bank": OFF,
-        "crisis_bank_margin": 0.0,
-        "crisis_bank_window": OFF,
-        "crisis_warning_bank": OFF,
-        "crisis_warning_bank_transfer": OFF,
-        "crisis_warning_distress": OFF,
-        "crisis_head": OFF,
-        "crisis_model": OFF,
-    }
-    rules_only = rates(off)
-    chosen = dict(off)
-    # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
-    # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
-    chosen["crisis_warning_distress"] = pick_lowest(
-        (*WARNING_DISTRESS_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_distress": t}), max_false=1.0
-    )
-    best: tuple[float, float, float] = (-1.0, OFF, 0.0)
-    for margin in MARGIN_GRID:
-        with_margin = {**chosen, "crisis_bank_margin": margin}
-
-        def bank_rates(t: float, base: dict[str, float] = with_margin) -> tuple[float, float]:
-            return rates({**base, "crisis_bank": t})
-
-        t = pick_lowest((*BANK_GRID, OFF), bank_rates, max_false=1.0)
-        recall = rates({**with_margin, "crisis_bank": t})[0]
-        if recall > best[0]:
-            best = (recall, t, margin)
-    chosen["crisis_bank"], chosen["crisis_bank_margin"] = best[1], best[2]
-    window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]] or [OFF]
-    chosen["crisis_bank_window"] = pick_lowest(
-        (*window_grid, OFF), lambda t: rates({**chosen, "crisis_bank_window": t}), max_false=1.0
-    )
-    chosen["crisis_warning_bank"] = pick_lowest(
-        (*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_bank": t}), max_false=1.0
-    )
-    # A money-transfer sign alone ("move all my savings to my son") pairs with the bank at least 0.1 above that.
-    transfer_grid = [t for t in BANK_GRID if t >= chosen["crisis_warning_bank"] + 0.1 - 1e-9]
-    chosen["crisis_warning_bank_transfer"] = pick_lowest(
-        (*transfer_grid, OFF), lambda t: rates({**chosen, "crisis_warning_bank_transfer": t}), max_false=1.0
-    )
-    if "crisis" in model.bundle.sigmoid_heads:
-        chosen["crisis_head"] = pick_lowest(
-            CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_head": t}), max_false=1.0
-        )
-    chosen["crisis_model"] = pick_lowest(
-        CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_model": t}), max_false=1.0
-    )
-    final = rates(chosen)
-    all_preds = [s.distress == "crisis" for s in replay.run(chosen)]
-    plain_rate = sum(all_preds[n_dev:]) / max(1, len(all_preds) - n_dev)
-    return {
-        "thresholds": chosen,
-        "dev_rows": n_dev,
-        "dev_crisis": sum(r.crisis for r in dev),
-        "ordinary_rows": len(ordinary),
-        "rules_only": {"recall": round(rules_only[0], 4), "worst_false_over_limit": round(rules_only[1], 4)},
-        "chosen": {
-            "recall": round(final[0], 4),
-            "worst_false_over_limit": round(final[1], 4),
-            "ordinary_false_rate": round(plain_rate, 4),
-        },
-        "max_false_crisis": MAX_FALSE_CRISIS,
-        "max_false_crisis_ordinary": MAX_FALSE_CRISIS_ORDINARY,
-    }
+__all__ = [
+    "CRISIS_DEV_DIR",
+    "MAX_FALSE_CRISIS",
+    "MAX_FALSE_CRISIS_ORDINARY",
+    "WRITTEN_DIR",
+    "WRITTEN_DIRS",
+    "CrisisReplay",
+    "DevRow",
+    "choose_complaint_threshold",
+    "choose_crisis_thresholds",
+    "choose_handoff_threshold",
+    "choose_high_distress_threshold",
+    "crisis_dev_rows",
+    "pick_lowest",
+    "retune_crisis_layer",
+    "with_thresholds",
+    "written_rows",
+]
 
 
 MAX_COMPLAINT_ORDINARY = 0.03  # ordinary banking questions (BANKING77 dev) flagged as complaints
