@@ -565,7 +565,8 @@ def train_signals(
     if not evaluate:
         return {"dev_choice": bundle.meta["dev_choice"], "thresholds": thresholds}
 
-    from assistant.training.signals.evaluate import evaluate_signals, write_model_card
+    from assistant.training.signals.evaluate import evaluate_signals
+    from assistant.training.signals.report import write_model_card
 
     model = SignalModel(bundle)
     report = evaluate_signals(settings, model=model, encoder=enc, progress=progress)
