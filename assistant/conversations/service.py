@@ -1,4 +1,8 @@
-"""The conversation lifecycle: customer turns, the queue, claim, agent replies, release, resolve and rating."""
+"""The conversation lifecycle: customer turns, the queue, claim, agent replies, release, resolve and rating.
+
+The customer side is here; :mod:`assistant.conversations.human` holds the agent side (inherited) and
+:mod:`assistant.conversations.handover` the hand-over to the queue (ticket, tapped offer, crisis while waiting).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.answers.base import chunk_text
+from assistant.conversations.handover import accepted_offer, crisis_while_waiting, open_ticket
 from assistant.conversations.hours import OpeningHours
 from assistant.conversations.human import HumanSide
 from assistant.conversations.model import (
@@ -20,9 +25,7 @@ from assistant.conversations.model import (
     ConversationState,
     Event,
     EventKind,
-    HandoffTicket,
     NewTurn,
-    Reason,
     Turn,
     TurnRole,
     utcnow,
@@ -54,7 +57,7 @@ from assistant.pipeline import DialogueContext, Pipeline, TurnOutcome, Understan
 from assistant.serialize import signals_from_dict, to_jsonable
 from assistant.settings import Settings
 from assistant.stages.redact import validate_text
-from assistant.types import Channel, Escalation, Message, Reply, Signals
+from assistant.types import Channel, Escalation, Message, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +285,7 @@ class ConversationService(HumanSide):
         actions: list[dict[str, str]] = []
         if conv.state is S.BOT:
             if action == REQUEST_PERSON:
-                escalation = self._accepted_offer(understanding.signals)
+                escalation = accepted_offer(self.pipeline.escalation)
                 text, status = escalation.text, "escalated"
                 conv = replace(conv, failed_turns=0)
             else:
@@ -295,12 +298,14 @@ class ConversationService(HumanSide):
                     actions.append({"id": offer.id, "label": offer.label})
                     events.append(Event(EventKind.PERSON_OFFERED, "bot", {"codes": list(escalation.codes)}, now))
             if escalation is not None and escalation.escalate:
-                conv = self._escalate(conv, escalation, understanding, now, events)
+                conv = open_ticket(conv, escalation, understanding, now, events)
                 queue = self._queue_info(conv)
                 text = f"{text}\n\n{self._queue_text(conv, queue, first=True)}".strip()
         elif conv.state is S.WAITING_FOR_HUMAN:
             status = "waiting_for_human"
-            conv, crisis_text = self._crisis_while_waiting(conv, understanding, message, events, now)
+            conv, crisis_text = crisis_while_waiting(
+                self.pipeline.escalation, conv, understanding, message, events, now
+            )
             text = f"{crisis_text}{self._queue_text(conv, self._queue_info(conv), first=False)}"
         else:
             status, text = "with_human", ""
@@ -347,64 +352,3 @@ class ConversationService(HumanSide):
         if conv.state is S.WAITING_FOR_HUMAN and expect is not S.WAITING_FOR_HUMAN:
             self._notify("conversation.escalated", conv)
         return CustomerReply(body=body, reply=reply)
-
-    def _accepted_offer(self, signals: Signals) -> Escalation:
-        rule = self.pipeline.escalation.rules.rules["asked_for_person"]
-        return Escalation(
-            escalate=True,
-            reasons=("customer chose to talk to a person",),
-            priority=rule.priority,
-            codes=("asked_for_person",),
-            cues=(("tapped: talk to a person",),),
-            kind="asked",
-            text=rule.text,
-        )
-
-    def _escalate(
-        self,
-        conv: Conversation,
-        escalation: Escalation,
-        understanding: Understanding,
-        now: datetime,
-        events: list[Event],
-    ) -> Conversation:
-        cues = escalation.cues or tuple(() for _ in escalation.codes)
-        reasons = tuple(
-            Reason(code, detail, tuple(c))
-            for code, detail, c in zip(escalation.codes, escalation.reasons, cues, strict=False)
-        )
-        ticket = HandoffTicket(
-            reasons=reasons,
-            priority=escalation.priority,
-            crisis=escalation.crisis,
-            queued_at=now,
-            open_question=understanding.redacted.text,
-        )
-        events.append(
-            Event(
-                EventKind.ESCALATED,
-                "bot",
-                {"codes": list(ticket.codes), "priority": ticket.priority, "crisis": ticket.crisis},
-                now,
-            )
-        )
-        return replace(conv, state=conv.state.to(S.WAITING_FOR_HUMAN), ticket=ticket, failed_turns=0)
-
-    def _crisis_while_waiting(
-        self, conv: Conversation, understanding: Understanding, message: Message, events: list[Event], now: datetime
-    ) -> tuple[Conversation, str]:
-        """A crisis while queued moves the ticket to the top (urgent) and gives the crisis contacts at once."""
-        signals = understanding.signals
-        if signals.distress != "crisis" or conv.ticket is None or conv.ticket.crisis:
-            return conv, ""
-        policy = self.pipeline.escalation
-        reason = Reason(
-            "crisis", f"crisis: {signals.crisis_kind or 'risk to life or safety'}", signals.cues.get("crisis", ())
-        )
-        ticket = replace(conv.ticket, reasons=(*conv.ticket.reasons, reason), priority="urgent", crisis=True)
-        events.append(
-            Event(EventKind.ESCALATED, "bot", {"codes": ["crisis"], "priority": "urgent", "crisis": True}, now)
-        )
-        contacts = "\n".join(f"- {c}" for c in policy.crisis_contacts(message.locale, signals.crisis_kind))
-        text = f"{policy.rules.rules['crisis'].text}\n\n{policy.prompts.notices.crisis_contacts_intro}\n{contacts}\n\n"
-        return replace(conv, ticket=ticket), text

@@ -1,10 +1,9 @@
 """Dev report for the signals heads, side by side with VADER where it applies.
 
 Run ``python -m assistant.training.signals.evaluate`` (after ``attune train signals``) to print the table. Every
-figure is computed here from the dev data; nothing is hard-coded.
-
->>> macro_f1([0, 1, 2, 2], [0, 1, 2, 1], 3)
-0.7777777777777777
+figure is computed here from the dev data; nothing is hard-coded. The metrics themselves are
+:mod:`eval.metrics` (the project's one implementation); :mod:`assistant.training.signals.report` formats the
+table and the model card.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
-from string import Template
 
 import numpy as np
 
@@ -26,8 +23,9 @@ from assistant.integrations.vader import VaderSentimentAnalyzer
 from assistant.settings import Settings, get_settings
 from assistant.signals.model import SignalModel
 from assistant.training.signals import datasets as ds
+from assistant.training.signals.report import format_report
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS, Signals
-from eval.metrics import reliability, top_label
+from eval.metrics import binary_report, classification_report, reliability, top_label
 
 logger = logging.getLogger(__name__)
 
@@ -38,26 +36,34 @@ Labels = Sequence[int] | Sequence[bool] | np.ndarray
 
 
 def prf(y_true: Labels, y_pred: Labels) -> dict[str, float]:
-    """Precision, recall, F1 and support of a binary decision."""
-    t = np.asarray(y_true, dtype=bool)
-    p = np.asarray(y_pred, dtype=bool)
-    tp = int((t & p).sum())
-    precision = tp / p.sum() if p.sum() else 0.0
-    recall = tp / t.sum() if t.sum() else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    """Precision, recall, F1 (rounded to 4 places, 0.0 where undefined) and the support of a binary decision.
+
+    :func:`eval.metrics.binary_report` computes them; this only rounds and names the counts for the report.
+
+    >>> prf([True, True, False], [True, False, False])["f1"]
+    0.6667
+    """
+    r = binary_report(np.asarray(y_true, dtype=bool).tolist(), np.asarray(y_pred, dtype=bool).tolist())
     return {
-        "precision": round(float(precision), 4),
-        "recall": round(float(recall), 4),
-        "f1": round(float(f1), 4),
-        "support": int(t.sum()),
-        "predicted": int(p.sum()),
+        "precision": round(float(r["precision"] or 0.0), 4),
+        "recall": round(float(r["recall"] or 0.0), 4),
+        "f1": round(float(r["f1"] or 0.0), 4),
+        "support": r["tp"] + r["fn"],
+        "predicted": r["tp"] + r["fp"],
     }
 
 
 def macro_f1(y_true: Labels, y_pred: Labels, k: int) -> float:
-    t = np.asarray(y_true)
-    p = np.asarray(y_pred)
-    return float(np.mean([prf(t == c, p == c)["f1"] for c in range(k)]))
+    """Macro-F1 over the class indices ``0..k-1`` (:func:`eval.metrics.classification_report`).
+
+    >>> macro_f1([0, 1, 2, 2], [0, 1, 2, 1], 3)
+    0.7777777777777777
+    """
+    labels = [str(c) for c in range(k)]
+    report = classification_report(
+        [str(int(c)) for c in np.asarray(y_true)], [str(int(c)) for c in np.asarray(y_pred)], labels
+    )
+    return float(report["macro_f1"] or 0.0)
 
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
@@ -317,152 +323,6 @@ def evaluate_signals(
         sample = [str(r["text"]) for r in fin] + nl.texts[:100]
         report["speed"] = measure_speed(mdl, enc, sample)
     return report
-
-
-# --- reporting ---
-
-
-def format_report(report: dict[str, object]) -> str:
-    """The dev report as a plain-text table (model vs VADER where VADER applies)."""
-    r = report
-    s = r["sentiment"]
-    d = r["distress"]
-    c = r["crisis"]
-    h = r["handoff"]
-    v = r["vulnerability"]
-    lt = r["literacy"]
-    assert isinstance(s, dict) and isinstance(d, dict) and isinstance(c, dict) and isinstance(h, dict)
-    assert isinstance(v, dict) and isinstance(lt, dict)
-    rows: list[tuple[str, str, str, str]] = [
-        (
-            "sentiment macro-F1",
-            f"GoEmotions group dev (n={s['goemotions_dev_rows']})",
-            f"{s['macro_f1']:.3f}",
-            f"{s['vader_macro_f1']:.3f}",
-        ),
-        ("sentiment accuracy", "GoEmotions group dev", f"{s['accuracy']:.3f}", f"{s['vader_accuracy']:.3f}"),
-        ("sentiment ECE", "GoEmotions group dev", f"{s['ece']:.3f}", "-"),
-        (
-            "sentiment macro-F1",
-            f"finance wording dev (ours, n={s['finance_dev_rows']})",
-            f"{s['finance_macro_f1']:.3f}",
-            f"{s['finance_vader_macro_f1']:.3f}",
-        ),
-        (
-            "distress recall",
-            f"GoEmotions dev, any distress emotion (n={d['goemotions_dev_rows']})",
-            f"{d['distressed_vs_none']['recall']:.3f}",
-            f"{d['vader_negative_as_distressed']['recall']:.3f}",
-        ),
-        (
-            "distress precision",
-            "GoEmotions dev",
-            f"{d['distressed_vs_none']['precision']:.3f}",
-            f"{d['vader_negative_as_distressed']['precision']:.3f}",
-        ),
-        ("distress level macro-F1", "GoEmotions dev none/mild/high", f"{d['level_macro_f1']:.3f}", "-"),
-        ("distress ECE", "GoEmotions dev", f"{d['ece']:.3f}", "-"),
-        (
-            "distress accuracy",
-            f"banking distress dev (ours, n={d['own_dev_rows']})",
-            f"{d['own_dev_accuracy']:.3f}",
-            "-",
-        ),
-        (
-            "crisis recall",
-            f"crisis cases (ours, n={c['cases']}, {c['support']} crisis)",
-            f"{c['recall']:.3f}",
-            "-",
-        ),
-        ("crisis precision", "crisis cases incl. hard negatives", f"{c['precision']:.3f}", "-"),
-        ("crisis kind accuracy", "crisis cases", f"{c['kind_accuracy']:.3f}", "-"),
-        (
-            "handoff recall",
-            f"NLU++ folds {h['dev_folds']} ({h['support']} handoff)",
-            f"{h['recall']:.3f}",
-            "-",
-        ),
-        ("handoff precision", f"NLU++ folds {h['dev_folds']}", f"{h['precision']:.3f}", "-"),
-        ("handoff ECE", f"NLU++ folds {h['dev_folds']}", f"{h['ece']:.3f}", "-"),
-        (
-            "handoff false-positive rate",
-            "BANKING77 rows not trained on",
-            f"{h['banking77_dev_false_positive_rate']:.3f}",
-            "-",
-        ),
-        (
-            "vulnerability micro-F1",
-            f"banking vulnerability dev (ours, n={v['own_dev_rows']})",
-            f"{v['micro']['f1']:.3f}",
-            "-",
-        ),
-        ("vulnerability ECE", "banking vulnerability dev (per driver)", f"{v['ece']:.3f}", "-"),
-        (
-            "vulnerability any-driver rate",
-            "BANKING77 rows not trained on",
-            f"{v['banking77_dev_any_driver_rate']:.3f}",
-            "-",
-        ),
-        (
-            "literacy accuracy",
-            f"our labelled dev (n={lt['dev_rows']})",
-            f"{lt['accuracy']:.3f}",
-            f"majority {lt['majority_baseline_accuracy']:.3f}",
-        ),
-        ("literacy macro-F1", "our labelled dev", f"{lt['macro_f1']:.3f}", "-"),
-        ("literacy ECE", "our labelled dev", f"{lt['ece']:.3f}", "-"),
-        (
-            "literacy label kappa",
-            f"2nd pass on {lt['labelling_agreement']['items']} items",
-            f"{lt['labelling_agreement']['cohen_kappa']:.3f}",
-            "-",
-        ),
-    ]
-    sp = r.get("speed")
-    if isinstance(sp, dict):
-        rows.append(
-            (
-                "signals latency (median)",
-                f"{sp['messages']} msgs, 2 threads, excl. encoder",
-                f"{sp['signals_median_ms']:.2f} ms",
-                "-",
-            )
-        )
-        rows.append(
-            (
-                "encoder latency (median)",
-                "one MiniLM pass per message",
-                f"{sp['encoder_median_ms']:.2f} ms",
-                "-",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows + [("metric", "data", "attune", "VADER / baseline")]) for i in range(4)]
-    head = ("metric", "data", "attune", "VADER / baseline")
-    lines = [
-        " | ".join(x.ljust(w) for x, w in zip(head, widths, strict=True)),
-        "-+-".join("-" * w for w in widths),
-    ]
-    lines += [" | ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)
-
-
-def write_model_card(report: dict[str, object], path: Path) -> None:
-    """Write ``signals_heads.md``: data, seed, command and the dev metrics of this artifact."""
-    from assistant.training.signals.datasets import N_B77_NEGATIVES
-
-    train = report.get("train", {})
-    assert isinstance(train, dict)
-    template = Template((Path(__file__).parent / "model_card_template.md").read_text(encoding="utf-8"))
-    text = template.safe_substitute(
-        version=report.get("model_version"),
-        seed=train.get("seed"),
-        seconds=train.get("seconds"),
-        kb=train.get("artifact_kb"),
-        n_b77=N_B77_NEGATIVES,
-        table=format_report(report),
-        json=json.dumps({k: v for k, v in report.items() if k != "train"}, indent=1, default=str),
-    )
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,139 +20,45 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES, FeatureExtractor, bag_of_words
+from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES
 from assistant.signals.heads import (
     HeadBundle,
     SigmoidHead,
     SoftmaxHead,
-    fit_platt,
     fit_vector_scaling,
     sigmoid,
-    train_sigmoid,
     train_softmax,
 )
 from assistant.signals.model import ARTIFACT_NAME, CRISIS_KINDS, LITERACY_FULL_EVIDENCE_WORDS, SignalModel
 from assistant.training.signals import datasets as ds
-from assistant.training.signals.corpus import SignalCorpus
+from assistant.training.signals.assembly import SignalTrainer
+from assistant.training.signals.fitting import (
+    HeadData,
+    f2_threshold,
+    fit_crossfit_softmax,
+    fit_sigmoid_head,
+    lexical_head,
+    rule_precision,
+    standardiser,
+)
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
 
 logger = logging.getLogger(__name__)
 
 HANDOFF_RECALL_TARGET = 0.98  # on the held-out folds 12-15 (reported by evaluate_signals)
 OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
-# BANKING77 rows used as negatives for hand-off and vulnerability (another, disjoint 1500 are dev negatives).
-# Sentiment and distress: linear softmax on [standardised dense features | hashed bag of words], Adam.
-LEXICAL_L2, LEXICAL_EPOCHS, LEXICAL_LR, LEXICAL_BATCH = 1e-3, 20, 2e-3, 512
-
-
-@dataclass(frozen=True)
-class HeadData:
-    x: np.ndarray
-    y: np.ndarray
-    w: np.ndarray
-    groups: np.ndarray  # cross-fitting group per row (-1: not used for out-of-fold calibration)
 
 
 def _log(progress: bool, msg: str, *args: object) -> None:
     logger.info(msg, *args)
     if progress:
         print(msg % args if args else msg, flush=True)
-
-
-class SignalTrainer:
-    """Holds the corpus and data for one training run. Use :func:`train_signals`."""
-
-    def __init__(self, settings: Settings, encoder: TextEncoder, *, seed: int, progress: bool) -> None:
-        self.settings = settings
-        self.seed = seed
-        self.progress = progress
-        self.corpus = SignalCorpus(
-            encoder, settings.data_dir / "cache" / "signals", FeatureExtractor(), progress=progress
-        )
-
-    # --- data ---
-
-    def goemotions(self, split: str) -> tuple[list[tuple[str, list[str], str]], np.ndarray]:
-        rows = ds._goemotions_rows(self.settings, "original", split)
-        return rows, self.corpus.design([r[0] for r in rows], f"goemotions-{split}")
-
-    def b77(self, ids: Sequence[str]) -> np.ndarray:
-        texts = ds.banking77_texts(self.settings)
-        return self.corpus.design([texts[i] for i in ids], "banking77-negatives")
-
-    def bow(self, texts: Sequence[str]) -> np.ndarray:
-        return np.stack([bag_of_words(t) for t in texts]) if texts else np.zeros((0, BOW_BUCKETS), np.uint8)
-
-    def own(self, name: str) -> tuple[list[dict[str, object]], np.ndarray]:
-        rows = ds.own_examples(name, include_written=True)
-        return rows, self.corpus.design([str(r["text"]) for r in rows], f"own-{name}")
-
-
-def _standardiser(blocks: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    allx = np.concatenate(blocks, axis=0)
-    mean = allx.mean(0)
-    std = allx.std(0)
-    std[std < 1e-6] = 1.0
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def _oof_sigmoid(
-    data: HeadData, classes: tuple[str, ...], fit: Callable[[np.ndarray, np.ndarray, np.ndarray], SigmoidHead]
-) -> tuple[np.ndarray, SigmoidHead]:
-    """Out-of-fold logits for every row with ``groups >= 0``, and the cross-fit head: the average of the fold
-    heads (for linear heads, the average of their logits), whose scale matches the out-of-fold calibration."""
-    logits = np.zeros((len(data.y), len(classes)))
-    heads: list[SigmoidHead] = []
-    for g in sorted(set(data.groups[data.groups >= 0].tolist())):
-        tr = data.groups != g
-        head = fit(data.x[tr], data.y[tr], data.w[tr])
-        heads.append(head)
-        logits[data.groups == g] = head.logits(data.x[data.groups == g])
-    avg = SigmoidHead(
-        name=heads[0].name,
-        classes=heads[0].classes,
-        W=np.mean([h.W for h in heads], axis=0).astype(np.float32),
-        b=np.mean([h.b for h in heads], axis=0).astype(np.float32),
-    )
-    return logits, avg
-
-
-def _lexical_head(
-    x: np.ndarray,
-    y: np.ndarray,
-    classes: tuple[str, ...],
-    name: str,
-    w: np.ndarray,
-    bow: np.ndarray,
-    seed: int,
-) -> SoftmaxHead:
-    return train_softmax(
-        x,
-        y,
-        classes,
-        name=name,
-        weights=w,
-        extra=bow,
-        l2=LEXICAL_L2,
-        epochs=LEXICAL_EPOCHS,
-        lr=LEXICAL_LR,
-        batch_size=LEXICAL_BATCH,
-        seed=seed,
-    )
-
-
-def _rule_precision(hit: np.ndarray, positive: np.ndarray) -> float:
-    """P(label | rule fired) on training rows, Laplace-smoothed; 0.5 if the rule never fired."""
-    n = int(hit.sum())
-    return float((positive[hit].sum() + 1) / (n + 2))
 
 
 def train_signals(
@@ -247,7 +153,7 @@ def train_signals(
     cfpb_x = trainer.corpus.design(cfpb, "cfpb-narratives")
 
     if reused is None:
-        mean, std = _standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
+        mean, std = standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
     else:
         mean, std = reused.mean, reused.std
 
@@ -280,7 +186,7 @@ def train_signals(
         sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
         counts = np.bincount(sy, minlength=3).astype(float)
         sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
-        sent = _lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
+        sent = lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
         cal = keep & calib_mask
         cal_x = np.concatenate([z(ge_x[cal]), ge_bow[cal].astype(np.float32)], axis=1)
         sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(cal_x), ge_sent_y[cal], bias=False)
@@ -288,7 +194,7 @@ def train_signals(
         sarc = [dim + sent_i["lex.sentiment.sarcasm"], dim + sent_i["lex.sentiment.context"]]
         sarcasm_hit = np.concatenate([(ge_x[keep][:, sarc] > 0).all(1), (fin_x[fin_train][:, sarc] > 0).all(1)])
         sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
-        rule_probs["sarcasm->negative"] = _rule_precision(sarcasm_hit, sarcasm_neg)
+        rule_probs["sarcasm->negative"] = rule_precision(sarcasm_hit, sarcasm_neg)
 
         # --- distress head (+ crisis kind) ---
         _log(progress, "signals: training distress head")
@@ -299,7 +205,7 @@ def train_signals(
         dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
         counts = np.bincount(dy, minlength=4).astype(float)
         dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
-        dist = _lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
+        dist = lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
         cal_x = np.concatenate([z(ge_x[calib_mask]), ge_bow[calib_mask].astype(np.float32)], axis=1)
         dist.temperature, _ = fit_vector_scaling(dist.logits(cal_x), ge_dis_y[calib_mask], bias=False)
         softmax_heads["distress"] = dist
@@ -321,7 +227,7 @@ def train_signals(
         ge_crisis_hit = np.asarray((ge_x[:, crisis_col] > 0).any(1))
     own_crisis_hit = (dis_x[dis_train][:, crisis_col] > 0).any(1)
     rule_probs["crisis_rule->crisis"] = max(
-        0.9, _rule_precision(own_crisis_hit, dis_y[dis_train] == DISTRESS_LEVELS.index("crisis"))
+        0.9, rule_precision(own_crisis_hit, dis_y[dis_train] == DISTRESS_LEVELS.index("crisis"))
     )
     kind_rows = [i for i, r in enumerate(dis_rows) if r["label"] == "crisis" and r["split"] == "train"]
     ky = np.array([CRISIS_KINDS.index(str(dis_rows[i]["crisis_kind"])) for i in kind_rows])
@@ -339,41 +245,17 @@ def train_signals(
     pos_w = np.array([min(20.0, (hy == 0).sum() / max(1, (hy == 1).sum()))])
     hdata = HeadData(hx, hy, hw, hg)
 
-    def fit_handoff(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(
-            x,
-            y,
-            ("handoff",),
-            name="handoff",
-            weights=w,
-            pos_weight=pos_w,
-            l2=3e-3,
-            epochs=400,
-            lr=0.02,
-            seed=seed,
-        )
-
-    oof, handoff = _oof_sigmoid(hdata, ("handoff",), fit_handoff)
-    a, c = fit_platt(oof, hy)
-    oof_p = sigmoid(oof * a + c)[:, 0]
+    handoff, oof = fit_sigmoid_head(
+        hdata, ("handoff",), name="handoff", pos_weight=pos_w, seed=seed, l2=3e-3, epochs=400
+    )
+    oof_p = sigmoid(oof * handoff.platt_a + handoff.platt_c)[:, 0]
     for group in ("explicit", "bot_unhelpful"):
         hit = hx_raw[:, dim + sent_i[f"lex.handoff.{group}"]] > 0
-        rule_probs[f"handoff.{group}->handoff"] = _rule_precision(hit, hy[:, 0] == 1)
+        rule_probs[f"handoff.{group}->handoff"] = rule_precision(hit, hy[:, 0] == 1)
         oof_p = np.where(hit, np.maximum(oof_p, rule_probs[f"handoff.{group}->handoff"]), oof_p)
     # Threshold <= 0.5 maximising F2 (recall weighted 4x) of the out-of-fold predictions on NLU++ folds 0-11.
-    nl_p, nl_true = oof_p[: len(nl_x)], nl_y == 1
-    best_f2, best_t = -1.0, 0.5
-    for t in sorted({float(v) - 1e-6 for v in nl_p[nl_true] if v <= 0.5} | {0.5}, reverse=True):
-        pred = nl_p >= t
-        tp = float((pred & nl_true).sum())
-        prec, rec = tp / max(1.0, float(pred.sum())), tp / max(1.0, float(nl_true.sum()))
-        f2 = 5 * prec * rec / max(1e-9, 4 * prec + rec)
-        if f2 > best_f2 + 1e-9:
-            best_f2, best_t = f2, t
-    thresholds["handoff"] = best_t
+    thresholds["handoff"] = f2_threshold(oof_p[: len(nl_x)], nl_y == 1)
     report_oof = {"handoff_oof_recall": float((oof_p[: len(nl_x)][nl_y == 1] >= thresholds["handoff"]).mean())}
-
-    handoff.platt_a, handoff.platt_c = a, c
     sigmoid_heads["handoff"] = handoff
 
     # ----- vulnerability head
@@ -385,28 +267,14 @@ def train_signals(
     vpos = np.minimum(20.0, (vy == 0).sum(0) / np.maximum(1, (vy == 1).sum(0)) / 5.0)
     vdata = HeadData(vx, vy, vw, vg)
 
-    def fit_vuln(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(
-            x,
-            y,
-            VULNERABILITY_DRIVERS,
-            name="vulnerability",
-            weights=w,
-            pos_weight=vpos,
-            l2=3e-3,
-            epochs=400,
-            lr=0.02,
-            seed=seed,
-        )
-
-    voof, vuln = _oof_sigmoid(vdata, VULNERABILITY_DRIVERS, fit_vuln)
-    va, vc = fit_platt(voof, vy)
-    vuln.platt_a, vuln.platt_c = va, vc
+    vuln, _ = fit_sigmoid_head(
+        vdata, VULNERABILITY_DRIVERS, name="vulnerability", pos_weight=vpos, seed=seed, l2=3e-3, epochs=400
+    )
     sigmoid_heads["vulnerability"] = vuln
     for j, driver in enumerate(VULNERABILITY_DRIVERS):
         col = dim + sent_i[f"lex.vulnerability.{driver}"]
         hit = np.concatenate([vu_x[vu_train][:, col], b77_x[:, col]]) > 0
-        rule_probs[f"vulnerability.{driver}->{driver}"] = _rule_precision(hit, vy[:, j] == 1)
+        rule_probs[f"vulnerability.{driver}->{driver}"] = rule_precision(hit, vy[:, j] == 1)
         thresholds[f"vulnerability.{driver}"] = 0.5
 
     # ----- crisis head (binary): our crisis rows against everything else we wrote and ordinary banking text.
@@ -427,14 +295,8 @@ def train_signals(
     cg = np.arange(len(cy)) % 5
     cpos = np.array([min(20.0, float((cy == 0).sum()) / max(1.0, float((cy == 1).sum())) / 5.0)])
 
-    def fit_crisis(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(
-            x, y, ("crisis",), name="crisis", weights=w, pos_weight=cpos, l2=1e-2, epochs=300, lr=0.02, seed=seed
-        )
-
-    coof, crisis_head = _oof_sigmoid(HeadData(cx, cy, cw, cg), ("crisis",), fit_crisis)
-    crisis_head.platt_a, crisis_head.platt_c = fit_platt(coof, cy)
-    sigmoid_heads["crisis"] = crisis_head
+    cdata = HeadData(cx, cy, cw, cg)
+    sigmoid_heads["crisis"], _ = fit_sigmoid_head(cdata, ("crisis",), name="crisis", pos_weight=cpos, seed=seed)
 
     # ----- high-distress head (binary): acute distress without a risk to life (a scam in progress, no food today,
     # rent failing today) in our own distress rows, against their none/mild rows and ordinary banking text.
@@ -448,14 +310,10 @@ def train_signals(
     eg = np.arange(len(ey)) % 5
     epos = np.array([min(20.0, float((ey == 0).sum()) / max(1.0, float((ey == 1).sum())) / 3.0)])
 
-    def fit_high(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(
-            x, y, ("high",), name="high_distress", weights=w, pos_weight=epos, l2=1e-2, epochs=300, lr=0.02, seed=seed
-        )
-
-    eoof, high_head = _oof_sigmoid(HeadData(ex, ey, ew, eg), ("high",), fit_high)
-    high_head.platt_a, high_head.platt_c = fit_platt(eoof, ey)
-    sigmoid_heads["high_distress"] = high_head
+    edata = HeadData(ex, ey, ew, eg)
+    sigmoid_heads["high_distress"], _ = fit_sigmoid_head(
+        edata, ("high",), name="high_distress", pos_weight=epos, seed=seed
+    )
 
     # ----- complaint head (FCA DISP 1.1)
     _log(progress, "signals: training complaint head")
@@ -465,42 +323,16 @@ def train_signals(
     qg = np.arange(len(qy)) % 5
     qpos = np.array([min(20.0, float((qy == 0).sum()) / max(1.0, float((qy == 1).sum())))])
 
-    def fit_complaint(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> SigmoidHead:
-        return train_sigmoid(
-            x, y, ("complaint",), name="complaint", weights=w, pos_weight=qpos, l2=1e-2, epochs=300, lr=0.02, seed=seed
-        )
-
-    qoof, complaint_head = _oof_sigmoid(HeadData(qx, qy, qw, qg), ("complaint",), fit_complaint)
-    complaint_head.platt_a, complaint_head.platt_c = fit_platt(qoof, qy)
-    sigmoid_heads["complaint"] = complaint_head
+    qdata = HeadData(qx, qy, qw, qg)
+    sigmoid_heads["complaint"], _ = fit_sigmoid_head(
+        qdata, ("complaint",), name="complaint", pos_weight=qpos, seed=seed
+    )
 
     # ----- literacy head
     _log(progress, "signals: training literacy head")
     lx = z(lit_x[lit_train])
     ly = lit_y[lit_train]
-    lgroups = np.arange(len(ly)) % 5
-    loof = np.zeros((len(ly), 3))
-    lit_heads: list[SoftmaxHead] = []
-    for g in range(5):
-        head = train_softmax(
-            lx[lgroups != g],
-            ly[lgroups != g],
-            LITERACY_LEVELS,
-            name="literacy",
-            l2=3e-2,
-            epochs=300,
-            lr=0.01,
-            seed=seed,
-        )
-        loof[lgroups == g] = head.logits(lx[lgroups == g])
-        lit_heads.append(head)
-    literacy = SoftmaxHead(  # cross-fit: average of the fold heads, matching the out-of-fold calibration
-        name="literacy",
-        classes=LITERACY_LEVELS,
-        W=np.mean([h.W for h in lit_heads], axis=0).astype(np.float32),
-        b=np.mean([h.b for h in lit_heads], axis=0).astype(np.float32),
-    )
-    literacy.temperature, literacy.calib_bias = fit_vector_scaling(loof, ly)
+    literacy = fit_crossfit_softmax(lx, ly, LITERACY_LEVELS, name="literacy", seed=seed)
     # Short messages are shrunk towards uniform by design (model.literacy_evidence), not fitted: the labelled
     # questions contain no chit-chat, and "ok thanks" must not flip a conversation's level.
     bundle_extra = {"literacy_full_evidence_words": LITERACY_FULL_EVIDENCE_WORDS, **report_oof}
@@ -565,7 +397,8 @@ def train_signals(
     if not evaluate:
         return {"dev_choice": bundle.meta["dev_choice"], "thresholds": thresholds}
 
-    from assistant.training.signals.evaluate import evaluate_signals, write_model_card
+    from assistant.training.signals.evaluate import evaluate_signals
+    from assistant.training.signals.report import write_model_card
 
     model = SignalModel(bundle)
     report = evaluate_signals(settings, model=model, encoder=enc, progress=progress)

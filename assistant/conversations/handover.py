@@ -1,0 +1,87 @@
+"""The hand-over from the bot to the queue: the ticket an escalation opens, the escalation a tapped "talk to a
+person" offer makes, and a crisis raised while the customer waits (pure functions; the service stores the result).
+
+>>> from assistant.settings import Settings
+>>> from assistant.stages.escalate import EscalationPolicy
+>>> accepted_offer(EscalationPolicy(Settings())).codes
+('asked_for_person',)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from assistant.conversations.model import Conversation, ConversationState, Event, EventKind, HandoffTicket, Reason
+from assistant.pipeline import Understanding
+from assistant.stages.escalate import EscalationPolicy
+from assistant.types import Escalation, Message
+
+S = ConversationState
+
+
+def accepted_offer(policy: EscalationPolicy) -> Escalation:
+    """The escalation of a customer who tapped the "talk to a person" offer (the ``asked_for_person`` rule)."""
+    rule = policy.rules.rules["asked_for_person"]
+    return Escalation(
+        escalate=True,
+        reasons=("customer chose to talk to a person",),
+        priority=rule.priority,
+        codes=("asked_for_person",),
+        cues=(("tapped: talk to a person",),),
+        kind="asked",
+        text=rule.text,
+    )
+
+
+def open_ticket(
+    conv: Conversation,
+    escalation: Escalation,
+    understanding: Understanding,
+    now: datetime,
+    events: list[Event],
+) -> Conversation:
+    """``conv`` waiting for a person with the hand-off ticket of ``escalation``; appends the ``escalated`` event."""
+    cues = escalation.cues or tuple(() for _ in escalation.codes)
+    reasons = tuple(
+        Reason(code, detail, tuple(c))
+        for code, detail, c in zip(escalation.codes, escalation.reasons, cues, strict=False)
+    )
+    ticket = HandoffTicket(
+        reasons=reasons,
+        priority=escalation.priority,
+        crisis=escalation.crisis,
+        queued_at=now,
+        open_question=understanding.redacted.text,
+    )
+    events.append(
+        Event(
+            EventKind.ESCALATED,
+            "bot",
+            {"codes": list(ticket.codes), "priority": ticket.priority, "crisis": ticket.crisis},
+            now,
+        )
+    )
+    return replace(conv, state=conv.state.to(S.WAITING_FOR_HUMAN), ticket=ticket, failed_turns=0)
+
+
+def crisis_while_waiting(
+    policy: EscalationPolicy,
+    conv: Conversation,
+    understanding: Understanding,
+    message: Message,
+    events: list[Event],
+    now: datetime,
+) -> tuple[Conversation, str]:
+    """A crisis while queued moves the ticket to the top (urgent) and gives the crisis contacts at once."""
+    signals = understanding.signals
+    if signals.distress != "crisis" or conv.ticket is None or conv.ticket.crisis:
+        return conv, ""
+    reason = Reason(
+        "crisis", f"crisis: {signals.crisis_kind or 'risk to life or safety'}", signals.cues.get("crisis", ())
+    )
+    ticket = replace(conv.ticket, reasons=(*conv.ticket.reasons, reason), priority="urgent", crisis=True)
+    events.append(Event(EventKind.ESCALATED, "bot", {"codes": ["crisis"], "priority": "urgent", "crisis": True}, now))
+    contacts = "\n".join(f"- {c}" for c in policy.crisis_contacts(message.locale, signals.crisis_kind))
+    text = f"{policy.rules.rules['crisis'].text}\n\n{policy.prompts.notices.crisis_contacts_intro}\n{contacts}\n\n"
+    return replace(conv, ticket=ticket), text
