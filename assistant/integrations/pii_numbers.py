@@ -19,7 +19,8 @@ _NI_CUED = re.compile(
     r"(?i)\b(?:national insurance|NI|NINO|N\.I\.)\b[^\d\n]{0,25}?\b([A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2})\b"
 )
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
-_DIGIT_RUN = re.compile(r"(?<![\w.,£$€-])\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
+# not inside a decimal, an amount or an alphanumeric id; "no.12345678" is a number all the same
+_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
 _SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
 # any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
 _SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
@@ -31,7 +32,10 @@ _ZIP = re.compile(r"(?<![\d£$€.,-])\d{5}(?:-\d{4})?(?![\d.,]\d|\d)")
 _CUE_WINDOW = 40
 _CUES: dict[str, re.Pattern[str]] = {
     "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b|\bs/c\b|\bsc\b"),
-    "account": re.compile(r"(?i)\b(?:accounts?|acct|accnt|acc|a/c|checking|chequing|savings|current|a/c no)\b"),
+    "account": re.compile(
+        r"(?i)\b(?:(?:accounts?|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing|savings|current"
+        r"|brokerage|money market|isa|ira|bank details)\b"
+    ),
     # numbers that are not personal data: a reference, order or case number, a flight, an invoice
     "ref": re.compile(
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
@@ -67,6 +71,17 @@ def after_reference(text: str, start: int) -> bool:
     return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
 
 
+# an account cue just after the number: "1029384756 is my checking account", "12345678 (savings)"
+_ACCOUNT_AFTER = re.compile(
+    r"(?i)\s*[(,-]?\s*(?:(?:is|was|being|=)\s+)?(?:(?:my|the|our|his|her|their|a|that's|thats)\s+)?"
+    r"(?:(?:joint|main|old|new|business|personal|other|us|uk|bank|own)\s+)?"
+    r"(?:accounts?|acct|a/c|checking|chequing|savings|current account)\b"
+)
+# counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
+_UNIT_AFTER = re.compile(
+    r"(?i)\s?(?:pence|p|pounds?|quid|dollars?|bucks|euros?|gbp|usd|eur|points?|pts|miles?|km|kg|%|percent|steps"
+    r"|people|customers|members|users|times|views|calls|words|characters|digits)\b"
+)
 _SORT_BEFORE = re.compile(r"\d{2}[- .]?\d{2}[- .]?\d{2}\b[^\d\n]{0,25}$")
 _LIST_BEFORE = re.compile(r"(?i)\d{7,17}\s*(?:,|/|&|and|or|then|,? and)\s*$")
 
@@ -85,6 +100,35 @@ def _listed_after_account(text: str, start: int) -> bool:
     """The next number of a list that an account cue opened ("accounts 1234567890, 2345678901 and 3456789012")."""
     head = text[max(0, start - 120) : start]
     return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
+
+
+_SERVICE_PREFIXES = (
+    "0800",
+    "0808",
+    "0300",
+    "0330",
+    "0333",
+    "0343",
+    "0344",
+    "0345",
+    "0370",
+    "0371",
+    "0372",
+    "0373",
+    "0843",
+    "0844",
+) + ("0845", "0870", "0871", "0872", "0873", "09", "800", "833", "844", "855", "866", "877", "888")
+
+
+def service_number(raw: str) -> bool:
+    """A freephone, non-geographic or premium number (UK 0800, 0345, 0845...; US 1-800, 888...): a business's
+    line, never a customer's own."""
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("44"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    return len(digits) >= 10 and digits.startswith(_SERVICE_PREFIXES)
 
 
 def _aba_ok(digits: str) -> bool:
@@ -108,7 +152,8 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         if sum(c.isdigit() for c in m.group()) >= 8:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
     for m in _US_PHONE.finditer(text):
-        yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+        if not service_number(m.group()):
+            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
     for cue in _ZIP_CUED.finditer(text):  # every 5-digit number in the next 80 characters of the line
         line_end = text.find("\n", cue.end())
         for m in _ZIP.finditer(text, cue.end(), min(cue.end() + 80, line_end if line_end >= 0 else len(text))):
@@ -127,12 +172,16 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
     if after_reference(text, start) and not 13 <= n <= 19:
         return None
+    if n < 13 and _UNIT_AFTER.match(text, end):
+        return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
         if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
             return "UK_SORT_CODE"
+        if _nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
+            return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
         return None
     if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
-        return "PHONE_NUMBER"
+        return None if service_number(digits) else "PHONE_NUMBER"
     if n == 9:
         cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
         if cue is not None:
@@ -146,7 +195,7 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "ACCOUNT_NUMBER"
     if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
         return "ACCOUNT_NUMBER"
-    if _cued(text, start, "account", window=60) or _cued(text, start, "routing"):
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _ACCOUNT_AFTER.match(text, end):
         return "ACCOUNT_NUMBER"
     if n >= 12:
         return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same

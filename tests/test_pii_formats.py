@@ -1,0 +1,79 @@
+"""More ways customers write account numbers and secrets, and more numbers that are not personal data; written from
+how people type these (misspelt cues, a qualifier between cue and value, the cue after the number, counts and
+service lines), not from any PII set. Rules only (``RegexPiiEngine``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.integrations.pii import RegexPiiEngine
+from assistant.integrations.pii_numbers import service_number
+from eval.pii_data import caught
+
+ENGINE = RegexPiiEngine()
+
+FOUND: list[tuple[str, list[tuple[str, str]]]] = [
+    # misspelt and shortened password cues
+    ("passwrd is Sunshine1", [("PASSWORD", "Sunshine1")]),
+    ("my passward is Sunshine1", [("PASSWORD", "Sunshine1")]),
+    ("passowrd: Sunshine1", [("PASSWORD", "Sunshine1")]),
+    ("p/w Sunshine1", [("PASSWORD", "Sunshine1")]),
+    ("Pword: moonlight22", [("PASSWORD", "moonlight22")]),
+    # a qualifier between the cue and the value
+    ("the pin for my debit card is 4417", [("PASSWORD", "4417")]),
+    ("my password (case sensitive) is BlueMoon7", [("PASSWORD", "BlueMoon7")]),
+    ("the password for online banking is marmalade", [("PASSWORD", "marmalade")]),
+    # the value a little after the cue
+    ("I reset my password yesterday, the new one is Bluebird!7", [("PASSWORD", "Bluebird!7")]),
+    ("my password is my dog's name Rufus123", [("PASSWORD", "Rufus123")]),
+    ("my login details are jsmith / Kettle99", [("PASSWORD", "Kettle99")]),
+    ("code from the text: 992104", [("PASSWORD", "992104")]),
+    # security answers named by their question
+    ("first car was a Fiesta", [("PASSWORD", "Fiesta")]),
+    ("my answer for the security question is chocolate", [("PASSWORD", "chocolate")]),
+    ("my first school which was St Mary's", [("PASSWORD", "St Mary's")]),
+    ("mothers maiden name is Okafor", [("PASSWORD", "Okafor")]),
+    ("my security number is 4417", [("PASSWORD", "4417")]),
+    # account numbers: a short US number, the cue after the number, a cue glued to its label
+    ("acct 123456 is my credit union one", [("ACCOUNT", "123456")]),
+    ("1029384756 is my checking account", [("ACCOUNT", "1029384756")]),
+    ("my number is 1234567 (savings)", [("ACCOUNT", "1234567")]),
+    ("a/c no.31926819", [("ACCOUNT", "31926819")]),
+    ("AccountNumber: 12345678901", [("ACCOUNT", "12345678901")]),
+    ("acctno 1234567890", [("ACCOUNT", "1234567890")]),
+]
+
+UNCHANGED: list[str] = [
+    "my passcode is 6 digits right?",
+    "the password should be 12 characters long",
+    "my passcode is six digits long",
+    "error code 500 when logging in",
+    "my pin hasn't worked since 2019",
+    "my pin was blocked in 2019",
+    "I entered my pin at the ATM and it took 200",
+    "pin for card ending 9932 not arriving",
+    "Please don't ask me for my password, I've heard about scams",
+    "Memorable word = something I can't remember",
+    "My balance is 1500000 points",
+    "I have 2000000 dollars in savings lol",
+    "call our 0800 123 4567 line",
+    "I rang 0345 300 0000 yesterday",
+    "call 1-800-555-0199 they said",
+]
+
+
+@pytest.mark.parametrize(("text", "entities"), FOUND, ids=[f"found-{i}" for i in range(len(FOUND))])
+def test_more_formats_are_caught(text: str, entities: list[tuple[str, str]]) -> None:
+    redacted = ENGINE.anonymize(text, ENGINE.analyze(text))
+    missed = [(kind, value) for kind, value in entities if not caught(value, text, redacted)]
+    assert not missed, redacted
+
+
+@pytest.mark.parametrize("text", UNCHANGED, ids=[f"unchanged-{i}" for i in range(len(UNCHANGED))])
+def test_counts_codes_and_service_lines_are_left_alone(text: str) -> None:
+    assert ENGINE.anonymize(text, ENGINE.analyze(text)) == text
+
+
+def test_service_numbers_are_business_lines_and_mobiles_are_not() -> None:
+    assert service_number("0800 123 4567") and service_number("+44 345 300 0000") and service_number("1-888-555-0100")
+    assert not service_number("07700 900123") and not service_number("(555) 014-2298")
