@@ -11,7 +11,7 @@ import threading
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.errors import ModelUnavailableError
-from assistant.integrations.pii_numbers import after_reference, service_number
+from assistant.integrations.pii_numbers import after_reference
 from assistant.integrations.pii_rules import rule_findings
 from assistant.integrations.pii_types import PiiFinding, luhn_ok, merge_spans
 
@@ -96,8 +96,6 @@ def replace_spans(text: str, findings: list[PiiFinding]) -> str:
 def _valid(text: str, finding: PiiFinding) -> bool:
     if finding.entity_type == "PHONE_NUMBER" and after_reference(text, finding.start):
         return False  # "order #4455667788" is an order number, whatever its shape
-    if finding.entity_type == "PHONE_NUMBER" and service_number(text[finding.start : finding.end]):
-        return False  # "I rang 0800 123 4567": the bank's or a shop's line, not the customer's
     if finding.entity_type == "CREDIT_CARD":
         digits = "".join(ch for ch in text[finding.start : finding.end] if ch.isdigit())
         return 12 <= len(digits) <= 19 and luhn_ok(digits)

@@ -134,7 +134,7 @@ def _easy_words() -> set[str]:
 
 
 _NAME_CUE = re.compile(
-    r"(?i)\b(?:my name is|my name's|name:|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
+    r"(?i)\b(?:my name is|my name's|name ?[:-]|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
     r"signed|regards,?|thanks,?|thank you,?|cheers,?|husband|wife|partner|son|daughter|mum|mom|dad|"
     r"father|mother|brother|sister|friend|carer|landlord|named|account holder|payee|beneficiary|dear|hi|hello|hey|"
     r"boyfriend|girlfriend|fianc[eé]e?|ex|nan|nana|gran|grandma|grandmother|grandad|grandpa|grandfather|grandson|"
@@ -145,20 +145,21 @@ _NAME_CUE = re.compile(
     r"called me|from|love|best|yours|sincerely|many thanks|kind regards),?\s+$"
 )
 _STRONG_CUE = re.compile(
-    r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed|name|name of|ask for|asking for|asked for"
-    r"|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
+    r"(?i)\b(?:my name is|my name's|name ?[:-]|name is|names|called|named|signed|name|name of|ask for|asking for"
+    r"|asked for|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
     r"|(?:customer|acct holder|account holder|card ?holder|holder|payee|beneficiary|recipient|sender|from|to|attn"
     r"|c/o|executor|deceased|joint holder|account name|name on (?:the )?(?:card|account))\s?:)\s+$"
 )
-_EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is)\s+$")
+_EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name ?[:-]|name is)\s+$")
 # "Zhang Wei here", "Farid Haddad, 12 ...": two or three capitalised words opening the message
 _OPENING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|morning|afternoon),? )?([A-Z][^\W\d_]+(?: [A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?){1,2})"
     r"(?= here\b| speaking\b| writing\b|,)"
 )
-# an initial and a surname after a title or a sign-off: "Mrs J Bell", "Yours, I. Chaudhry", "MR K OSEI"
+# an initial and a surname after a title, a sign-off or a 'name -' label: "Mrs J Bell", "Yours, I. Chaudhry",
+# "MR K OSEI"
 _INITIALED = re.compile(
-    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?)\s+"
+    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?|\b(?i:name) ?[:-])\s+"
     r"((?:[A-Z]\.? ?){1,2}(?:Mc|Mac|O')?[A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?)"
 )
 # a third party after a payment verb: two capitalised words there are a name ("sent it to Kwame Mensah")

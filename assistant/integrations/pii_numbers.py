@@ -20,7 +20,24 @@ _NI_CUED = re.compile(
 )
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 # not inside a decimal, an amount or an alphanumeric id; "no.12345678" is a number all the same
-_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
+# single digits may also be joined by " - " (speech to text: "4 1 9 - 2 2 - 6 0 3 1")
+_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d|(?<=\b\d) - (?=\d\b)\d){5,18}(?![\w-]|[.,]\d)")
+# digits said as words: "four seven two two nine one zero six", "double four"
+_DIGIT_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_DIGITS = re.compile(
+    rf"(?i)\b(?:(?:double |triple )?{_DIGIT_WORD}[\s,-]+){{5,18}}(?:double |triple )?{_DIGIT_WORD}\b"
+)
+_DIGIT_VALUES = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())} | {
+    "oh": "0",
+    "nought": "0",
+}
+# a number typed in two halves: "5527 and then 1904", "3104 - 8821"
+_SPLIT = re.compile(
+    r"(?<![\w£$€.,-])(\d{4})\s*(?:,|and then|then|and|-|/)\s*(\d{4})(?![\w-]|[.,]\d|\s*(?:,|and|then|-)\s*\d)"
+)
+_AMOUNT_BEFORE = re.compile(r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between))\s*$")
+# a US number with no area code after a phone cue: "text me back at 555-0112"
+_LOCAL_PHONE = re.compile(r"(?<![\d-])\d{3}[-. ]\d{4}(?![\d-])")
 _SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
 # any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
 _SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
@@ -102,35 +119,6 @@ def _listed_after_account(text: str, start: int) -> bool:
     return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
 
 
-_SERVICE_PREFIXES = (
-    "0800",
-    "0808",
-    "0300",
-    "0330",
-    "0333",
-    "0343",
-    "0344",
-    "0345",
-    "0370",
-    "0371",
-    "0372",
-    "0373",
-    "0843",
-    "0844",
-) + ("0845", "0870", "0871", "0872", "0873", "09", "800", "833", "844", "855", "866", "877", "888")
-
-
-def service_number(raw: str) -> bool:
-    """A freephone, non-geographic or premium number (UK 0800, 0345, 0845...; US 1-800, 888...): a business's
-    line, never a customer's own."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("44"):
-        digits = "0" + digits[2:]
-    elif digits.startswith("1") and len(digits) == 11:
-        digits = digits[1:]
-    return len(digits) >= 10 and digits.startswith(_SERVICE_PREFIXES)
-
-
 def _aba_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
     return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
@@ -152,8 +140,7 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         if sum(c.isdigit() for c in m.group()) >= 8:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
     for m in _US_PHONE.finditer(text):
-        if not service_number(m.group()):
-            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+        yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
     for cue in _ZIP_CUED.finditer(text):  # every 5-digit number in the next 80 characters of the line
         line_end = text.find("\n", cue.end())
         for m in _ZIP.finditer(text, cue.end(), min(cue.end() + 80, line_end if line_end >= 0 else len(text))):
@@ -162,6 +149,31 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         kind = _classify_digits(text, m.start(), m.group(), m.end())
         if kind:
             yield PiiFinding(kind, m.start(), m.end(), 0.75)
+    for m in _SPOKEN_DIGITS.finditer(text):
+        kind = _classify_digits(text, m.start(), _spoken(m.group()), m.end())
+        if kind:
+            yield PiiFinding(kind, m.start(), m.end(), 0.7)
+    for m in _SPLIT.finditer(text):
+        around = text[max(0, m.start() - 60) : m.end() + 40]
+        if not _AMOUNT_BEFORE.search(text[max(0, m.start() - 12) : m.start()]) and (
+            _CUES["account"].search(around) or _CUES["sort"].search(around)
+        ):
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
+    for m in _LOCAL_PHONE.finditer(text):
+        if _cued(text, m.start(), "phone", window=25):
+            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+
+
+def _spoken(words: str) -> str:
+    """The digits of a number said as words: "double four one" -> "441"."""
+    out, times = [], 1
+    for word in re.findall(r"[a-z]+", words.lower()):
+        if word in ("double", "triple"):
+            times = 2 if word == "double" else 3
+            continue
+        out.append(_DIGIT_VALUES[word] * times)
+        times = 1
+    return "".join(out)
 
 
 def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
@@ -181,7 +193,7 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
             return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
         return None
     if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
-        return None if service_number(digits) else "PHONE_NUMBER"
+        return "PHONE_NUMBER"
     if n == 9:
         cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
         if cue is not None:
