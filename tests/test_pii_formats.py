@@ -40,6 +40,32 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("a/c no.31926819", [("ACCOUNT", "31926819")]),
     ("AccountNumber: 12345678901", [("ACCOUNT", "12345678901")]),
     ("acctno 1234567890", [("ACCOUNT", "1234567890")]),
+    # digits said as words or spaced out by speech to text
+    (
+        "my savings account is five five one two zero nine eight three",
+        [("ACCOUNT", "five five one two zero nine eight three")],
+    ),
+    ("ssn 2 1 9 - 0 9 - 9 9 9 9", [("SSN", "2 1 9 - 0 9 - 9 9 9 9")]),
+    ("the passcode is 7 7 1 2 0 3", [("PASSWORD", "7 7 1 2 0 3")]),
+    # an account number typed in two halves next to a sort code
+    ("sort code 20-45-77 and the number is 4412, 9083", [("ACCOUNT", "4412, 9083")]),
+    # codes said to have come by text
+    ("you texted 448 120 and it didn't work", [("PASSWORD", "448 120")]),
+    ("the number that came by text is 302 118", [("PASSWORD", "302 118")]),
+    ("I told my nephew my PIN so he could help, it's 8042", [("PASSWORD", "8042")]),
+    # security answers named by their question, titles and phrases
+    ("primary school mascot: Badgers", [("PASSWORD", "Badgers")]),
+    ("favourite book - The Secret Garden", [("PASSWORD", "The Secret Garden")]),
+    ("passphrase: the owl flies at noon", [("PASSWORD", "the owl flies at noon")]),
+    ("password: purple monkey dishwasher", [("PASSWORD", "purple monkey dishwasher")]),
+    (
+        "my memorable word, which I always thought was lantern, got rejected so I tried lanterns",
+        [("PASSWORD", "lantern"), ("PASSWORD", "lanterns")],
+    ),
+    ("pwd: winter of 82", [("PASSWORD", "winter of 82")]),
+    ("pw abc123 no wait its Zebra!44", [("PASSWORD", "abc123"), ("PASSWORD", "Zebra!44")]),
+    ("Name - R Adeyemi", [("NAME", "R Adeyemi")]),
+    ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
 ]
 
 UNCHANGED: list[str] = [
@@ -55,6 +81,24 @@ UNCHANGED: list[str] = [
     "Memorable word = something I can't remember",
     "My balance is 1500000 points",
     "I have 2000000 dollars in savings lol",
+    # a cue with no secret after it
+    "I don't know what my password is.",
+    "passcode retrieval",
+    "My passcode was denied.",
+    "I've forgotten my app passcode completely.",
+    "I don't have my passcode to access the app.",
+    "I forgot my password to get into the app!",
+    "Is my PIN the same thing as my passcode?",
+    "Can I log in, although I have not been confirmed yet?",
+    "I can't log in with this passcode",
+    # places, nationalities, currencies, card networks, acronyms and contractions are not names
+    "How long will a transfer from China take?",
+    "What is your rate for Russian rubles and British pounds?",
+    "Do you convert to Euros?",
+    "Can I get both Mastercard and Visa from you?",
+    "Is this card accepted by ATMs?",
+    "I paid in a check yesterday and Im not seeing it",
+    "Cancel Transaction",
 ]
 
 

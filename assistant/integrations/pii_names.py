@@ -39,6 +39,23 @@ PLACES = frozenset(
     scotland wales england britain india china japan brazil portugal poland turkey greece dubai chicago boston
     houston dallas austin denver seattle phoenix miami atlanta orlando vegas tampa florence sydney""".split()
 )
+# Countries, nationalities, currencies and card networks: never a person's name on their own ("a transfer from China",
+# "Russian rubles", "convert to Euro", "Mastercard and Visa"); a cue such as "my name is" still wins.
+NOT_NAMES = PLACES | frozenset(
+    """china russia ukraine nigeria ghana kenya pakistan bangladesh philippines vietnam thailand korea singapore
+    malaysia indonesia egypt morocco israel qatar saudi argentina chile colombia peru jamaica sweden norway denmark
+    finland netherlands holland belgium switzerland austria hungary romania bulgaria croatia serbia czechia
+    lithuania latvia estonia iceland cyprus malta nepal iran iraq lebanon jordan tunisia algeria ethiopia somalia
+    uganda tanzania zimbabwe zambia antarctica oceania british russian european american americans english scottish
+    welsh irish chinese indian african asian australian canadian mexican spanish french german italian polish
+    turkish japanese korean brazilian nigerian pakistani filipino euro euros dollar dollars pound pounds sterling
+    yen rupee rupees yuan ruble rubles rouble roubles peso pesos franc francs krona zloty dirham naira visa
+    maestro discover""".split()
+)
+# who is writing or addressed: here a word that is also a place may be a name ("hiya its Jordan")
+_SELF_CUE = re.compile(r"(?i)\b(?:it's|its|it is|i'm|im|i am|this is|hi|hiya|hello|hey|dear)[,\s]+$")
+# contractions typed without their apostrophe: "and Im not seeing it"
+CONTRACTIONS = frozenset("im ive id ill dont cant wont didnt isnt doesnt wasnt arent couldnt wouldnt shouldnt".split())
 # Shops, banks, brands and services that customers name and that name lists also hold ("Delta", "Spencer"
 # only in "Marks and Spencer"); single words here are never names on their own, the phrases are skipped whole.
 BRANDS = frozenset(
@@ -188,6 +205,8 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         yield PiiFinding("PERSON", m.start(), m.end(), 0.85)
     for m in _SIGNATURE.finditer(text):
         words = m.group(1).split()
+        if not text[: m.start(1)].strip() and words[0].strip(".").lower() not in first:
+            continue  # the whole message is a few capitalised words ("Cancel Transaction"): a name only if it opens so
         if words and all(
             w.strip(".").lower() not in common or w[0].isupper() and w.strip(".").lower() in first for w in words
         ):
@@ -215,6 +234,10 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         party = not cued and capital and bool(_PARTY_CUE.search(before)) and not _MOVE_TO.search(before)
         if re.sub(r"['’]s$", "", low) in BRANDS:
             i += 1  # "Sainsbury's"
+            continue
+        place = low in NOT_NAMES and not strong and not (low in first and _SELF_CUE.search(before))
+        if not explicit and (_ordinary(word, first, last, common) or place):
+            i += 1  # "Im", "ATMs", "Yesterdays", "from China", "Russian rubles"
             continue
         if not strong and capital and _PLACE_CUE.search(before):
             i += 1  # "in Leeds", "at Argos": a place or a shop
@@ -259,3 +282,12 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             i = j
         else:
             i += 1
+
+
+def _ordinary(word: str, first: frozenset[str], last: frozenset[str], common: frozenset[str]) -> bool:
+    """A word that is not a name whatever its capital: a contraction without its apostrophe ("Im"), an acronym's
+    plural ("ATMs", "PINs") or the plural of a common word that no name list holds ("Yesterdays")."""
+    low = word.lower()
+    if low in CONTRACTIONS or re.fullmatch(r"[A-Z]{2,}s", word):
+        return True
+    return low.endswith("s") and low[:-1] in common and low not in first and low not in last

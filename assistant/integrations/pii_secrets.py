@@ -32,7 +32,8 @@ SECRET_CUES: dict[str, str] = {
     ),
     "word": (
         r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|passcode|pass code"
-        r"|memorable word|security word|secret word|credentials|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
+        r"|memorable word|security word|secret word|credentials|(?:login|log-in|log in(?= ?[:=]| is\b))"
+        r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
         r"| code| details)?|online banking (?:password|passcode)"
     ),
     "code": (
@@ -50,7 +51,7 @@ _ANY_CUE = "|".join(f"(?:{p})" for p in SECRET_CUES.values())
 _WORD_OR_PHRASE_CUE = f"(?:{SECRET_CUES['phrase']})|(?:{SECRET_CUES['word']})"
 _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
-    r"|'s|’s|of|as|to|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
+    r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
     r"|now|i think|i believe|maybe"
     r"|probably|either)(?![\w'’])|[=:,?-]|->|→)\s*)+"
 )
@@ -63,8 +64,8 @@ _RELATIVE = (
 # between a cue and its value: "(case sensitive)", "for online banking", "on my card"
 _QUALIFIER = (
     r"(?:\s*\([^()\n]{1,30}\))?"
-    r"(?:\s+(?:for|on|to|of|with|from|in|by) (?:my |the |our |your |this |that )?[\w-]+(?: [\w-]+){0,2}?"
-    r"(?=\s*(?:is|was|'s|:|=|-)))?"
+    r"(?:\s+(?:for|on|to|of|with|from|in|by) (?:my |the |our |your |this |that )?[\w-]+(?: [\w-]+){0,2}?\b"
+    r"(?=\s*(?:is|was|'s|:|=|-)(?!\w)))?"
 )
 _WORD = r"[^\s\"'“”‘’]+(?:['’][^\s\"'“”‘’]+)*"  # "St Mary's", "O'Neill"
 _SHAPED = r"[^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*"  # a token with a digit or a symbol in it
@@ -75,7 +76,9 @@ _SECRET = re.compile(
     rf"(?:(?:a|an|called|named) )?({_WORD}(?: {_WORD}){{0,3}})?)"
 )
 # without a filler, a single word that ends its clause: "memorable word pepper."
-_SECRET_LAST = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE}) ([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)")
+_SECRET_LAST = re.compile(
+    rf"(?i)\b(?:{SECRET_CUES['phrase']}|memorable word|security word|secret word) ([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)"
+)
 # alternatives after a secret: "... was Cardigan or cardigan123", "'x' I think or maybe snowdonia", "jsmith / Kettle9"
 _ALTERNATIVE = re.compile(
     rf"(?i)[\"'”’]?(?:(?:\s+i think|\s+i guess)?,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?|\s*/\s*)"
@@ -95,7 +98,8 @@ _SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED})")
 # tokens of letters and digits (or symbols) shortly after a password cue in the same sentence: "my password is my
 # dog's name Rufus123", "pw hunter2 lmao jk its Tr0ub4dor&3"; or shortly before "is my password"
 _PASSWORD_CUE = re.compile(rf"(?i)\b(?:{SECRET_CUES['word']}|pass)\b")
-_MIXED = r"(?=[^\s\"'“”‘’]*[A-Za-z])(?=[^\s\"'“”‘’]*[\d!@#$%^&*])[^\s\"'“”‘’]{4,}"
+# letters with a digit, or with a symbol inside the token ("P@ss", not "app!")
+_MIXED = r"(?=[^\s\"'“”‘’]*[A-Za-z])(?=[^\s\"'“”‘’]*(?:\d|[!@#$%^&*][^\s\"'“”‘’.,;:!?]))[^\s\"'“”‘’]{4,}"
 _MIXED_TOKEN = re.compile(rf"(?<![^\s\"'“‘(:=—–-])({_MIXED})")
 _SHAPED_BEFORE = re.compile(
     rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
@@ -170,7 +174,9 @@ _NOT_A_SECRET = frozenset(
     will shall may might must ever until after before here where which who whom whose why how than then
     manager field box reset? change screen page mandatory displayed shown hidden masked recognised recognized
     sensitive case-sensitive due easy hard simple complicated complex unique personal private confidential
-    updated needs need asks ask requires require answer question security password passcode pin code""".split()
+    updated needs need asks ask requires require answer question security password passcode pin code is although
+    though even yet while whereas unless whether already thing things denied missing failing pending loading
+    processing declined refused disabled frozen suspended deactivated""".split()
 )
 # words that end a secret of several words ("sunshine and it won't work", "blue horizon but")
 _SECRET_ENDS = _NOT_A_SECRET | frozenset(
@@ -216,6 +222,7 @@ def _plain_words(words_text: str) -> bool:
     )
 
 
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|same|this|that|any|no|what|which)\s+$")
 _PASSPHRASE = re.compile(r"(?i)pass ?phrase|(?:memorable|security|secret) phrase")
 
 
@@ -248,7 +255,7 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
         for m in _ANSWER_BARE.finditer(text):
             yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
     for m in _SECRET_BEFORE.finditer(text):
-        if m.group(1):
+        if m.group(1) and not _ARTICLE_BEFORE.search(text, 0, m.start(1)):
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
     for m in _CODE.finditer(text):
         if any(c.isdigit() for c in m.group(1)):
