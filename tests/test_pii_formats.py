@@ -66,6 +66,7 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("pw abc123 no wait its Zebra!44", [("PASSWORD", "abc123"), ("PASSWORD", "Zebra!44")]),
     ("Name - R Adeyemi", [("NAME", "R Adeyemi")]),
     ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
+    ("I sent it to Jan last week", [("NAME", "Jan")]),
 ]
 
 UNCHANGED: list[str] = [
@@ -99,6 +100,9 @@ UNCHANGED: list[str] = [
     "Is this card accepted by ATMs?",
     "I paid in a check yesterday and Im not seeing it",
     "Cancel Transaction",
+    "I'll be abroad from Jan 3rd until Jan 9th",
+    "show me the transactions from Monday to Sunday",
+    "I opened the account on 23 Mar.",
 ]
 
 

@@ -50,8 +50,11 @@ NOT_NAMES = PLACES | frozenset(
     welsh irish chinese indian african asian australian canadian mexican spanish french german italian polish
     turkish japanese korean brazilian nigerian pakistani filipino euro euros dollar dollars pound pounds sterling
     yen rupee rupees yuan ruble rubles rouble roubles peso pesos franc francs krona zloty dirham naira visa
-    maestro discover""".split()
+    maestro discover monday tuesday wednesday thursday friday saturday sunday""".split()
 )
+# a month next to a day number is a date ("Jan 3rd", "14 Jan", "the 7th of Jan"), whatever name lists say
+_MONTH = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july")
+_DAY_NEAR = re.compile(r"\d")
 # who is writing or addressed: here a word that is also a place may be a name ("hiya its Jordan")
 _SELF_CUE = re.compile(r"(?i)\b(?:it's|its|it is|i'm|im|i am|this is|hi|hiya|hello|hey|dear)[,\s]+$")
 # contractions typed without their apostrophe: "and Im not seeing it"
@@ -236,6 +239,7 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             i += 1  # "Sainsbury's"
             continue
         place = low in NOT_NAMES and not strong and not (low in first and _SELF_CUE.search(before))
+        place = place or bool(_MONTH.fullmatch(low) and _DAY_NEAR.search(text[max(0, tok.start() - 8) : tok.end() + 6]))
         if not explicit and (_ordinary(word, first, last, common) or place):
             i += 1  # "Im", "ATMs", "Yesterdays", "from China", "Russian rubles"
             continue
