@@ -65,6 +65,12 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("pwd: winter of 82", [("PASSWORD", "winter of 82")]),
     ("pw abc123 no wait its Zebra!44", [("PASSWORD", "abc123"), ("PASSWORD", "Zebra!44")]),
     ("Name - R Adeyemi", [("NAME", "R Adeyemi")]),
+    ("Pin no. 5820", [("PASSWORD", "5820")]),
+    ("Security question: name of first pet. Answer: Biscuit", [("PASSWORD", "Biscuit")]),
+    ("the message said 640213 is your code", [("PASSWORD", "640213")]),
+    ("psw: lantern42", [("PASSWORD", "lantern42")]),
+    ("place of birth is Swindon, that's my security answer", [("PASSWORD", "Swindon")]),
+    ("the 3 digits on the back are 913", [("PASSWORD", "913")]),
     ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
     ("I sent it to Jan last week", [("NAME", "Jan")]),
 ]

@@ -25,13 +25,14 @@ SECRET_CUES: dict[str, str] = {
         r"|(?:mother|mum|mom)" + _POSS + r" maiden(?: name)?|maiden name|(?:first )?pet" + _POSS + r" name"
         r"|name of (?:my |the )?(?:first )?pet|first (?:pet|car|teacher|street|boss|love|concert)"
         r"|(?:(?:elementary|primary|high|secondary|middle|first) )?school(?: mascot| name)|(?:first|primary) school"
-        r"|mascot|childhood (?:friend|nickname|street|hero|best friend)|best friend" + _POSS + r" name"
+        r"|mascot|(?:place|town|city) of birth|birthplace|childhood (?:friend|nickname|street|hero|best friend)"
+        r"|best friend" + _POSS + r" name"
         r"|(?:what )?street (?:did )?(?:i|you) gr[eo]w up on|grew up on"
         r"|favou?rite (?:childhood )?(?:teacher|colou?r|food|film|movie|book|band|team|singer|song|holiday|place"
         r"|subject|sport|animal|city|meal|dish|drink|game|show|author|artist|actor|player|restaurant)"
     ),
     "word": (
-        r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|passcode|pass code"
+        r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|psw|passcode|pass code"
         r"|memorable word|security word|secret word|credentials|(?:login|log-in|log in(?= ?[:=]| is\b))"
         r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
         r"| code| details)?|online banking (?:password|passcode)"
@@ -41,6 +42,7 @@ SECRET_CUES: dict[str, str] = {
         r"|verification (?:code|number)"
         r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
         r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
+        r"|(?:\d|three|four) digits on the back(?: of (?:my|the) card)?"
         r"|code? (?:you |u |they |that was |which was |that i was |i was |i got |i received )?(?:sent|texted|txt"
         r"|txted|emailed|got|received)(?: me| to me)?"
         r"|(?:code|number|digits) (?:that |which )?(?:came|arrived)(?: by| via| in| through)? (?:text|sms|email|a text"
@@ -114,8 +116,8 @@ _SECRET_QUOTED = re.compile(
 )
 # the secret before its cue: "Summer2024! is my password", "I used 'rover' as the security answer"
 _SECRET_BEFORE = re.compile(
-    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our)\s+(?:new |old |current )?"
-    rf"(?:{_ANY_CUE})\b"
+    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our|your)\s+(?:new |old |current )?"
+    rf"(?:{_ANY_CUE}|code)\b"
 )
 # "the security question is ... and the answer is Rover"
 _ANSWER = re.compile(
@@ -124,7 +126,7 @@ _ANSWER = re.compile(
 )
 # digits after any cue, however they are grouped or spaced: "0 4 1 1 5 2", "993 012", "7301-88"
 _CODE = re.compile(
-    rf"(?i)\b(?:{_ANY_CUE})\b{_QUALIFIER}(?:{_FILLER}|\s+)[\"'“‘]?"
+    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)[\"'“‘]?"
     r"(\d(?:(?:[ -]| - )?\d){2,11}|(?=[A-Z]*\d)[A-Z0-9]{4,8})\b"
 )
 # "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"
@@ -137,7 +139,7 @@ _TRIED = re.compile(
     rf"(?i)[^.!?\n]{{0,50}}?\b(?:i |then |also |and )*(?:tried|typed|entered|put in)\s+[\"'“‘]?({_WORD})"
 )
 # a bare "the answer" is a security answer only where the message talks of security questions
-_ANSWER_BARE = re.compile(rf"(?i)\b(?:the|my) answer{_RELATIVE}{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,5}})")
+_ANSWER_BARE = re.compile(rf"(?i)\b(?:(?:the|my) )?answer{_RELATIVE}{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,5}})")
 _SECURITY_TALK = re.compile(
     r"(?i)\b(?:security|secret|memorable|question|favou?rite|maiden|mascot|pet|school|grew up)\b"
 )
