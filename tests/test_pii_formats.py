@@ -71,6 +71,7 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("psw: lantern42", [("PASSWORD", "lantern42")]),
     ("place of birth is Swindon, that's my security answer", [("PASSWORD", "Swindon")]),
     ("the 3 digits on the back are 913", [("PASSWORD", "913")]),
+    ("my birthday on 3/4/1971 is on file", [("DOB", "3/4/1971")]),
     ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
     ("I sent it to Jan last week", [("NAME", "Jan")]),
 ]
@@ -109,6 +110,10 @@ UNCHANGED: list[str] = [
     "I'll be abroad from Jan 3rd until Jan 9th",
     "show me the transactions from Monday to Sunday",
     "I opened the account on 23 Mar.",
+    # dates of events, not births
+    "On 12/12/2008 I was charged twice",
+    "the fraud happened 02/05/2007",
+    "The loan was due 01/01/2009",
 ]
 
 

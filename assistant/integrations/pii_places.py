@@ -25,11 +25,14 @@ _DATE = (
 )
 _DOB_CUE = re.compile(
     r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
-    rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
+    rf"[\s:,-]*(?:is|was|=)?\s*(?:on\s)?(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
 )
 _EVENT_DATE = re.compile(
     r"(?i)\b(?:since|dated|statement|opened|joined|from|until|till|between|paid|charged|transaction|payment"
-    r"|transfer(?:red)?|closed|started|signed|issued|took out|taken out|moved|bought|sold|ended|letter)\b"
+    r"|transfer(?:red)?|closed|started|signed|issued|took out|taken out|moved|bought|sold|ended|letter|on|during"
+    r"|happened|occurred|received|made|due|expir\w*|renewed|died|passed away|married|divorced|deadline|appointment"
+    r"|booked|arrived|cancell?ed|refunded|deposited|withdr\w*|sent|credited|debited|posted|cleared|bounced"
+    r"|declined|as of|effective|valid|starting|beginning)\b"
     r"[^.!?\n]{0,20}$"
 )
 _OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
