@@ -114,6 +114,9 @@ UNCHANGED: list[str] = [
     "On 12/12/2008 I was charged twice",
     "the fraud happened 02/05/2007",
     "The loan was due 01/01/2009",
+    # a branch's or a cash machine's street is not a customer's address
+    "The branch on 14 High Street is closed",
+    "the ATM at 22 Market Street ate my card",
 ]
 
 

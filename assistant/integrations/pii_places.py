@@ -124,8 +124,17 @@ _ADDRESS_BODY = re.compile(r"[A-Za-z0-9 ,.'’#/-]+")
 _PO_BOX = re.compile(r"(?i)\bP\.?O\.? Box \d{1,6}\b")
 
 
+# a street named as where a branch, cash machine or shop is: a business's address, not a person's
+_BUSINESS_BEFORE = re.compile(
+    r"(?i)\b(?:branch|atm|cash ?machine|cashpoint|office|store|shop|post office|bank)(?:es|s)?\b[^.!?\n]{0,12}"
+    r"\b(?:on|at|in|near|off)\s+(?:the\s+)?$"
+)
+
+
 def address_findings(text: str) -> Iterator[PiiFinding]:
     for m in _STREET.finditer(text):
+        if _BUSINESS_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
         tail = _TAIL.match(text, m.end())
         end = tail.end() if tail else m.end()
         yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), end), 0.8)
