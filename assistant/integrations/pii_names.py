@@ -50,7 +50,9 @@ NOT_NAMES = PLACES | frozenset(
     welsh irish chinese indian african asian australian canadian mexican spanish french german italian polish
     turkish japanese korean brazilian nigerian pakistani filipino euro euros dollar dollars pound pounds sterling
     yen rupee rupees yuan ruble rubles rouble roubles peso pesos franc francs krona zloty dirham naira visa
-    maestro discover monday tuesday wednesday thursday friday saturday sunday""".split()
+    maestro discover mum mom mummy mommy dad daddy nan nana gran granny grandma grandad grandpa papa mama auntie
+    sis bro babe hun mate team sir madam regards wishes
+    monday tuesday wednesday thursday friday saturday sunday""".split()
 )
 # a month next to a day number is a date ("Jan 3rd", "14 Jan", "the 7th of Jan"), whatever name lists say
 _MONTH = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july")
@@ -69,12 +71,14 @@ BRANDS = frozenset(
     hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ebay etsy shein asos ikea nike
     adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
     delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
-    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa""".split()
+    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa
+    lowell cabot intrum moorcroft capquest hoist samsung""".split()
 )
 _ORG_PHRASE = re.compile(
     r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
     r"|british (?:gas|airways)|capital one|wells fargo|bank of \w+|(?:delta|united|american) air\w*"
-    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways))\b"
+    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways"
+    r"|tax|wallet|pay|pot|saver|isa|office|services|finance|loans|collections|solutions|store|app))\b"
 )
 NAME_LOCALES = (
     "en",
