@@ -89,6 +89,7 @@ UNCHANGED: list[str] = [
     "Memorable word = something I can't remember",
     "My balance is 1500000 points",
     "I have 2000000 dollars in savings lol",
+    "the file on the statement is named 20231104",
     # a cue with no secret after it
     "I don't know what my password is.",
     "passcode retrieval",

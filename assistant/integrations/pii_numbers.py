@@ -94,6 +94,7 @@ _ACCOUNT_AFTER = re.compile(
     r"(?:(?:joint|main|old|new|business|personal|other|us|uk|bank|own)\s+)?"
     r"(?:accounts?|acct|a/c|checking|chequing|savings|current account)\b"
 )
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 # counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
 _UNIT_AFTER = re.compile(
     r"(?i)\s?(?:pence|p|pounds?|quid|dollars?|bucks|euros?|gbp|usd|eur|points?|pts|miles?|km|kg|%|percent|steps"
@@ -201,6 +202,8 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "ABA_ROUTING" if _aba_ok(digits) else "US_SSN"
     if 13 <= n <= 19 and (luhn_ok(digits) or _cued(text, start, "card")):
         return "CREDIT_CARD"
+    if n == 8 and _COMPACT_DATE.fullmatch(digits) and not _cued(text, start, "account"):
+        return None  # "statement 20231104": a date written without separators
     if n == 8:
         return "ACCOUNT_NUMBER"
     if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
