@@ -40,6 +40,8 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("a/c no.31926819", [("ACCOUNT", "31926819")]),
     ("AccountNumber: 12345678901", [("ACCOUNT", "12345678901")]),
     ("acctno 1234567890", [("ACCOUNT", "1234567890")]),
+    ("sort code is 20–45–77", [("SORT_CODE", "20–45–77")]),
+    ("sort code 20 - 45 - 77", [("SORT_CODE", "20 - 45 - 77")]),
     # digits said as words or spaced out by speech to text
     (
         "my savings account is five five one two zero nine eight three",

@@ -38,9 +38,11 @@ _SPLIT = re.compile(
 _AMOUNT_BEFORE = re.compile(r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between))\s*$")
 # a US number with no area code after a phone cue: "text me back at 555-0112"
 _LOCAL_PHONE = re.compile(r"(?<![\d-])\d{3}[-. ]\d{4}(?![\d-])")
-_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
-# any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
-_SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
+_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .–—])\d{2}\1\d{2}(?![\d-])")
+# any mix of separators (20-45 77, 20/45/77, 20-4577, 20 – 45 – 77) counts after a sort-code cue
+_SORT_CODE_LOOSE = re.compile(
+    r"(?<![\d-])\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?![\d-]|[.,]\d)"
+)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
 _ZIP_CUED = re.compile(r"(?i)\b(?:zip|zipcode|zip code|postal code)\b")
