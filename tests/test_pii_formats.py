@@ -74,6 +74,11 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("place of birth is Swindon, that's my security answer", [("PASSWORD", "Swindon")]),
     ("the 3 digits on the back are 913", [("PASSWORD", "913")]),
     ("my birthday on 3/4/1971 is on file", [("DOB", "3/4/1971")]),
+    (
+        "The Old Rectory, Church Road, Little Snoring NR21 0AB",
+        [("ADDRESS", "The Old Rectory, Church Road, Little Snoring NR21 0AB")],
+    ),
+    ("my new flat is 4/2 102 Byres Road Glasgow G12 8TB", [("ADDRESS", "4/2 102 Byres Road Glasgow G12 8TB")]),
     ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
     ("I sent it to Jan last week", [("NAME", "Jan")]),
 ]

@@ -83,7 +83,8 @@ _STREET_WORD = (
     r"(?!(?:on|in|at|to|for|my|your|and|or|of|the|times|days|weeks|months|years|pounds|dollars|quid)\b)"
     r"[A-Za-z][A-Za-z'’.-]*"
 )
-_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4}(?:,? | ?/ ?))?"
+# "Flat 3, ", "Apt 4B / ", and a Scottish tenement flat "4/2 "
+_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4}(?:,? | ?/ ?)|\d{1,2}/\d{1,2},? )?"
 _STREET = re.compile(
     rf"(?i)\b{_PREFIX}(?:\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,? |(?:Flat|Apartment|Apt|Unit) \w{{1,4}},? )"
     rf"(?:the )?(?:{_STREET_WORD} ){{0,3}}{_STREET_WORD} {_STREET_TYPES}\b\.?(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?"
@@ -95,7 +96,8 @@ _STREET_NAMED = re.compile(
 )
 # a named house or farm opening an address: "Hilltop Farm, Hawes, North Yorkshire DL8 3NX"
 _HOUSE_NAME = (
-    r"[A-Z][a-z]+ (?:Farm|Cottage|House|Lodge|Barn|Manor|Hall|Mill|Villa|Bungalow|Grange|Croft|Court|Farmhouse)\b"
+    r"(?:The )?[A-Z][a-z]+ (?:Farm|Cottage|House|Lodge|Barn|Manor|Hall|Mill|Villa|Bungalow|Grange|Croft|Court"
+    r"|Farmhouse|Rectory|Vicarage|Stables|Gables|Orchard|Coach House)\b"
 )
 _TAIL = re.compile(
     rf",?(?: (?:Apt|Apartment|Unit|Suite|Ste|Flat)\.? ?#?\w{{1,4}},?)?"
