@@ -81,6 +81,7 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("my new flat is 4/2 102 Byres Road Glasgow G12 8TB", [("ADDRESS", "4/2 102 Byres Road Glasgow G12 8TB")]),
     ("hiya its Jordan, can I open an account", [("NAME", "Jordan")]),
     ("I sent it to Jan last week", [("NAME", "Jan")]),
+    ("payment to D Williams bounced", [("NAME", "D Williams")]),
 ]
 
 UNCHANGED: list[str] = [

@@ -205,7 +205,19 @@ _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 _SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
 
 
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.? ?$")
+
+
 def name_findings(text: str) -> Iterator[PiiFinding]:
+    """Names in ``text``; an initial just before a name belongs to it ("payment to D Williams")."""
+    for f in _names(text):
+        initial = _INITIAL_BEFORE.search(text, max(0, f.start - 3), f.start)
+        if initial and text[initial.start()] not in "AI" and f.start > initial.start():
+            f = PiiFinding(f.entity_type, initial.start(), f.end, f.score)
+        yield f
+
+
+def _names(text: str) -> Iterator[PiiFinding]:
     first, last, common = name_lists()
     core = core_first_names()
     for m in _TITLE.finditer(text):
