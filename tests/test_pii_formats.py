@@ -73,6 +73,10 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("psw: lantern42", [("PASSWORD", "lantern42")]),
     ("place of birth is Swindon, that's my security answer", [("PASSWORD", "Swindon")]),
     ("the 3 digits on the back are 913", [("PASSWORD", "913")]),
+    ("my pin is six two zero one", [("PASSWORD", "six two zero one")]),
+    ("my security key is 88213", [("PASSWORD", "88213")]),
+    ("he asked for the one time password, I said 224466", [("PASSWORD", "224466")]),
+    ("my security details are Lemon44", [("PASSWORD", "Lemon44")]),
     ("my birthday on 3/4/1971 is on file", [("DOB", "3/4/1971")]),
     (
         "The Old Rectory, Church Road, Little Snoring NR21 0AB",

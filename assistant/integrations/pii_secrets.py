@@ -33,13 +33,14 @@ SECRET_CUES: dict[str, str] = {
     ),
     "word": (
         r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|psw|passcode|pass code"
-        r"|memorable word|security word|secret word|credentials|(?:login|log-in|log in(?= ?[:=]| is\b))"
+        r"|memorable word|security word|secret word|credentials|security details"
+        r"|(?:login|log-in|log in(?= ?[:=]| is\b))"
         r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
         r"| code| details)?|online banking (?:password|passcode)"
     ),
     "code": (
         r"pin(?:[ -]?code| number| no)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
-        r"|verification (?:code|number)"
+        r"|verification (?:code|number)|security key|access number|pass ?number"
         r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
         r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
         r"|(?:\d|three|four) digits on the back(?: of (?:my|the) card)?"
@@ -125,13 +126,15 @@ _ANSWER = re.compile(
     rf"{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})"
 )
 # digits after any cue, however they are grouped or spaced: "0 4 1 1 5 2", "993 012", "7301-88"
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"  # "four four seven one"
 _CODE = re.compile(
     rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)[\"'“‘]?"
-    r"(\d(?:(?:[ -]| - )?\d){2,11}|(?=[A-Z]*\d)[A-Z0-9]{4,8})\b"
+    rf"(\d(?:(?:[ -]| - )?\d){{2,11}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}}|(?:{_DIGIT_WORD}[ -]){{3,7}}{_DIGIT_WORD})\b"
 )
 # "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"
 _CODE_LATER = re.compile(
-    r"(?i)\b(?:(?:pin|passcode|pass code|code)\b[^.!?\n]{0,80}?\b(?:it's|it is|its|it was|which is)"
+    r"(?i)\b(?:(?:pin|passcode|pass code|code|otp|one[- ]time password|password)\b[^.!?\n]{0,80}?"
+    r"\b(?:it's|it is|its|it was|which is|i said|i gave (?:it|them|him|her)|i told (?:him|her|them)(?: it)?)"
     r"|(?:texted|txted|txt|sms'?d|messaged)(?: me| to me| u| you)?)\s+(\d{3}[ -]?\d{3}|\d{4,8})\b"
 )
 # "... which I thought was gooseberry but apparently not, so I tried gooseberries"
@@ -260,7 +263,7 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
         if m.group(1) and not _ARTICLE_BEFORE.search(text, 0, m.start(1)):
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
     for m in _CODE.finditer(text):
-        if any(c.isdigit() for c in m.group(1)):
+        if any(c.isdigit() for c in m.group(1)) or " " in m.group(1):
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.85)
     for m in _CODE_NEAR.finditer(text):
         if _NOT_A_SECRET_CODE.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_CODE_GAP.search(m.group(1)):
