@@ -39,6 +39,28 @@ PLACES = frozenset(
     scotland wales england britain india china japan brazil portugal poland turkey greece dubai chicago boston
     houston dallas austin denver seattle phoenix miami atlanta orlando vegas tampa florence sydney""".split()
 )
+# Countries, nationalities, currencies and card networks: never a person's name on their own ("a transfer from China",
+# "Russian rubles", "convert to Euro", "Mastercard and Visa"); a cue such as "my name is" still wins.
+NOT_NAMES = PLACES | frozenset(
+    """china russia ukraine nigeria ghana kenya pakistan bangladesh philippines vietnam thailand korea singapore
+    malaysia indonesia egypt morocco israel qatar saudi argentina chile colombia peru jamaica sweden norway denmark
+    finland netherlands holland belgium switzerland austria hungary romania bulgaria croatia serbia czechia
+    lithuania latvia estonia iceland cyprus malta nepal iran iraq lebanon jordan tunisia algeria ethiopia somalia
+    uganda tanzania zimbabwe zambia antarctica oceania british russian european american americans english scottish
+    welsh irish chinese indian african asian australian canadian mexican spanish french german italian polish
+    turkish japanese korean brazilian nigerian pakistani filipino euro euros dollar dollars pound pounds sterling
+    yen rupee rupees yuan ruble rubles rouble roubles peso pesos franc francs krona zloty dirham naira visa
+    maestro discover mum mom mummy mommy dad daddy nan nana gran granny grandma grandad grandpa papa mama auntie
+    sis bro babe hun mate team sir madam regards wishes
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+# a month next to a day number is a date ("Jan 3rd", "14 Jan", "the 7th of Jan"), whatever name lists say
+_MONTH = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july")
+_DAY_NEAR = re.compile(r"\d")
+# who is writing or addressed: here a word that is also a place may be a name ("hiya its Jordan")
+_SELF_CUE = re.compile(r"(?i)\b(?:it's|its|it is|i'm|im|i am|this is|hi|hiya|hello|hey|dear)[,\s]+$")
+# contractions typed without their apostrophe: "and Im not seeing it"
+CONTRACTIONS = frozenset("im ive id ill dont cant wont didnt isnt doesnt wasnt arent couldnt wouldnt shouldnt".split())
 # Shops, banks, brands and services that customers name and that name lists also hold ("Delta", "Spencer"
 # only in "Marks and Spencer"); single words here are never names on their own, the phrases are skipped whole.
 BRANDS = frozenset(
@@ -49,12 +71,14 @@ BRANDS = frozenset(
     hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ebay etsy shein asos ikea nike
     adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
     delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
-    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa""".split()
+    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa
+    lowell cabot intrum moorcroft capquest hoist samsung""".split()
 )
 _ORG_PHRASE = re.compile(
     r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
     r"|british (?:gas|airways)|capital one|wells fargo|bank of \w+|(?:delta|united|american) air\w*"
-    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways))\b"
+    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways"
+    r"|tax|wallet|pay|pot|saver|isa|office|services|finance|loans|collections|solutions|store|app))\b"
 )
 NAME_LOCALES = (
     "en",
@@ -134,7 +158,7 @@ def _easy_words() -> set[str]:
 
 
 _NAME_CUE = re.compile(
-    r"(?i)\b(?:my name is|my name's|name:|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
+    r"(?i)\b(?:my name is|my name's|name ?[:-]|names|name is|i am|i'm|im|this is|it's|its|called|speaking is|"
     r"signed|regards,?|thanks,?|thank you,?|cheers,?|husband|wife|partner|son|daughter|mum|mom|dad|"
     r"father|mother|brother|sister|friend|carer|landlord|named|account holder|payee|beneficiary|dear|hi|hello|hey|"
     r"boyfriend|girlfriend|fianc[eé]e?|ex|nan|nana|gran|grandma|grandmother|grandad|grandpa|grandfather|grandson|"
@@ -145,20 +169,21 @@ _NAME_CUE = re.compile(
     r"called me|from|love|best|yours|sincerely|many thanks|kind regards),?\s+$"
 )
 _STRONG_CUE = re.compile(
-    r"(?i)\b(?:my name is|my name's|name:|name is|names|called|named|signed|name|name of|ask for|asking for|asked for"
-    r"|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
+    r"(?i)\b(?:my name is|my name's|name ?[:-]|name is|names|called|named|signed|name|name of|ask for|asking for"
+    r"|asked for|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
     r"|(?:customer|acct holder|account holder|card ?holder|holder|payee|beneficiary|recipient|sender|from|to|attn"
     r"|c/o|executor|deceased|joint holder|account name|name on (?:the )?(?:card|account))\s?:)\s+$"
 )
-_EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name:|name is)\s+$")
+_EXPLICIT_CUE = re.compile(r"(?i)\b(?:my name is|my name's|name ?[:-]|name is)\s+$")
 # "Zhang Wei here", "Farid Haddad, 12 ...": two or three capitalised words opening the message
 _OPENING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|morning|afternoon),? )?([A-Z][^\W\d_]+(?: [A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?){1,2})"
     r"(?= here\b| speaking\b| writing\b|,)"
 )
-# an initial and a surname after a title or a sign-off: "Mrs J Bell", "Yours, I. Chaudhry", "MR K OSEI"
+# an initial and a surname after a title, a sign-off or a 'name -' label: "Mrs J Bell", "Yours, I. Chaudhry",
+# "MR K OSEI"
 _INITIALED = re.compile(
-    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?)\s+"
+    rf"(?:\b(?i:{_TITLES})|(?i:yours|regards|thanks|cheers|sincerely|faithfully|signed)[,.]?|\b(?i:name) ?[:-])\s+"
     r"((?:[A-Z]\.? ?){1,2}(?:Mc|Mac|O')?[A-Z][^\W\d_'’-]+(?:['’-][^\W\d_]+)?)"
 )
 # a third party after a payment verb: two capitalised words there are a name ("sent it to Kwame Mensah")
@@ -180,13 +205,27 @@ _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 _SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
 
 
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.? ?$")
+
+
 def name_findings(text: str) -> Iterator[PiiFinding]:
+    """Names in ``text``; an initial just before a name belongs to it ("payment to D Williams")."""
+    for f in _names(text):
+        initial = _INITIAL_BEFORE.search(text, max(0, f.start - 3), f.start)
+        if initial and text[initial.start()] not in "AI" and f.start > initial.start():
+            f = PiiFinding(f.entity_type, initial.start(), f.end, f.score)
+        yield f
+
+
+def _names(text: str) -> Iterator[PiiFinding]:
     first, last, common = name_lists()
     core = core_first_names()
     for m in _TITLE.finditer(text):
         yield PiiFinding("PERSON", m.start(), m.end(), 0.85)
     for m in _SIGNATURE.finditer(text):
         words = m.group(1).split()
+        if not text[: m.start(1)].strip() and words[0].strip(".").lower() not in first:
+            continue  # the whole message is a few capitalised words ("Cancel Transaction"): a name only if it opens so
         if words and all(
             w.strip(".").lower() not in common or w[0].isupper() and w.strip(".").lower() in first for w in words
         ):
@@ -214,6 +253,11 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
         party = not cued and capital and bool(_PARTY_CUE.search(before)) and not _MOVE_TO.search(before)
         if re.sub(r"['’]s$", "", low) in BRANDS:
             i += 1  # "Sainsbury's"
+            continue
+        place = low in NOT_NAMES and not strong and not (low in first and _SELF_CUE.search(before))
+        place = place or bool(_MONTH.fullmatch(low) and _DAY_NEAR.search(text[max(0, tok.start() - 8) : tok.end() + 6]))
+        if not explicit and (_ordinary(word, first, last, common) or place):
+            i += 1  # "Im", "ATMs", "Yesterdays", "from China", "Russian rubles"
             continue
         if not strong and capital and _PLACE_CUE.search(before):
             i += 1  # "in Leeds", "at Argos": a place or a shop
@@ -258,3 +302,12 @@ def name_findings(text: str) -> Iterator[PiiFinding]:
             i = j
         else:
             i += 1
+
+
+def _ordinary(word: str, first: frozenset[str], last: frozenset[str], common: frozenset[str]) -> bool:
+    """A word that is not a name whatever its capital: a contraction without its apostrophe ("Im"), an acronym's
+    plural ("ATMs", "PINs") or the plural of a common word that no name list holds ("Yesterdays")."""
+    low = word.lower()
+    if low in CONTRACTIONS or re.fullmatch(r"[A-Z]{2,}s", word):
+        return True
+    return low.endswith("s") and low[:-1] in common and low not in first and low not in last

@@ -19,10 +19,30 @@ _NI_CUED = re.compile(
     r"(?i)\b(?:national insurance|NI|NINO|N\.I\.)\b[^\d\n]{0,25}?\b([A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2})\b"
 )
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
-_DIGIT_RUN = re.compile(r"(?<![\w.,£$€-])\d(?:[ -]?\d){5,18}(?![\w-]|[.,]\d)")
-_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .])\d{2}\1\d{2}(?![\d-])")
-# any mix of separators (20-45 77, 20/45/77, 20-4577) counts after a sort-code cue
-_SORT_CODE_LOOSE = re.compile(r"(?<![\d-])\d{2}[- ./]{0,2}\d{2}[- ./]{0,2}\d{2}(?![\d-]|[.,]\d)")
+# not inside a decimal, an amount or an alphanumeric id; "no.12345678" is a number all the same
+# single digits may also be joined by " - " (speech to text: "4 1 9 - 2 2 - 6 0 3 1")
+_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d|(?<=\b\d) - (?=\d\b)\d){5,18}(?![\w-]|[.,]\d)")
+# digits said as words: "four seven two two nine one zero six", "double four"
+_DIGIT_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_DIGITS = re.compile(
+    rf"(?i)\b(?:(?:double |triple )?{_DIGIT_WORD}[\s,-]+){{5,18}}(?:double |triple )?{_DIGIT_WORD}\b"
+)
+_DIGIT_VALUES = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())} | {
+    "oh": "0",
+    "nought": "0",
+}
+# a number typed in two halves: "5527 and then 1904", "3104 - 8821"
+_SPLIT = re.compile(
+    r"(?<![\w£$€.,-])(\d{4})\s*(?:,|and then|then|and|-|/)\s*(\d{4})(?![\w-]|[.,]\d|\s*(?:,|and|then|-)\s*\d)"
+)
+_AMOUNT_BEFORE = re.compile(r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between))\s*$")
+# a US number with no area code after a phone cue: "text me back at 555-0112"
+_LOCAL_PHONE = re.compile(r"(?<![\d-])\d{3}[-. ]\d{4}(?![\d-])")
+_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .–—])\d{2}\1\d{2}(?![\d-])")
+# any mix of separators (20-45 77, 20/45/77, 20-4577, 20 – 45 – 77) counts after a sort-code cue
+_SORT_CODE_LOOSE = re.compile(
+    r"(?<![\d-])\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?![\d-]|[.,]\d)"
+)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _US_PHONE = re.compile(r"(?:\+1[ .-]?)?(?:\(\d{3}\)|(?<![\d-])\d{3})[ .-]?\d{3}[ .-]\d{4}(?![\d-])")
 _ZIP_CUED = re.compile(r"(?i)\b(?:zip|zipcode|zip code|postal code)\b")
@@ -31,7 +51,10 @@ _ZIP = re.compile(r"(?<![\d£$€.,-])\d{5}(?:-\d{4})?(?![\d.,]\d|\d)")
 _CUE_WINDOW = 40
 _CUES: dict[str, re.Pattern[str]] = {
     "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b|\bs/c\b|\bsc\b"),
-    "account": re.compile(r"(?i)\b(?:accounts?|acct|accnt|acc|a/c|checking|chequing|savings|current|a/c no)\b"),
+    "account": re.compile(
+        r"(?i)\b(?:(?:accounts?|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing|savings|current"
+        r"|brokerage|money market|isa|ira|bank details)\b"
+    ),
     # numbers that are not personal data: a reference, order or case number, a flight, an invoice
     "ref": re.compile(
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
@@ -67,6 +90,18 @@ def after_reference(text: str, start: int) -> bool:
     return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
 
 
+# an account cue just after the number: "1029384756 is my checking account", "12345678 (savings)"
+_ACCOUNT_AFTER = re.compile(
+    r"(?i)\s*[(,-]?\s*(?:(?:is|was|being|=)\s+)?(?:(?:my|the|our|his|her|their|a|that's|thats)\s+)?"
+    r"(?:(?:joint|main|old|new|business|personal|other|us|uk|bank|own)\s+)?"
+    r"(?:accounts?|acct|a/c|checking|chequing|savings|current account)\b"
+)
+_COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+# counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
+_UNIT_AFTER = re.compile(
+    r"(?i)\s?(?:pence|p|pounds?|quid|dollars?|bucks|euros?|gbp|usd|eur|points?|pts|miles?|km|kg|%|percent|steps"
+    r"|people|customers|members|users|times|views|calls|words|characters|digits)\b"
+)
 _SORT_BEFORE = re.compile(r"\d{2}[- .]?\d{2}[- .]?\d{2}\b[^\d\n]{0,25}$")
 _LIST_BEFORE = re.compile(r"(?i)\d{7,17}\s*(?:,|/|&|and|or|then|,? and)\s*$")
 
@@ -117,6 +152,31 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         kind = _classify_digits(text, m.start(), m.group(), m.end())
         if kind:
             yield PiiFinding(kind, m.start(), m.end(), 0.75)
+    for m in _SPOKEN_DIGITS.finditer(text):
+        kind = _classify_digits(text, m.start(), _spoken(m.group()), m.end())
+        if kind:
+            yield PiiFinding(kind, m.start(), m.end(), 0.7)
+    for m in _SPLIT.finditer(text):
+        around = text[max(0, m.start() - 60) : m.end() + 40]
+        if not _AMOUNT_BEFORE.search(text[max(0, m.start() - 12) : m.start()]) and (
+            _CUES["account"].search(around) or _CUES["sort"].search(around)
+        ):
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
+    for m in _LOCAL_PHONE.finditer(text):
+        if _cued(text, m.start(), "phone", window=25):
+            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
+
+
+def _spoken(words: str) -> str:
+    """The digits of a number said as words: "double four one" -> "441"."""
+    out, times = [], 1
+    for word in re.findall(r"[a-z]+", words.lower()):
+        if word in ("double", "triple"):
+            times = 2 if word == "double" else 3
+            continue
+        out.append(_DIGIT_VALUES[word] * times)
+        times = 1
+    return "".join(out)
 
 
 def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
@@ -127,9 +187,13 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
     if after_reference(text, start) and not 13 <= n <= 19:
         return None
+    if n < 13 and _UNIT_AFTER.match(text, end):
+        return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
         if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
             return "UK_SORT_CODE"
+        if _nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
+            return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
         return None
     if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
         return "PHONE_NUMBER"
@@ -140,13 +204,15 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "ABA_ROUTING" if _aba_ok(digits) else "US_SSN"
     if 13 <= n <= 19 and (luhn_ok(digits) or _cued(text, start, "card")):
         return "CREDIT_CARD"
+    if n == 8 and _COMPACT_DATE.fullmatch(digits) and not _cued(text, start, "account"):
+        return None  # "statement 20231104": a date written without separators
     if n == 8:
         return "ACCOUNT_NUMBER"
     if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
         return "ACCOUNT_NUMBER"
     if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
         return "ACCOUNT_NUMBER"
-    if _cued(text, start, "account", window=60) or _cued(text, start, "routing"):
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _ACCOUNT_AFTER.match(text, end):
         return "ACCOUNT_NUMBER"
     if n >= 12:
         return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same

@@ -25,11 +25,14 @@ _DATE = (
 )
 _DOB_CUE = re.compile(
     r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
-    rf"[\s:,-]*(?:is|was|=)?\s*(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
+    rf"[\s:,-]*(?:is|was|=)?\s*(?:on\s)?(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
 )
 _EVENT_DATE = re.compile(
     r"(?i)\b(?:since|dated|statement|opened|joined|from|until|till|between|paid|charged|transaction|payment"
-    r"|transfer(?:red)?|closed|started|signed|issued|took out|taken out|moved|bought|sold|ended|letter)\b"
+    r"|transfer(?:red)?|closed|started|signed|issued|took out|taken out|moved|bought|sold|ended|letter|on|during"
+    r"|happened|occurred|received|made|due|expir\w*|renewed|died|passed away|married|divorced|deadline|appointment"
+    r"|booked|arrived|cancell?ed|refunded|deposited|withdr\w*|sent|credited|debited|posted|cleared|bounced"
+    r"|declined|as of|effective|valid|starting|beginning)\b"
     r"[^.!?\n]{0,20}$"
 )
 _OLD_DATE = re.compile(rf"(?i)(?<![\w/.-])({_DATE})(?![\w/-])")
@@ -80,7 +83,8 @@ _STREET_WORD = (
     r"(?!(?:on|in|at|to|for|my|your|and|or|of|the|times|days|weeks|months|years|pounds|dollars|quid)\b)"
     r"[A-Za-z][A-Za-z'’.-]*"
 )
-_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4}(?:,? | ?/ ?))?"
+# "Flat 3, ", "Apt 4B / ", and a Scottish tenement flat "4/2 "
+_PREFIX = r"(?:(?:Flat|Apartment|Apt|Unit|Suite|Ste)\.? ?#?\w{1,4}(?:,? | ?/ ?)|\d{1,2}/\d{1,2},? )?"
 _STREET = re.compile(
     rf"(?i)\b{_PREFIX}(?:\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,? |(?:Flat|Apartment|Apt|Unit) \w{{1,4}},? )"
     rf"(?:the )?(?:{_STREET_WORD} ){{0,3}}{_STREET_WORD} {_STREET_TYPES}\b\.?(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?"
@@ -92,7 +96,8 @@ _STREET_NAMED = re.compile(
 )
 # a named house or farm opening an address: "Hilltop Farm, Hawes, North Yorkshire DL8 3NX"
 _HOUSE_NAME = (
-    r"[A-Z][a-z]+ (?:Farm|Cottage|House|Lodge|Barn|Manor|Hall|Mill|Villa|Bungalow|Grange|Croft|Court|Farmhouse)\b"
+    r"(?:The )?[A-Z][a-z]+ (?:Farm|Cottage|House|Lodge|Barn|Manor|Hall|Mill|Villa|Bungalow|Grange|Croft|Court"
+    r"|Farmhouse|Rectory|Vicarage|Stables|Gables|Orchard|Coach House)\b"
 )
 _TAIL = re.compile(
     rf",?(?: (?:Apt|Apartment|Unit|Suite|Ste|Flat)\.? ?#?\w{{1,4}},?)?"
@@ -121,8 +126,17 @@ _ADDRESS_BODY = re.compile(r"[A-Za-z0-9 ,.'’#/-]+")
 _PO_BOX = re.compile(r"(?i)\bP\.?O\.? Box \d{1,6}\b")
 
 
+# a street named as where a branch, cash machine or shop is: a business's address, not a person's
+_BUSINESS_BEFORE = re.compile(
+    r"(?i)\b(?:branch|atm|cash ?machine|cashpoint|office|store|shop|post office|bank)(?:es|s)?\b[^.!?\n]{0,12}"
+    r"\b(?:on|at|in|near|off)\s+(?:the\s+)?$"
+)
+
+
 def address_findings(text: str) -> Iterator[PiiFinding]:
     for m in _STREET.finditer(text):
+        if _BUSINESS_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
         tail = _TAIL.match(text, m.end())
         end = tail.end() if tail else m.end()
         yield PiiFinding("STREET_ADDRESS", *trim_span(text, m.start(), end), 0.8)

@@ -1,6 +1,9 @@
 """Secrets typed after a cue: passwords, passcodes, PINs, memorable words, security answers and one-time codes
 (the secret only, not the cue).
 
+Every cue is in one table, :data:`SECRET_CUES`, by the kind of secret that follows it: a ``phrase`` may run to four
+words ("memorable phrase is purple elephant dance"), a ``word`` to two, a ``code`` is digits or a short alphanumeric.
+
 >>> from assistant.integrations.pii_types import merge_spans
 >>> [("my pin is 4821"[f.start : f.end]) for f in merge_spans([*secret_findings("my pin is 4821")])]
 ['4821']
@@ -13,65 +16,157 @@ from collections.abc import Iterator
 
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
-_PHRASE_CUE = (
-    r"(?:passphrase|pass phrase|memorable (?:phrase|info(?:rmation)?|answer|name|place|date)|security (?:answer|phrase)"
-    r"|secret (?:answer|phrase)|security question(?:'s|’s)? answer|maiden name|answer to (?:my|the) (?:security|secret)"
-    r" question|(?:first )?pet(?:'s|’s)? name)"
-)
-_SECRET_CUE = (
-    rf"(?:{_PHRASE_CUE}|"
-    r"pas{1,2} ?w(?:or|ro|o)r?d|passcode|pass code|passwd|pswd|pwd|pw|memorable word|security word"
-    r"|secret word|log ?in(?: password| pin| code| details)?|online banking (?:password|passcode))"
-)
-_CODE_CUE = (
-    r"(?:pin(?: number| code)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp|verification code"
-    r"|security code|auth(?:entication|orisation|orization)? code|2fa code|sms code|text(?:ed)? code"
-    r"|code (?:you |they |that was |which was )?(?:sent|texted|emailed)(?: me| to me)?|cvv2?|cvc|card security code"
-    r"|the code)"
-)
+_POSS = r"(?:'s|’s|s'|s)?"  # "mother's", "mothers", "pets'"
+SECRET_CUES: dict[str, str] = {
+    "phrase": (
+        r"passphrase|pass phrase|memorable (?:phrase|info(?:rmation)?|answer|name|place|date|data)"
+        r"|security (?:answer|phrase)|secret (?:answer|phrase)|security question" + _POSS + r" answer"
+        r"|(?:my )?answer (?:to|for) (?:my |the )?(?:security|secret) question"
+        r"|(?:mother|mum|mom)" + _POSS + r" maiden(?: name)?|maiden name|(?:first )?pet" + _POSS + r" name"
+        r"|name of (?:my |the )?(?:first )?pet|first (?:pet|car|teacher|street|boss|love|concert)"
+        r"|(?:(?:elementary|primary|high|secondary|middle|first) )?school(?: mascot| name)|(?:first|primary) school"
+        r"|mascot|(?:place|town|city) of birth|birthplace|childhood (?:friend|nickname|street|hero|best friend)"
+        r"|best friend" + _POSS + r" name"
+        r"|(?:what )?street (?:did )?(?:i|you) gr[eo]w up on|grew up on"
+        r"|favou?rite (?:childhood )?(?:teacher|colou?r|food|film|movie|book|band|team|singer|song|holiday|place"
+        r"|subject|sport|animal|city|meal|dish|drink|game|show|author|artist|actor|player|restaurant)"
+    ),
+    "word": (
+        r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|psw|passcode|pass code"
+        r"|memorable word|security word|secret word|credentials|security details"
+        r"|(?:login|log-in|log in(?= ?[:=]| is\b))"
+        r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
+        r"| code| details)?|online banking (?:password|passcode)"
+    ),
+    "code": (
+        r"pin(?:[ -]?code| number| no)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
+        r"|verification (?:code|number)|security key|access number|pass ?number"
+        r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
+        r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
+        r"|(?:\d|three|four) digits on the back(?: of (?:my|the) card)?"
+        r"|code? (?:you |u |they |that was |which was |that i was |i was |i got |i received )?(?:sent|texted|txt"
+        r"|txted|emailed|got|received)(?: me| to me)?"
+        r"|(?:code|number|digits) (?:that |which )?(?:came|arrived)(?: by| via| in| through)? (?:text|sms|email|a text"
+        r"|the text|the app|my phone)"
+    ),
+}
+_ANY_CUE = "|".join(f"(?:{p})" for p in SECRET_CUES.values())
+_WORD_OR_PHRASE_CUE = f"(?:{SECRET_CUES['phrase']})|(?:{SECRET_CUES['word']})"
 _FILLER = (
-    r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|'s|’s|of"
-    r"|as|to|it's|it is|its|should be|would be|were|used to be|reads|says|now|i think|i believe|maybe|probably"
-    r"|either)(?![\w'’])|[=:,?-])\s*)+"
+    r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
+    r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
+    r"|now|i think|i believe|maybe"
+    r"|probably|either)(?![\w'’])|[=:,?-]|->|→)\s*)+"
 )
 # "the password I set was ...", "the new password i want is ..."
 _RELATIVE = (
-    r"(?:\s+(?:that |which )?(?:i|we|you) (?:set|chose|use|used|picked|made|created|typed|entered|put in|gave|want"
-    r"|wanted|would like|'d like|will use|want to use|had|have|gave you))?"
+    r"(?:,?\s+(?:that |which )?(?:i|we|you) (?:always |originally |really |just |had )?(?:set|chose|use|used|picked"
+    r"|made|created|typed|entered|put in|put|gave|want|wanted|would like|'d like|will use|want to use|had|have"
+    r"|gave you|thought|think|believed|remember|remembered))?"
 )
-_WORD = r"[^\s\"'“”‘’]+"
-# after a cue: up to four words; how many belong to the secret is decided in secret_findings
+# between a cue and its value: "(case sensitive)", "for online banking", "on my card"
+_QUALIFIER = (
+    r"(?:\s*\([^()\n]{1,30}\))?"
+    r"(?:\s+(?:for|on|to|of|with|from|in|by) (?:my |the |our |your |this |that )?[\w-]+(?: [\w-]+){0,2}?\b"
+    r"(?=\s*(?:is|was|'s|:|=|-)(?!\w)))?"
+)
+_WORD = r"[^\s\"'“”‘’]+(?:['’][^\s\"'“”‘’]+)*"  # "St Mary's", "O'Neill"
+_SHAPED = r"[^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*"  # a token with a digit or a symbol in it
+# after a cue: up to four words; how many belong to the secret is decided in _leading_secret
 # (a lookahead, so that one cue's words do not hide the next cue: "Login: ann1 Password: Chiefs#2020!")
-_SECRET = re.compile(rf"(?i)\b(?=({_SECRET_CUE})\b{_RELATIVE}{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})?)")
+_SECRET = re.compile(
+    rf"(?i)\b(?=({_WORD_OR_PHRASE_CUE})\b{_QUALIFIER}{_RELATIVE}({_FILLER})[\"'“‘]?"
+    rf"(?:(?:a|an|called|named) )?({_WORD}(?: {_WORD}){{0,3}})?)"
+)
 # without a filler, a single word that ends its clause: "memorable word pepper."
-_SECRET_LAST = re.compile(rf"(?i)\b(?:{_SECRET_CUE}) ([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)")
-# alternatives after a secret: "... was Cardigan or cardigan123", "'x' I think or maybe snowdonia"
+_SECRET_LAST = re.compile(
+    rf"(?i)\b(?:{SECRET_CUES['phrase']}|memorable word|security word|secret word) ([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)"
+)
+# alternatives after a secret: "... was Cardigan or cardigan123", "'x' I think or maybe snowdonia", "jsmith / Kettle9"
 _ALTERNATIVE = re.compile(
-    rf"(?i)[\"'”’]?(?:\s+i think|\s+i guess)?,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?[\"'“‘]?({_WORD})"
+    rf"(?i)[\"'”’]?(?:(?:\s+i think|\s+i guess)?,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?|\s*/\s*)"
+    rf"[\"'“‘]?({_WORD})"
 )
 # "my pin was 1234 but i changed it to 6060"
 _CHANGED_IT = re.compile(
-    rf"(?i)\b(?:{_SECRET_CUE}|{_CODE_CUE})\b[^.!?\n]{{0,60}}?\b(?:changed|set|reset|updated|made|switched) it"
-    r"(?: to| as| into)?\s+[\"'“‘]?([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)"
+    rf"(?i)\b(?:{_ANY_CUE})\b[^.!?\n]{{0,60}}?\b(?:changed|set|reset|updated|made|switched) it(?: to| as| into)?"
+    rf"\s+[\"'“‘]?({_SHAPED})"
 )
-_SECRET_BARE = re.compile(rf"(?i)\b{_SECRET_CUE}\s+([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
+# "I reset my password, the new one is Bluebird!7"
+_NEW_ONE = re.compile(
+    rf"(?i)\b(?:{_ANY_CUE})\b[^!?\n]{{0,60}}?\b(?:new|old|current|temporary|temp|real|right|correct) one"
+    r"(?: is| was|'s|:| =)\s+[\"'“‘]?([^\s\"'“”‘’]+)"
+)
+_SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED})")
+# tokens of letters and digits (or symbols) shortly after a password cue in the same sentence: "my password is my
+# dog's name Rufus123", "pw hunter2 lmao jk its Tr0ub4dor&3"; or shortly before "is my password"
+_PASSWORD_CUE = re.compile(rf"(?i)\b(?:{SECRET_CUES['word']}|pass)\b")
+# letters with a digit, or with a symbol inside the token ("P@ss", not "app!")
+_MIXED = r"(?=[^\s\"'“”‘’]*[A-Za-z])(?=[^\s\"'“”‘’]*(?:\d|[!@#$%^&*][^\s\"'“”‘’.,;:!?]))[^\s\"'“”‘’]{4,}"
+_MIXED_TOKEN = re.compile(rf"(?<![^\s\"'“‘(:=—–-])({_MIXED})")
+_SHAPED_BEFORE = re.compile(
+    rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
+    rf"(?:{SECRET_CUES['word']})\b"
+)
+_SENTENCE_END = re.compile(r"[.!?\n](?:\s|$)")
 # "pass" is also an ordinary word ("boarding pass"): only a token with a digit or symbol counts.
-_WEAK_SECRET = re.compile(rf"(?i)\bpass\b(?:{_FILLER}|\s+)([^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*)")
+_WEAK_SECRET = re.compile(rf"(?i)\bpass\b(?:{_FILLER}|\s+)({_SHAPED})")
 # a quoted secret anywhere shortly after a cue ("my password, the new one, is 'blue horizon'")
 _SECRET_QUOTED = re.compile(
-    rf"(?i)\b(?:{_SECRET_CUE}|{_CODE_CUE})\b[^\"“”\n]{{0,30}}?(?<=[\s:=(])[\"“‘']([^\"”’'\n]{{1,40}})[\"”’'](?![A-Za-z])"
+    rf"(?i)\b(?:{_ANY_CUE})\b[^\"“”\n]{{0,30}}?(?<=[\s:=(])[\"“‘']((?:[^\"”’'\n]|['’](?=\w)){{1,40}})[\"”’'](?![A-Za-z])"
 )
 # the secret before its cue: "Summer2024! is my password", "I used 'rover' as the security answer"
 _SECRET_BEFORE = re.compile(
-    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our)\s+(?:new |old |current )?"
-    rf"(?:{_SECRET_CUE}|{_CODE_CUE})\b"
+    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our|your)\s+(?:new |old |current )?"
+    rf"(?:{_ANY_CUE}|code)\b"
 )
 # "the security question is ... and the answer is Rover"
 _ANSWER = re.compile(
     rf"(?i)(?:\bquestion\b[^.?!\n]{{0,60}}?\banswer\b|\banswer (?:to|for) [\"'‘“][^\"'’”\n]{{1,60}}[\"'’”])"
     rf"{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})"
 )
-_CODE = re.compile(rf"(?i)\b{_CODE_CUE}\b(?:{_FILLER}|\s+)[\"'“‘]?(\d(?:[ -]?\d){{2,7}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}})\b")
+# digits after any cue, however they are grouped or spaced: "0 4 1 1 5 2", "993 012", "7301-88"
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"  # "four four seven one"
+_CODE = re.compile(
+    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)[\"'“‘]?"
+    rf"(\d(?:(?:[ -]| - )?\d){{2,11}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}}|(?:{_DIGIT_WORD}[ -]){{3,7}}{_DIGIT_WORD})\b"
+)
+# "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"
+_CODE_LATER = re.compile(
+    r"(?i)\b(?:(?:pin|passcode|pass code|code|otp|one[- ]time password|password)\b[^.!?\n]{0,80}?"
+    r"\b(?:it's|it is|its|it was|which is|i said|i gave (?:it|them|him|her)|i told (?:him|her|them)(?: it)?)"
+    r"|(?:texted|txted|txt|sms'?d|messaged)(?: me| to me| u| you)?)\s+(\d{3}[ -]?\d{3}|\d{4,8})\b"
+)
+# "... which I thought was gooseberry but apparently not, so I tried gooseberries"
+_TRIED = re.compile(
+    rf"(?i)[^.!?\n]{{0,50}}?\b(?:i |then |also |and )*(?:tried|typed|entered|put in)\s+[\"'“‘]?({_WORD})"
+)
+# a bare "the answer" is a security answer only where the message talks of security questions
+_ANSWER_BARE = re.compile(rf"(?i)\b(?:(?:the|my) )?answer{_RELATIVE}{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,5}})")
+_SECURITY_TALK = re.compile(
+    r"(?i)\b(?:security|secret|memorable|question|favou?rite|maiden|mascot|pet|school|grew up)\b"
+)
+# digits shortly after a PIN or code cue with no filler: "pin hasn't worked, try 4417"; not after the words that
+# make a number something else ("since 2019", "ending 4421", "it took 200") nor a code that is not a secret
+_CODE_NEAR = re.compile(
+    r"(?i)\b(?:pin|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b([^.?!\n\d£$€]{0,30}?)"
+    r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{2,4}){0,2})(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
+)
+_NOT_A_SECRET_CODE = re.compile(
+    r"(?i)\b(?:sort|error|promo|promotional|discount|voucher|coupon|gift|referral|tax|post|zip|area|dialling|dialing"
+    r"|country|swift|bic|bank|branch|reason|status|response|reference|ref|transaction|merchant|product|qr|bar|fault"
+    r"|tariff|ussd|mcc|currency|course|dress|source|reward|offer)\s+$"
+)
+_NOT_A_CODE_GAP = re.compile(
+    r"(?i)\b(?:since|until|till|after|before|ending|ends?|last|took|withdr\w*|paid|pay|spent|cost|costs"
+    r"|limit|at|within|every|for card|tries|attempts|version|error|year|years)\b"
+)
+_YEAR_AFTER = re.compile(r"(?i)\b(?:in|from|of|by|during)\s*$")
+_UNIT_AFTER = re.compile(
+    r"(?i)\s?(?:digits?|characters?|chars?|letters?|numbers?|times?|tries|attempts?|goes|minutes?|mins?|seconds?"
+    r"|secs?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|long|%|percent|pounds?|quid|dollars?|euros?|pence|p)\b"
+)
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty".split())
 _NOT_A_SECRET = frozenset(
     """not wrong incorrect invalid expired locked blocked correct right the my a an too very still being now no
     case required needed compromised stolen hacked leaked forgotten lost reset changed different same long short
@@ -82,7 +177,11 @@ _NOT_A_SECRET = frozenset(
     asked someone somebody you your me i we they he she them our their his her its with without from by to up
     down out over under about into through been be are were has have had do does did can could should would
     will shall may might must ever until after before here where which who whom whose why how than then
-    manager field box reset? change screen page""".split()
+    manager field box reset? change screen page mandatory displayed shown hidden masked recognised recognized
+    sensitive case-sensitive due easy hard simple complicated complex unique personal private confidential
+    updated needs need asks ask requires require answer question security password passcode pin code is although
+    though even yet while whereas unless whether already thing things denied missing failing pending loading
+    processing declined refused disabled frozen suspended deactivated""".split()
 )
 # words that end a secret of several words ("sunshine and it won't work", "blue horizon but")
 _SECRET_ENDS = _NOT_A_SECRET | frozenset(
@@ -92,67 +191,156 @@ _SECRET_ENDS = _NOT_A_SECRET | frozenset(
 )
 
 
-_CODE_NEAR = re.compile(
-    r"(?i)\b(?<!sort )(?:pin|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b[^.?!\n\d£$€]{0,30}?"
-    r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{3,4})?)(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
-)
-
-
 def secret_findings(text: str) -> Iterator[PiiFinding]:
-    found = list(_cued_secrets(text))
-    for f in found:  # "... Cardigan or cardigan123": the alternatives are secrets too
-        alt = _ALTERNATIVE.match(text, f.end)
-        if alt and alt.group(1).lower().strip(".,;:!?") not in _SECRET_ENDS:
-            found.append(PiiFinding("PASSWORD", *trim_span(text, alt.start(1), alt.end(1)), 0.7))
+    found = [f for f in _cued_secrets(text) if _plausible(text, f)]
+    for f in list(found):  # "... Cardigan or cardigan123", "... so I tried gooseberries": alternatives are secrets too
+        for alt in (_ALTERNATIVE.match(text, f.end), _TRIED.match(text, f.end)):
+            if alt and alt.group(1).lower().strip(".,;:!?") not in _SECRET_ENDS:
+                alt_finding = PiiFinding("PASSWORD", *trim_span(text, alt.start(1), alt.end(1)), 0.7)
+                if _plausible(text, alt_finding):
+                    found.append(alt_finding)
     yield from found
+
+
+def _plausible(text: str, f: PiiFinding) -> bool:
+    """Whether a candidate secret can be one: it has a letter or digit, is not an ordinary word, and is not a
+    count ("6 digits", "12 characters long", "six letters")."""
+    value = text[f.start : f.end]
+    if not any(ch.isalnum() for ch in value) or value.lower().strip(".,;:!?") in _NOT_A_SECRET:
+        return False
+    first = value.split(" ")[0].lower()
+    if first.isdigit() or first in _NUMBER_WORDS:
+        after = text[f.start + len(first) :] if " " in value else text[f.end :]
+        if _UNIT_AFTER.match(after):
+            return False
+    return True
+
+
+def _plain_words(words_text: str) -> bool:
+    """Three plain lower-case words with nothing between them that ends a secret: a pass phrase after a colon."""
+    words = words_text.split(" ")[:3]
+    return (
+        len(words) == 3
+        and all(w.isalpha() and w.islower() for w in words)
+        and words[0] not in _PHRASE_STOPS
+        and not any(w in _SECRET_ENDS for w in words[1:])
+    )
+
+
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|same|this|that|any|no|what|which)\s+$")
+_PASSPHRASE = re.compile(r"(?i)pass ?phrase|(?:memorable|security|secret) phrase")
 
 
 def _cued_secrets(text: str) -> Iterator[PiiFinding]:
     for m in _SECRET_QUOTED.finditer(text):
         yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.9)
     for m in _SECRET.finditer(text):
-        if m.group(2) is not None:
-            phrase = bool(re.fullmatch(_PHRASE_CUE, m.group(1), flags=re.IGNORECASE))
-            yield from _leading_secret(text, m.start(2), m.group(2), 4 if phrase else 2)
+        if m.group(3) is not None:
+            phrase = bool(re.fullmatch(SECRET_CUES["phrase"], m.group(1), flags=re.IGNORECASE))
+            mode = "passphrase" if _PASSPHRASE.fullmatch(m.group(1)) else "phrase" if phrase else "word"
+            if mode == "word" and m.group(2).strip() in (":", "=") and _plain_words(m.group(3)):
+                mode = "passphrase"  # "password: correct horse battery"
+            yield from _leading_secret(text, m.start(3), m.group(3), 4, mode)
     for m in _SECRET_LAST.finditer(text):
         if m.group(1).lower() not in _SECRET_ENDS:
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
-    for m in _CHANGED_IT.finditer(text):
-        yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
+    for pattern in (_CHANGED_IT, _WEAK_SECRET, _SECRET_BARE, _SHAPED_BEFORE, _CODE_LATER):
+        for m in pattern.finditer(text):
+            yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
+    for cue in _PASSWORD_CUE.finditer(text):
+        window = text[cue.end() : cue.end() + 50]
+        stop = _SENTENCE_END.search(window)
+        for m in _MIXED_TOKEN.finditer(text, cue.end(), cue.end() + (stop.start() if stop else len(window))):
+            yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
+    for m in _NEW_ONE.finditer(text):
+        yield from _leading_secret(text, m.start(1), m.group(1), 1)
     for m in _ANSWER.finditer(text):
-        yield from _leading_secret(text, m.start(1), m.group(1), 4)
+        yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
+    if _SECURITY_TALK.search(text):
+        for m in _ANSWER_BARE.finditer(text):
+            yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
     for m in _SECRET_BEFORE.finditer(text):
-        if m.group(1) and m.group(1).lower() not in _NOT_A_SECRET:
+        if m.group(1) and not _ARTICLE_BEFORE.search(text, 0, m.start(1)):
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
-    for m in _WEAK_SECRET.finditer(text):
-        yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
-    for m in _SECRET_BARE.finditer(text):
-        if m.group(1).lower().strip(".,;:!?") not in _NOT_A_SECRET:
-            yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.8)
     for m in _CODE.finditer(text):
-        value = m.group(1)
-        if not any(c.isdigit() for c in value):
-            continue
-        yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.85)
+        if any(c.isdigit() for c in m.group(1)) or " " in m.group(1):
+            yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.85)
     for m in _CODE_NEAR.finditer(text):
-        yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
+        if _NOT_A_SECRET_CODE.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_CODE_GAP.search(m.group(1)):
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", m.group(2)) and _YEAR_AFTER.search(m.group(1)):
+            continue  # "blocked in 2019"
+        if not _UNIT_AFTER.match(text, m.end(2)):
+            yield PiiFinding("PASSWORD", m.start(2), m.end(2), 0.7)
 
 
-def _leading_secret(text: str, start: int, words_text: str, most: int) -> Iterator[PiiFinding]:
-    """The secret at the head of ``words_text``: its first word, and the next ones (up to ``most``) until a word
-    that ends it ("and", "but", "it", ...) or punctuation after a word; nothing when the first word is not one."""
+# words that join the words of a secret ("summer of 69") when a word of it follows
+_LINKS = frozenset("of the a an on in to my at for with".split())
+_PHRASE_STOPS = frozenset(
+    """and but so because if when which that's thats lol please pls can could would is was are isn't doesn't won't
+    keeps says said tried i i'm i've it's""".split()
+)
+
+
+def _leading_secret(text: str, start: int, words_text: str, most: int, mode: str = "word") -> Iterator[PiiFinding]:
+    """The secret at the head of ``words_text``. ``word`` and ``phrase``: its first word and the next ones (up to
+    ``most``) until a word that ends it ("and", "but", "it", ...) or punctuation after a word; a joining word ("of",
+    "the") only when a word of the secret follows it; nothing when the first word is not one. ``phrase`` also takes a
+    title ("The Italian Job", "Where the Red Fern Grows"); ``passphrase`` takes up to six words to the clause's end."""
     words = words_text.split(" ")
     first = words[0].strip(".,;:!?").lower()
-    if not first or first in _NOT_A_SECRET:
+    if mode == "phrase" and _is_title(words):
+        yield from _title(text, start, words)
         return
+    if not first or first in _NOT_A_SECRET or re.split(r"['’]", first)[0] in _NOT_A_SECRET | _SECRET_ENDS:
+        if mode != "passphrase" or first in _PHRASE_STOPS or not first.isalpha():
+            return  # "I've", "it's", "don't"
     taken = 1
-    if not re.search(r"[.,;:!?]$", words[0]):
-        for word in words[1:most]:
+    if mode == "passphrase":
+        rest = text[start:].split(" ")
+        while taken < min(6, len(rest)) and not re.search(r"[.,;:!?]$", rest[taken - 1]):
+            if rest[taken].strip(".,;:!?").lower() in _PHRASE_STOPS:
+                break
+            taken += 1
+        words = rest
+    elif not re.search(r"[.,;:!?]$", words[0]):
+        for k, word in enumerate(words[1:most], start=1):
             bare = word.strip(".,;:!?")
-            if not bare or bare.lower() in _SECRET_ENDS or word.endswith(":"):
+            low = bare.lower()
+            nxt = words[k + 1].strip(".,;:!?").lower() if k + 1 < len(words) else ""
+            joins = low in _LINKS and bool(nxt) and nxt not in _SECRET_ENDS
+            if not bare or (low in _SECRET_ENDS and not joins) or word.endswith(":"):
                 break
             taken += 1
             if bare != word:
                 break
     end = start + len(" ".join(words[:taken]))
     yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.85)
+
+
+_TITLE_WORD = re.compile(r"[A-Z][\w'’]*[.,;:!?]?")
+
+
+def _is_title(words: list[str]) -> bool:
+    """Two or more capitalised words at the head ("The Italian Job", "Where the Red Fern Grows")."""
+    head = [w for w in words[:4] if w]
+    return (
+        len(head) >= 2
+        and bool(_TITLE_WORD.fullmatch(head[0]))
+        and head[0].rstrip(".,;:!?").lower() in _NOT_A_SECRET
+        and any(_TITLE_WORD.fullmatch(w) for w in head[1:])
+    )
+
+
+def _title(text: str, start: int, words: list[str]) -> Iterator[PiiFinding]:
+    taken = 1
+    for k, word in enumerate(words[1:6], start=1):
+        if re.search(r"[.,;:!?]$", words[k - 1]):
+            break
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if _TITLE_WORD.fullmatch(word) or (word.lower() in _LINKS and _TITLE_WORD.fullmatch(nxt)):
+            taken = k + 1
+        else:
+            break
+    end = start + len(" ".join(words[:taken]))
+    yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.8)
