@@ -99,3 +99,14 @@ def test_bad_input_gets_a_clear_error(redactor: PiiRedactor, bad: object) -> Non
 def test_utf8_bytes_are_accepted(redactor: PiiRedactor) -> None:
     red = redactor.run(message=Message(conversation_id="c", text="café card lost".encode()))  # type: ignore[arg-type]
     assert red.text == "café card lost"
+
+
+def test_a_self_introduction_is_a_name_even_when_a_bank_has_it(redactor: PiiRedactor) -> None:
+    introduced = redactor.run(
+        message=Message(conversation_id="c", text="Hi I'm Marcus Webb and my card is stuck in the machine")
+    )
+    assert "Marcus" not in introduced.text and "PERSON" in introduced.entities
+    product = redactor.run(
+        message=Message(conversation_id="c", text="Can I move money from my Marcus savings account to you?")
+    )
+    assert "Marcus" in product.text

@@ -77,6 +77,10 @@ def _organisation_names() -> re.Pattern[str]:
     return re.compile(rf"(?i)\b(?:{'|'.join(names)})\b")
 
 
+# A person introducing themselves ("I'm Marcus", "my name is Monzo Smith") is a name even when it is also a bank's.
+_SELF_INTRODUCTION = re.compile(r"(?i)\b(?:my name is|my name's|name is|i am|i'm|im)\s+$")
+
+
 def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.Pattern[str]) -> list[PiiFinding]:
     spans = [(m.start(), m.end()) for m in organisations.finditer(text)]
     if not spans:
@@ -84,5 +88,7 @@ def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.
     return [
         f
         for f in findings
-        if f.entity_type != "PERSON" or not any(f.start < end and start < f.end for start, end in spans)
+        if f.entity_type != "PERSON"
+        or _SELF_INTRODUCTION.search(text[: f.start])
+        or not any(f.start < end and start < f.end for start, end in spans)
     ]
