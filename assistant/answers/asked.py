@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answers.text import content_words
+from assistant.kb.loader import FactKind
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class FactInfo:
     description: str
 
 
-def asked_kinds(question: str, cues: Mapping[str, Sequence[str]]) -> frozenset[str]:
+def asked_kinds(question: str, cues: Mapping[FactKind, Sequence[str]]) -> frozenset[FactKind]:
     """The fact kinds the question's wording asks for (every kind one of whose cue patterns matches)."""
     return frozenset(kind for kind, patterns in cues.items() if any(_compiled(p).search(question) for p in patterns))
 
@@ -113,7 +114,7 @@ def fact_matches(
     names: Sequence[str],
     cosines: Mapping[str, float],
     kinds: Mapping[str, str],
-    asked: frozenset[str],
+    asked: frozenset[FactKind],
     words: FactWords,
     weights: AnswerFactWeights,
 ) -> dict[str, float]:
