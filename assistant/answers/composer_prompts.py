@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.answers.kbview import SECTIONS
 from assistant.errors import PromptError
+from assistant.kb.loader import FactKind
 from assistant.prompts import PromptFile, load_prompt_file, template_fields
 from assistant.types import Register, Tone
 
@@ -95,6 +96,36 @@ class FactPair(BaseModel):
     two_asks_only: bool = True
 
 
+class AnswerFact(BaseModel):
+    """The fact that answers the question leads (:mod:`assistant.answers.asked`): each fact carried by the
+    retrieved sentences is matched to the question (cosine to its description + ``lexical`` x the rare words they
+    share + ``kind`` when its kind is one the question's wording asks for, by ``cues``: regular expressions per fact
+    kind); the best match's sentence leads when the fact's description is at least ``min_cosine`` close to the
+    question and either the wording asks for a kind (``cues``) or that cosine reaches ``min_cosine_uncued``; among
+    those, the fact whose match plus ``sentence`` x its sentence's ranking score is highest leads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    lexical: float = Field(ge=0)
+    kind: float = Field(ge=0)
+    runner_up_penalty: float = Field(default=1.0, ge=0)  # share of a runner-up article's penalty its facts lose
+    min_cosine: float = Field(ge=0, le=1)
+    min_cosine_uncued: float = Field(ge=0, le=1)
+    sentence: float = Field(default=0.0, ge=0)  # weight of the carrying sentence's own ranking score
+    cues: dict[FactKind, list[str]]
+
+    @model_validator(mode="after")
+    def _compiles(self) -> AnswerFact:
+        for kind, patterns in self.cues.items():
+            for pattern in patterns:
+                try:
+                    re.compile(pattern, re.IGNORECASE)
+                except re.error as exc:
+                    raise ValueError(f"answer_fact.cues.{kind}: invalid pattern {pattern!r}: {exc}") from exc
+        return self
+
+
 class FocusOpeners(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -145,6 +176,8 @@ class FocusConfig(BaseModel):
     repeat_cosine: float = Field(gt=0, le=1)
     low_confidence: LowConfidence
     pair: FactPair = Field(default_factory=lambda: FactPair(enabled=False, min_relevance=1.0, min_kind_relevance=1.0))
+    answer_fact: AnswerFact | None = None
+    anaphora: str | None = None  # a lead sentence opening with this (regex) is preceded by the one it refers to
     openers: FocusOpeners
     person_line: str
     not_held: list[NotHeldRule] = Field(default_factory=list)
@@ -158,6 +191,11 @@ class FocusConfig(BaseModel):
             unknown = set(self.section_prior[register]) - set(SECTIONS)  # type: ignore[index]
             if unknown:
                 raise ValueError(f"focus.section_prior.{register}: unknown sections {sorted(unknown)}")
+        if self.anaphora is not None:
+            try:
+                re.compile(self.anaphora)
+            except re.error as exc:
+                raise ValueError(f"focus.anaphora: invalid pattern: {exc}") from exc
         bad = {s for s in self.mechanism_section.values() if s not in SECTIONS}
         if bad:
             raise ValueError(f"focus.mechanism_section: unknown sections {sorted(bad)}")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answers.asked import FactInfo
 from assistant.answers.kbview import GLOSSARY_SECTION, SECTIONS
 from assistant.answers.text import clean_markdown, content_words, split_units
 from assistant.integrations.encoder import TextEncoder
@@ -92,14 +93,6 @@ def detect_asks(question: str) -> Asks:
 def asks_all(question: str) -> frozenset[Asks]:
     """Every kind the question asks (a question may ask "how long" and "how much")."""
     return frozenset(asks for asks, pattern in _ASKS_PATTERNS if pattern.search(question))
-
-
-@dataclass(frozen=True)
-class FactInfo:
-    name: str
-    value: str
-    kind: str
-    description: str
 
 
 @lru_cache(maxsize=4)

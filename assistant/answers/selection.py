@@ -9,8 +9,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from assistant.answers.asked import AnswerFactWeights, asked_kinds, fact_matches, fact_words
 from assistant.answers.base import top_passages
-from assistant.answers.composer_prompts import ComposerPrompts, FactPair
+from assistant.answers.composer_prompts import AnswerFact, ComposerPrompts, FactPair
 from assistant.answers.focus import (
     ASKS_KINDS,
     FIGURE_ASKS,
@@ -83,6 +84,71 @@ def _fact_lead(ranked: list[Ranked], lead: Ranked, floor: float, gain: float, ma
     return best
 
 
+def answer_sentence(
+    query: str,
+    ranked: list[Ranked],
+    facts: tuple[FactInfo, ...],
+    cache: EmbeddingCache,
+    cfg: AnswerFact,
+    penalties: Mapping[str, float],
+    referenced: Mapping[str, frozenset[str]] | None = None,
+) -> Ranked | None:
+    """The best-ranked sentence carrying the fact that answers ``query`` (see :mod:`assistant.answers.asked`):
+    of the facts whose description is close enough to the question (``cfg.min_cosine`` when the wording asks for a
+    kind of figure, else ``min_cosine_uncued``), the one whose match to the question plus ``cfg.sentence`` x its
+    sentence's own score is highest. None when disabled, when no sentence carries a fact, when the best-matching
+    fact is written across sentences (a representative example), or when no fact is close enough."""
+    if not cfg.enabled:
+        return None
+    home: dict[str, Ranked] = {}
+    for r in ranked:  # best first: each fact's best sentence
+        for name in r.candidate.facts:
+            home.setdefault(name, r)
+    if not home:
+        return None
+    by_name = {f.name: f for f in facts}
+    articles = {r.candidate.article_id for r in home.values()}
+    spread = {n for a in articles for n in (referenced or {}).get(a, frozenset()) if n in by_name}
+    names = sorted(set(home) | spread)
+    vectors = cache.embed([query, *(by_name[n].description for n in names)])
+    cosines = dict(zip(names, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+    asked = asked_kinds(query, cfg.cues)
+    kinds = {n: by_name[n].kind for n in names}
+    match = fact_matches(
+        query, names, cosines, kinds, asked, fact_words(facts), AnswerFactWeights(cfg.lexical, cfg.kind)
+    )
+    if cfg.runner_up_penalty:
+        share = cfg.runner_up_penalty
+        for n in home:
+            match[n] -= share * penalties.get(home[n].candidate.article_id, 0.0)
+    floor = cfg.min_cosine if asked else cfg.min_cosine_uncued
+    options = [n for n in home if cosines[n] >= floor]
+    top = max(names, key=lambda n: (match[n], cosines[n]))
+    if not options or top not in home:
+        return None  # no fact close enough, or the best is written across sentences (a representative example)
+    best = max(options, key=lambda n: (match[n] + cfg.sentence * home[n].score, cosines[n]))
+    return home[best]
+
+
+def _antecedent(ranked: list[Ranked], lead: Ranked, pattern: str) -> Ranked | None:
+    """The sentence a prose lead refers back to ("Above that, ...", "This ..."): the one just before it in the same
+    paragraph, when the lead opens with ``pattern``; else None."""
+    c = lead.candidate
+    if c.list_item or not re.match(pattern, c.clean, re.IGNORECASE):
+        return None
+    return next(
+        (
+            r
+            for r in ranked
+            if r.candidate.article_id == c.article_id
+            and r.candidate.block == c.block
+            and r.candidate.order == c.order - 1
+            and not r.candidate.list_item
+        ),
+        None,
+    )
+
+
 def focus_selection(
     prompts: ComposerPrompts,
     facts: tuple[FactInfo, ...],
@@ -116,10 +182,22 @@ def focus_selection(
     lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
     top_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
     best_fact = top_fact if top_fact.fact_relevance > 0 else None
+    answer = (
+        answer_sentence(query, ranked, facts, cache, f.answer_fact, penalties, referenced) if f.answer_fact else None
+    )
+    runner_up: Ranked | None = None  # the ranking's own lead, kept second when the answer fact leads instead
+    if answer is not None and answer is not lead:
+        runner_up = lead if lead.candidate.facts and lead.candidate.article_id == answer.candidate.article_id else None
+        lead = answer  # the sentence carrying the fact that answers the question
     if best_fact is not None and not retrieval.in_scope and best_fact.fact_relevance >= f.low_confidence.fact_match:
         lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
     article = lead.candidate.article_id
     pair = _pair(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache) if f.pair.enabled else None
+    if pair is None and runner_up is not None and lead is answer and runner_up is not lead:
+        pair = runner_up
+    antecedent = _antecedent(ranked, lead, f.anaphora) if f.anaphora else None
+    if antecedent is not None:  # "Above that, we charge 0.5%." cannot open an answer: what it refers to comes first
+        lead, pair = antecedent, lead
     budget = f.budget[style.register]
     chosen: list[Ranked] = []
     words = _words(lead.candidate.clean) + (_words(pair.candidate.clean) if pair else 0)
@@ -128,8 +206,10 @@ def focus_selection(
         if len(chosen) + len(firsts) >= budget.sentences:
             break
         c = r.candidate
-        follows_lead = c.block == lead.candidate.block and c.order == lead.candidate.order + 1
-        continues = follows_lead and bool(c.kinds & lead.candidate.kinds)  # "We post it in 1 day. It then takes..."
+        continues = any(  # "We post it in 1 day. It then takes..." (after the lead or the second figure)
+            c.block == x.candidate.block and c.order == x.candidate.order + 1 and c.kinds & x.candidate.kinds
+            for x in firsts
+        )
         if (
             r is lead
             or r is pair

@@ -1,0 +1,125 @@
+"""Which fact answers the question: the kinds of figure its wording asks for, and a match of the question to each
+fact of the retrieved article(s).
+
+The composer leads with the sentence carrying the fact that best answers the question (:mod:`.selection`). A
+fact's match to the question adds three pieces of evidence: the encoder's cosine of the question to the fact's
+description (``knowledge_base/facts``), the rare words the question shares with the fact's name and description
+(weighted by how few facts use them: "excess", "monthly", "buffer" pick one fact of an article, "card" none), and
+whether the fact is of a kind the question's wording asks for (a cost -> ``fee``, a time -> ``time``, an amount ->
+``limit``, "how many" -> ``count``, "how old" -> ``age``, "what number" -> ``contact``; cues in
+``prompts/composer.yaml`` ``focus.answer_fact.cues``).
+
+>>> cues = {"fee": [r"\\bcost\\b"], "time": [r"\\bhow long\\b"]}
+>>> sorted(asked_kinds("How long does it take and what does it cost?", cues))
+['fee', 'time']
+>>> facts = (FactInfo("a_fee", "£5", "fee", "Fee for a spare card"), FactInfo("b", "2", "limit", "Most spare cards"))
+>>> index = FactWords(facts)
+>>> index.overlap("what fee do you charge for a spare card?", "a_fee") > index.overlap("what fee?", "b")
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answers.text import content_words
+from assistant.kb.loader import FactKind
+
+
+@dataclass(frozen=True)
+class FactInfo:
+    """One fact of the knowledge base: its name, value as written, kind and description."""
+
+    name: str
+    value: str
+    kind: str
+    description: str
+
+
+def asked_kinds(question: str, cues: Mapping[FactKind, Sequence[str]]) -> frozenset[FactKind]:
+    """The fact kinds the question's wording asks for (every kind one of whose cue patterns matches)."""
+    return frozenset(kind for kind, patterns in cues.items() if any(_compiled(p).search(question) for p in patterns))
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Words that only say that a figure is asked ("how long", "how much", "usually"): the kind cues weigh those, so
+# they do not also count as shared words ("How long to wait ..." is not closer to "how long is delivery?").
+_ASK_WORDS = frozenset(
+    content_words("long soon quick quickly fast much many take takes get need can usual usually typical typically")
+)
+
+
+def _words(text: str) -> set[str]:
+    return content_words(text) - _ASK_WORDS
+
+
+def _fact_words(fact: FactInfo) -> set[str]:
+    return _words(f"{fact.name.replace('_', ' ')} {fact.description}")
+
+
+class FactWords:
+    """The words of each fact's name and description, with an inverse document frequency over all facts, so the
+    words a question shares with a fact count by how rare they are among facts.
+
+    >>> words = FactWords((FactInfo("x_monthly_max", "£1", "limit", "Most per month"),
+    ...                    FactInfo("x_daily_max", "£2", "limit", "Most a day")))
+    >>> q = "is there a monthly limit?"
+    >>> words.overlap(q, "x_monthly_max") > words.overlap(q, "x_daily_max")
+    True
+    """
+
+    def __init__(self, facts: Sequence[FactInfo]) -> None:
+        self._words = {f.name: _fact_words(f) for f in facts}
+        n = max(len(facts), 1)
+        df: dict[str, int] = {}
+        for words in self._words.values():
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+
+    def overlap(self, question: str, name: str) -> float:
+        """Share (0..1) of the weight of the question's words known to any fact that this fact's words hold."""
+        known = [w for w in _words(question) if w in self._idf]
+        total = sum(self._idf[w] for w in known)
+        if total <= 0:
+            return 0.0
+        mine = self._words.get(name, set())
+        return sum(self._idf[w] for w in known if w in mine) / total
+
+
+@lru_cache(maxsize=4)
+def fact_words(facts: tuple[FactInfo, ...]) -> FactWords:
+    """The :class:`FactWords` of a knowledge base's facts (built once per set of facts)."""
+    return FactWords(facts)
+
+
+@dataclass(frozen=True)
+class AnswerFactWeights:
+    """How a fact's match to the question adds up (``composer.yaml`` ``focus.answer_fact``)."""
+
+    lexical: float = 0.3
+    kind: float = 0.15
+
+
+def fact_matches(
+    question: str,
+    names: Sequence[str],
+    cosines: Mapping[str, float],
+    kinds: Mapping[str, str],
+    asked: frozenset[FactKind],
+    words: FactWords,
+    weights: AnswerFactWeights,
+) -> dict[str, float]:
+    """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus."""
+    return {
+        n: cosines[n] + weights.lexical * words.overlap(question, n) + (weights.kind if kinds[n] in asked else 0.0)
+        for n in names
+    }
