@@ -18,7 +18,7 @@ answers it when the reading is confident. Thresholds are in ``prompts/dialogue.y
 ...            cue=True, upset=False, close_to_topic=True, t=t).move
 'stay'
 >>> read_topic(topic="exchange-rate", alone=Reading("cancel-transfer", 0.99, True),
-...            in_context=Reading("cancel-transfer", 0.9, True), cue=False, upset=False, close_to_topic=False,
+...            in_context=Reading("exchange-rate", 0.3, True), cue=False, upset=False, close_to_topic=False,
 ...            t=t).move
 'switch'
 """
@@ -83,7 +83,7 @@ def read_topic(
         if alone.in_scope and alone.confidence >= need:
             return TopicCall("switch", alone.top, f"confident alone ({alone.confidence:.2f})")
         return _stay_if_related(topic, cue, upset, close_to_topic, "not confident alone")
-    if not alone.in_scope:
+    if not alone.in_scope:  # from here on the reading alone is in scope
         # not a new topic on its own ("what i can do", "how is it worked out?"): resolved against the topic, or the
         # neighbouring article the in-context reading finds
         if in_context.top not in (topic, None) and in_context.in_scope:
@@ -92,18 +92,18 @@ def read_topic(
         return TopicCall("stay", topic, "not a new topic on its own")
     if in_context.top == topic:
         gap = alone.confidence - in_context.confidence
-        if alone.in_scope and gap >= margin and alone.confidence >= bar:
+        if gap >= margin and alone.confidence >= bar:
             return TopicCall("switch", alone.top, f"alone {alone.confidence:.2f} over in context {gap:+.2f}")
         if in_context.in_scope:
             return TopicCall("stay", topic, f"reads as the topic in context ({in_context.confidence:.2f})")
         return _stay_if_related(topic, cue, upset, close_to_topic, "weakly the topic in context")
     if in_context.top == alone.top:
-        if (alone.in_scope or in_context.in_scope) and (not cue or in_context.confidence >= t.neighbour_confidence):
+        if not cue or in_context.confidence >= t.neighbour_confidence:
             return TopicCall("new", alone.top, "both readings agree on another article")
         return _stay_if_related(topic, cue, upset, close_to_topic, "another article, weakly")
     if in_context.in_scope and in_context.confidence >= t.neighbour_confidence:
         return TopicCall("neighbour", in_context.top, f"in context: {in_context.top} ({in_context.confidence:.2f})")
-    if alone.in_scope and not cue and not upset and alone.confidence >= t.switch_confidence:
+    if not cue and not upset and alone.confidence >= t.switch_confidence:
         return TopicCall("switch", alone.top, f"confident alone ({alone.confidence:.2f})")
     return _stay_if_related(topic, cue, upset, close_to_topic, "no clear other article")
 
