@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from assistant.answers.composer_prompts import load_composer_prompts
 from assistant.answers.policy import simpler_style
 from assistant.answers.render import without_person_line
-from assistant.dialogue.advance import next_state
+from assistant.dialogue.advance import state_after_turn
 from assistant.dialogue.state import DialogueState
 from assistant.errors import GenerationError
 from assistant.settings import Settings
@@ -389,10 +389,20 @@ class Pipeline:
         context = turn.context
         if not self.settings.dialogue_enabled:
             return
+
+        def reread(text: str) -> Retrieval:  # the router on the message read after the topic's question
+            again = self.encoder.run(redacted=Redacted(text))
+            return self.retriever.run(encoded=again, support_intents=style.support_intents)
+
         decision = turn.decision = turn.timed(
             "dialogue",
             lambda: self.dialogue.run(
-                encoded=encoded, retrieval=retrieval, signals=signals, state=context.state, choice_id=context.choice_id
+                encoded=encoded,
+                retrieval=retrieval,
+                signals=signals,
+                state=context.state,
+                choice_id=context.choice_id,
+                reread=reread,
             ),
         )
         if decision.retrieval is not None:
@@ -479,37 +489,19 @@ class Pipeline:
             reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns, dialogue=state
         )
 
-    def _next_state(self, turn: _Turn, reply: Reply, answered: bool) -> DialogueState:
-        """The dialogue state after this turn: the decision, and the article and sections actually shown."""
-        decision, state = turn.decision, turn.context.state
-        if decision is None:
-            return state
-        shown = [c for c in reply.citations if c.article_id == reply.citations[0].article_id] if reply.citations else []
-        article = shown[0].article_id if shown else None
-        kind = decision.kind
-        if kind == "clarify" and reply.status != "answered":
-            kind = "new_topic"  # an escalation (crisis, a request for a person) replaced the question
-        retrieval = turn.retrieval
-        intent = (
-            retrieval.intent if retrieval is not None and article == (retrieval.article_ids or (None,))[0] else None
-        )
-        alternatives = tuple(retrieval.article_ids) if retrieval is not None else ()
-        if kind == "choice" and state.open_question is not None:
-            alternatives = tuple(c.article_id for c in state.open_question.choices)
-        offered = bool(turn.draft and turn.draft.offers and any(o in reply.text for o in turn.draft.offers))
-        more = bool(turn.style and turn.style.details_on_request and kind not in ("simpler",))
-        return next_state(
-            state,
-            kind=kind,
-            query=decision.query,
-            article_id=article,
-            intent=intent,
-            shown_sections=tuple(c.section for c in shown),
-            alternatives=alternatives,
-            choices=reply.choices,
-            answered=answered and reply.status in ("answered", "escalated"),
-            offered=offered,
-            more_offered=more,
+    @staticmethod
+    def _next_state(turn: _Turn, reply: Reply, answered: bool) -> DialogueState:
+        """The dialogue state after this turn (see :func:`assistant.dialogue.advance.state_after_turn`)."""
+        if turn.decision is None:
+            return turn.context.state
+        return state_after_turn(
+            turn.context.state,
+            turn.decision,
+            reply=reply,
+            retrieval=turn.retrieval,
+            offers=turn.draft.offers if turn.draft else (),
+            details_on_request=bool(turn.style and turn.style.details_on_request),
+            answered=answered,
             offers_blocked=blocks_offers(turn.signals),
         )
 

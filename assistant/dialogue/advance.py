@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.dialogue.decision import DialogueDecision
 from assistant.dialogue.state import Choice, DialogueState, OpenQuestion, Topic
 from assistant.kb.loader import SECTION_HEADINGS
+from assistant.types import Reply, Retrieval
 
 
 def deepest_layer(sections: Sequence[str]) -> str | None:
@@ -36,12 +38,15 @@ def next_state(
     offered: bool = False,
     more_offered: bool = False,
     offers_blocked: bool = False,
+    passed_over: str | None = None,
 ) -> DialogueState:
-    """``state`` advanced by one turn of ``kind`` (a :data:`assistant.stages.dialogue.DecisionKind`)."""
+    """``state`` advanced by one turn of ``kind`` (a :data:`assistant.dialogue.decision.DecisionKind`);
+    ``passed_over``: the article the router read the message as when the turn kept the topic instead."""
     base = replace(
         state,
         turns=state.turns + 1,
         open_question=None,
+        passed_over=None,
         offer_shown=state.offer_shown or offered,
         offers_blocked=state.offers_blocked or offers_blocked,
         more_offered=False,
@@ -88,6 +93,18 @@ def next_state(
             unhelpful=state.unhelpful + 1,
             more_offered=more_offered,
         )
+    if state.topic is not None and article_id != state.topic.article_id:
+        # a follow-up answered from a neighbouring article ("is there a fee for that?" after a card top-up: the
+        # top-up fee article): the topic moves there, the question that opened the conversation's topic stays
+        return replace(
+            base,
+            topic=Topic(article_id, intent),
+            layer=layer,
+            sections=tuple(shown_sections),
+            tried=(article_id,),
+            unhelpful=0,
+            more_offered=more_offered,
+        )
     # same_topic, follow_up, more_detail, simpler: the topic stays; remember the layer shown
     return replace(
         base,
@@ -95,4 +112,44 @@ def next_state(
         layer=layer or state.layer,
         sections=tuple(shown_sections) or state.sections,
         more_offered=more_offered,
+        passed_over=passed_over,
+    )
+
+
+def state_after_turn(
+    state: DialogueState,
+    decision: DialogueDecision,
+    *,
+    reply: Reply,
+    retrieval: Retrieval | None,
+    offers: Sequence[str],
+    details_on_request: bool,
+    answered: bool,
+    offers_blocked: bool,
+) -> DialogueState:
+    """The dialogue state after a turn the pipeline ran: the stage's ``decision`` and the article and sections the
+    ``reply`` actually showed (``retrieval``: what it was answered from; ``offers``: the draft's offer lines)."""
+    shown = [c for c in reply.citations if c.article_id == reply.citations[0].article_id] if reply.citations else []
+    article = shown[0].article_id if shown else None
+    kind = decision.kind
+    if kind == "clarify" and reply.status != "answered":
+        kind = "new_topic"  # an escalation (crisis, a request for a person) replaced the question
+    intent = retrieval.intent if retrieval is not None and article == (retrieval.article_ids or (None,))[0] else None
+    alternatives = tuple(retrieval.article_ids) if retrieval is not None else ()
+    if kind == "choice" and state.open_question is not None:
+        alternatives = tuple(c.article_id for c in state.open_question.choices)
+    return next_state(
+        state,
+        kind=kind,
+        query=decision.query,
+        article_id=article,
+        intent=intent,
+        shown_sections=tuple(c.section for c in shown),
+        alternatives=alternatives,
+        choices=reply.choices,
+        answered=answered and reply.status in ("answered", "escalated"),
+        offered=any(o in reply.text for o in offers),
+        more_offered=details_on_request and kind != "simpler",
+        offers_blocked=offers_blocked,
+        passed_over=decision.overridden,
     )

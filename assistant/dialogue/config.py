@@ -32,19 +32,25 @@ class DialoguePatterns(_Strict):
     simpler: list[str]
     not_helpful: list[str]
     none_of_these: list[str]
+    acknowledge: list[str] = Field(default_factory=list)
     follow_up: list[str]
     opener: list[str] = Field(default_factory=list)
 
 
 class DialogueThresholds(_Strict):
+    """Numbers of the follow-up rule (see ``assistant/dialogue/topic_rule.py`` and ``prompts/dialogue.yaml``)."""
+
     switch_confidence: float = Field(ge=0, le=1)
     switch_confidence_cue: float = Field(ge=0, le=1)
-    switch_confidence_long_cue: float = Field(default=0.97, ge=0, le=1)
     switch_confidence_frustrated: float = Field(ge=0, le=1)
     follow_up_words: int = Field(ge=1)
     opener_words: int = Field(default=6, ge=0)
+    context_margin: float = Field(default=0.0, ge=-1, le=1)
+    context_margin_cue: float = Field(default=0.5, ge=-1, le=1)
+    context_margin_frustrated: float = Field(default=0.3, ge=-1, le=1)
+    neighbour_confidence: float = Field(default=0.9, ge=0, le=1)
+    passed_over_confidence: float = Field(default=0.5, ge=0, le=1)
     min_topic_cosine: float = Field(ge=-1, le=1)
-    topic_share_ratio: float = Field(ge=0, le=1)
     choice_cosine: float = Field(ge=-1, le=1)
     choice_margin: float = Field(ge=0)
 
@@ -64,6 +70,7 @@ class ClarifyConfig(_Strict):
 
 class DialogueTexts(_Strict):
     close: str
+    acknowledge: str
     clarify: str
     clarify_or: str
     none_of_these: str

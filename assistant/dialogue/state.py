@@ -38,7 +38,8 @@ class DialogueState:
     ``layer``/``sections``: the layer and sections last shown from the topic's article; ``alternatives``: the
     next-best articles of the topic's ranking (for "that didn't help"); ``tried``: articles already shown for
     this topic; ``unhelpful``: how many times the customer said an answer did not help; ``query``: the redacted
-    question that opened the topic.
+    question that opened the topic; ``passed_over``: the article the router read the last message as when the
+    stage kept it on the topic instead (a "that didn't help" next tries it first).
     """
 
     topic: Topic | None = None
@@ -48,6 +49,7 @@ class DialogueState:
     tried: tuple[str, ...] = ()
     unhelpful: int = 0
     query: str = ""
+    passed_over: str | None = None
     open_question: OpenQuestion | None = None
     more_offered: bool = False  # the last answer offered more detail ("yes please" then means the next layer)
     offer_shown: bool = False
@@ -63,6 +65,7 @@ class DialogueState:
             "tried": list(self.tried),
             "unhelpful": self.unhelpful,
             "query": self.query,
+            "passed_over": self.passed_over,
             "open_question": None
             if self.open_question is None
             else {
@@ -92,6 +95,7 @@ class DialogueState:
             tried=tuple(data.get("tried") or ()),
             unhelpful=int(data.get("unhelpful") or 0),
             query=str(data.get("query") or ""),
+            passed_over=data.get("passed_over") or None,
             open_question=None
             if not question
             else OpenQuestion(

@@ -1,8 +1,10 @@
 """Stage: is this message a follow-up to the conversation's active topic or a new topic, and of what kind?
 
-It runs after retrieve (it reads the router's ranking of this message, never encodes again) and before generate:
-its :class:`DialogueDecision` tells the pipeline which article and sections to answer from, in which register,
-whether an offer may be shown, or that the reply is a short close or a clarifying question instead.
+It runs after retrieve (it reads the router's ranking of this message) and before generate: its
+:class:`DialogueDecision` tells the pipeline which article and sections to answer from, in which register,
+whether an offer may be shown, or that the reply is a short close or a clarifying question instead. With an
+active topic it may ask the router for a second reading of the message after the topic's question
+(``reread``); :mod:`assistant.dialogue.topic_rule` weighs the two readings.
 """
 
 from __future__ import annotations
@@ -10,87 +12,31 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Sequence
 
-import numpy as np
-
+from assistant.dialogue.articles import DialogueArticles, shares
 from assistant.dialogue.clarify import ClarifyRule
 from assistant.dialogue.config import DialogueConfig, load_dialogue_config
+from assistant.dialogue.decision import (
+    DECISION_KINDS,
+    FOLLOW_UP_KINDS,
+    LAYER_REGISTER,
+    NEXT_LAYER,
+    DecisionKind,
+    DialogueDecision,
+    blocks_offers,
+    frustrated,
+)
 from assistant.dialogue.state import Choice, DialogueState
-from assistant.integrations.encoder import TextEncoder, shared_encoder
-from assistant.kb.loader import GLOSSARY_SECTION, KnowledgeBase, load_kb
+from assistant.dialogue.topic_rule import Reading, read_topic
+from assistant.integrations.encoder import TextEncoder
+from assistant.kb.loader import GLOSSARY_SECTION
 from assistant.settings import Settings
-from assistant.types import Encoded, Passage, Register, Retrieval, Signals
+from assistant.types import Encoded, Retrieval, Signals
 
 logger = logging.getLogger(__name__)
 
-DecisionKind = Literal[
-    "new_topic",  # the router's ranking as it is
-    "same_topic",  # the router put the message on the active topic itself
-    "follow_up",  # answered from the active topic's article, for this message
-    "more_detail",  # the next layer of the active article
-    "simpler",  # the plain layer and glossary of the active article
-    "not_helpful",  # the next-best article for the topic's question
-    "offer_person",  # nothing better to show: offer a person
-    "close",  # "thanks, that's all": a short close
-    "clarify",  # ask which of 2-3 articles is meant
-    "choice",  # the customer picked one of the offered choices
-    "none_of_these",  # the customer picked none of them
-]
-DECISION_KINDS: tuple[DecisionKind, ...] = (
-    "new_topic",
-    "same_topic",
-    "follow_up",
-    "more_detail",
-    "simpler",
-    "not_helpful",
-    "offer_person",
-    "close",
-    "clarify",
-    "choice",
-    "none_of_these",
-)
-FOLLOW_UP_KINDS = frozenset({"same_topic", "follow_up", "more_detail", "simpler", "not_helpful", "offer_person"})
-NEXT_LAYER: dict[str | None, str | None] = {
-    None: "Details",
-    "In short": "Details",
-    "Details": "For the technically minded",
-    "For the technically minded": None,
-}
-LAYER_REGISTER: dict[str, Register] = {
-    "In short": "plain",
-    "Details": "standard",
-    "For the technically minded": "technical",
-}
-
-
-@dataclass(frozen=True)
-class DialogueDecision:
-    """What the pipeline does with this turn (see :class:`DialogueTracker`).
-
-    ``retrieval``: the passages to answer from instead of the router's (None: the router's ranking); ``query``:
-    the text the answer is written for (the topic's question for "more detail", a choice, "that didn't help");
-    ``text``: the reply when nothing is drafted (close, clarifying question, "none of these");
-    ``choices``: the clarifying question's quick replies; ``cues``: why this kind was chosen.
-    """
-
-    kind: DecisionKind
-    query: str
-    article_id: str | None = None
-    sections: tuple[str, ...] = ()
-    retrieval: Retrieval | None = None
-    register: Register | None = None
-    glossary: bool | None = None
-    text: str = ""
-    choices: tuple[Choice, ...] = ()
-    allow_offers: bool = True
-    cues: tuple[str, ...] = ()
-
-    @property
-    def follow_up(self) -> bool:
-        return self.kind in FOLLOW_UP_KINDS
+Reread = Callable[[str], Retrieval]
 
 
 def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
@@ -101,26 +47,10 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().replace("\u2019", "'"))
 
 
-def frustrated(signals: Signals | None) -> bool:
-    """A complaint, negative sentiment or any distress: the customer is upset about what they already asked."""
-    return signals is not None and (
-        signals.complaint or signals.sentiment == "negative" or signals.distress in ("mild", "high")
-    )
-
-
-def blocks_offers(signals: Signals | None) -> bool:
-    """A complaint, distress or a vulnerability cue: no product offers for the rest of the conversation."""
-    return signals is not None and (
-        signals.complaint
-        or signals.distress != "none"
-        or bool(signals.vulnerability)
-        or signals.sentiment == "negative"
-    )
-
-
 class DialogueTracker:
     """Decides, per turn, between a new topic and a follow-up (and which kind) from the state, the message's
-    encoder vector and the router's ranking of it, plus the cue patterns of ``prompts/dialogue.yaml``.
+    encoder vector and the router's ranking of it (and, with an active topic, of the message read after the
+    topic's question), plus the cue patterns of ``prompts/dialogue.yaml``.
 
     >>> from assistant.dialogue.state import Topic
     >>> from assistant.integrations.encoder import shared_encoder
@@ -139,9 +69,7 @@ class DialogueTracker:
         self._settings = settings
         self._encoder = encoder
         self._config: DialogueConfig | None = None
-        self._kb: KnowledgeBase | None = None
-        self._passages: dict[str, tuple[Passage, ...]] = {}
-        self._vectors: dict[str, np.ndarray] = {}
+        self._articles: DialogueArticles | None = None
         self._patterns: dict[str, list[re.Pattern[str]]] = {}
         self._ordinals: list[list[re.Pattern[str]]] = []
         self._lock = threading.Lock()
@@ -153,6 +81,12 @@ class DialogueTracker:
         return self._config
 
     @property
+    def articles(self) -> DialogueArticles:
+        self.warm_up()
+        assert self._articles is not None
+        return self._articles
+
+    @property
     def clarify_rule(self) -> ClarifyRule:
         return self.config.clarify.rule()
 
@@ -162,36 +96,9 @@ class DialogueTracker:
             if self._config is not None:
                 return
             config = load_dialogue_config(self._settings.prompts_dir)
-            kb = load_kb(self._settings.kb_dir)
-            encoder = self._encoder or shared_encoder()
-            texts: list[str] = []
-            owners: list[str] = []
-            for article in kb.articles:
-                for text in (article.title, *article.questions):
-                    texts.append(text)
-                    owners.append(article.id)
-            vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
-            for article in kb.articles:
-                rows = vectors[[i for i, o in enumerate(owners) if o == article.id]]
-                mean = rows.mean(axis=0)
-                self._vectors[article.id] = mean / (np.linalg.norm(mean) or 1.0)
-                self._passages[article.id] = tuple(
-                    Passage(
-                        article_id=article.id,
-                        title=article.title,
-                        section=section,
-                        text=text,
-                        score=1.0,
-                        intents=article.meta.intents,
-                        product=article.meta.product,
-                        sensitive=article.meta.sensitive,
-                        risk_warning=kb.render(article.meta.risk_warning) if article.meta.risk_warning else None,
-                    )
-                    for section, text in kb.rendered_sections(article)
-                )
+            self._articles = DialogueArticles.load(self._settings, self._encoder)
             self._patterns = {name: _compile(p) for name, p in config.patterns.model_dump().items()}
             self._ordinals = [_compile(group) for group in config.ordinals]
-            self._kb = kb
             self._config = config
 
     # ------------------------------------------------------------------ helpers
@@ -211,40 +118,15 @@ class DialogueTracker:
             cue = self._matches("opener", text)
         return cue
 
-    def title(self, article_id: str) -> str:
-        self.warm_up()
-        assert self._kb is not None
-        return self._kb.article(article_id).title
-
-    def topic_cosine(self, encoded: Encoded, article_id: str) -> float:
-        """Cosine of the message's encoder vector to the article's vector (mean of its title and questions)."""
-        self.warm_up()
-        target = self._vectors.get(article_id)
-        if target is None:
-            return 0.0
-        vector = np.asarray(encoded.vector, dtype=np.float32).reshape(-1)
-        return float(vector @ target / (np.linalg.norm(vector) or 1.0))
-
-    def focused(
-        self, article_id: str, sections: Sequence[str] = (), intent: str | None = None, confidence: float = 1.0
-    ) -> Retrieval:
-        """A retrieval holding one article's passages (only ``sections`` when given)."""
-        self.warm_up()
-        passages = tuple(p for p in self._passages[article_id] if not sections or p.section in sections)
-        intents = self._passages[article_id][0].intents if self._passages[article_id] else ()
-        return Retrieval(
-            passages=passages,
-            article_ids=(article_id,),
-            confidence=round(confidence, 4),
-            in_scope=True,
-            intent=intent or (intents[0] if intents else None),
-        )
-
-    def choices_for(self, retrieval: Retrieval) -> tuple[Choice, ...]:
-        """The clarifying choices for ``retrieval`` (empty when the rule does not ask)."""
-        shares = _shares(retrieval)
-        n = self.clarify_rule.choices(confidence=retrieval.confidence, shares=[s for _, s in shares])
-        return tuple(Choice(f"c{i + 1}", aid, self.title(aid)) for i, (aid, _) in enumerate(shares[:n]))
+    def choices_for(self, retrieval: Retrieval, topic: str | None = None) -> tuple[Choice, ...]:
+        """The clarifying choices for ``retrieval`` (empty when the rule does not ask); ``topic``, the active
+        topic when the message also reads as it, is offered as the last choice when the ranking left it out."""
+        ranked = shares(retrieval)
+        n = self.clarify_rule.choices(confidence=retrieval.confidence, shares=[s for _, s in ranked])
+        ids = [aid for aid, _ in ranked[:n]]
+        if n and topic is not None and topic not in ids and topic in self.articles:
+            ids = [*ids[: self.clarify_rule.max_choices - 1], topic]
+        return tuple(Choice(f"c{i + 1}", aid, self.articles.titles[aid]) for i, aid in enumerate(ids))
 
     def question(self, choices: Sequence[Choice]) -> str:
         texts = self.config.texts
@@ -263,7 +145,7 @@ class DialogueTracker:
             if _normalise(choice.label) in text:
                 return choice
         t = self.config.thresholds
-        scored = sorted(((self.topic_cosine(encoded, c.article_id), c) for c in choices), key=lambda x: -x[0])
+        scored = sorted(((self.articles.cosine(encoded, c.article_id), c) for c in choices), key=lambda x: -x[0])
         if scored and scored[0][0] >= t.choice_cosine:
             runner = scored[1][0] if len(scored) > 1 else -1.0
             if scored[0][0] - runner >= t.choice_margin:
@@ -280,8 +162,10 @@ class DialogueTracker:
         signals: Signals | None,
         state: DialogueState,
         choice_id: str | None = None,
+        reread: Reread | None = None,
     ) -> DialogueDecision:
-        """The decision for this turn; ``choice_id`` is a clicked quick reply of the open question, if any."""
+        """The decision for this turn; ``choice_id`` is a clicked quick reply of the open question, if any;
+        ``reread`` gives the router's ranking of another text (the message after the topic's question)."""
         self.warm_up()
         text = _normalise(encoded.text)
         allow_offers = not state.offer_shown and not state.offers_blocked and not blocks_offers(signals)
@@ -293,7 +177,7 @@ class DialogueTracker:
                     "choice",
                     question.query,
                     article_id=picked.article_id,
-                    retrieval=self.focused(picked.article_id),
+                    retrieval=self.articles.focused(picked.article_id),
                     allow_offers=allow_offers,
                     cues=(f"picked {picked.id}",),
                 )
@@ -303,18 +187,39 @@ class DialogueTracker:
                     "none_of_these", encoded.text, text=self.config.texts.none_of_these, allow_offers=False, cues=(cue,)
                 )
         words = len(text.split())
+        t = self.config.thresholds
         cue = self._matches("close", text)
-        if cue and words <= self.config.thresholds.follow_up_words:
+        asks = retrieval.in_scope and retrieval.confidence >= t.switch_confidence  # "thanks, now I need to ..."
+        if cue and words <= t.follow_up_words and not asks:
             return DialogueDecision(
                 "close", encoded.text, text=self.config.texts.close, allow_offers=False, cues=(cue,)
             )
-        topic = state.topic
-        if topic is not None:
-            decision = self._follow_up(encoded, text, words, retrieval, signals, state, allow_offers)
+        in_context: Retrieval | None = None
+        if state.topic is not None and state.topic.article_id in self.articles:
+            decision, in_context = self._follow_up(
+                encoded, text, words, retrieval, signals, state, allow_offers, reread
+            )
             if decision is not None:
                 return decision
-        choices = self.choices_for(retrieval) if retrieval.in_scope or retrieval.confidence > 0 else ()
-        if choices and retrieval.other_organisation is None:
+        return self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context)
+
+    def _new_topic(
+        self,
+        encoded: Encoded,
+        retrieval: Retrieval,
+        signals: Signals | None,
+        state: DialogueState,
+        allow_offers: bool,
+        in_context: Retrieval | None,
+    ) -> DialogueDecision:
+        """The router's ranking as it is, or a clarifying question when it is unsure (never to a customer in
+        high distress or crisis: they get the best guess, and a person is brought in by the escalation stage)."""
+        calm = signals is None or signals.distress not in ("high", "crisis")
+        topic = state.topic.article_id if state.topic is not None else None
+        reads_topic = in_context is not None and in_context.article_ids[:1] == (topic,)
+        wanted = calm and (retrieval.in_scope or retrieval.confidence > 0) and retrieval.other_organisation is None
+        choices = self.choices_for(retrieval, topic if reads_topic else None) if wanted else ()
+        if choices:
             return DialogueDecision(
                 "clarify",
                 encoded.text,
@@ -334,36 +239,19 @@ class DialogueTracker:
         signals: Signals | None,
         state: DialogueState,
         allow_offers: bool,
-    ) -> DialogueDecision | None:
+        reread: Reread | None,
+    ) -> tuple[DialogueDecision | None, Retrieval | None]:
+        """A follow-up kind for a message with an active topic, or None (a new topic) with the in-context
+        ranking when one was read."""
         assert state.topic is not None
         topic = state.topic
         t = self.config.thresholds
         aid = topic.article_id
-        if aid not in self._passages:
-            return None
         query = state.query or encoded.text
         short = words <= t.follow_up_words
         cue = self._matches("not_helpful", text)
         if cue:
-            said = retrieval.article_ids[0] if retrieval.in_scope and retrieval.article_ids else None
-            if said is not None and said != aid and said not in state.tried and words > t.opener_words:
-                # "that didn't help, I need to know if you'll freeze the interest": the customer said what they
-                # meant, and the router places it: answer that rather than the old ranking's next best.
-                return DialogueDecision(
-                    "not_helpful",
-                    encoded.text,
-                    article_id=said,
-                    retrieval=self.focused(said, (), retrieval.intent, retrieval.confidence),
-                    allow_offers=False,
-                    cues=(cue, "restated"),
-                )
-            following = [a for a in state.alternatives if a not in state.tried and a in self._passages]
-            if state.unhelpful >= 1 or not following:
-                return DialogueDecision("offer_person", query, article_id=aid, allow_offers=False, cues=(cue,))
-            nxt = following[0]
-            return DialogueDecision(
-                "not_helpful", query, article_id=nxt, retrieval=self.focused(nxt), allow_offers=False, cues=(cue,)
-            )
+            return self._not_helpful(encoded, words, retrieval, state, cue), None
         cue = self._matches("simpler", text)
         if cue and short:
             sections = ("In short", GLOSSARY_SECTION)
@@ -372,12 +260,12 @@ class DialogueTracker:
                 query,
                 article_id=aid,
                 sections=sections,
-                retrieval=self.focused(aid, sections, topic.intent),
+                retrieval=self.articles.focused(aid, sections, topic.intent),
                 register="plain",
                 glossary=True,
                 allow_offers=False,
                 cues=(cue,),
-            )
+            ), None
         cue = self._matches("more_detail", text) if short else None
         if cue is None and short and state.more_offered:
             cue = self._matches("accept", text)
@@ -386,71 +274,118 @@ class DialogueTracker:
             if layer is None:
                 return DialogueDecision(
                     "more_detail", query, article_id=aid, text=self.config.texts.no_more_detail, cues=(cue,)
-                )
+                ), None
             return DialogueDecision(
                 "more_detail",
                 query,
                 article_id=aid,
                 sections=(layer,),
-                retrieval=self.focused(aid, (layer,), topic.intent),
+                retrieval=self.articles.focused(aid, (layer,), topic.intent),
                 register=LAYER_REGISTER[layer],
                 allow_offers=False,
                 cues=(cue,),
-            )
-        top = retrieval.article_ids[0] if retrieval.article_ids else None
+            ), None
+        cue = self._matches("acknowledge", text) if short else None
+        if cue:
+            return DialogueDecision(
+                "close", encoded.text, text=self.config.texts.acknowledge, allow_offers=False, cues=(cue,)
+            ), None
         upset = frustrated(signals)
         confidence = max(retrieval.confidence, 0.5)
-        if top == aid:
+        alone = Reading.of(retrieval)
+        if alone.top == aid:
             return DialogueDecision(
                 "same_topic",
                 encoded.text,
                 article_id=aid,
-                retrieval=self.focused(aid, (), topic.intent, confidence),
+                retrieval=self.articles.focused(aid, (), topic.intent, confidence),
                 allow_offers=allow_offers and not upset,
-            )
+            ), None
         follow_cue = self._follow_cue(text, words) if short else None
-        shares = dict(_shares(retrieval))
-        top_share = max(shares.values(), default=0.0)
-        contender = top_share > 0 and shares.get(aid, 0.0) / top_share >= t.topic_share_ratio
-        bar = t.switch_confidence
-        if follow_cue:
-            # a message long enough to name its own subject needs less to leave the topic than a bare "and it?"
-            bar = max(bar, t.switch_confidence_cue if words <= t.opener_words else t.switch_confidence_long_cue)
-        if upset:
-            bar = max(bar, t.switch_confidence_frustrated)
-        if retrieval.in_scope and retrieval.confidence >= bar and not (follow_cue and contender):
-            return None  # a clear new topic
-        cosine = self.topic_cosine(encoded, aid)
-        if retrieval.in_scope and top is not None and not follow_cue and not upset and words > t.opener_words:
-            # A self-contained question (longer than an opener, no word pointing back, not upset) in scope
-            # switches unless it reads as about the topic: the topic is still a contender, or the message is
-            # at least as close to the topic's article as to the router's pick.
-            if not contender and cosine < self.topic_cosine(encoded, top):
-                return None
-        reasons = [c for c in (follow_cue, "frustrated" if upset else None) if c]
-        if contender:
-            reasons.append("topic still a contender")
-        if cosine >= t.min_topic_cosine:
-            reasons.append(f"close to the topic ({cosine:.2f})")
-        stays = bool(follow_cue or upset or contender or cosine >= t.min_topic_cosine)
-        if not stays:
-            return None
+        in_context = reread(f"{query.rstrip()} {encoded.text}") if reread is not None else None
+        call = read_topic(
+            topic=aid,
+            alone=alone,
+            in_context=None if in_context is None else Reading.of(in_context),
+            cue=follow_cue is not None,
+            upset=upset,
+            close_to_topic=self.articles.cosine(encoded, aid) >= t.min_topic_cosine,
+            t=t,
+        )
+        reasons = tuple(c for c in (follow_cue, "frustrated" if upset else None, call.reason) if c)
+        if call.move == "switch" or call.article_id is None or call.article_id not in self.articles:
+            return None, in_context
+        if call.move == "new":
+            # read with the topic in front of it, the message still reads as this article: no need to ask which
+            # one is meant when that reading is as confident as the clarify rule wants
+            assert in_context is not None
+            if in_context.confidence >= self.clarify_rule.max_confidence:
+                return DialogueDecision("new_topic", encoded.text, allow_offers=allow_offers, cues=reasons), None
+            return None, None
+        if call.move == "neighbour":
+            assert in_context is not None
+            return DialogueDecision(
+                "follow_up",
+                encoded.text,
+                article_id=call.article_id,
+                retrieval=self.articles.focused(call.article_id, (), in_context.intent, in_context.confidence),
+                allow_offers=allow_offers and not upset,
+                cues=reasons,
+            ), in_context
+        passed_over = alone.top if alone.top and alone.confidence >= t.passed_over_confidence else None
         return DialogueDecision(
             "follow_up",
             encoded.text,
             article_id=aid,
-            retrieval=self.focused(aid, (), topic.intent, confidence),
+            retrieval=self.articles.focused(
+                aid,
+                (),
+                topic.intent,
+                max(confidence, Reading.of(in_context).confidence) if in_context is not None else confidence,
+            ),
             allow_offers=allow_offers and not upset,
-            cues=tuple(reasons),
+            cues=reasons,
+            overridden=passed_over if passed_over in self.articles else None,
+        ), in_context
+
+    def _not_helpful(
+        self, encoded: Encoded, words: int, retrieval: Retrieval, state: DialogueState, cue: str
+    ) -> DialogueDecision:
+        """ "That didn't help": what the customer restated, else the article the router preferred for the last
+        message, else the next-best article of the topic's ranking, else the offer of a person."""
+        assert state.topic is not None
+        aid = state.topic.article_id
+        t = self.config.thresholds
+        said = retrieval.article_ids[0] if retrieval.in_scope and retrieval.article_ids else None
+        if said is not None and said != aid and said not in state.tried and words > t.opener_words:
+            # "that didn't help, I need to know if you'll freeze the interest": the customer said what they
+            # meant, and the router places it: answer that rather than the old ranking's next best.
+            return DialogueDecision(
+                "not_helpful",
+                encoded.text,
+                article_id=said,
+                retrieval=self.articles.focused(said, (), retrieval.intent, retrieval.confidence),
+                allow_offers=False,
+                cues=(cue, "restated"),
+            )
+        query = state.query or encoded.text
+        following = [
+            a
+            for a in dict.fromkeys((state.passed_over, *state.alternatives))
+            if a and a not in state.tried and a in self.articles
+        ]
+        if state.unhelpful >= 1 or not following:
+            return DialogueDecision("offer_person", query, article_id=aid, allow_offers=False, cues=(cue,))
+        nxt = following[0]
+        why = "the router's reading of the last message" if nxt == state.passed_over else "next best"
+        return DialogueDecision(
+            "not_helpful",
+            query,
+            article_id=nxt,
+            retrieval=self.articles.focused(nxt),
+            allow_offers=False,
+            cues=(cue, why),
         )
-
-
-def _shares(retrieval: Retrieval) -> list[tuple[str, float]]:
-    """(article id, share of the fused score) in ranked order, from the retrieval's passages."""
-    seen: dict[str, float] = {}
-    for p in retrieval.passages:
-        seen.setdefault(p.article_id, p.score)
-    return [(aid, seen.get(aid, 0.0)) for aid in retrieval.article_ids]
 
 
 __all__ = [
@@ -459,6 +394,7 @@ __all__ = [
     "DecisionKind",
     "DialogueDecision",
     "DialogueTracker",
+    "Reread",
     "blocks_offers",
     "frustrated",
 ]

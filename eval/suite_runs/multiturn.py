@@ -88,6 +88,7 @@ def _dialogue_role(ctx: EvalContext, role: str, cases: Sequence[DialogueCase], r
         chat = _Chat(pipeline, f"{role}-{case.id}")
         for index, turn in enumerate(case.turns):
             gold = turn.topic
+            active = chat.state.topic.article_id if chat.state.topic is not None else None
             scored = _turn(chat, turn.text, lambda aid, gold=gold: aid == gold)  # type: ignore[misc]
             row: dict[str, Any] = {
                 "role": role,
@@ -95,6 +96,7 @@ def _dialogue_role(ctx: EvalContext, role: str, cases: Sequence[DialogueCase], r
                 "turn": index,
                 "kind": turn.kind,
                 "gold": gold,
+                "active": active,
                 "topic": scored.topic,
                 "right": gold is not None and scored.topic == gold,
                 "status": scored.status,
@@ -130,6 +132,23 @@ def _dialogue_role(ctx: EvalContext, role: str, cases: Sequence[DialogueCase], r
         by_kind.setdefault(r["kind"], []).append(r["right"])
     res.details[f"{role}_by_kind"] = {k: {"n": len(v), "accuracy": rounded(M.mean(v))} for k, v in by_kind.items()}
     res.details[f"{role}_decisions"] = dict(Counter(str(r["decision"]) for r in rows))
+    res.details[f"{role}_errors"] = dict(Counter(error_type(r) for r in later if r["gold"] and not r["right"]))
+
+
+def error_type(row: dict[str, Any]) -> str:
+    """Why a later turn went wrong: ``out_of_scope``; ``stayed_should_switch`` (a new topic answered from the
+    active topic); ``switched_should_stay`` (a follow-up on the active topic answered elsewhere);
+    ``topic_already_wrong`` (the active topic was not the turn's and the answer was not either: an earlier
+    mistake carried on, or a follow-up about a neighbouring article); ``wrong_article`` (anything else)."""
+    if row["status"] == "out_of_scope" or row["topic"] is None:
+        return "out_of_scope"
+    if row["kind"] == "new_topic" and row["topic"] == row["active"]:
+        return "stayed_should_switch"
+    if row["kind"] != "new_topic" and row["gold"] == row["active"]:
+        return "switched_should_stay"
+    if row["gold"] != row["active"] and row["topic"] == row["active"]:
+        return "topic_already_wrong"
+    return "wrong_article"
 
 
 def _sgd_role(ctx: EvalContext, cfg: SuiteConfig, dialogues: Sequence[SgdDialogue], res: SuiteResult) -> None:

@@ -1,0 +1,24 @@
+"""The dialogue suite's second dev set and its per-error-type breakdown."""
+
+from __future__ import annotations
+
+from eval.config import load_suite
+from eval.dialogue_data import load_dialogues_jsonl
+from eval.runner import PROJECT_ROOT
+from eval.suite_runs.multiturn import error_type
+
+
+def test_dev2_is_a_dev_dataset_of_the_dialogue_suite() -> None:
+    spec = load_suite("dialogue").datasets["dev2"]
+    assert (spec.format, spec.root) == ("dialogues_jsonl", "project")
+    cases = load_dialogues_jsonl(PROJECT_ROOT / spec.paths[0])
+    assert len(cases) >= 90 and all(c.turns[0].kind == "new_topic" for c in cases)
+
+
+def test_a_wrong_later_turn_is_filed_under_why_it_went_wrong() -> None:
+    row = {"status": "answered", "kind": "follow_up", "gold": "a", "active": "a", "topic": "b"}
+    assert error_type(row) == "switched_should_stay"
+    assert error_type({**row, "kind": "new_topic", "gold": "b", "topic": "a"}) == "stayed_should_switch"
+    assert error_type({**row, "status": "out_of_scope", "topic": None}) == "out_of_scope"
+    assert error_type({**row, "gold": "c", "active": "b", "topic": "b"}) == "topic_already_wrong"
+    assert error_type({**row, "kind": "new_topic", "gold": "c", "topic": "d"}) == "wrong_article"
