@@ -157,13 +157,63 @@ def pick_lowest(
 MAX_FALSE_CRISIS_ORDINARY = 0.005  # ordinary text (BANKING77 dev questions, GoEmotions train comments)
 
 
+SOURCE_ORDERS: dict[str, tuple[str, ...]] = {
+    # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
+    # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
+    "rules_first": ("warning_distress", "bank", "bank_window", "warning_bank", "head", "model"),
+    # The learned heads first, then the rules with what false-crisis budget is left.
+    "heads_first": ("head", "model", "warning_distress", "bank", "bank_window", "warning_bank"),
+}
+
+
+def _greedy(
+    order: Sequence[str], start: dict[str, float], rates: Callable[[dict[str, float]], tuple[float, float]], heads: bool
+) -> dict[str, float]:
+    """Each source of ``order`` in turn set to its lowest threshold within the false-crisis limits, the ones
+    before it fixed."""
+    chosen = dict(start)
+
+    def lowest(key: str, grid: Iterable[float]) -> float:
+        return pick_lowest(grid, lambda t: rates({**chosen, key: t}), max_false=1.0)
+
+    for source in order:
+        if source == "warning_distress":
+            chosen["crisis_warning_distress"] = lowest("crisis_warning_distress", (*WARNING_DISTRESS_GRID, OFF))
+        elif source == "bank":
+            best: tuple[float, float, float] = (-1.0, OFF, 0.0)
+            for margin in MARGIN_GRID:
+                with_margin = {**chosen, "crisis_bank_margin": margin}
+                t = pick_lowest(
+                    (*BANK_GRID, OFF),
+                    lambda t, base=with_margin: rates({**base, "crisis_bank": t}),  # type: ignore[misc]
+                    max_false=1.0,
+                )
+                recall = rates({**with_margin, "crisis_bank": t})[0]
+                if recall > best[0]:
+                    best = (recall, t, margin)
+            chosen["crisis_bank"], chosen["crisis_bank_margin"] = best[1], best[2]
+        elif source == "bank_window":
+            window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]] or [OFF]
+            chosen["crisis_bank_window"] = lowest("crisis_bank_window", (*window_grid, OFF))
+        elif source == "warning_bank":
+            chosen["crisis_warning_bank"] = lowest("crisis_warning_bank", (*BANK_GRID, OFF))
+            # A money-transfer sign alone ("move all my savings to my son") pairs with the bank at least 0.1 above.
+            transfer_grid = [t for t in BANK_GRID if t >= chosen["crisis_warning_bank"] + 0.1 - 1e-9]
+            chosen["crisis_warning_bank_transfer"] = lowest("crisis_warning_bank_transfer", (*transfer_grid, OFF))
+        elif source == "head" and heads:
+            chosen["crisis_head"] = lowest("crisis_head", CRISIS_MODEL_GRID)
+        elif source == "model":
+            chosen["crisis_model"] = lowest("crisis_model", CRISIS_MODEL_GRID)
+    return chosen
+
+
 def choose_crisis_thresholds(
     model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
 ) -> dict[str, object]:
-    """Choose ``crisis_bank``, ``crisis_bank_window``, ``crisis_head`` and ``crisis_model`` on the written dev rows
-    (in that order, each with the ones before it fixed): the lowest value whose false-crisis rate stays within
-    :data:`MAX_FALSE_CRISIS` on the written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary``
-    texts; report dev recall and false-crisis rates before and after."""
+    """Choose the crisis layer's thresholds on the written dev rows: for each order of :data:`SOURCE_ORDERS`, each
+    source in turn gets the lowest value whose false-crisis rate stays within :data:`MAX_FALSE_CRISIS` on the
+    written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary`` texts (the ones before it
+    fixed); the order with the higher dev recall wins. Reports dev recall and false-crisis rates."""
     dev = crisis_dev_rows()
     replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary])
     n_dev = len(dev)
@@ -190,48 +240,18 @@ def choose_crisis_thresholds(
         "crisis_model": OFF,
     }
     rules_only = rates(off)
-    chosen = dict(off)
-    # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
-    # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
-    chosen["crisis_warning_distress"] = pick_lowest(
-        (*WARNING_DISTRESS_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_distress": t}), max_false=1.0
-    )
-    best: tuple[float, float, float] = (-1.0, OFF, 0.0)
-    for margin in MARGIN_GRID:
-        with_margin = {**chosen, "crisis_bank_margin": margin}
-
-        def bank_rates(t: float, base: dict[str, float] = with_margin) -> tuple[float, float]:
-            return rates({**base, "crisis_bank": t})
-
-        t = pick_lowest((*BANK_GRID, OFF), bank_rates, max_false=1.0)
-        recall = rates({**with_margin, "crisis_bank": t})[0]
-        if recall > best[0]:
-            best = (recall, t, margin)
-    chosen["crisis_bank"], chosen["crisis_bank_margin"] = best[1], best[2]
-    window_grid = [t for t in BANK_GRID if t <= chosen["crisis_bank"]] or [OFF]
-    chosen["crisis_bank_window"] = pick_lowest(
-        (*window_grid, OFF), lambda t: rates({**chosen, "crisis_bank_window": t}), max_false=1.0
-    )
-    chosen["crisis_warning_bank"] = pick_lowest(
-        (*BANK_GRID, OFF), lambda t: rates({**chosen, "crisis_warning_bank": t}), max_false=1.0
-    )
-    # A money-transfer sign alone ("move all my savings to my son") pairs with the bank at least 0.1 above that.
-    transfer_grid = [t for t in BANK_GRID if t >= chosen["crisis_warning_bank"] + 0.1 - 1e-9]
-    chosen["crisis_warning_bank_transfer"] = pick_lowest(
-        (*transfer_grid, OFF), lambda t: rates({**chosen, "crisis_warning_bank_transfer": t}), max_false=1.0
-    )
-    if "crisis" in model.bundle.sigmoid_heads:
-        chosen["crisis_head"] = pick_lowest(
-            CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_head": t}), max_false=1.0
-        )
-    chosen["crisis_model"] = pick_lowest(
-        CRISIS_MODEL_GRID, lambda t: rates({**chosen, "crisis_model": t}), max_false=1.0
-    )
+    heads = "crisis" in model.bundle.sigmoid_heads
+    by_order = {name: _greedy(order, off, rates, heads) for name, order in SOURCE_ORDERS.items()}
+    order_recall = {name: round(rates(th)[0], 4) for name, th in by_order.items()}
+    best_order = max(order_recall, key=lambda name: order_recall[name])
+    chosen = by_order[best_order]
     final = rates(chosen)
     all_preds = [s.distress == "crisis" for s in replay.run(chosen)]
     plain_rate = sum(all_preds[n_dev:]) / max(1, len(all_preds) - n_dev)
     return {
         "thresholds": chosen,
+        "order": best_order,
+        "order_recall": order_recall,
         "dev_rows": n_dev,
         "dev_crisis": sum(r.crisis for r in dev),
         "ordinary_rows": len(ordinary),

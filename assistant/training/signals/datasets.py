@@ -170,15 +170,10 @@ def literacy_labels(settings: Settings, *, path: Path | None = None) -> TextSet:
 
 
 WRITTEN_DATA = SIGNALS_DATA / "written_2026_12"
-# Every folder of rows written for issue #19 with a train/dev split (``written_2026_12b`` is dev-only: thresholds).
-WRITTEN_FOLDERS: tuple[Path, ...] = (
-    WRITTEN_DATA,
-    SIGNALS_DATA / "written_2026_12c",
-    SIGNALS_DATA / "written_2026_12d",
-)
-# A crisis or high-distress row with earlier turns trains the heads as its last turns joined (heads read one text).
-WINDOW_LABELS = frozenset({"crisis", "high"})
-WINDOW_TURNS = 2
+# Every folder of rows written for issue #19 whose train rows train the heads (``written_2026_12b`` is dev-only:
+# thresholds; ``written_2026_12d`` too for now: retraining with its train rows did not improve the dev figures, see
+# its README).
+WRITTEN_FOLDERS: tuple[Path, ...] = (WRITTEN_DATA, SIGNALS_DATA / "written_2026_12c")
 # How the rows written for issue #19 map onto the schema of our older files (``label`` for distress).
 _WRITTEN_AS: dict[str, str] = {"distress": "crisis_distress", "handoff": "handoff", "vulnerability": "vulnerability"}
 
@@ -186,9 +181,8 @@ _WRITTEN_AS: dict[str, str] = {"distress": "crisis_distress", "handoff": "handof
 def written_examples(name: str) -> list[dict[str, object]]:
     """Rows of ``data/signals/written_2026_12/<file>.jsonl`` and ``written_2026_12c/`` (:data:`WRITTEN_FOLDERS`)
     for the head ``name`` (``distress``, ``handoff``, ``vulnerability``, ``complaint``, ``literacy``) in the schema
-    of :func:`own_examples` (distress -> ``label``), with a ``source`` field (the folder). Heads read one text:
-    ``voice`` is dropped, and so is ``context``, except that a crisis or high-distress row trains as its last
-    :data:`WINDOW_TURNS` earlier turns and the message joined (its label belongs to the window, not to a lone "ok")."""
+    of :func:`own_examples` (distress -> ``label``), with a ``source`` field (the folder); their ``context`` and
+    ``voice`` are dropped (heads read one message)."""
     rows: list[dict[str, object]] = []
     for folder in WRITTEN_FOLDERS:
         path = folder / f"{_WRITTEN_AS.get(name, name)}.jsonl"
@@ -201,13 +195,10 @@ def written_examples(name: str) -> list[dict[str, object]]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ConfigurationError(f"{path}:{n}: {exc}") from exc
-            context = [str(c) for c in row.pop("context", None) or []]
+            row.pop("context", None)
             row.pop("voice", None)
             if name == "distress":
                 row["label"] = row.pop("distress")
-                if context and row["label"] in WINDOW_LABELS:
-                    # The label belongs to the window: "ok" after two goodbye-like turns is a crisis, "ok" is not.
-                    row["text"] = " ".join([*context[-WINDOW_TURNS:], str(row["text"])])
             rows.append({**row, "source": folder.name})
     return rows
 
