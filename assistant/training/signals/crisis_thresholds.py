@@ -173,8 +173,9 @@ def _greedy(
     before it fixed."""
     chosen = dict(start)
 
-    def lowest(key: str, grid: Iterable[float]) -> float:
-        return pick_lowest(grid, lambda t: rates({**chosen, key: t}), max_false=1.0)
+    def lowest(key: str, grid: Iterable[float], base: dict[str, float] | None = None) -> float:
+        fixed = chosen if base is None else base
+        return pick_lowest(grid, lambda t: rates({**fixed, key: t}), max_false=1.0)
 
     for source in order:
         if source == "warning_distress":
@@ -183,11 +184,7 @@ def _greedy(
             best: tuple[float, float, float] = (-1.0, OFF, 0.0)
             for margin in MARGIN_GRID:
                 with_margin = {**chosen, "crisis_bank_margin": margin}
-                t = pick_lowest(
-                    (*BANK_GRID, OFF),
-                    lambda t, base=with_margin: rates({**base, "crisis_bank": t}),  # type: ignore[misc]
-                    max_false=1.0,
-                )
+                t = lowest("crisis_bank", (*BANK_GRID, OFF), with_margin)
                 recall = rates({**with_margin, "crisis_bank": t})[0]
                 if recall > best[0]:
                     best = (recall, t, margin)

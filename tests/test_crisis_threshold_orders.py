@@ -1,0 +1,42 @@
+"""The crisis layer's threshold choice: each source in turn takes what is left of the false-crisis budget, so the
+order matters; both orders of ``SOURCE_ORDERS`` are tried and the better dev recall wins."""
+
+from __future__ import annotations
+
+from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy
+
+START = {
+    "crisis_bank": OFF,
+    "crisis_bank_margin": 0.0,
+    "crisis_bank_window": OFF,
+    "crisis_warning_bank": OFF,
+    "crisis_warning_bank_transfer": OFF,
+    "crisis_warning_distress": OFF,
+    "crisis_head": OFF,
+    "crisis_model": OFF,
+}
+
+
+def _rates(th: dict[str, float]) -> tuple[float, float]:
+    """A toy layer: the warning signs spend the whole false budget for a little recall; the head, below 0.9,
+    spends it for much more. (recall, worst false rate over its limit)."""
+    recall, bad = 0.0, 0.0
+    if th["crisis_warning_distress"] < OFF:
+        recall, bad = recall + 0.1, bad + 1.0
+    if th["crisis_head"] < 0.9:
+        recall, bad = recall + 0.5, bad + 1.0
+    return recall, bad
+
+
+def test_the_order_decides_who_gets_the_false_crisis_budget() -> None:
+    rules_first = _greedy(SOURCE_ORDERS["rules_first"], START, _rates, heads=True)
+    heads_first = _greedy(SOURCE_ORDERS["heads_first"], START, _rates, heads=True)
+    assert rules_first["crisis_warning_distress"] < OFF and rules_first["crisis_head"] >= 0.9
+    assert heads_first["crisis_head"] < 0.9 and heads_first["crisis_warning_distress"] == OFF
+    assert _rates(heads_first)[0] > _rates(rules_first)[0]
+    assert _rates(heads_first)[1] <= 1.0 and _rates(rules_first)[1] <= 1.0
+
+
+def test_without_a_binary_head_its_threshold_stays_off() -> None:
+    chosen = _greedy(SOURCE_ORDERS["heads_first"], START, _rates, heads=False)
+    assert chosen["crisis_head"] == OFF
