@@ -225,6 +225,18 @@ def train_signals_cmd(
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
+@train_app.command("crisis-view")
+def train_crisis_view_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+    """Fine-tune the crisis view (the encoder's top layers and a small classifier for the crisis kinds); then
+    choose the crisis thresholds with ``python -m assistant.training.signals.thresholds``."""
+    from assistant.training.signals.crisis_view import train_crisis_view
+
+    _setup_logging()
+    with deterministic_training(seed):
+        report = train_crisis_view(get_settings(), seed=seed, progress=True)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
 @train_app.command("misuse")
 def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     """Train the misuse head (fraud requests, prompt injection) and print its held-out figures."""

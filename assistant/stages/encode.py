@@ -11,6 +11,7 @@ from assistant.integrations.batching import MicroBatcher
 from assistant.integrations.encoder import LayeredEncoder, TextEncoder, shared_encoder
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter
 from assistant.settings import Settings
+from assistant.signals.crisis_view import VIEW_ADAPTER_FILE
 from assistant.types import Encoded, Redacted
 
 logger = logging.getLogger(__name__)
@@ -19,26 +20,29 @@ logger = logging.getLogger(__name__)
 class MessageEncoder:
     """Embeds the redacted message once with all-MiniLM-L6-v2.
 
-    When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
-    same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers.
+        When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
+        same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers, and with
+        ``artifacts/crisis_view_adapter.npz`` ``Encoded.crisis_vector`` through the crisis view's layers.
 
-    Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
-    ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
-    at once. ``run_batch()`` is the batch form. Either way each message's vectors are those of the pass it ran in.
+        Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
+        ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
+        at once. ``run_batch()`` is the batch form. Either way each message's vectors are those of the pass it ran in.
 
-    >>> from assistant.settings import Settings
-    >>> enc = MessageEncoder(Settings())
-    >>> enc.warm_up()
-    >>> enc.run(redacted=Redacted(text="I lost my card")).vector.shape
-    (384,)
-    >>> [e.text for e in enc.run_batch([Redacted(text="lost card"), Redacted(text="fx rate")])]
-    ['lost card', 'fx rate']
+        >>> from assistant.settings import Settings
+    from assistant.signals.crisis_view import VIEW_ADAPTER_FILE
+        >>> enc = MessageEncoder(Settings())
+        >>> enc.warm_up()
+        >>> enc.run(redacted=Redacted(text="I lost my card")).vector.shape
+        (384,)
+        >>> [e.text for e in enc.run_batch([Redacted(text="lost card"), Redacted(text="fx rate")])]
+        ['lost card', 'fx rate']
     """
 
     def __init__(self, settings: Settings, encoder: TextEncoder | None = None) -> None:
         self._settings = settings
         self._encoder = encoder
         self._adapter: LayerAdapter | None = None
+        self._crisis_adapter: LayerAdapter | None = None
         self._warm = False
         self._lock = threading.Lock()
         self._batcher = MicroBatcher(self._encode_rows, settings.encode_batch_max, settings.encode_batch_wait_ms)
@@ -60,28 +64,46 @@ class MessageEncoder:
         self.warm_up()
         return self._adapter
 
+    @property
+    def crisis_adapter(self) -> LayerAdapter | None:
+        """The crisis view's adapter in use (None when there is none or the encoder cannot run one)."""
+        self.warm_up()
+        return self._crisis_adapter
+
     def warm_up(self) -> None:
         with self._lock:
             if self._warm:
                 return
             path = self._settings.artifacts_dir / ADAPTER_FILE
-            if path.is_file() and isinstance(self.encoder, LayeredEncoder):
-                self._adapter = LayerAdapter.load(path)
-            elif path.is_file():
-                logger.info("encoder %s cannot run the routing adapter", self.encoder.name)
+            crisis_path = self._settings.artifacts_dir / VIEW_ADAPTER_FILE
+            if isinstance(self.encoder, LayeredEncoder):
+                self._adapter = LayerAdapter.load(path) if path.is_file() else None
+                self._crisis_adapter = LayerAdapter.load(crisis_path) if crisis_path.is_file() else None
+            elif path.is_file() or crisis_path.is_file():
+                logger.info("encoder %s cannot run the routing or crisis adapters", self.encoder.name)
             self._run(["warm up"])
             self._warm = True
 
-    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(shared vectors, routing views, crisis views) of ``texts`` from one pass."""
         encoder = self.encoder
-        if self._adapter is not None and isinstance(encoder, LayeredEncoder):
-            return encoder.encode_views(texts, self._adapter)
-        return encoder.encode(texts), None
+        adapters = [a for a in (self._adapter, self._crisis_adapter) if a is not None]
+        if adapters and isinstance(encoder, LayeredEncoder):
+            base, views = encoder.encode_multi(texts, adapters)
+            routing = views.pop(0) if self._adapter is not None else None
+            crisis = views.pop(0) if self._crisis_adapter is not None else None
+            return base, routing, crisis
+        return encoder.encode(texts), None, None
 
     def _encode_rows(self, texts: list[str]) -> list[Encoded]:
-        base, tuned = self._run(texts)
+        base, routing, crisis = self._run(texts)
         return [
-            Encoded(text=t, vector=base[i], routing_vector=tuned[i] if tuned is not None else None)
+            Encoded(
+                text=t,
+                vector=base[i],
+                routing_vector=routing[i] if routing is not None else None,
+                crisis_vector=crisis[i] if crisis is not None else None,
+            )
             for i, t in enumerate(texts)
         ]
 

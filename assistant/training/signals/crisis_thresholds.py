@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.integrations.encoder import TextEncoder
+from assistant.integrations.encoder import LayeredEncoder, TextEncoder
+from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.settings import PROJECT_ROOT
 from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.features import TextFeatures
@@ -33,6 +34,7 @@ WRITTEN_DIRS: tuple[Path, ...] = (
     WRITTEN_DIR,
     PROJECT_ROOT / "data" / "signals" / "written_2026_12c",
     PROJECT_ROOT / "data" / "signals" / "written_2026_12d",
+    PROJECT_ROOT / "data" / "signals" / "written_2026_12e",
 )
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.
@@ -42,6 +44,8 @@ BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 
 MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
 OFF = 9.0  # a threshold no probability or cosine reaches: the source is switched off
 CRISIS_MODEL_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.99, OFF)
+# The crisis view's p(crisis) (a softmax over nine classes, sharp after fine-tuning): finer near the top.
+VIEW_GRID: tuple[float, ...] = (*MODEL_GRID, 0.97, 0.98, 0.99, 0.995, 0.998, OFF)
 MARGIN_GRID: tuple[float, ...] = (0.0, 0.02, 0.04, 0.06, 0.08)
 # The distress head's p(high or crisis) is 0.4-0.9 on many ordinary requests ("close all my accounts"), so as the
 # companion of one warning sign it starts at 0.7.
@@ -101,19 +105,31 @@ def crisis_dev_rows() -> list[DevRow]:
 
 
 class CrisisReplay:
-    """Runs the model's rule layer over dev rows many times with different thresholds, from one encoder pass."""
+    """Runs the model's rule layer over dev rows many times with different thresholds, from one encoder pass
+    (which also gives the crisis view when ``view_adapter`` is given and the model has the view's head)."""
 
-    def __init__(self, model: SignalModel, encoder: TextEncoder, rows: Sequence[DevRow]) -> None:
+    def __init__(
+        self,
+        model: SignalModel,
+        encoder: TextEncoder,
+        rows: Sequence[DevRow],
+        view_adapter: LayerAdapter | None = None,
+    ) -> None:
         self.model = model
         self.rows = list(rows)
         texts = sorted({t for r in rows for t in (*r.context, r.text)})
-        vectors = encoder.encode(texts)
+        views: np.ndarray | None = None
+        if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
+            vectors, (views,) = encoder.encode_multi(texts, [view_adapter])
+        else:
+            vectors = encoder.encode(texts)
         model.bank.warm_up(encoder)
         self._prep: dict[str, _Prepared] = {}
-        for text, vec in zip(texts, vectors, strict=True):
+        for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
             feats = model.extractor.extract(text)
             z = model.design(text, vec, feats)
             raw = {k: v[0] for k, v in model.raw_probs(z).items()}
+            raw.update(model.view_probs(views[i] if views is not None else None))
             self._prep[text] = _Prepared(feats, raw, model.bank.match(vec))
 
     def _signals(self, text: str, history: Sequence[Signals]) -> Signals:
@@ -160,14 +176,21 @@ MAX_FALSE_CRISIS_ORDINARY = 0.005  # ordinary text (BANKING77 dev questions, GoE
 SOURCE_ORDERS: dict[str, tuple[str, ...]] = {
     # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
     # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
-    "rules_first": ("warning_distress", "bank", "bank_window", "warning_bank", "head", "model"),
+    "rules_first": ("warning_distress", "bank", "bank_window", "warning_bank", "head", "view", "model"),
     # The learned heads first, then the rules with what false-crisis budget is left.
-    "heads_first": ("head", "model", "warning_distress", "bank", "bank_window", "warning_bank"),
+    "heads_first": ("head", "view", "model", "warning_distress", "bank", "bank_window", "warning_bank"),
+    # The crisis view first (it generalises best across writers, see data/audits/crisis_cross_writer.py), then the
+    # rules, then the older heads.
+    "view_first": ("view", "warning_distress", "bank", "bank_window", "warning_bank", "head", "model"),
 }
 
 
 def _greedy(
-    order: Sequence[str], start: dict[str, float], rates: Callable[[dict[str, float]], tuple[float, float]], heads: bool
+    order: Sequence[str],
+    start: dict[str, float],
+    rates: Callable[[dict[str, float]], tuple[float, float]],
+    heads: bool,
+    view: bool = False,
 ) -> dict[str, float]:
     """Each source of ``order`` in turn set to its lowest threshold within the false-crisis limits, the ones
     before it fixed."""
@@ -199,20 +222,25 @@ def _greedy(
             chosen["crisis_warning_bank_transfer"] = lowest("crisis_warning_bank_transfer", (*transfer_grid, OFF))
         elif source == "head" and heads:
             chosen["crisis_head"] = lowest("crisis_head", CRISIS_MODEL_GRID)
+        elif source == "view" and view:
+            chosen["crisis_view"] = lowest("crisis_view", VIEW_GRID)
+            # the view over the last turns: this message and an earlier one both at a lower bar
+            window_grid = [t for t in VIEW_GRID if t <= chosen["crisis_view"]] or [OFF]
+            chosen["crisis_view_window"] = lowest("crisis_view_window", (*window_grid, OFF))
         elif source == "model":
             chosen["crisis_model"] = lowest("crisis_model", CRISIS_MODEL_GRID)
     return chosen
 
 
 def choose_crisis_thresholds(
-    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
+    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = (), view_adapter: LayerAdapter | None = None
 ) -> dict[str, object]:
     """Choose the crisis layer's thresholds on the written dev rows: for each order of :data:`SOURCE_ORDERS`, each
     source in turn gets the lowest value whose false-crisis rate stays within :data:`MAX_FALSE_CRISIS` on the
     written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary`` texts (the ones before it
     fixed); the order with the higher dev recall wins. Reports dev recall and false-crisis rates."""
     dev = crisis_dev_rows()
-    replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary])
+    replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary], view_adapter)
     n_dev = len(dev)
 
     def rates(th: dict[str, float]) -> tuple[float, float]:
@@ -235,10 +263,14 @@ def choose_crisis_thresholds(
         "crisis_warning_distress": OFF,
         "crisis_head": OFF,
         "crisis_model": OFF,
+        "crisis_view": OFF,
+        "crisis_view_window": OFF,
     }
     rules_only = rates(off)
     heads = "crisis" in model.bundle.sigmoid_heads
-    by_order = {name: _greedy(order, off, rates, heads) for name, order in SOURCE_ORDERS.items()}
+    view = view_adapter is not None and model.view_head is not None
+    orders = {name: order for name, order in SOURCE_ORDERS.items() if view or "view" not in name}
+    by_order = {name: _greedy(order, off, rates, heads, view) for name, order in orders.items()}
     order_recall = {name: round(rates(th)[0], 4) for name, th in by_order.items()}
     best_order = max(order_recall, key=lambda name: order_recall[name])
     chosen = by_order[best_order]
@@ -260,4 +292,5 @@ def choose_crisis_thresholds(
         },
         "max_false_crisis": MAX_FALSE_CRISIS,
         "max_false_crisis_ordinary": MAX_FALSE_CRISIS_ORDINARY,
+        "crisis_view": model.view_head.version if view and model.view_head is not None else None,
     }

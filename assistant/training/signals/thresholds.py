@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.integrations.encoder import TextEncoder
+from assistant.integrations.encoder import LayeredEncoder, TextEncoder
+from assistant.integrations.layer_adapter import LayerAdapter
+from assistant.signals.crisis_view import load_crisis_view
 from assistant.signals.features import TextFeatures
 from assistant.signals.model import SignalModel
 from assistant.training.signals.crisis_thresholds import (
@@ -98,44 +100,64 @@ MAX_HANDOFF_ORDINARY = 0.01
 _Prepared2 = tuple[TextFeatures, dict[str, np.ndarray]]
 
 
-def _probs(model: SignalModel, encoder: TextEncoder, texts: Sequence[str]) -> list[_Prepared2]:
-    vectors = encoder.encode(list(texts))
+def _probs(
+    model: SignalModel, encoder: TextEncoder, texts: Sequence[str], view_adapter: LayerAdapter | None = None
+) -> list[_Prepared2]:
+    views: np.ndarray | None = None
+    if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
+        vectors, (views,) = encoder.encode_multi(list(texts), [view_adapter])
+    else:
+        vectors = encoder.encode(list(texts))
     out = []
-    for text, vec in zip(texts, vectors, strict=True):
+    for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
         feats = model.extractor.extract(text)
-        out.append((feats, {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}))
+        raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
+        raw.update(model.view_probs(views[i] if views is not None else None))
+        out.append((feats, raw))
     return out
 
 
 def choose_high_distress_threshold(
-    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = ()
+    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = (), view_adapter: LayerAdapter | None = None
 ) -> dict[str, object]:
     """The lowest threshold of the high-distress head whose rate on written dev rows labelled none/mild stays within
-    :data:`MAX_FALSE_HIGH` and on ``ordinary`` texts within :data:`MAX_HIGH_ORDINARY`; with the dev recall of rows
-    labelled high (by the head or the acute rules)."""
+    :data:`MAX_FALSE_HIGH` and on ``ordinary`` texts within :data:`MAX_HIGH_ORDINARY`, then (with a crisis view) the
+    lowest threshold of the view's p(high or crisis) within the same limits, the head's fixed; with the dev recall of
+    rows labelled high (by the head, the view or the acute rules)."""
     rows = [r for r in written_rows("crisis_distress", "dev") if r["distress"] != "crisis"]
-    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary))
-    head_all = np.array([float(raw["high_distress"][0]) if "high_distress" in raw else 0.0 for _, raw in prepared])
-    head, plain = head_all[: len(rows)], head_all[len(rows) :]
+    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary), view_adapter)
+
+    def scores(key: str) -> tuple[np.ndarray, np.ndarray]:
+        both = np.array([float(raw[key][0]) if key in raw else 0.0 for _, raw in prepared])
+        return both[: len(rows)], both[len(rows) :]
+
+    head, plain = scores("high_distress")
+    view, plain_view = scores("crisis_view_high")
     rule = np.array([bool(f.cues("distress.acute")) for f, _ in prepared[: len(rows)]])
+    vetoed = np.array([bool(f.hit_groups("traps")) for f, _ in prepared[: len(rows)]])
     high = np.array([r["distress"] == "high" for r in rows])
 
-    def rates(t: float) -> tuple[float, float]:
-        pred = rule | (head >= t)
+    def rates_at(t: float, tv: float) -> tuple[float, float]:
+        pred = rule | (head >= t) | ((view >= tv) & ~vetoed)
         false = float(pred[~high].mean()) if (~high).any() else 0.0
         if len(plain):
-            false = max(false, float((plain >= t).mean()) * MAX_FALSE_HIGH / MAX_HIGH_ORDINARY)
+            plain_rate = float(((plain >= t) | (plain_view >= tv)).mean())
+            false = max(false, plain_rate * MAX_FALSE_HIGH / MAX_HIGH_ORDINARY)
         return float(pred[high].mean()) if high.any() else 0.0, false
 
     grid = (*MODEL_GRID, 0.97, 0.99, OFF)
-    thr = pick_lowest(grid, rates, max_false=MAX_FALSE_HIGH)
-    recall, false = rates(thr)
+    thr = pick_lowest(grid, lambda t: rates_at(t, OFF), max_false=MAX_FALSE_HIGH)
+    has_view = view_adapter is not None and model.view_head is not None
+    thr_view = pick_lowest(grid, lambda tv: rates_at(thr, tv), max_false=MAX_FALSE_HIGH) if has_view else OFF
+    recall, false = rates_at(thr, thr_view)
     return {
         "threshold": thr,
+        "view_threshold": thr_view,
         "dev_rows": len(rows),
         "dev_high_recall": round(recall, 4),
+        "head_only_recall": round(rates_at(thr, OFF)[0], 4),
         "worst_false_over_limit": round(false / MAX_FALSE_HIGH, 4),
-        "rules_only_recall": round(rates(9.0)[0], 4),
+        "rules_only_recall": round(rates_at(OFF, OFF)[0], 4),
     }
 
 
@@ -174,7 +196,7 @@ def with_thresholds(model: SignalModel, thresholds: dict[str, float]) -> SignalM
     meta = dict(model.bundle.meta)
     meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
     bundle = replace(model.bundle, meta=meta)
-    return SignalModel(bundle, model.extractor, model.misuse, model.bank)
+    return SignalModel(bundle, model.extractor, model.misuse, model.bank, model.view_head)
 
 
 def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None = None) -> dict[str, object]:
@@ -197,18 +219,24 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
     ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
     ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
-    model = SignalModel(bundle)
-    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample)
+    view_adapter, view_head = load_crisis_view(target.parent)
+    model = SignalModel(bundle, view_head=view_head)
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample, view_adapter)
     model = with_thresholds(model, dict(crisis_choice["thresholds"]))  # type: ignore[call-overload]
-    high_choice = choose_high_distress_threshold(model, enc, ge_sample)
-    thresholds = {**dict(crisis_choice["thresholds"]), "high_distress": float(high_choice["threshold"])}  # type: ignore[call-overload, arg-type]
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample, view_adapter)
+    thresholds = {
+        **dict(crisis_choice["thresholds"]),  # type: ignore[call-overload]
+        "high_distress": float(high_choice["threshold"]),  # type: ignore[arg-type]
+        "high_distress_view": float(high_choice["view_threshold"]),  # type: ignore[arg-type]
+    }
     meta = dict(bundle.meta)
     meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
     dev_choice = dict(meta.get("dev_choice", {}))  # type: ignore[call-overload]
     dev_choice.update({"crisis": crisis_choice, "high_distress": high_choice})
     meta["dev_choice"] = dev_choice
     base = str(meta.get("version", "signals")).split("+")[0]
-    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}"
+    view = f"+{view_head.version}" if view_head is not None and view_adapter is not None else ""
+    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}{view}"
     replace(bundle, meta=meta).save(target)
     return {"thresholds": thresholds, "dev_choice": {"crisis": crisis_choice, "high_distress": high_choice}}
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.signals.crisis_layer import CRISIS_KINDS
 from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES
 from assistant.signals.heads import (
     HeadBundle,
@@ -35,7 +36,7 @@ from assistant.signals.heads import (
     sigmoid,
     train_softmax,
 )
-from assistant.signals.model import ARTIFACT_NAME, CRISIS_KINDS, LITERACY_FULL_EVIDENCE_WORDS, SignalModel
+from assistant.signals.model import ARTIFACT_NAME, LITERACY_FULL_EVIDENCE_WORDS, SignalModel
 from assistant.training.signals import datasets as ds
 from assistant.training.signals.assembly import SignalTrainer
 from assistant.training.signals.fitting import (
@@ -360,6 +361,7 @@ def train_signals(
     target_dir = out_dir or settings.artifacts_dir
     target = target_dir / ARTIFACT_NAME
     # Thresholds of the crisis layer and the complaint flag, chosen on the dev split of our written rows.
+    from assistant.signals.crisis_view import load_crisis_view
     from assistant.training.signals.thresholds import (
         choose_complaint_threshold,
         choose_crisis_thresholds,
@@ -367,7 +369,8 @@ def train_signals(
         choose_high_distress_threshold,
     )
 
-    model = SignalModel(bundle)
+    view_adapter, view_head = load_crisis_view(settings.artifacts_dir)
+    model = SignalModel(bundle, view_head=view_head)
     _log(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
     # Ordinary text for the false-alarm limits: BANKING77 dev questions and a seeded sample of GoEmotions train
     # comments (general text; the GoEmotions dev split stays the evaluation's).
@@ -375,12 +378,13 @@ def train_signals(
     ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
     ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
     ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
-    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample)
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample, view_adapter)
     complaint_choice = choose_complaint_threshold(model, enc, b77_dev)
     thresholds.update(crisis_choice["thresholds"])  # type: ignore[call-overload]
     thresholds["complaint"] = float(complaint_choice["threshold"])  # type: ignore[arg-type]
-    high_choice = choose_high_distress_threshold(model, enc, ge_sample)
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample, view_adapter)
     thresholds["high_distress"] = float(high_choice["threshold"])  # type: ignore[arg-type]
+    thresholds["high_distress_view"] = float(high_choice["view_threshold"])  # type: ignore[arg-type]
     handoff_choice = choose_handoff_threshold(model, enc, b77_dev, current=thresholds["handoff"])
     thresholds["handoff"] = float(handoff_choice["threshold"])  # type: ignore[arg-type]
     bundle.meta["thresholds"] = thresholds

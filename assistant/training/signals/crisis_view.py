@@ -1,0 +1,156 @@
+"""Training of the crisis view (``attune train crisis-view``, issue #19): the encoder's top layers fine-tuned, from
+the hidden state entering :data:`START_LAYER`, to tell the four crisis kinds from the other distress levels, other
+customer messages and ordinary banking questions.
+
+Rows (``train`` splits only; the ``dev`` splits choose the threshold, ``data/blind`` is never read):
+
+- every written round with a train/dev split (:data:`VIEW_FOLDERS`): ``crisis_distress`` rows by kind or distress
+  level, and the rows of ``handoff``, ``complaint``, ``vulnerability`` and ``literacy`` as ``other``;
+- our older hand-written ``data/signals/distress.jsonl`` by level and kind;
+- the BANKING77 training negatives of the signals heads as ``ordinary``;
+- :data:`N_GOEMOTIONS` GoEmotions train comments (general text, with its own violent and sad figures of speech), by
+  their distress mapping (``datasets.goemotions_distress``: ``none`` as ``ordinary``, ``mild``, ``high``), none of
+  them among the comments the thresholds are bounded on (the seeded sample of ``thresholds.retune_crisis_layer``).
+
+Each row is the customer's message alone (the run-time view reads one message; earlier turns count through the
+rule layer's history). Writes ``crisis_view_adapter.npz`` and ``crisis_view_head.npz`` to the artifacts folder.
+The crisis-layer thresholds (``crisis_view`` among them) are then chosen on the dev rows by
+``python -m assistant.training.signals.thresholds``.
+
+>>> view_class({"distress": "crisis", "crisis_kind": "abuse"})
+'abuse'
+>>> view_class({"distress": "high", "crisis_kind": None})
+'high'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ConfigurationError
+from assistant.integrations.encoder import LayeredEncoder, shared_encoder
+from assistant.integrations.layer_adapter import fit_layer_adapter
+from assistant.kb.routing_views import cached_states
+from assistant.settings import Settings
+from assistant.signals.crisis_view import VIEW_ADAPTER_FILE, VIEW_CLASSES, VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
+from assistant.training.signals import datasets as ds
+
+logger = logging.getLogger(__name__)
+
+START_LAYER = 4  # the routing adapter's too: both views finish the same hidden state
+EPOCHS = 4
+LEARNING_RATE = 2e-4
+VIEW_FOLDERS: tuple[Path, ...] = tuple(
+    ds.SIGNALS_DATA / name for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12e")
+)
+OTHER_FILES = ("handoff", "complaint", "vulnerability", "literacy")
+N_GOEMOTIONS = 3000
+THRESHOLD_SAMPLE = 1500  # GoEmotions train comments the crisis thresholds are bounded on (seeded, kept out)
+
+
+def view_class(row: Mapping[str, object]) -> str:
+    """The crisis view's class of a ``crisis_distress`` row: its crisis kind, else its distress level."""
+    level = str(row.get("distress", row.get("label", "none")))
+    if level == "crisis":
+        kind = str(row.get("crisis_kind") or row.get("kind") or "")
+        if kind not in VIEW_KINDS:
+            raise ConfigurationError(f"crisis row without a known kind: {row.get('text')!r}")
+        return kind
+    return level
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
+    """(texts, classes) the view is trained on, de-duplicated by text (the first label wins)."""
+    pairs: list[tuple[str, str]] = []
+    for folder in VIEW_FOLDERS:
+        pairs += [(r["text"], view_class(r)) for r in _jsonl(folder / "crisis_distress.jsonl") if r["split"] == "train"]
+        for name in OTHER_FILES:
+            pairs += [(r["text"], "other") for r in _jsonl(folder / f"{name}.jsonl") if r["split"] == "train"]
+    pairs += [
+        (r["text"], view_class({**r, "distress": r["label"]}))
+        for r in _jsonl(ds.SIGNALS_DATA / "distress.jsonl")
+        if r.get("split", "train") == "train"
+    ]
+    b77 = ds.banking77_texts(settings)
+    train_ids, _ = ds.b77_split(settings, seed)
+    pairs += [(b77[i], "ordinary") for i in train_ids]
+    ge = ds.goemotions_distress(settings, "train")
+    rng = np.random.default_rng(seed)
+    held = set(rng.choice(len(ge), size=min(THRESHOLD_SAMPLE, len(ge)), replace=False).tolist())
+    rest = [i for i in range(len(ge)) if i not in held]
+    for i in sorted(np.random.default_rng(seed + 1).choice(rest, size=min(N_GOEMOTIONS, len(rest)), replace=False)):
+        label = ge.labels[int(i)]
+        pairs.append((ge.texts[int(i)], "ordinary" if label == "none" else label))
+    seen: dict[str, str] = {}
+    for text, cls in pairs:
+        seen.setdefault(text, cls)
+    return list(seen), list(seen.values())
+
+
+def train_crisis_view(settings: Settings, *, seed: int = 13, progress: bool = False) -> dict[str, object]:
+    """Fit the crisis view on :func:`view_rows` and write its two artifacts; returns a report."""
+    encoder = shared_encoder()
+    if not isinstance(encoder, LayeredEncoder):  # pragma: no cover - the shared encoder is layered
+        raise ConfigurationError("the crisis view needs an encoder that exposes its layers")
+    texts, classes = view_rows(settings, seed)
+    targets = np.zeros((len(texts), len(VIEW_CLASSES)), dtype=np.float32)
+    for i, cls in enumerate(classes):
+        targets[i, VIEW_CLASSES.index(cls)] = 1.0
+    cache = settings.data_dir / "cache" / "signals"
+    states = cached_states(encoder, texts, START_LAYER, cache, "crisis-view")
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, desc="crisis view", unit="batch")
+
+    def tick(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    adapter, weight, bias = fit_layer_adapter(
+        encoder.auto_model,
+        states,
+        targets,
+        start_layer=START_LAYER,
+        seed=seed,
+        epochs=EPOCHS,
+        lr=LEARNING_RATE,
+        progress=tick,
+    )
+    if bar is not None:
+        bar.close()
+    counts = dict(sorted(Counter(classes).items()))
+    digest = hashlib.sha256("\x1f".join(f"{t}\x1e{c}" for t, c in zip(texts, classes, strict=True)).encode())
+    version = f"crisis-view-{digest.hexdigest()[:10]}"
+    meta = {
+        "version": version,
+        "seed": seed,
+        "epochs": EPOCHS,
+        "lr": LEARNING_RATE,
+        "start_layer": START_LAYER,
+        "rows": len(texts),
+        "classes": counts,
+        "folders": [f.name for f in VIEW_FOLDERS],
+    }
+    adapter.meta.update(meta)
+    out = settings.artifacts_dir
+    adapter.save(out / VIEW_ADAPTER_FILE)
+    CrisisViewHead(weight, bias, VIEW_CLASSES, meta=meta).save(out / VIEW_HEAD_FILE)
+    logger.info("crisis view %s trained on %d rows", version, len(texts))
+    return {"version": version, "rows": len(texts), "classes": counts, "artifacts": [VIEW_ADAPTER_FILE, VIEW_HEAD_FILE]}

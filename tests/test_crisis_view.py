@@ -1,0 +1,114 @@
+"""The crisis view (issue #19): its head's artifact, the encoder's one-pass views, how the rule layer uses it,
+and the rows it is trained on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.integrations.encoder import shared_encoder
+from assistant.integrations.layer_adapter import LayerAdapter
+from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.signals.crisis_view import VIEW_CLASSES, VIEW_KINDS, CrisisViewHead, load_crisis_view
+from assistant.signals.model import SignalModel
+from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy
+from assistant.training.signals.crisis_view import VIEW_FOLDERS, view_class, view_rows
+
+TEXTS = ["I lost my card", "he watches every penny I spend and I'm not allowed my own wages"]
+
+
+def _one_hot_head(cls: str) -> CrisisViewHead:
+    """A head that reads any view as ``cls`` (its bias alone decides)."""
+    bias = np.full(len(VIEW_CLASSES), -1.0, np.float32)
+    bias[VIEW_CLASSES.index(cls)] = 1.0
+    return CrisisViewHead(np.zeros((384, len(VIEW_CLASSES)), np.float32), bias, meta={"version": "test-view"})
+
+
+def test_head_round_trips_and_sums_the_kinds(tmp_path: Path) -> None:
+    head = _one_hot_head("threat")
+    head.save(tmp_path / "head.npz")
+    loaded = CrisisViewHead.load(tmp_path / "head.npz")
+    score = loaded.score(np.ones(384, np.float32))
+    assert loaded.version == "test-view" and loaded.classes == VIEW_CLASSES
+    assert score.kind == "threat" and score.p_crisis > 0.99
+    assert sum(score.probs.values()) == pytest.approx(1.0, abs=1e-3)
+    assert _one_hot_head("ordinary").score(np.ones(384, np.float32)).p_crisis < 0.01
+
+
+def test_one_pass_gives_each_adapter_the_view_it_gives_alone() -> None:
+    encoder = shared_encoder()
+    routing_like, crisis_like = LayerAdapter.copy_of(encoder.auto_model, 4), LayerAdapter.copy_of(encoder.auto_model, 3)
+    base, views = encoder.encode_multi(TEXTS, [routing_like, crisis_like])
+    alone_base, alone = encoder.encode_views(TEXTS, routing_like)
+    assert np.array_equal(base, alone_base) and np.array_equal(base, encoder.encode(TEXTS))
+    assert alone is not None and np.allclose(views[0], alone, atol=1e-5)
+    # the untouched top layers reproduce the shared vector, whichever layer they start from
+    assert np.allclose(views[1], base, atol=1e-4)
+
+
+def test_the_rule_layer_uses_the_view_at_its_threshold_and_never_on_a_figure_of_speech() -> None:
+    base = SignalModel.load()
+    model = SignalModel(base.bundle, base.extractor, base.misuse, base.bank, _one_hot_head("abuse"))
+    model._thr["crisis_view"] = 0.9
+    encoder = shared_encoder()
+    ordinary = "can I change the name on my savings account"
+    signals = model.predict(ordinary, encoder.encode([ordinary])[0], (), np.ones(384, np.float32))
+    assert signals.distress == "crisis" and signals.crisis_kind == "abuse"
+    assert signals.cues["crisis"][0].startswith("crisis view p=")
+    without_view = model.predict(ordinary, encoder.encode([ordinary])[0])
+    assert without_view.distress != "crisis"
+    hyperbole = "this overdraft fee is killing me lol"
+    trapped = model.predict(hyperbole, encoder.encode([hyperbole])[0], (), np.ones(384, np.float32))
+    assert trapped.distress != "crisis"
+    model._thr["crisis_view"] = OFF
+    assert model.predict(ordinary, encoder.encode([ordinary])[0], (), np.ones(384, np.float32)).distress != "crisis"
+
+
+def test_the_view_is_trained_on_train_rows_only_and_covers_every_class() -> None:
+    texts, classes = view_rows(get_settings(), 13)
+    assert set(classes) == set(VIEW_CLASSES) and len(texts) == len(set(texts))
+    dev = {
+        json.loads(line)["text"]
+        for folder in VIEW_FOLDERS
+        for path in folder.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line).get("split") == "dev"
+    }
+    blind = {
+        json.loads(line)["text"]
+        for path in (PROJECT_ROOT / "data" / "blind").glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and "text" in json.loads(line)
+    }
+    assert not dev & set(texts)
+    # a few stock phrases ("agent pls", "operator") were written independently by our writers and the blind writers
+    assert all(len(t.split()) <= 10 for t in blind & set(texts)) and len(blind & set(texts)) <= 10
+    assert view_class({"distress": "crisis", "crisis_kind": "emergency"}) == "emergency"
+    assert view_class({"label": "mild"}) == "mild"
+
+
+def test_the_shipped_view_loads_in_pairs() -> None:
+    adapter, head = load_crisis_view(get_settings().artifacts_dir)
+    assert (adapter is None) == (head is None)
+    if head is not None:
+        assert set(VIEW_KINDS) <= set(head.classes)
+
+
+def test_the_view_gets_its_threshold_in_every_order_when_it_is_there() -> None:
+    start = {
+        "crisis_view": OFF,
+        "crisis_view_window": OFF,
+        "crisis_head": OFF,
+        "crisis_model": OFF,
+        "crisis_warning_distress": OFF,
+    }
+
+    def rates(th: dict[str, float]) -> tuple[float, float]:
+        return (0.8, 0.5) if th["crisis_view"] <= 0.99 else (0.0, 0.0)
+
+    for order in SOURCE_ORDERS.values():
+        assert _greedy(order, start, rates, heads=False, view=True)["crisis_view"] < OFF
+        assert _greedy(order, start, rates, heads=False, view=False)["crisis_view"] == OFF
