@@ -72,7 +72,8 @@ def test_tuned_branch_is_averaged_in_and_survives_save_load(tmp_path: Path) -> N
 
 
 def test_committed_routing_artifacts_belong_together() -> None:
-    """The committed head was trained with the committed adapter and knowledge base; all artifacts <= 10 MB."""
+    """The committed head was trained with the committed adapter and knowledge base; all artifacts <= 14 MB (the
+    two adapters, routing and crisis view, are about 3.2 MB each)."""
     from assistant.integrations.layer_adapter import LayerAdapter
     from assistant.kb.loader import load_kb
     from assistant.kb.routing import questions_fingerprint
@@ -86,7 +87,7 @@ def test_committed_routing_artifacts_belong_together() -> None:
     assert LayerAdapter.load(adapter_path).fingerprint() == head.meta["adapter"]
     assert head.meta["questions_fingerprint"] == questions_fingerprint(load_kb(s.kb_dir))
     total = sum(p.stat().st_size for p in s.artifacts_dir.iterdir() if p.is_file())
-    assert total <= 10 * 1000 * 1000
+    assert total <= 14 * 1000 * 1000
 
 
 def test_logistic_calibration_fits_a_probability() -> None:
