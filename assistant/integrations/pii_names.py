@@ -205,6 +205,15 @@ _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 _SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
 
 
+# a former name: "was Pennington before", "née Hughes", "formerly Okafor"
+_FORMER = re.compile(
+    rf"\b(?:(?:was|used to be|previously|formerly)\s+({_MC}(?:-{_MC})?)(?=,?\s+(?:before|previously|until|till)\b)"
+    rf"|(?:formerly|n[ée]e)\s+({_MC}(?:-{_MC})?))"
+)
+# a letter joined to a digit or a symbol ("Jet2", "Norwich1990", "Bl@ck"): part of a code, never a name
+_GLUED = re.compile(r"[\d_@#$%^&*+=]")
+
+
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.? ?$")
 
 
@@ -236,8 +245,12 @@ def _names(text: str) -> Iterator[PiiFinding]:
             if any(w.lower() in common and w.lower() not in first for w in words[:1]) or words[0].lower() in BRANDS:
                 continue
             yield PiiFinding("PERSON", m.start(1), m.end(1), 0.65)
+    for m in _FORMER.finditer(text):
+        g = 1 if m.group(1) else 2
+        if m.group(g).lower() not in common:
+            yield PiiFinding("PERSON", m.start(g), m.end(g), 0.7)
     skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
-    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip)]
+    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip) and not _glued(text, t)]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -268,6 +281,9 @@ def _names(text: str) -> Iterator[PiiFinding]:
         while j < len(tokens) and j - i < 3 and text[tokens[j - 1].end() : tokens[j].start()] in (" ", "-"):
             nxt = tokens[j].group()
             nlow = nxt.lower()
+            if _middle_initial(text, tokens, j) and tokens[j + 1].group().lower() not in common:
+                j += 2  # "Walter E. Grisham"
+                continue
             if nlow in BRANDS or (nlow.endswith("s") and nlow[:-1] in common and nlow not in last):
                 break  # "Virgin Media", "Bill Payments": a brand or an ordinary plural, not a surname
             if nxt[0].isupper() and not nxt.isupper() and (nlow in last or nlow not in common):
@@ -302,6 +318,23 @@ def _names(text: str) -> Iterator[PiiFinding]:
             i = j
         else:
             i += 1
+
+
+def _glued(text: str, tok: re.Match[str]) -> bool:
+    """Whether the token is joined to a digit or a symbol on either side ("Jet2", "N0rw1ch", "Bl@ck")."""
+    before = text[tok.start() - 1] if tok.start() > 0 else ""
+    after = text[tok.end()] if tok.end() < len(text) else ""
+    return bool(_GLUED.fullmatch(before) or _GLUED.fullmatch(after))
+
+
+def _middle_initial(text: str, tokens: list[re.Match[str]], j: int) -> bool:
+    """Whether ``tokens[j]`` is a middle initial followed by a capitalised surname ("E. Grisham")."""
+    word = tokens[j].group()
+    if len(word) != 1 or not word.isupper() or word == "I" or j + 1 >= len(tokens):
+        return False
+    surname = tokens[j + 1].group()
+    gap = text[tokens[j].end() : tokens[j + 1].start()]
+    return gap in (". ", " ") and surname[0].isupper() and not surname.isupper() and len(surname) > 1
 
 
 def _ordinary(word: str, first: frozenset[str], last: frozenset[str], common: frozenset[str]) -> bool:
