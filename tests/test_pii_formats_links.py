@@ -65,6 +65,11 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("Name: Dorothy K. Abernathy", [("NAME", "Dorothy K. Abernathy")]),
     ("please update my surname to Oduya, it was Fairbrother before", [("NAME", "Fairbrother")]),
     ("DOB on file: March 3, 1951", [("DOB", "March 3, 1951")]),
+    # a card number called a reference is hidden all the same; an IBAN of a real country
+    ("the reference on my statement is 4111-1111-1111-1111", [("CARD", "4111-1111-1111-1111")]),
+    ("pay it to DE89 3704 0044 0532 0130 00", [("IBAN", "DE89 3704 0044 0532 0130 00")]),
+    # a person's phone number is still one
+    ("call me back on 07700 900123 please", [("PHONE", "07700 900123")]),
 ]
 
 UNCHANGED = [
@@ -84,6 +89,15 @@ UNCHANGED = [
     "I have been a customer since 2019. The PIN was blocked yesterday",
     "error 4012 - the code the app shows",
     "moved 250000 into my savings last year",
+    # order and reference numbers in their own groups or after a reference's letters; tracking ids; a merchant id
+    "My online order 203-1928374-5564738 was charged twice",
+    "Order #112-4452918-3310092 hasn't arrived",
+    "Complaint reference CMP-2023-118822 still open",
+    "Royal Mail tracking number is AB123456789GB",
+    "Merchant ID 44918273 on the statement, who is that",
+    # a company's line
+    "The helpline 1-800-555-0100 kept me on hold for an hour",
+    "customer services on 0345 600 1234 hung up on me",
     # a correction word after an ordinary sentence, and a secret cue with no secret
     "my password isn't working, no idea why",
     "I typed it in wrong three times",

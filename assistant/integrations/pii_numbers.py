@@ -59,11 +59,14 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"|savings|current"
         r"|brokerage|money market|isa|ira|bank details)\b"
     ),
-    # numbers that are not personal data: a reference, order or case number, a flight, an invoice
+    # numbers that are not personal data: a reference, order or case number, a flight, an invoice; the digits after
+    # a reference's letters are the reference too ("ref CMP-2023-118822", "ref J2-RF-2210934")
     "ref": re.compile(
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
-        r"|direct debit|payment id|application|contract|loan)\b[\s#:.-]*(?:(?:number|no|num|id|ref)\b[\s#:.-]*)?$"
+        r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
+        r"|model|part|room|folio|voucher)\b[\s#:.-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
+        r"(?:[A-Z]{1,5}\d{0,4}-)*$"
     ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "phone": re.compile(
@@ -90,9 +93,37 @@ def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
     return best[1] if best else None
 
 
+# a company's line, not a person's: "the helpline 1-800-555-0100", "customer services on 0345 600 1234"
+_BUSINESS_LINE = re.compile(
+    r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard|customer (?:service|services|care|support)(?: line)?"
+    r"|contact centre|call centre|call center)\b[^\d\n]{0,12}$"
+)
+
+
+def business_line(text: str, start: int) -> bool:
+    """Whether the phone number at ``start`` is introduced as a helpline or a company's service line."""
+    return bool(_BUSINESS_LINE.search(text[max(0, start - 30) : start]))
+
+
 def after_reference(text: str, start: int) -> bool:
     """Whether the number at ``start`` is labelled as a reference, order, case, invoice... number."""
     return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
+
+
+_CARD_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19}")
+
+
+def card_shaped(raw: str) -> bool:
+    """Whether digits are grouped as a card's are (4-4-4-4, 4-6-5 or not at all); "203-1928374-5564738" is not."""
+    return bool(_CARD_GROUPS.fullmatch(raw.strip()))
+
+
+# countries that use IBANs: two letters before the check digits that are none of these make no IBAN ("AB12...GB")
+IBAN_COUNTRIES = frozenset(
+    """AD AE AL AT AZ BA BE BG BH BR BY CH CR CY CZ DE DK DO EE EG ES FI FO FR GB GE GI GL GR GT HR HU IE IL IQ IS IT
+    JO KW KZ LB LC LI LT LU LV MC MD ME MK MR MT MU NL NO PK PL PS PT QA RO RS SA SC SE SI SK SM ST SV TL TN TR UA VA VG
+    XK""".split()
+)
 
 
 # an account cue just after the number: "1029384756 is my checking account", "12345678 (savings)"
@@ -157,6 +188,12 @@ def _aba_ok(digits: str) -> bool:
 
 
 def number_findings(text: str) -> Iterator[PiiFinding]:
+    for f in _number_findings(text):
+        if f.entity_type != "PHONE_NUMBER" or not business_line(text, f.start):
+            yield f
+
+
+def _number_findings(text: str) -> Iterator[PiiFinding]:
     for m in _NI.finditer(text):
         yield PiiFinding("UK_NINO", m.start(), m.end(), 0.9)
     for m in _NI_CUED.finditer(text):
@@ -169,7 +206,7 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         if _cued(text, m.start(), "sort", window=30):
             yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
     for m in _IBAN.finditer(text):
-        if sum(c.isdigit() for c in m.group()) >= 8:
+        if sum(c.isdigit() for c in m.group()) >= 8 and m.group()[:2] in IBAN_COUNTRIES:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
     for m in _US_PHONE.finditer(text):
         yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
@@ -223,7 +260,7 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return None if after_reference(text, start) else "LONG_NUMBER"
     # a labelled reference keeps its digits, unless it is as long as a card number: those are hidden all the same
     # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
-    if after_reference(text, start) and not 13 <= n <= 19:
+    if after_reference(text, start) and not (13 <= n <= 19 and card_shaped(raw)):
         return None
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
