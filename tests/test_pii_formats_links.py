@@ -95,6 +95,13 @@ UNCHANGED = [
     "Complaint reference CMP-2023-118822 still open",
     "Royal Mail tracking number is AB123456789GB",
     "Merchant ID 44918273 on the statement, who is that",
+    # a year before "the PIN machine"; letters after a reference's digits; browsers
+    "It's 2024. The PIN machine still doesn't take contactless?",
+    "used the QR code at the store, reference 4481-AB",
+    "I tried Chrome and Firefox and the login page still fails",
+    # no password shape: a plain word set or typed
+    "I changed it from monthly to weekly payments",
+    "I used the iPhone15 app and it crashed",
     # a company's line
     "The helpline 1-800-555-0100 kept me on hold for an hour",
     "customer services on 0345 600 1234 hung up on me",

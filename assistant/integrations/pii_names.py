@@ -72,7 +72,7 @@ BRANDS = frozenset(
     adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
     delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
     dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa
-    lowell cabot intrum moorcroft capquest hoist samsung""".split()
+    lowell cabot intrum moorcroft capquest hoist samsung firefox safari chrome android""".split()
 )
 _ORG_PHRASE = re.compile(
     r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
@@ -202,7 +202,7 @@ _PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|int
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 # a signature: one to three capitalised words alone on the last line, or after a dash at the end
-_SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
+_SIGNATURE = re.compile(r"(?:\n|^|(?<!\w)[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
 
 
 # a former name: "was Pennington before", "née Hughes", "formerly Okafor"
@@ -210,7 +210,7 @@ _FORMER = re.compile(
     rf"\b(?:(?:was|used to be|previously|formerly)\s+({_MC}(?:-{_MC})?)(?=,?\s+(?:before|previously|until|till)\b)"
     rf"|(?:formerly|n[ée]e)\s+({_MC}(?:-{_MC})?))"
 )
-# a letter joined to a digit or a symbol ("Jet2", "Norwich1990", "Bl@ck"): part of a code, never a name
+# a letter joined to a digit or a symbol ("Jet2", "Norwich1990", "Bl@ck", "4481-AB"): part of a code, never a name
 _GLUED = re.compile(r"[\d_@#$%^&*+=]")
 
 
@@ -322,9 +322,14 @@ def _names(text: str) -> Iterator[PiiFinding]:
 
 def _glued(text: str, tok: re.Match[str]) -> bool:
     """Whether the token is joined to a digit or a symbol on either side ("Jet2", "N0rw1ch", "Bl@ck")."""
-    before = text[tok.start() - 1] if tok.start() > 0 else ""
-    after = text[tok.end()] if tok.end() < len(text) else ""
-    return bool(_GLUED.fullmatch(before) or _GLUED.fullmatch(after))
+    before = text[max(0, tok.start() - 2) : tok.start()]
+    after = text[tok.end() : tok.end() + 2]
+    return bool(
+        _GLUED.fullmatch(before[-1:])
+        or _GLUED.fullmatch(after[:1])
+        or re.fullmatch(r"\d-", before)
+        or re.fullmatch(r"-\d", after)  # "4481-AB", "AB-2210"
+    )
 
 
 def _middle_initial(text: str, tokens: list[re.Match[str]], j: int) -> bool:

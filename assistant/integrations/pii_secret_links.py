@@ -37,6 +37,7 @@ _APPOSITION = re.compile(
     r"(?i)(?<![\w£$€.,:/-])(?<!\d )(\d{4,8})(?![\d.,]\d)\s*(?:[.,;:!?]+\s*|\s-+\s*|\s[–—]\s*)"
     r"(?:(?:that's|thats|that is|is|was|=)\s+)?(?:the|my|our|your) (?:new |old |current )?"
     r"(?:pin|passcode|pass code|otp|one[- ]time code|security code|code)\b"
+    r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:i|is|was|that|which|for|on|you|number)\b)"  # "the PIN machine" is something else
 )
 _YEAR_CONTEXT = re.compile(r"(?i)\b(?:since|in|from|until|till|by|of|during|year|ending|ends?|last|at|about)\s*$")
 _QUOTED_BEFORE = re.compile(
