@@ -26,6 +26,7 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     # money moving to or from a number
     ("£40 was taken from 7730129955 without asking", [("ACCOUNT", "7730129955")]),
     ("the transfer to 4471203 never arrived", [("ACCOUNT", "4471203")]),
+    ("401162 is her sort code", [("SORT_CODE", "401162")]),
     # a phone number after a texting or calling cue
     ("I got calls from 555-0187 saying they were you", [("PHONE", "555-0187")]),
     ("texts from 555 0149 about a locked card", [("PHONE", "555 0149")]),

@@ -169,6 +169,10 @@ def _listed_after_account(text: str, start: int) -> bool:
     return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
 
 
+# "204577 is my sort code"
+_SORT_AFTER = re.compile(
+    r"(?i)\s*[(,-]?\s*(?:(?:is|was|=)\s+)?(?:(?:my|the|our|his|her|their)\s+)?(?:bank\s+)?sort[\s-]?code"
+)
 _QUANTITY_BEFORE = re.compile(
     r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between|moved?|put|deposit\w*"
     r"|transferr?\w*|sav(?:e|ed|ing)|saved up|about|around|over|under|only|just|total|balance|limit)\s*)$"
@@ -265,7 +269,11 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
-        if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
+        if (
+            _cued(text, start, "sort")
+            or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:])
+            or _SORT_AFTER.match(text, end)
+        ):
             return "UK_SORT_CODE"
         if _nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
             return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
