@@ -11,7 +11,7 @@ import threading
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.errors import ModelUnavailableError
-from assistant.integrations.pii_numbers import after_reference
+from assistant.integrations.pii_numbers import after_reference, business_line, card_shaped
 from assistant.integrations.pii_rules import rule_findings
 from assistant.integrations.pii_types import PiiFinding, luhn_ok, merge_spans
 
@@ -94,10 +94,15 @@ def replace_spans(text: str, findings: list[PiiFinding]) -> str:
 
 
 def _valid(text: str, finding: PiiFinding) -> bool:
-    if finding.entity_type == "PHONE_NUMBER" and after_reference(text, finding.start):
-        return False  # "order #4455667788" is an order number, whatever its shape
+    if finding.entity_type == "PHONE_NUMBER" and (
+        after_reference(text, finding.start) or business_line(text, finding.start)
+    ):
+        return False  # "order #4455667788" is an order number, "the helpline 0345 600 1234" a company's line
     if finding.entity_type == "CREDIT_CARD":
-        digits = "".join(ch for ch in text[finding.start : finding.end] if ch.isdigit())
+        raw = text[finding.start : finding.end]
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if after_reference(text, finding.start) and not card_shaped(raw):
+            return False  # "order 203-1928374-5564738" passes Luhn by chance
         return 12 <= len(digits) <= 19 and luhn_ok(digits)
     return True
 

@@ -72,7 +72,7 @@ BRANDS = frozenset(
     adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
     delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
     dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa
-    lowell cabot intrum moorcroft capquest hoist samsung""".split()
+    lowell cabot intrum moorcroft capquest hoist samsung firefox safari chrome android""".split()
 )
 _ORG_PHRASE = re.compile(
     r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
@@ -202,7 +202,16 @@ _PLACE_CUE = re.compile(r"(?i)\b(?:in|near|around|outside|at|visiting|across|int
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 _TITLE = re.compile(rf"\b{_TITLES} ((?:{_MC})(?: {_MC}){{0,2}})")
 # a signature: one to three capitalised words alone on the last line, or after a dash at the end
-_SIGNATURE = re.compile(r"(?:\n|^|[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
+_SIGNATURE = re.compile(r"(?:\n|^|(?<!\w)[-–—~] ?)((?:[A-Z][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.? ?){1,3})[.!]?\s*$")
+
+
+# a former name: "was Pennington before", "née Hughes", "formerly Okafor"
+_FORMER = re.compile(
+    rf"\b(?:(?:was|used to be|previously|formerly)\s+({_MC}(?:-{_MC})?)(?=,?\s+(?:before|previously|until|till)\b)"
+    rf"|(?:formerly|n[ée]e)\s+({_MC}(?:-{_MC})?))"
+)
+# a letter joined to a digit or a symbol ("Jet2", "Norwich1990", "Bl@ck", "4481-AB"): part of a code, never a name
+_GLUED = re.compile(r"[\d_@#$%^&*+=]")
 
 
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.? ?$")
@@ -236,8 +245,12 @@ def _names(text: str) -> Iterator[PiiFinding]:
             if any(w.lower() in common and w.lower() not in first for w in words[:1]) or words[0].lower() in BRANDS:
                 continue
             yield PiiFinding("PERSON", m.start(1), m.end(1), 0.65)
+    for m in _FORMER.finditer(text):
+        g = 1 if m.group(1) else 2
+        if m.group(g).lower() not in common:
+            yield PiiFinding("PERSON", m.start(g), m.end(g), 0.7)
     skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
-    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip)]
+    tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip) and not _glued(text, t)]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -268,6 +281,9 @@ def _names(text: str) -> Iterator[PiiFinding]:
         while j < len(tokens) and j - i < 3 and text[tokens[j - 1].end() : tokens[j].start()] in (" ", "-"):
             nxt = tokens[j].group()
             nlow = nxt.lower()
+            if _middle_initial(text, tokens, j) and tokens[j + 1].group().lower() not in common:
+                j += 2  # "Walter E. Grisham"
+                continue
             if nlow in BRANDS or (nlow.endswith("s") and nlow[:-1] in common and nlow not in last):
                 break  # "Virgin Media", "Bill Payments": a brand or an ordinary plural, not a surname
             if nxt[0].isupper() and not nxt.isupper() and (nlow in last or nlow not in common):
@@ -302,6 +318,28 @@ def _names(text: str) -> Iterator[PiiFinding]:
             i = j
         else:
             i += 1
+
+
+def _glued(text: str, tok: re.Match[str]) -> bool:
+    """Whether the token is joined to a digit or a symbol on either side ("Jet2", "N0rw1ch", "Bl@ck")."""
+    before = text[max(0, tok.start() - 2) : tok.start()]
+    after = text[tok.end() : tok.end() + 2]
+    return bool(
+        _GLUED.fullmatch(before[-1:])
+        or _GLUED.fullmatch(after[:1])
+        or re.fullmatch(r"\d-", before)
+        or re.fullmatch(r"-\d", after)  # "4481-AB", "AB-2210"
+    )
+
+
+def _middle_initial(text: str, tokens: list[re.Match[str]], j: int) -> bool:
+    """Whether ``tokens[j]`` is a middle initial followed by a capitalised surname ("E. Grisham")."""
+    word = tokens[j].group()
+    if len(word) != 1 or not word.isupper() or word == "I" or j + 1 >= len(tokens):
+        return False
+    surname = tokens[j + 1].group()
+    gap = text[tokens[j].end() : tokens[j + 1].start()]
+    return gap in (". ", " ") and surname[0].isupper() and not surname.isupper() and len(surname) > 1
 
 
 def _ordinary(word: str, first: frozenset[str], last: frozenset[str], common: frozenset[str]) -> bool:

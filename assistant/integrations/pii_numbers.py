@@ -21,7 +21,10 @@ _NI_CUED = re.compile(
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 # not inside a decimal, an amount or an alphanumeric id; "no.12345678" is a number all the same
 # single digits may also be joined by " - " (speech to text: "4 1 9 - 2 2 - 6 0 3 1")
-_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d|(?<=\b\d) - (?=\d\b)\d){5,18}(?![\w-]|[.,]\d)")
+_DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d|(?<=\b\d) - (?=\d\b)\d){5,29}(?![\w-]|[.,]\d)")
+# digits in groups joined by dots ("50.44.21.09"): an account number only after (or before) an account cue
+_DOTTED = re.compile(r"(?<![\w.,£$€-])\d{2,4}(?:\.\d{2,4}){2,5}(?![\w-]|[.,]\d)")
+_DOTTED_DATE = re.compile(r"[0-3]?\d\.[01]?\d\.(?:19|20)?\d\d|(?:19|20)\d\d\.[01]?\d\.[0-3]?\d")
 # digits said as words: "four seven two two nine one zero six", "double four"
 _DIGIT_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine)"
 _SPOKEN_DIGITS = re.compile(
@@ -38,7 +41,7 @@ _SPLIT = re.compile(
 _AMOUNT_BEFORE = re.compile(r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between))\s*$")
 # a US number with no area code after a phone cue: "text me back at 555-0112"
 _LOCAL_PHONE = re.compile(r"(?<![\d-])\d{3}[-. ]\d{4}(?![\d-])")
-_SORT_CODE = re.compile(r"(?<![\d-])\d{2}([- .–—])\d{2}\1\d{2}(?![\d-])")
+_SORT_CODE = re.compile(r"(?<![\d-])(?<!\d\.)\d{2}([- .–—])\d{2}\1\d{2}(?![\d-]|\.\d)")
 # any mix of separators (20-45 77, 20/45/77, 20-4577, 20 – 45 – 77) counts after a sort-code cue
 _SORT_CODE_LOOSE = re.compile(
     r"(?<![\d-])\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?: ?[-–—./] ?|[- ./]{0,2})\d{2}(?![\d-]|[.,]\d)"
@@ -52,18 +55,23 @@ _CUE_WINDOW = 40
 _CUES: dict[str, re.Pattern[str]] = {
     "sort": re.compile(r"(?i)\bsort[\s-]?code|\bsortcode|\bsort\b|\bs/c\b|\bsc\b"),
     "account": re.compile(
-        r"(?i)\b(?:(?:accounts?|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing|savings|current"
+        r"(?i)\b(?:(?:accounts?|acount|accout|accont|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing"
+        r"|savings|current"
         r"|brokerage|money market|isa|ira|bank details)\b"
     ),
-    # numbers that are not personal data: a reference, order or case number, a flight, an invoice
+    # numbers that are not personal data: a reference, order or case number, a flight, an invoice; the digits after
+    # a reference's letters are the reference too ("ref CMP-2023-118822", "ref J2-RF-2210934")
     "ref": re.compile(
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
-        r"|direct debit|payment id|application|contract|loan)\b[\s#:.-]*(?:(?:number|no|num|id|ref)\b[\s#:.-]*)?$"
+        r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
+        r"|model|part|room|folio|voucher)\b[\s#:.-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
+        r"(?:[A-Z]{1,5}\d{0,4}-)*$"
     ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "phone": re.compile(
-        r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|landline|whatsapp|call me|text me|ring me)\b"
+        r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|landline|whatsapp|call me|text me|ring me"
+        r"|(?:texts?|texted|calls?|called|rang|messages?|sms|voicemails?) from)\b"
     ),
     "ssn": re.compile(r"(?i)\b(?:ssn|social security|social|ss#|ss no)\b"),
     "card": re.compile(r"(?i)\b(?:card|visa|mastercard|amex|debit|credit|long number)\b"),
@@ -85,16 +93,55 @@ def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
     return best[1] if best else None
 
 
+# a company's line, not a person's: "the helpline 1-800-555-0100", "customer services on 0345 600 1234"
+_BUSINESS_LINE = re.compile(
+    r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard|customer (?:service|services|care|support)(?: line)?"
+    r"|contact centre|call centre|call center)\b[^\d\n]{0,12}$"
+)
+
+
+def business_line(text: str, start: int) -> bool:
+    """Whether the phone number at ``start`` is introduced as a helpline or a company's service line."""
+    return bool(_BUSINESS_LINE.search(text[max(0, start - 30) : start]))
+
+
 def after_reference(text: str, start: int) -> bool:
     """Whether the number at ``start`` is labelled as a reference, order, case, invoice... number."""
     return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
 
 
+_CARD_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19}")
+
+
+def card_shaped(raw: str) -> bool:
+    """Whether digits are grouped as a card's are (4-4-4-4, 4-6-5 or not at all); "203-1928374-5564738" is not."""
+    return bool(_CARD_GROUPS.fullmatch(raw.strip()))
+
+
+# countries that use IBANs: two letters before the check digits that are none of these make no IBAN ("AB12...GB")
+IBAN_COUNTRIES = frozenset(
+    """AD AE AL AT AZ BA BE BG BH BR BY CH CR CY CZ DE DK DO EE EG ES FI FO FR GB GE GI GL GR GT HR HU IE IL IQ IS IT
+    JO KW KZ LB LC LI LT LU LV MC MD ME MK MR MT MU NL NO PK PL PS PT QA RO RS SA SC SE SI SK SM ST SV TL TN TR UA VA VG
+    XK""".split()
+)
+
+
 # an account cue just after the number: "1029384756 is my checking account", "12345678 (savings)"
 _ACCOUNT_AFTER = re.compile(
-    r"(?i)\s*[(,-]?\s*(?:(?:is|was|being|=)\s+)?(?:(?:my|the|our|his|her|their|a|that's|thats)\s+)?"
+    r"(?i)\s*[(,-]?\s*(?:(?:which|that|and) )?(?:(?:is|was|being|=|isn't|wasn't)\s+)?(?:not\s+)?"
+    r"(?:(?:my|the|our|his|her|their|a|that's|thats)\s+)?"
     r"(?:(?:joint|main|old|new|business|personal|other|us|uk|bank|own)\s+)?"
     r"(?:accounts?|acct|a/c|checking|chequing|savings|current account)\b"
+)
+# an account named later in the same clause: "why 209948 got closed, it was my kids' savings"
+_ACCOUNT_LATER = re.compile(
+    r"(?i)[^.!?\n\d£$€]{0,40}?\b(?:accounts?|acct|a/c|checking|chequing|savings|current account)\b"
+)
+# money moving to or from the number: "the money went to 0047712", "check 2210 written from 6021904471"
+_FLOW_BEFORE = re.compile(
+    r"(?i)\b(?:went|gone|going|goes|sent|send|sending|transferr?(?:ed|ing)?|transfers?|moved?|paid|paying|payments?"
+    r"|deposit(?:ed|s)?|credited|debited|drawn|written|taken|came|coming|money|funds|cash|it)"
+    r"\s+(?:in)?(?:to|from|out of)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
 )
 _COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 # counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
@@ -122,12 +169,35 @@ def _listed_after_account(text: str, start: int) -> bool:
     return bool(_LIST_BEFORE.search(head)) and bool(_CUES["account"].search(head))
 
 
+# "204577 is my sort code"
+_SORT_AFTER = re.compile(
+    r"(?i)\s*[(,-]?\s*(?:(?:is|was|=)\s+)?(?:(?:my|the|our|his|her|their)\s+)?(?:bank\s+)?sort[\s-]?code"
+)
+_QUANTITY_BEFORE = re.compile(
+    r"(?i)(?:[£$€]|\b(?:paid|pay|spent|spend|withdr\w*|owe|cost|costs|charged|between|moved?|put|deposit\w*"
+    r"|transferr?\w*|sav(?:e|ed|ing)|saved up|about|around|over|under|only|just|total|balance|limit)\s*)$"
+)
+
+
+def _account_around(text: str, start: int, end: int) -> bool:
+    """An account named just after the number, later in its clause, or money moving to or from it."""
+    if _ACCOUNT_AFTER.match(text, end) or _FLOW_BEFORE.search(text[max(0, start - 40) : start]):
+        return True
+    return bool(_ACCOUNT_LATER.match(text, end)) and not _QUANTITY_BEFORE.search(text[max(0, start - 12) : start])
+
+
 def _aba_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
     return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
 
 
 def number_findings(text: str) -> Iterator[PiiFinding]:
+    for f in _number_findings(text):
+        if f.entity_type != "PHONE_NUMBER" or not business_line(text, f.start):
+            yield f
+
+
+def _number_findings(text: str) -> Iterator[PiiFinding]:
     for m in _NI.finditer(text):
         yield PiiFinding("UK_NINO", m.start(), m.end(), 0.9)
     for m in _NI_CUED.finditer(text):
@@ -140,7 +210,7 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         if _cued(text, m.start(), "sort", window=30):
             yield PiiFinding("UK_SORT_CODE", m.start(), m.end(), 0.8)
     for m in _IBAN.finditer(text):
-        if sum(c.isdigit() for c in m.group()) >= 8:
+        if sum(c.isdigit() for c in m.group()) >= 8 and m.group()[:2] in IBAN_COUNTRIES:
             yield PiiFinding("IBAN_CODE", m.start(), m.end(), 0.9)
     for m in _US_PHONE.finditer(text):
         yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), 0.7)
@@ -152,6 +222,13 @@ def number_findings(text: str) -> Iterator[PiiFinding]:
         kind = _classify_digits(text, m.start(), m.group(), m.end())
         if kind:
             yield PiiFinding(kind, m.start(), m.end(), 0.75)
+    for m in _DOTTED.finditer(text):
+        if _DOTTED_DATE.fullmatch(m.group()):
+            continue  # "opened 14.03.2024"
+        if _nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" or _account_around(
+            text, m.start(), m.end()
+        ):
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
     for m in _SPOKEN_DIGITS.finditer(text):
         kind = _classify_digits(text, m.start(), _spoken(m.group()), m.end())
         if kind:
@@ -183,17 +260,25 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     """What a run of 6-19 digits (spaces or dashes allowed) is, from its length, checksum and the cue before it."""
     digits = re.sub(r"\D", "", raw)
     n = len(digits)
+    if n > 19:  # longer than any card or account: a tracking or reference number, hidden only when unlabelled
+        return None if after_reference(text, start) else "LONG_NUMBER"
     # a labelled reference keeps its digits, unless it is as long as a card number: those are hidden all the same
     # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
-    if after_reference(text, start) and not 13 <= n <= 19:
+    if after_reference(text, start) and not (13 <= n <= 19 and card_shaped(raw)):
         return None
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
-        if _cued(text, start, "sort") or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:]):
+        if (
+            _cued(text, start, "sort")
+            or re.match(r"\s*[/,;-]?\s*\d{8}(?!\d)", text[end:])
+            or _SORT_AFTER.match(text, end)
+        ):
             return "UK_SORT_CODE"
         if _nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
             return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
+        if _account_around(text, start, end):
+            return "ACCOUNT_NUMBER"
         return None
     if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
         return "PHONE_NUMBER"
@@ -212,7 +297,7 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "ACCOUNT_NUMBER"
     if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
         return "ACCOUNT_NUMBER"
-    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _ACCOUNT_AFTER.match(text, end):
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _account_around(text, start, end):
         return "ACCOUNT_NUMBER"
     if n >= 12:
         return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same

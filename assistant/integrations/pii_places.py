@@ -23,9 +23,14 @@ _DATE = (
     r"|[0-3]?\d[/.-][0-3]?\d[/.-](?:19|20)?\d\d|(?:19|20)\d\d[/.-][01]?\d[/.-][0-3]?\d"
     rf"|{_DAY}(?: of)? {_MONTHS}|{_MONTHS} {_DAY})"
 )
+# "DOB on file:", "date of birth we have is": where the bank holds it
+_HELD = (
+    r"(?:\s+(?:(?:on|in) (?:file|record|the system|the account|your system)|(?:you|we) have|listed|registered|held))?"
+)
+# a year alone ("I was born in 1985") is not a date of birth
 _DOB_CUE = re.compile(
-    r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
-    rf"[\s:,-]*(?:is|was|=)?\s*(?:on\s)?(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR}|{_YEAR})(?![\w/-])",
+    rf"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b{_HELD}"
+    rf"[\s:,-]*(?:is|was|=)?\s*(?:on\s)?(?:the\s)?({_DATE}|{_MONTHS},? {_YEAR})(?![\w/-])",
 )
 _EVENT_DATE = re.compile(
     r"(?i)\b(?:since|dated|statement|opened|joined|from|until|till|between|paid|charged|transaction|payment"
@@ -44,7 +49,9 @@ _NUMBER_WORD = (
     r"|sixty|seventy|eighty|ninety|hundred|oh)"
 )
 _DOB_LOOSE = re.compile(
-    r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b[\s:,-]*"
+    r"(?i)\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|birth date|birthdate)\b"
+    + _HELD
+    + r"[\s:,-]*"
     r"(?:is|was|=)?\s*(?:the\s)?"
     rf"((?:(?:{_NUMBER_WORD}|{_MONTHS}|\d{{1,4}}(?:st|nd|rd|th)?|of|the|'\d\d)(?:[ ,/.-]{{1,2}}|$)){{2,8}})"
 )

@@ -28,6 +28,8 @@ SECRET_CUES: dict[str, str] = {
         r"|mascot|(?:place|town|city) of birth|birthplace|childhood (?:friend|nickname|street|hero|best friend)"
         r"|best friend" + _POSS + r" name"
         r"|(?:what )?street (?:did )?(?:i|you) gr[eo]w up on|grew up on"
+        r"|(?:word|phrase|answer) (?:that )?(?:they|you|i|we) (?:make you |made me |ask(?:ed)? (?:you|me) to |have to "
+        r"|had to |need to |are meant to |were told to )?remember"
         r"|favou?rite (?:childhood )?(?:teacher|colou?r|food|film|movie|book|band|team|singer|song|holiday|place"
         r"|subject|sport|animal|city|meal|dish|drink|game|show|author|artist|actor|player|restaurant)"
     ),
@@ -55,7 +57,7 @@ _WORD_OR_PHRASE_CUE = f"(?:{SECRET_CUES['phrase']})|(?:{SECRET_CUES['word']})"
 _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
     r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
-    r"|now|i think|i believe|maybe"
+    r"|now|i think|i believe|maybe|mine is|mine's|mine was"
     r"|probably|either)(?![\w'’])|[=:,?-]|->|→)\s*)+"
 )
 # "the password I set was ...", "the new password i want is ..."
@@ -68,7 +70,7 @@ _RELATIVE = (
 _QUALIFIER = (
     r"(?:\s*\([^()\n]{1,30}\))?"
     r"(?:\s+(?:for|on|to|of|with|from|in|by) (?:my |the |our |your |this |that )?[\w-]+(?: [\w-]+){0,2}?\b"
-    r"(?=\s*(?:is|was|'s|:|=|-)(?!\w)))?"
+    r"(?=\s*(?:is|was|'s|:|=|-|should be|would be|will be|used to be|must be)(?!\w)))?"
 )
 _WORD = r"[^\s\"'“”‘’]+(?:['’][^\s\"'“”‘’]+)*"  # "St Mary's", "O'Neill"
 _SHAPED = r"[^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*"  # a token with a digit or a symbol in it
@@ -94,8 +96,9 @@ _CHANGED_IT = re.compile(
 )
 # "I reset my password, the new one is Bluebird!7"
 _NEW_ONE = re.compile(
-    rf"(?i)\b(?:{_ANY_CUE})\b[^!?\n]{{0,60}}?\b(?:new|old|current|temporary|temp|real|right|correct) one"
-    r"(?: is| was|'s|:| =)\s+[\"'“‘]?([^\s\"'“”‘’]+)"
+    rf"(?i)\b(?:{_ANY_CUE})\b[^!?\n]{{0,60}}?\b(?:new|old|current|temporary|temp|real|right|correct|other|second) one"
+    r"(?: (?:that |which )?(?:they|you|i) (?:sent|gave|texted|set|had|got)(?: me)?)?"
+    r"(?:(?: is| was|'s|:| =)\s+[\"'“‘]?([^\s\"'“”‘’]+)|\s+(\d{4,8})\b)"
 )
 _SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED})")
 # tokens of letters and digits (or symbols) shortly after a password cue in the same sentence: "my password is my
@@ -108,7 +111,8 @@ _SHAPED_BEFORE = re.compile(
     rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
     rf"(?:{SECRET_CUES['word']})\b"
 )
-_SENTENCE_END = re.compile(r"[.!?\n](?:\s|$)")
+_TOKEN_REST = re.compile(r"[^\s\"'“”‘’]*")
+_SENTENCE_END = re.compile(r"(?<!\.)[.!?](?!\.)(?:\s|$)|\n")  # "the login thingy... qwerty!2345" runs on
 # "pass" is also an ordinary word ("boarding pass"): only a token with a digit or symbol counts.
 _WEAK_SECRET = re.compile(rf"(?i)\bpass\b(?:{_FILLER}|\s+)({_SHAPED})")
 # a quoted secret anywhere shortly after a cue ("my password, the new one, is 'blue horizon'")
@@ -117,7 +121,8 @@ _SECRET_QUOTED = re.compile(
 )
 # the secret before its cue: "Summer2024! is my password", "I used 'rover' as the security answer"
 _SECRET_BEFORE = re.compile(
-    rf"(?i)(?<![\w'’])[\"“‘']?({_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our|your)\s+(?:new |old |current )?"
+    rf"(?i)(?<![\w'’])[\"“‘']?(\d(?: \d){{3,11}}|{_WORD}?)[\"”’']?\s+(?:is|was|as|=)\s+(?:my|the|our|your)\s+"
+    r"(?:new |old |current )?"
     rf"(?:{_ANY_CUE}|code)\b"
 )
 # "the security question is ... and the answer is Rover"
@@ -128,7 +133,8 @@ _ANSWER = re.compile(
 # digits after any cue, however they are grouped or spaced: "0 4 1 1 5 2", "993 012", "7301-88"
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"  # "four four seven one"
 _CODE = re.compile(
-    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)[\"'“‘]?"
+    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)"
+    r"(?:(?:\d{1,2}|four|five|six|seven|eight)[ -]digits?(?: long)?\s*[,:;-]\s*)?[\"'“‘]?"
     rf"(\d(?:(?:[ -]| - )?\d){{2,11}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}}|(?:{_DIGIT_WORD}[ -]){{3,7}}{_DIGIT_WORD})\b"
 )
 # "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"
@@ -248,12 +254,16 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
         for m in pattern.finditer(text):
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
     for cue in _PASSWORD_CUE.finditer(text):
-        window = text[cue.end() : cue.end() + 50]
+        window = text[cue.end() : cue.end() + 80]
         stop = _SENTENCE_END.search(window)
-        for m in _MIXED_TOKEN.finditer(text, cue.end(), cue.end() + (stop.start() if stop else len(window))):
+        endpos = cue.end() + (stop.start() if stop else len(window))
+        rest = _TOKEN_REST.match(text, endpos)  # a token the window cuts is taken whole
+        endpos = rest.end() if rest else endpos
+        for m in _MIXED_TOKEN.finditer(text, cue.end(), endpos):
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
     for m in _NEW_ONE.finditer(text):
-        yield from _leading_secret(text, m.start(1), m.group(1), 1)
+        g = 1 if m.group(1) else 2
+        yield from _leading_secret(text, m.start(g), m.group(g), 1)
     for m in _ANSWER.finditer(text):
         yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
     if _SECURITY_TALK.search(text):

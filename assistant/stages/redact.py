@@ -82,6 +82,8 @@ _SELF_INTRODUCTION = re.compile(r"(?i)\b(?:my name is|my name's|name is|i am|i'm
 
 
 def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.Pattern[str]) -> list[PiiFinding]:
+    """Drop the names that lie inside an organisation's name ("Wells Fargo"); a name that runs past it ("Marcus
+    Liang", where "Marcus" is also a bank) is a person's."""
     spans = [(m.start(), m.end()) for m in organisations.finditer(text)]
     if not spans:
         return findings
@@ -90,5 +92,5 @@ def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.
         for f in findings
         if f.entity_type != "PERSON"
         or _SELF_INTRODUCTION.search(text[: f.start])
-        or not any(f.start < end and start < f.end for start, end in spans)
+        or not any(start <= f.start and f.end <= end for start, end in spans)
     ]
