@@ -57,8 +57,14 @@ _ASK_WORDS = frozenset(
 )
 
 
+# A sum the customer names says which currency they mean ("Sending €500 to Dublin" -> the euro transfer's fee).
+# Pounds are the default (most questions name a £ sum), so "£" says nothing about which fact is meant.
+_CURRENCY_WORDS = {"€": " euros ", "$": " dollars "}
+_CURRENCY = re.compile("[€$]")
+
+
 def _words(text: str) -> set[str]:
-    return content_words(text) - _ASK_WORDS
+    return content_words(_CURRENCY.sub(lambda m: _CURRENCY_WORDS[m.group()], text)) - _ASK_WORDS
 
 
 def _fact_words(fact: FactInfo) -> set[str]:

@@ -196,6 +196,15 @@ class ComposerBackend(ComposerShell):
         lead = selection.lead
         if lc.enabled and lead is selection.best_fact and lead.kind_match and lead.fact_relevance >= lc.fact_match:
             return True  # the facts file names what is asked, whatever the retriever's doubt
+        answer = selection.answer
+        if (
+            lc.enabled
+            and answer is not None
+            and answer.match >= lc.answer_match
+            and answer.margin >= lc.answer_margin
+            and answer.cosine >= lc.answer_cosine
+        ):
+            return True  # the fact that answers the question leads, and the question clearly names it
         return (
             lc.enabled
             and (selection.asks in FIGURE_ASKS or not lc.figure_questions_only)

@@ -79,6 +79,11 @@ class LowConfidence(BaseModel):
     # or a fact of the asked kind whose description matches the question at least this well (the facts file
     # names what is asked even when the retriever is unsure); its sentence then leads
     fact_match: float = Field(default=1.0, ge=0, le=1)
+    # or the fact that answers the question (asked.py) leads with a match of at least answer_match, ahead of the
+    # next fact's by answer_margin, and its description at least answer_cosine close to the question
+    answer_match: float = Field(default=10.0, ge=0)
+    answer_margin: float = Field(default=0.0, ge=0)
+    answer_cosine: float = Field(default=0.0, ge=0, le=1)
 
 
 class FactPair(BaseModel):
@@ -94,6 +99,9 @@ class FactPair(BaseModel):
     min_relevance: float = Field(ge=0, le=1)
     min_kind_relevance: float = Field(ge=0, le=1)
     two_asks_only: bool = True
+    by_match: bool = False  # rank each part's facts by their whole match (answer_fact's weights and cues)
+    lead_margin: float = Field(default=0.0, ge=0)  # by_match: a part the lead's fact matches this nearly is answered
+    context: float = Field(default=0.0, ge=0)  # by_match: weight of each fact's match to the whole question
 
 
 class AnswerFact(BaseModel):
@@ -113,6 +121,10 @@ class AnswerFact(BaseModel):
     min_cosine: float = Field(ge=0, le=1)
     min_cosine_uncued: float = Field(ge=0, le=1)
     sentence: float = Field(default=0.0, ge=0)  # weight of the carrying sentence's own ranking score
+    # the best fact also answers under the cosine floor when its match is at least clear_match and leads the next
+    # fact's by clear_margin (the question names it in words the encoder does not know: "FOS", "LPA")
+    clear_match: float = Field(default=10.0, ge=0)
+    clear_margin: float = Field(default=10.0, ge=0)
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")

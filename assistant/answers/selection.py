@@ -42,6 +42,20 @@ class FocusSelection:
     not_held: tuple[str, ...] = ()
     pair: Ranked | None = None  # a second asked figure, shown right after the lead ("the fee ... It takes ...")
     best_fact: Ranked | None = None  # the sentence carrying the fact that best matches the question (asked kind)
+    answer: AnswerChoice | None = None  # the fact that answers the question (asked.py), when one was chosen
+
+
+@dataclass(frozen=True)
+class AnswerChoice:
+    """The fact that answers the question and the sentence carrying it: ``match`` is its match to the question
+    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (1.0 when
+    it is the only one); ``cosine`` the cosine of the question to its description."""
+
+    sentence: Ranked
+    fact: str
+    match: float
+    margin: float
+    cosine: float
 
 
 def _words(text: str) -> int:
@@ -93,6 +107,20 @@ def answer_sentence(
     penalties: Mapping[str, float],
     referenced: Mapping[str, frozenset[str]] | None = None,
 ) -> Ranked | None:
+    """The sentence of :func:`answer_choice` (None when it chose none)."""
+    choice = answer_choice(query, ranked, facts, cache, cfg, penalties, referenced)
+    return choice.sentence if choice is not None else None
+
+
+def answer_choice(
+    query: str,
+    ranked: list[Ranked],
+    facts: tuple[FactInfo, ...],
+    cache: EmbeddingCache,
+    cfg: AnswerFact,
+    penalties: Mapping[str, float],
+    referenced: Mapping[str, frozenset[str]] | None = None,
+) -> AnswerChoice | None:
     """The best-ranked sentence carrying the fact that answers ``query`` (see :mod:`assistant.answers.asked`):
     of the facts whose description is close enough to the question (``cfg.min_cosine`` when the wording asks for a
     kind of figure, else ``min_cosine_uncued``), the one whose match to the question plus ``cfg.sentence`` x its
@@ -122,12 +150,18 @@ def answer_sentence(
         for n in home:
             match[n] -= share * penalties.get(home[n].candidate.article_id, 0.0)
     floor = cfg.min_cosine if asked else cfg.min_cosine_uncued
-    options = [n for n in home if cosines[n] >= floor]
-    top = max(names, key=lambda n: (match[n], cosines[n]))
+    order = sorted(names, key=lambda n: (match[n], cosines[n]), reverse=True)
+    top = order[0]
+    # A fact that clearly wins on the words and kinds the question names answers even when its description's
+    # cosine is under the floor ("FOS referral window ...?": the encoder knows "FOS" only from the words).
+    clear = len(order) == 1 or match[top] - match[order[1]] >= cfg.clear_margin
+    options = [n for n in home if cosines[n] >= floor or (n == top and clear and match[n] >= cfg.clear_match)]
     if not options or top not in home:
         return None  # no fact close enough, or the best is written across sentences (a representative example)
     best = max(options, key=lambda n: (match[n] + cfg.sentence * home[n].score, cosines[n]))
-    return home[best]
+    others = [match[n] for n in names if n != best]
+    margin = match[best] - max(others) if others else 1.0
+    return AnswerChoice(home[best], best, match[best], margin, cosines[best])
 
 
 def _antecedent(ranked: list[Ranked], lead: Ranked, pattern: str) -> Ranked | None:
@@ -182,9 +216,8 @@ def focus_selection(
     lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
     top_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
     best_fact = top_fact if top_fact.fact_relevance > 0 else None
-    answer = (
-        answer_sentence(query, ranked, facts, cache, f.answer_fact, penalties, referenced) if f.answer_fact else None
-    )
+    choice = answer_choice(query, ranked, facts, cache, f.answer_fact, penalties, referenced) if f.answer_fact else None
+    answer = choice.sentence if choice is not None else None
     runner_up: Ranked | None = None  # the ranking's own lead, kept second when the answer fact leads instead
     if answer is not None and answer is not lead:
         runner_up = lead if lead.candidate.facts and lead.candidate.article_id == answer.candidate.article_id else None
@@ -192,7 +225,11 @@ def focus_selection(
     if best_fact is not None and not retrieval.in_scope and best_fact.fact_relevance >= f.low_confidence.fact_match:
         lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
     article = lead.candidate.article_id
-    pair = _pair(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache) if f.pair.enabled else None
+    pair = (
+        _pair(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache, f.answer_fact)
+        if f.pair.enabled
+        else None
+    )
     if pair is None and runner_up is not None and lead is answer and runner_up is not lead:
         pair = runner_up
     antecedent = _antecedent(ranked, lead, f.anaphora) if f.anaphora else None
@@ -242,7 +279,15 @@ def focus_selection(
     by_key = {(p.article_id, p.section): p for p in passages}
     cited = tuple(by_key[k] for k in dict.fromkeys(keys))
     return FocusSelection(
-        primary, lead, tuple(chosen), more, cited, not_held_sentences(prompts, query), pair, best_fact
+        primary,
+        lead,
+        tuple(chosen),
+        more,
+        cited,
+        not_held_sentences(prompts, query),
+        pair,
+        best_fact,
+        choice if choice is not None and choice.sentence is lead else None,
     )
 
 
@@ -264,7 +309,7 @@ def two_asks(query: str, asked: set[str]) -> bool:
 
 _TWO_PARTS = re.compile(
     r"\b(and|plus|also|as well as)\b\s+(how|what|when|is|are|can|do|does|will|which|the|its|their|any)\b|[?].+[?]|"
-    r"\b\w+ and \w+\?\s*$",
+    r"\b\w+ and \w+\?\s*$|[?]\s*(and |also |plus )?(how|what|when|is|are|can|do|does|will|would|any)\b",
     re.IGNORECASE,
 )
 
@@ -285,10 +330,14 @@ def _pair(
     asks_two: bool,
     facts: tuple[FactInfo, ...],
     cache: EmbeddingCache,
+    answer_fact: AnswerFact | None = None,
 ) -> Ranked | None:
     """The sentence carrying a second asked fact, to follow the lead (see :class:`FactPair`): each part of the
     question is matched to the descriptions of the facts the lead's article carries; the best match of a part that
-    the lead does not carry picks it. None when the question asks one thing or no part needs another fact."""
+    the lead does not carry picks it. With ``cfg.by_match`` (and the answer-fact settings) a part's facts are
+    ranked by their whole match to the part (cosine + the rare words the part names + the kind its wording asks
+    for, :func:`assistant.answers.asked.fact_matches`), so "how much can I put in a day" picks the daily limit,
+    not the fee the lead already gave. None when the question asks one thing or no part needs another fact."""
     if cfg.two_asks_only and not asks_two:
         return None
     parts = question_parts(query)
@@ -300,24 +349,44 @@ def _pair(
     names = sorted({n for r in ranked if r.candidate.article_id == article for n in r.candidate.facts})
     if not names:
         return None
-    vectors = cache.embed([*parts, *(by_name[n].description for n in names)])
-    rel = vectors[len(parts) :] @ vectors[: len(parts)].T  # facts x parts
-    best: tuple[float, str] | None = None
+    vectors = cache.embed([*parts, query, *(by_name[n].description for n in names)])
+    rel = vectors[len(parts) + 1 :] @ vectors[: len(parts) + 1].T  # facts x (parts, whole question)
+    by_match = cfg.by_match and answer_fact is not None
+    kind_of = {n: by_name[n].kind for n in names}
+    whole: dict[str, float] = {}
+    if by_match and answer_fact is not None:  # the whole question gives each part its context ("is there a fee")
+        weights = AnswerFactWeights(answer_fact.lexical, answer_fact.kind)
+        whole_cos = {n: float(rel[i, len(parts)]) for i, n in enumerate(names)}
+        whole = fact_matches(
+            query, names, whole_cos, kind_of, asked_kinds(query, answer_fact.cues), fact_words(facts), weights
+        )
+    best: tuple[bool, float, str] | None = None
     for j, part in enumerate(parts):
         asks = detect_asks(part)
-        kinds = ASKS_KINDS[asks] - {"other"} if asks in FIGURE_ASKS else None  # "how long ..." wants a time
-        floor = cfg.min_kind_relevance if kinds else cfg.min_relevance
-        options = [(float(rel[i, j]), n) for i, n in enumerate(names) if kinds is None or by_name[n].kind in kinds]
+        kinds: frozenset[str] | None = ASKS_KINDS[asks] - {"other"} if asks in FIGURE_ASKS else None
+        cos = {n: float(rel[i, j]) for i, n in enumerate(names)}
+        score = dict(cos)
+        if by_match and answer_fact is not None:
+            cued = asked_kinds(part, answer_fact.cues)
+            kinds = (kinds & cued or kinds) if kinds else (frozenset(cued) or None)  # "a £7,000 cheque" -> limit
+            score = fact_matches(part, names, cos, kind_of, cued, fact_words(facts), weights)
+            score = {n: score[n] + cfg.context * whole[n] for n in names}
+        floor = cfg.min_kind_relevance if kinds else cfg.min_relevance  # "how long ..." wants a time
+        options = [(score[n], cos[n], n) for n in names if kinds is None or by_name[n].kind in kinds]
         if not options:
             continue
-        value, name = max(options)
+        top_score, value, name = max(options)
         if name in lead_facts or value < floor:
             continue  # this part is answered by the lead, or no fact answers it
-        if best is None or value > best[0]:
-            best = (value, name)
+        if by_match and any(s >= top_score - cfg.lead_margin for s, _, n in options if n in lead_facts):
+            continue  # a fact the lead carries answers this part about as well ("is there a fee" after the fee)
+        # with by_match, a part that asks for a kind of figure outranks one that names none ("paying cash in ...")
+        key = (by_match and kinds is not None, value, name)
+        if best is None or key[:2] > best[:2]:
+            best = key
     if best is None:
         return None
-    wanted = best[1]
+    wanted = best[2]
     return next((r for r in ranked if r.candidate.article_id == article and wanted in r.candidate.facts), None)
 
 
