@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,7 +25,8 @@ class MessageEncoder:
 
     Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
     ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
-    at once. ``run_batch()`` is the batch form. Either way each message's vectors are those of the pass it ran in.
+    at once; ``run_texts()`` queues one turn's several texts together. ``run_batch()`` is the batch form. Either
+    way each message's vectors are those of the pass it ran in.
 
     >>> from assistant.settings import Settings
     >>> enc = MessageEncoder(Settings())
@@ -88,6 +90,12 @@ class MessageEncoder:
     def run(self, *, redacted: Redacted) -> Encoded:
         self.warm_up()
         return self._batcher.submit(redacted.text)
+
+    def run_texts(self, texts: Sequence[str]) -> list[Encoded]:
+        """One turn's several texts (the message and its reading after the topic's question) through the shared
+        batcher, queued together so they go in one pass with each other and with concurrent turns."""
+        self.warm_up()
+        return self._batcher.submit_many(list(texts))
 
     def run_batch(self, redacted: list[Redacted]) -> list[Encoded]:
         """Several messages in one pass (the batch form of ``run``), in order."""
