@@ -149,6 +149,9 @@ def serve(
     _setup_logging()
     import torch
 
+    from assistant.integrations.memory import limit_arenas
+
+    limit_arenas(get_settings().malloc_arenas)
     torch.set_num_threads(get_settings().torch_threads)
     if workers > 1:
         from assistant.api.workers import serve_workers
