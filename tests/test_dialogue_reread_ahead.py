@@ -137,7 +137,7 @@ def test_the_reading_ahead_is_the_text_the_stage_reads(ahead: Pipeline) -> None:
         state, text
     )
     # the words alone settle these turns: nothing is read ahead
-    for settled in ("thanks, that's all", "tell me more", "that didn't help", "i dont understand"):
+    for settled in ("thanks, that's all", "tell me more", "that didn't help", "that is too complicated"):
         assert tracker.expected_reread(state, settled) is None, settled
     assert tracker.expected_reread(DialogueState(), text) is None  # no active topic
     alone = ahead.encoder.run(redacted=Redacted(understanding.in_context.text))  # encoded on its own
