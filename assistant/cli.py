@@ -149,6 +149,10 @@ def serve(
     _setup_logging()
     import torch
 
+    from assistant.integrations.memory import fix_mmap_threshold, limit_arenas
+
+    limit_arenas(get_settings().malloc_arenas)
+    fix_mmap_threshold(get_settings().malloc_mmap_threshold_kib)
     torch.set_num_threads(get_settings().torch_threads)
     if workers > 1:
         from assistant.api.workers import serve_workers

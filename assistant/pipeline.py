@@ -79,6 +79,9 @@ class Understanding:
     encoded: Encoded
     signals: Signals
     timings: dict[str, float]
+    # the message read after the active topic's question, encoded in the message's own pass when the dialogue
+    # stage expects to need it (``DialogueTracker.expected_reread``); None otherwise
+    in_context: Encoded | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class _Turn:
     timings: dict[str, float] = field(default_factory=dict)
     redacted: Redacted | None = None
     encoded: Encoded | None = None
+    in_context: Encoded | None = None
     signals: Signals | None = None
     style: Style | None = None
     retrieval: Retrieval | None = None
@@ -364,15 +368,28 @@ class Pipeline:
         self.warm_up()
         turn = _Turn(message=message, context=context)
         redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
-        encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
+        ahead = self._expected_reread(redacted, context)
+        if ahead is None:
+            encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
+            in_context = None
+        else:  # the message and its reading after the topic's question in one pass
+            encoded, in_context = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, ahead]))
         history = context.history
         signals = turn.timed("classify", lambda: self.classifier.run(encoded=encoded, history=history))
-        return Understanding(redacted=redacted, encoded=encoded, signals=signals, timings=dict(turn.timings))
+        return Understanding(
+            redacted=redacted, encoded=encoded, signals=signals, timings=dict(turn.timings), in_context=in_context
+        )
+
+    def _expected_reread(self, redacted: Redacted, context: DialogueContext) -> str | None:
+        if not (self.settings.dialogue_enabled and self.settings.dialogue_reread_ahead):
+            return None
+        return self.dialogue.expected_reread(context.state, redacted.text, context.choice_id)
 
     def respond(self, message: Message, understanding: Understanding, context: DialogueContext) -> TurnOutcome:
         """Style, retrieve, answer and check, then decide on escalation."""
         turn = _Turn(message=message, context=context, timings=dict(understanding.timings))
         turn.redacted, turn.encoded, turn.signals = understanding.redacted, understanding.encoded, understanding.signals
+        turn.in_context = understanding.in_context
         self._route(turn)
         if self._should_answer(turn):
             self._answer(turn)
@@ -390,8 +407,10 @@ class Pipeline:
         if not self.settings.dialogue_enabled:
             return
 
+        ahead = turn.in_context
+
         def reread(text: str) -> Retrieval:  # the router on the message read after the topic's question
-            again = self.encoder.run(redacted=Redacted(text))
+            again = ahead if ahead is not None and ahead.text == text else self.encoder.run(redacted=Redacted(text))
             return self.retriever.run(encoded=again, support_intents=style.support_intents)
 
         decision = turn.decision = turn.timed(

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     max_failed_turns: int = Field(default=2, ge=1)
     # The dialogue stage (follow-ups, clarifying questions, offers once): off, every message is a new question.
     dialogue_enabled: bool = True
+    # With an active topic, encode the message read after the topic's question in the message's own pass when the
+    # dialogue stage expects to need it (off: encoded on its own when needed; the decisions are the same).
+    dialogue_reread_ahead: bool = True
     # "high" distress alone brings in a person only when the head is this sure (p(high) + p(crisis)).
     high_distress_min_prob: float = Field(default=0.6, ge=0.0, le=1.0)
     max_message_chars: int = Field(default=4000, ge=16)
@@ -103,6 +106,12 @@ class Settings(BaseSettings):
     # Torch intra-op threads per server process. One: concurrent turns are the parallelism, and a multi-threaded
     # pass stalls at every parallel region's barrier when the cores are busy (measured 15x slower under load).
     torch_threads: int = Field(default=1, ge=1, le=64)
+    # glibc malloc arenas per server process (0: glibc's default of 8 per core). The turn threads otherwise each
+    # keep an arena of freed encoder buffers (assistant/integrations/memory.py; docs/throughput.md, "Memory").
+    malloc_arenas: int = Field(default=2, ge=0, le=64)
+    # glibc mmap threshold in KiB (0: glibc's sliding default): larger blocks (encoder activations) are mapped on
+    # their own and given back on free instead of fragmenting the heap (200 concurrent conversations: 1591 -> 1042 MiB).
+    malloc_mmap_threshold_kib: int = Field(default=128, ge=0, le=32768)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -6,7 +6,8 @@ what every measured tree has: ``Pipeline.from_settings``, ``handle``, ``Reply.ti
 
 Sections: ``in_process`` (sequential turns with a per-stage profile, and ``threads`` turns at once through one
 pipeline), ``retrieval_scaling`` (the retrieve stage's ranking on the real knowledge base and on synthetic 10x
-and 100x copies of it) and ``http`` (a server on 127.0.0.1 under 1/10/50/200 concurrent conversations).
+and 100x copies of it), ``rss`` (the default one-process server's memory when warm and after ``--rss-turns``
+turns, ``bench/rss.py``) and ``http`` (a server on 127.0.0.1 under 1/10/50/200 concurrent conversations).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import run_load
+from rss import server_memory
 
 FALLBACK_QUERIES = [
     "I think someone stole my card",
@@ -285,6 +287,17 @@ def http(tree: Path, texts: list[str], levels: list[int], duration: float, worke
         log.close()
 
 
+def _server_env(tree: Path, data: Path, index_dir: Path, shared: Path, torch_threads: int) -> dict[str, str]:
+    """The environment of a server in ``tree`` with its own data dir ``data`` over the built index."""
+    env = dict(os.environ)
+    data.mkdir(parents=True, exist_ok=True)
+    os.symlink(index_dir.resolve() / "chroma", data / "chroma")
+    env.update({"ATTUNE_DATA_DIR": str(data), "PYTHONPATH": str(tree)})
+    env.update({"OMP_NUM_THREADS": str(torch_threads), "ATTUNE_TORCH_THREADS": str(torch_threads)})
+    env.setdefault("ATTUNE_SHARED_DATA_DIR", str(shared))
+    return env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
@@ -298,6 +311,7 @@ def main() -> int:
     parser.add_argument("--factors", default="1,10,100")
     parser.add_argument("--sections", default="in_process,retrieval,http")
     parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--rss-turns", type=int, default=50)
     args = parser.parse_args()
     import torch
 
@@ -316,14 +330,11 @@ def main() -> int:
         if "retrieval" in sections:
             factors = [int(f) for f in args.factors.split(",")]
             results["retrieval_scaling"] = retrieval_scaling(settings, texts, factors, repeat=50)
+        if "rss" in sections:  # the default server (`make run`: one process) warm, then after --rss-turns turns
+            env = _server_env(tree, Path(tmp) / "rss", Path(args.index_dir), Path(args.shared), args.torch_threads)
+            results["rss"] = server_memory(tree, texts, args.rss_turns, env, _free_port())
         if "http" in sections:
-            env = dict(os.environ)
-            data = Path(tmp) / "server"
-            (data / "chroma").parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(Path(args.index_dir).resolve() / "chroma", data / "chroma")
-            env.update({"ATTUNE_DATA_DIR": str(data), "PYTHONPATH": str(tree)})
-            env.update({"OMP_NUM_THREADS": str(args.torch_threads), "ATTUNE_TORCH_THREADS": str(args.torch_threads)})
-            env.setdefault("ATTUNE_SHARED_DATA_DIR", str(Path(args.shared)))
+            env = _server_env(tree, Path(tmp) / "server", Path(args.index_dir), Path(args.shared), args.torch_threads)
             # Every simulated customer comes from 127.0.0.1: the per-IP and per-token limits would measure the rate
             # limiter, not the server (set these variables to bench with the limits on).
             env.setdefault("ATTUNE_RATE_LIMIT_PER_IP", str(10**9))

@@ -9,6 +9,7 @@ figures from a busy machine are not comparable with a quiet one.
 
     python -m bench.run                                   # everything, baseline HEAD~
     python -m bench.run --baseline none --sections in_process
+    python -m bench.run --sections rss --rss-turns 50          # the default server's memory, warm and after 50 turns
     python -m bench.run --duration 60 --levels 50 --workers 2   # the issue's 60 s run, two worker processes
 """
 
@@ -72,6 +73,7 @@ def measure(tree: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
         "--shared", str(Path(args.shared).resolve()), "--turns", str(args.turns), "--threads", str(args.threads),
         "--levels", args.levels, "--duration", str(args.duration), "--workers", str(args.workers),
         "--factors", args.factors, "--sections", args.sections, "--torch-threads", str(args.torch_threads),
+        "--rss-turns", str(args.rss_turns),
     ]  # fmt: skip
     print(f"bench: measuring {tree} ...", file=sys.stderr, flush=True)
     start = time.perf_counter()
@@ -101,6 +103,9 @@ def table(current: dict[str, Any], baseline: dict[str, Any] | None) -> list[dict
         ("in-process batched p95 ms", ("in_process", "batched", "turn_ms", "p95"), False),
         ("retrieve p50 ms", ("in_process", "sequential", "stage_ms", "retrieve", "p50"), False),
         ("encode p50 ms", ("in_process", "sequential", "stage_ms", "encode", "p50"), False),
+        ("server RSS MiB warm", ("rss", "warm", "VmRSS"), False),
+        ("server RSS MiB after turns", ("rss", "after_turns", "VmRSS"), False),
+        ("server PSS MiB after turns", ("rss", "after_turns", "PSS"), False),
         ("rank 1x p50 ms", ("retrieval_scaling", "1x", "rank_ms", "p50"), False),
         ("rank 10x p50 ms", ("retrieval_scaling", "10x", "rank_ms", "p50"), False),
         ("rank 100x p50 ms", ("retrieval_scaling", "100x", "rank_ms", "p50"), False),
@@ -152,8 +157,9 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per HTTP level")
     parser.add_argument("--workers", type=int, default=1, help="server processes (attune serve --workers)")
     parser.add_argument("--factors", default="1,10,100", help="knowledge-base sizes for the retrieval scaling")
-    parser.add_argument("--sections", default="in_process,retrieval,http")
+    parser.add_argument("--sections", default="in_process,retrieval,rss,http")
     parser.add_argument("--torch-threads", type=int, default=1, help="intra-op threads, both trees alike")
+    parser.add_argument("--rss-turns", type=int, default=50, help="turns before the server's second memory reading")
     args = parser.parse_args()
 
     results: dict[str, Any] = {"machine": machine(), "commit": _git("rev-parse", "--short", "HEAD")}

@@ -114,6 +114,28 @@ def test_a_failing_batch_fails_every_caller_in_it_and_no_other() -> None:
     assert batcher.submit("d") == "D"  # the batcher recovers
 
 
+def test_one_callers_items_share_a_pass_and_do_not_make_a_crowd() -> None:
+    batcher, fn = _held(max_batch=8, expected=0)
+    assert batcher.submit_many(["a", "b"]) == ["A", "B"]
+    assert fn.calls == [["a", "b"]] and batcher.stats.largest == 2
+    assert not batcher._crowded  # a lone turn's message and its second reading: the next pass does not wait
+
+
+def test_several_items_queued_behind_a_batch_go_together_in_the_next() -> None:
+    batcher, fn = _held(max_batch=8, expected=2)
+    out: list[list[str]] = []
+    first = threading.Thread(target=lambda: out.append([batcher.submit("a")]))
+    first.start()
+    while not batcher._running:
+        time.sleep(0.001)
+    pair = threading.Thread(target=lambda: out.append(batcher.submit_many(["b", "c"])))
+    pair.start()
+    for t in (first, pair):
+        t.join(timeout=60)
+    assert sorted(out) == [["A"], ["B", "C"]]
+    assert fn.calls == [["a"], ["b", "c"]]
+
+
 def test_the_wait_bound_lets_a_crowd_fill_a_batch() -> None:
     calls: list[int] = []
     batcher: MicroBatcher[int, int] = MicroBatcher(lambda xs: (calls.append(len(xs)), xs)[1], 4, max_wait_ms=50.0)

@@ -39,6 +39,7 @@ from assistant.errors import (
     RateLimitedError,
     StoreUnavailableError,
 )
+from assistant.integrations.memory import trim
 from assistant.integrations.metrics import PrometheusMetrics
 from assistant.integrations.ratelimit import RateLimiter, make_rate_limiter
 from assistant.settings import Settings, get_settings
@@ -82,6 +83,7 @@ def create_app(
         app.state.copilot = AgentCopilot(svc.pipeline)
         svc.warm_up()
         app.state.readiness.warm_up(svc)
+        trim()  # the models' loading temporaries are freed: hand their heap back before serving
         yield
 
     docs_on = settings.docs_enabled

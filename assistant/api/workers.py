@@ -96,6 +96,7 @@ def _worker(sock: socket.socket, pipeline: object, workers: int, log_level: str)
 
 def serve_workers(host: str, port: int, workers: int, log_level: str = "info") -> None:
     """Preload, fork ``workers`` uvicorn workers on one socket, replace any that die, stop all on a signal."""
+    from assistant.integrations.memory import trim
     from assistant.integrations.sql import make_repository
     from assistant.pipeline import Pipeline
     from assistant.settings import get_settings
@@ -112,6 +113,7 @@ def serve_workers(host: str, port: int, workers: int, log_level: str = "info") -
     logger.info("models loaded in %.1f s; forking %d workers", time.perf_counter() - started, workers)
     sock = _listen(host, port)
     gc.collect()
+    trim()  # loading temporaries handed back before the fork (fewer pages for the workers to share)
     gc.freeze()
     children: dict[int, int] = {}
     stopping = False

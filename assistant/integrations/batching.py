@@ -30,6 +30,7 @@ Out = TypeVar("Out")
 @dataclass
 class _Slot(Generic[In, Out]):
     item: In
+    owner: int = 0  # which submit call queued it (one caller's items do not make a crowd)
     done: bool = False
     result: Out | None = None
     error: BaseException | None = None
@@ -53,7 +54,8 @@ class MicroBatcher(Generic[In, Out]):
     """Runs ``fn`` (a list of items -> a list of results, same order and length) over items submitted
     concurrently, at most ``max_batch`` at a time, waiting at most ``max_wait_ms`` for a batch to fill.
 
-    ``submit`` blocks until the item's result is ready and returns it (or raises the batch's exception).
+    ``submit`` blocks until the item's result is ready and returns it (or raises the batch's exception);
+    ``submit_many`` does the same for one caller's several items (queued together, so they share a pass).
     Thread-safe; no background thread; results are exactly what ``fn`` returns for the batch the item ran in.
     See the module docstring for an example.
     """
@@ -68,19 +70,26 @@ class MicroBatcher(Generic[In, Out]):
         self._pending: list[_Slot[In, Out]] = []
         self._running = False
         self._crowded = False  # the previous batch had company: worth waiting for the next one to fill
+        self._callers = 0
         self.stats = BatchStats()
 
     def submit(self, item: In) -> Out:
-        slot: _Slot[In, Out] = _Slot(item)
+        return self.submit_many([item])[0]
+
+    def submit_many(self, items: Sequence[In]) -> list[Out]:
+        """Queue ``items`` together (one caller's several texts: they go in the same batch when it has room) and
+        block until every result is ready; results in the order of ``items``."""
         with self._cond:
-            self._pending.append(slot)
+            self._callers += 1
+            slots: list[_Slot[In, Out]] = [_Slot(item, self._callers) for item in items]
+            self._pending.extend(slots)
             self._cond.notify_all()
         while True:
             with self._cond:
-                while not slot.done and self._running:
+                while not all(s.done for s in slots) and self._running:
                     self._cond.wait()
-                if slot.done:
-                    return self._outcome(slot)
+                if all(s.done for s in slots):
+                    return [self._outcome(s) for s in slots]
                 self._running = True  # lead the next batch (the queue is served in arrival order)
                 if self._crowded and self.max_wait_s > 0:
                     deadline = time.monotonic() + self.max_wait_s
@@ -96,9 +105,9 @@ class MicroBatcher(Generic[In, Out]):
             finally:
                 with self._cond:
                     self._running = False
-                    self._crowded = len(batch) > 1
+                    self._crowded = len({s.owner for s in batch}) > 1
                     self._cond.notify_all()
-            # this slot was in the batch (done) unless more than max_batch items were queued ahead of it
+            # these slots were in the batch (done) unless more than max_batch items were queued ahead of them
 
     def _run(self, batch: list[_Slot[In, Out]]) -> None:
         try:

@@ -134,7 +134,7 @@ class DialogueTracker:
         joined = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {texts.clarify_or} {labels[-1]}"
         return texts.clarify.replace("{choices}", joined)
 
-    def _picked(self, text: str, encoded: Encoded, choices: Sequence[Choice], choice_id: str | None) -> Choice | None:
+    def _picked_by_words(self, text: str, choices: Sequence[Choice], choice_id: str | None) -> Choice | None:
         by_id = {c.id: c for c in choices}
         if choice_id is not None and choice_id in by_id:
             return by_id[choice_id]
@@ -144,6 +144,12 @@ class DialogueTracker:
         for choice in choices:
             if _normalise(choice.label) in text:
                 return choice
+        return None
+
+    def _picked(self, text: str, encoded: Encoded, choices: Sequence[Choice], choice_id: str | None) -> Choice | None:
+        by_words = self._picked_by_words(text, choices, choice_id)
+        if by_words is not None:
+            return by_words
         t = self.config.thresholds
         scored = sorted(((self.articles.cosine(encoded, c.article_id), c) for c in choices), key=lambda x: -x[0])
         if scored and scored[0][0] >= t.choice_cosine:
@@ -151,6 +157,38 @@ class DialogueTracker:
             if scored[0][0] - runner >= t.choice_margin:
                 return scored[0][1]
         return None
+
+    @staticmethod
+    def in_context_text(state: DialogueState, message: str) -> str:
+        """The message read after the topic's question (what ``reread`` is asked to rank)."""
+        query = state.query or message
+        return f"{query.rstrip()} {message}"
+
+    def expected_reread(self, state: DialogueState, message: str, choice_id: str | None = None) -> str | None:
+        """The text ``run`` will likely ask ``reread`` to rank for ``message`` (the redacted text), predicted before
+        the message is encoded so both can share one encoder pass; None when the message's words alone already
+        settle the turn (a picked choice, a close, "that didn't help", "simpler", "more detail", an
+        acknowledgement) or there is no active topic. Only a prediction: the turn reads the same whether it
+        holds (the reading is taken from the shared pass) or not (``reread`` encodes the text on its own)."""
+        self.warm_up()
+        if state.topic is None or state.topic.article_id not in self.articles:
+            return None
+        text = _normalise(message)
+        question = state.open_question
+        if question is not None and (
+            self._picked_by_words(text, question.choices, choice_id) is not None or self._matches("none_of_these", text)
+        ):
+            return None
+        words = len(text.split())
+        t = self.config.thresholds
+        short = words <= t.follow_up_words
+        if self._matches("not_helpful", text):
+            return None
+        if short and any(self._matches(name, text) for name in ("close", "simpler", "more_detail", "acknowledge")):
+            return None
+        if short and state.more_offered and self._matches("accept", text):
+            return None
+        return self.in_context_text(state, message)
 
     # ------------------------------------------------------------------ the turn
 
@@ -302,7 +340,7 @@ class DialogueTracker:
                 allow_offers=allow_offers and not upset,
             ), None
         follow_cue = self._follow_cue(text, words) if short else None
-        in_context = reread(f"{query.rstrip()} {encoded.text}") if reread is not None else None
+        in_context = reread(self.in_context_text(state, encoded.text)) if reread is not None else None
         call = read_topic(
             topic=aid,
             alone=alone,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -20,22 +21,23 @@ logger = logging.getLogger(__name__)
 class MessageEncoder:
     """Embeds the redacted message once with all-MiniLM-L6-v2.
 
-        When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
-        same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers, and with
-        ``artifacts/crisis_view_adapter.npz`` ``Encoded.crisis_vector`` through the crisis view's layers.
+    When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
+    same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers, and with
+    ``artifacts/crisis_view_adapter.npz`` (``attune train crisis-view``) ``Encoded.crisis_vector`` through the crisis
+    view's layers.
 
-        Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
-        ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
-        at once. ``run_batch()`` is the batch form. Either way each message's vectors are those of the pass it ran in.
+    Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
+    ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
+    at once; ``run_texts()`` queues one turn's several texts together. ``run_batch()`` is the batch form. Either
+    way each message's vectors are those of the pass it ran in.
 
-        >>> from assistant.settings import Settings
-    from assistant.signals.crisis_view import VIEW_ADAPTER_FILE
-        >>> enc = MessageEncoder(Settings())
-        >>> enc.warm_up()
-        >>> enc.run(redacted=Redacted(text="I lost my card")).vector.shape
-        (384,)
-        >>> [e.text for e in enc.run_batch([Redacted(text="lost card"), Redacted(text="fx rate")])]
-        ['lost card', 'fx rate']
+    >>> from assistant.settings import Settings
+    >>> enc = MessageEncoder(Settings())
+    >>> enc.warm_up()
+    >>> enc.run(redacted=Redacted(text="I lost my card")).vector.shape
+    (384,)
+    >>> [e.text for e in enc.run_batch([Redacted(text="lost card"), Redacted(text="fx rate")])]
+    ['lost card', 'fx rate']
     """
 
     def __init__(self, settings: Settings, encoder: TextEncoder | None = None) -> None:
@@ -110,6 +112,12 @@ class MessageEncoder:
     def run(self, *, redacted: Redacted) -> Encoded:
         self.warm_up()
         return self._batcher.submit(redacted.text)
+
+    def run_texts(self, texts: Sequence[str]) -> list[Encoded]:
+        """One turn's several texts (the message and its reading after the topic's question) through the shared
+        batcher, queued together so they go in one pass with each other and with concurrent turns."""
+        self.warm_up()
+        return self._batcher.submit_many(list(texts))
 
     def run_batch(self, redacted: list[Redacted]) -> list[Encoded]:
         """Several messages in one pass (the batch form of ``run``), in order."""
