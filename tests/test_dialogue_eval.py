@@ -1,6 +1,8 @@
-"""The dialogue suite's second dev set and its per-error-type breakdown."""
+"""The dialogue suite's independent dev sets (dev2, dev3) and its per-error-type breakdown."""
 
 from __future__ import annotations
+
+import pytest
 
 from eval.config import load_suite
 from eval.dialogue_data import load_dialogues_jsonl
@@ -8,8 +10,9 @@ from eval.runner import PROJECT_ROOT
 from eval.suite_runs.multiturn import error_type
 
 
-def test_dev2_is_a_dev_dataset_of_the_dialogue_suite() -> None:
-    spec = load_suite("dialogue").datasets["dev2"]
+@pytest.mark.parametrize("role", ["dev2", "dev3"])
+def test_the_independent_sets_are_dev_datasets_of_the_dialogue_suite(role: str) -> None:
+    spec = load_suite("dialogue").datasets[role]
     assert (spec.format, spec.root) == ("dialogues_jsonl", "project")
     cases = load_dialogues_jsonl(PROJECT_ROOT / spec.paths[0])
     assert len(cases) >= 90 and all(c.turns[0].kind == "new_topic" for c in cases)

@@ -253,3 +253,40 @@ def test_that_did_not_help_first_tries_what_the_router_read_the_last_message_as(
     nothing = _ranking(("why-verify-identity", 0.3), confidence=0.01)
     retry = _run(tracker, "that's not what I asked", after, nothing)
     assert (retry.kind, retry.article_id) == ("not_helpful", "cancel-transfer")
+
+
+def test_a_message_that_says_it_changes_the_subject_leaves_the_topic(tracker: DialogueTracker) -> None:
+    alone = _ranking(("savings-for-children", 0.7), ("age-limit", 0.2), confidence=0.6)
+    in_context = _ranking(("terminate-account", 0.8), ("savings-for-children", 0.1), confidence=0.9)
+    plain = _run(tracker, "can my daughter have a savings account?", CLOSING, alone, in_context)
+    assert (plain.kind, plain.article_id) == ("follow_up", "terminate-account")  # the in-context reading wins
+    marked = _run(tracker, "btw can my daughter have a savings account?", CLOSING, alone, in_context)
+    assert marked.kind == "clarify" and marked.choices[0].article_id == "savings-for-children"
+    assert marked.cues == ("router unsure: confidence 0.60",)  # the reading alone is unsure: it asks which
+    thanks = _run(tracker, "ta. different q - where can I take cash out for free", CLOSING, alone, in_context)
+    assert thanks.kind != "close" and thanks.article_id != "terminate-account"
+
+
+def test_a_switch_marker_alone_out_of_scope_does_not_leave(thresholds: DialogueThresholds) -> None:
+    call = read_topic(
+        topic="terminate-account",
+        alone=Reading("top-up-reverted", 0.05, False),
+        in_context=Reading("terminate-account", 0.9, True),
+        cue=False,
+        upset=False,
+        close_to_topic=True,
+        t=thresholds,
+        marker=True,
+    )
+    assert call.move == "stay"
+    leave = read_topic(
+        topic="terminate-account",
+        alone=Reading("cash-isa", 0.5, True),
+        in_context=Reading("terminate-account", 0.9, True),
+        cue=False,
+        upset=False,
+        close_to_topic=True,
+        t=thresholds,
+        marker=True,
+    )
+    assert (leave.move, leave.article_id) == ("switch", "cash-isa")

@@ -35,6 +35,7 @@ class DialoguePatterns(_Strict):
     acknowledge: list[str] = Field(default_factory=list)
     follow_up: list[str]
     opener: list[str] = Field(default_factory=list)
+    switch: list[str] = Field(default_factory=list)
 
 
 class DialogueThresholds(_Strict):

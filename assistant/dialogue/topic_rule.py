@@ -7,8 +7,9 @@ question keeps its own reading even with the topic in front of it. So the topic 
 is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
 message points back at the topic (a cue) or the customer is upset. When the in-context reading lands on a third
 article ("is there a fee for that?" after a card top-up question: the card top-up fee article), that neighbour
-answers it when the reading is confident. Thresholds are in ``prompts/dialogue.yaml``, chosen on
-``data/dialogue/dev.jsonl``.
+answers it when the reading is confident. A message that says it is changing the subject ("oh and also", "btw",
+"different question:", "unrelated:"; the ``switch`` patterns) leaves the topic whenever its reading alone is in
+scope. Thresholds are in ``prompts/dialogue.yaml``, chosen on ``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
 >>> t = DialogueThresholds(switch_confidence=0.8, switch_confidence_cue=0.97, switch_confidence_frustrated=0.9,
@@ -68,12 +69,16 @@ def read_topic(
     upset: bool,
     close_to_topic: bool,
     t: DialogueThresholds,
+    marker: bool = False,
 ) -> TopicCall:
     """Decide for a message that is not a close, "more detail", "simpler" or "that didn't help" (see the module
     docstring). ``cue``: the message points back at the topic; ``upset``: a complaint, negative sentiment or
-    distress; ``close_to_topic``: the message's vector is at least ``min_topic_cosine`` from the topic's."""
+    distress; ``close_to_topic``: the message's vector is at least ``min_topic_cosine`` from the topic's;
+    ``marker``: the message says it changes the subject."""
     if alone.top == topic:
         return TopicCall("stay", topic, "the router reads the topic")
+    if marker and alone.in_scope:
+        return TopicCall("switch", alone.top, f"switch marker; alone {alone.confidence:.2f}")
     margin = t.context_margin_cue if cue else t.context_margin
     bar = t.switch_confidence_frustrated if upset else 0.0
     if upset:

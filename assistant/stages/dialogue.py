@@ -228,6 +228,7 @@ class DialogueTracker:
         t = self.config.thresholds
         cue = self._matches("close", text)
         asks = retrieval.in_scope and retrieval.confidence >= t.switch_confidence  # "thanks, now I need to ..."
+        asks = asks or (retrieval.in_scope and self._matches("switch", text) is not None)  # "ta. different q - ..."
         if cue and words <= t.follow_up_words and not asks:
             return DialogueDecision(
                 "close", encoded.text, text=self.config.texts.close, allow_offers=False, cues=(cue,)
@@ -339,7 +340,8 @@ class DialogueTracker:
                 retrieval=self.articles.focused(aid, (), topic.intent, confidence),
                 allow_offers=allow_offers and not upset,
             ), None
-        follow_cue = self._follow_cue(text, words) if short else None
+        marker = self._matches("switch", text)
+        follow_cue = self._follow_cue(text, words) if short and marker is None else None
         in_context = reread(self.in_context_text(state, encoded.text)) if reread is not None else None
         call = read_topic(
             topic=aid,
@@ -349,8 +351,9 @@ class DialogueTracker:
             upset=upset,
             close_to_topic=self.articles.cosine(encoded, aid) >= t.min_topic_cosine,
             t=t,
+            marker=marker is not None,
         )
-        reasons = tuple(c for c in (follow_cue, "frustrated" if upset else None, call.reason) if c)
+        reasons = tuple(c for c in (marker, follow_cue, "frustrated" if upset else None, call.reason) if c)
         if call.move == "switch" or call.article_id is None or call.article_id not in self.articles:
             return None, in_context
         if call.move == "new":
