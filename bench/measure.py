@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import run_load
-from rss import server_memory
+from rss import server_memory, wait_healthy
 
 FALLBACK_QUERIES = [
     "I think someone stole my card",
@@ -239,7 +239,6 @@ def _free_port() -> int:
 
 
 def http(tree: Path, texts: list[str], levels: list[int], duration: float, workers: int, env: dict[str, str]) -> Any:
-    import httpx
     import psutil
 
     port = _free_port()
@@ -250,16 +249,9 @@ def http(tree: Path, texts: list[str], levels: list[int], duration: float, worke
     server = subprocess.Popen(cmd, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=5).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                return {"error": f"server exited with {server.returncode}"}
-            time.sleep(1)
+        error = wait_healthy(base, server)
+        if error is not None:
+            return {"error": error}
         # Not measured: a running server has seen customers (the composer's sentence caches are warm).
         asyncio.run(run_load(base, texts, 10, min(20.0, duration)))
         results = []

@@ -52,6 +52,23 @@ def snapshot(pid: int) -> dict[str, float]:
     return {**total, "PSS": round(pss, 1), "USS": round(uss, 1), "processes": len(pids)}
 
 
+def wait_healthy(base: str, server: subprocess.Popen[Any], limit_s: float = 600.0) -> str | None:
+    """Wait until ``base``/health answers (None), or say why not: the server exited, or ``limit_s`` passed."""
+    import httpx
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=5).is_success:
+                return None
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            return f"server exited with {server.returncode}"
+        time.sleep(1)
+    return f"server not healthy after {limit_s:.0f} s"
+
+
 def server_memory(tree: Path, texts: list[str], turns: int, env: dict[str, str], port: int) -> dict[str, Any]:
     """Start the default server in ``tree``, read its memory when warm and after ``turns`` turns, stop it."""
     import httpx
@@ -62,15 +79,9 @@ def server_memory(tree: Path, texts: list[str], turns: int, env: dict[str, str],
     base = f"http://127.0.0.1:{port}"
     try:
         start = time.monotonic()
-        while time.monotonic() < start + 600:
-            try:
-                if httpx.get(f"{base}/health", timeout=5).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                return {"error": f"server exited with {server.returncode}"}
-            time.sleep(1)
+        error = wait_healthy(base, server)
+        if error is not None:
+            return {"error": error}
         ready_s = time.monotonic() - start
         warm = snapshot(server.pid)
         sent = failed = 0
