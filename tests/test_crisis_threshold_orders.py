@@ -3,18 +3,9 @@ order matters; both orders of ``SOURCE_ORDERS`` are tried and the better dev rec
 
 from __future__ import annotations
 
-from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy
+from assistant.training.signals.crisis_thresholds import ALL_OFF, OFF, SOURCE_ORDERS, _greedy
 
-START = {
-    "crisis_bank": OFF,
-    "crisis_bank_margin": 0.0,
-    "crisis_bank_window": OFF,
-    "crisis_warning_bank": OFF,
-    "crisis_warning_bank_transfer": OFF,
-    "crisis_warning_distress": OFF,
-    "crisis_head": OFF,
-    "crisis_model": OFF,
-}
+START = ALL_OFF
 
 
 def _rates(th: dict[str, float]) -> tuple[float, float]:

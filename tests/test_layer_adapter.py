@@ -25,11 +25,6 @@ from assistant.types import Redacted
 TEXTS = ["I lost my card", "How long does a transfer from abroad take to reach my account?", "hi"]
 
 
-def _copy_of_top_layers(encoder: SentenceTransformerEncoder, start: int) -> LayerAdapter:
-    """An adapter whose weights are the base model's own: its view must equal the shared vector."""
-    return LayerAdapter.copy_of(encoder.auto_model, start)
-
-
 def test_quantisation_round_trip_is_close() -> None:
     w = np.random.default_rng(0).normal(size=(16, 32)).astype(np.float32)
     q, s = quantise_rows(w)
@@ -49,13 +44,13 @@ def test_encode_views_base_is_the_shared_vector(encoder: SentenceTransformerEnco
     base, tuned = encoder.encode_views(TEXTS, None)
     assert tuned is None
     assert np.allclose(base, encoder.encode(TEXTS), atol=1e-5)
-    empty, empty_tuned = encoder.encode_views([], _copy_of_top_layers(encoder, 4))
+    empty, empty_tuned = encoder.encode_views([], LayerAdapter.copy_of(encoder.auto_model, 4))
     assert empty.shape == (0, 384) and empty_tuned is not None and empty_tuned.shape == (0, 384)
 
 
 @pytest.mark.integration
 def test_adapter_with_the_base_weights_reproduces_the_base_vector(encoder: SentenceTransformerEncoder) -> None:
-    adapter = _copy_of_top_layers(encoder, 4)
+    adapter = LayerAdapter.copy_of(encoder.auto_model, 4)
     assert adapter.layers == 2
     base, tuned = encoder.encode_views(TEXTS, adapter)
     assert tuned is not None and np.allclose(tuned, base, atol=1e-5)
@@ -67,7 +62,7 @@ def test_adapter_with_the_base_weights_reproduces_the_base_vector(encoder: Sente
 
 @pytest.mark.integration
 def test_save_load_keeps_the_stored_precision(encoder: SentenceTransformerEncoder, tmp_path: Path) -> None:
-    adapter = _copy_of_top_layers(encoder, 4).stored()
+    adapter = LayerAdapter.copy_of(encoder.auto_model, 4).stored()
     path = tmp_path / ADAPTER_FILE
     adapter.save(path)
     loaded = LayerAdapter.load(path)
@@ -82,7 +77,7 @@ def test_save_load_keeps_the_stored_precision(encoder: SentenceTransformerEncode
 
 @pytest.mark.integration
 def test_adapter_for_another_depth_is_refused(encoder: SentenceTransformerEncoder) -> None:
-    adapter = _copy_of_top_layers(encoder, 4)
+    adapter = LayerAdapter.copy_of(encoder.auto_model, 4)
     wrong = LayerAdapter(3, adapter.state)  # claims layers 3-4 of a 5-layer model
     with pytest.raises(ModelUnavailableError, match="retrain"):
         encoder.encode_views(TEXTS, wrong)
@@ -119,7 +114,7 @@ def test_message_encoder_adds_the_routing_view_when_an_adapter_exists(
     assert plain.adapter is None
     assert plain.run(redacted=Redacted("I lost my card")).routing_vector is None
 
-    _copy_of_top_layers(encoder, 4).stored().save(tmp_path / ADAPTER_FILE)
+    LayerAdapter.copy_of(encoder.auto_model, 4).stored().save(tmp_path / ADAPTER_FILE)
     stage = MessageEncoder(settings, encoder=encoder)
     out = stage.run(redacted=Redacted("I lost my card"))
     assert out.routing_vector is not None and out.routing_vector.shape == (384,)

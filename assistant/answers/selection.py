@@ -98,20 +98,6 @@ def _fact_lead(ranked: list[Ranked], lead: Ranked, floor: float, gain: float, ma
     return best
 
 
-def answer_sentence(
-    query: str,
-    ranked: list[Ranked],
-    facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
-    cfg: AnswerFact,
-    penalties: Mapping[str, float],
-    referenced: Mapping[str, frozenset[str]] | None = None,
-) -> Ranked | None:
-    """The sentence of :func:`answer_choice` (None when it chose none)."""
-    choice = answer_choice(query, ranked, facts, cache, cfg, penalties, referenced)
-    return choice.sentence if choice is not None else None
-
-
 def answer_choice(
     query: str,
     ranked: list[Ranked],

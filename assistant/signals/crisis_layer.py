@@ -90,6 +90,8 @@ class CrisisLayer:
         crisis_cues: tuple[str, ...] = tuple(dict.fromkeys(h.cue for h in crisis_hits))
         vetoed = bool(feats.hit_groups("traps"))
         recent = list(history)[-CRISIS_WINDOW_TURNS:]
+        # the crisis view's p(crisis) (0 without a view: its thresholds are never reached)
+        p_view = float(np.asarray(raw["crisis_view"]).ravel()[0]) if "crisis_view" in raw else 0.0
         kind: str | None = None
         label: DistressLevel
         bank_thr = self._thr.get("crisis_bank", CRISIS_BANK_THRESHOLD)
@@ -132,23 +134,17 @@ class CrisisLayer:
             label = "crisis"
             kind = CRISIS_KINDS[int(np.asarray(raw["crisis_kind"]).argmax())]
             crisis_cues = (f"crisis head p={float(np.asarray(raw['crisis']).ravel()[0]):.2f}",)
-        elif (
-            not vetoed
-            and "crisis_view" in raw
-            and float(np.asarray(raw["crisis_view"]).ravel()[0]) >= self._thr.get("crisis_view", 9.0)
-        ):
+        elif not vetoed and p_view >= self._thr.get("crisis_view", 9.0):
             label = "crisis"
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
-            crisis_cues = (f"crisis view p={float(np.asarray(raw['crisis_view']).ravel()[0]):.2f}",)
+            crisis_cues = (f"crisis view p={p_view:.2f}",)
         elif (
             not vetoed
-            and "crisis_view" in raw
-            and float(np.asarray(raw["crisis_view"]).ravel()[0]) >= self._thr.get("crisis_view_window", 9.0)
+            and p_view >= self._thr.get("crisis_view_window", 9.0)
             and any(h.crisis_view_p >= self._thr.get("crisis_view_window", 9.0) for h in recent)
         ):
             label = "crisis"
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
-            p_view = float(np.asarray(raw["crisis_view"]).ravel()[0])
             crisis_cues = (f"crisis view p={p_view:.2f} over the last {len(recent) + 1} turns",)
         elif earlier and not vetoed:
             kind, label = earlier[-1].crisis_kind, "crisis"
@@ -172,15 +168,17 @@ class CrisisLayer:
         acute = feats.cues("distress.acute")
         p_acute = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
         # the crisis view's p(high or crisis): acute distress it has learnt across writers (a scam in progress)
-        p_view = float(np.asarray(raw["crisis_view_high"]).ravel()[0]) if "crisis_view_high" in raw else 0.0
+        p_view_high = float(np.asarray(raw["crisis_view_high"]).ravel()[0]) if "crisis_view_high" in raw else 0.0
         by_head = p_acute >= self._thr.get("high_distress", 9.0)
-        by_view = not vetoed and p_view >= self._thr.get("high_distress_view", 9.0)
+        by_view = not vetoed and p_view_high >= self._thr.get("high_distress_view", 9.0)
         if label in ("none", "mild") and (acute or by_head or by_view):
             high_i = DISTRESS_LEVELS.index("high")
             p = raise_to(p, high_i, self._rule.get("distress.acute->high", 0.8))
             label = "high"
             if not acute:
-                acute = (f"high-distress head p={p_acute:.2f}",) if by_head else (f"crisis view p(high)={p_view:.2f}",)
+                acute = (
+                    (f"high-distress head p={p_acute:.2f}",) if by_head else (f"crisis view p(high)={p_view_high:.2f}",)
+                )
         if label == "crisis":
             cues = crisis_cues
         elif label == "none":

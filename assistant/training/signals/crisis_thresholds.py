@@ -173,6 +173,20 @@ def pick_lowest(
 MAX_FALSE_CRISIS_ORDINARY = 0.005  # ordinary text (BANKING77 dev questions, GoEmotions train comments)
 
 
+# Every learned or bank source of the crisis layer switched off (the rules alone): where the greedy starts.
+ALL_OFF: dict[str, float] = {
+    "crisis_bank": OFF,
+    "crisis_bank_margin": 0.0,
+    "crisis_bank_window": OFF,
+    "crisis_warning_bank": OFF,
+    "crisis_warning_bank_transfer": OFF,
+    "crisis_warning_distress": OFF,
+    "crisis_head": OFF,
+    "crisis_model": OFF,
+    "crisis_view": OFF,
+    "crisis_view_window": OFF,
+}
+
 SOURCE_ORDERS: dict[str, tuple[str, ...]] = {
     # The weak warning signs first (with distress from the head), then the bank with its margin over the nearest
     # trap, the bank over the last turns, a warning sign near the bank, the binary head and the distress head.
@@ -254,18 +268,7 @@ def choose_crisis_thresholds(
         )
         return (sum(pos) / len(pos) if pos else 0.0, bad)
 
-    off = {
-        "crisis_bank": OFF,
-        "crisis_bank_margin": 0.0,
-        "crisis_bank_window": OFF,
-        "crisis_warning_bank": OFF,
-        "crisis_warning_bank_transfer": OFF,
-        "crisis_warning_distress": OFF,
-        "crisis_head": OFF,
-        "crisis_model": OFF,
-        "crisis_view": OFF,
-        "crisis_view_window": OFF,
-    }
+    off = dict(ALL_OFF)
     rules_only = rates(off)
     heads = "crisis" in model.bundle.sigmoid_heads
     view = view_adapter is not None and model.view_head is not None
