@@ -241,6 +241,19 @@ def train_crisis_view_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
+@train_app.command("service-view")
+def train_service_view_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
+    """Fine-tune the service view (the encoder's top layers with a yes/no classifier each for a request for a person,
+    a complaint and the four vulnerability drivers); then choose its thresholds with
+    ``python -m assistant.training.signals.service_thresholds``."""
+    from assistant.training.signals.service_view import train_service_view
+
+    _setup_logging()
+    with deterministic_training(seed):
+        report = train_service_view(get_settings(), seed=seed, progress=True)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+
+
 @train_app.command("misuse")
 def train_misuse_cmd(seed: Annotated[int, typer.Option()] = 13) -> None:
     """Train the misuse head (fraud requests, prompt injection) and print its held-out figures."""

@@ -61,14 +61,15 @@ class Encoded:
     """One encoder pass over the redacted text; every head and the retriever reuse this vector.
 
     ``routing_vector`` is the same pass finished by the routing adapter's tuned top layers (None without one);
-    only the retriever reads it. ``crisis_vector`` is the same pass finished by the crisis view's layers (None
-    without one); only the signals classifier reads it.
+    only the retriever reads it. ``crisis_vector`` and ``service_vector`` are the same pass finished by the crisis
+    and service views' layers (None without them); only the signals classifier reads them.
     """
 
     text: str
     vector: np.ndarray = field(repr=False, compare=False)
     routing_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     crisis_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    service_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -175,24 +175,24 @@ class EvalContext:
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
         """``texts`` encoded as the pipeline's encode stage does (shared vector and, with the routing adapter,
-        the routing view; with the crisis view adapter, the crisis view), cached on disk."""
+        the routing view; with the crisis and service view adapters, their views), cached on disk."""
         from assistant.kb.routing import cached_views
         from assistant.kb.routing_views import cached_view
 
         stage = self.stage("encode")
         vectors, views = cached_views(stage.encoder, stage.adapter, list(texts), CACHE_DIR, "eval")
-        crisis_adapter = stage.crisis_adapter
-        crisis = (
-            cached_view(stage.encoder, crisis_adapter, list(texts), CACHE_DIR, "eval", "crisis")
-            if crisis_adapter is not None and isinstance(stage.encoder, LayeredEncoder)
-            else None
-        )
+        extra = {}
+        for name, adapter in (("crisis", stage.crisis_adapter), ("service", stage.service_adapter)):
+            if adapter is not None and isinstance(stage.encoder, LayeredEncoder):
+                extra[name] = cached_view(stage.encoder, adapter, list(texts), CACHE_DIR, "eval", name)
+        crisis, service = extra.get("crisis"), extra.get("service")
         return [
             Encoded(
                 text=t,
                 vector=vectors[i],
                 routing_vector=None if views is None else views[i],
                 crisis_vector=None if crisis is None else crisis[i],
+                service_vector=None if service is None else service[i],
             )
             for i, t in enumerate(texts)
         ]

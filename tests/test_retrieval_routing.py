@@ -73,7 +73,7 @@ def test_tuned_branch_is_averaged_in_and_survives_save_load(tmp_path: Path) -> N
 
 def test_committed_routing_artifacts_belong_together() -> None:
     """The committed head was trained with the committed adapter and knowledge base; all artifacts <= 14 MB (the
-    two adapters, routing and crisis view, are about 3.2 MB each)."""
+    three adapters, routing, crisis view and service view, are about 3.2 MB each)."""
     from assistant.integrations.layer_adapter import LayerAdapter
     from assistant.kb.loader import load_kb
     from assistant.kb.routing import questions_fingerprint

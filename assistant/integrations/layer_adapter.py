@@ -222,6 +222,7 @@ def fit_layer_adapter(
     scale: float = 20.0,
     label_smoothing: float = 0.1,
     progress: Any = None,
+    groups: Sequence[tuple[int, int]] | None = None,
 ) -> tuple[LayerAdapter, np.ndarray, np.ndarray]:
     """Fine-tune copies of ``auto_model``'s layers from ``start_layer`` on, with a cosine classifier on top.
 
@@ -230,6 +231,10 @@ def fit_layer_adapter(
     (at the precision it is stored with) and the classifier (``weight`` (dim, classes), ``bias``); logits are
     ``scale * (pooled @ weight + bias)``.
     AdamW with a one-cycle schedule, seeded; ``progress(done, total)`` is called after each batch.
+    ``groups`` splits the classes into independent softmax groups (``(start, stop)`` column ranges; default one
+    group of all): the loss is summed over them, and a row whose targets are all zero in a group (its label there
+    is unknown) adds nothing for that group, so rows labelled for one question train the others' shared layers
+    only through the questions they answer.
     """
     import torch
 
@@ -241,6 +246,7 @@ def fit_layer_adapter(
     dim = states[0].shape[1]
     y = torch.tensor(targets, dtype=torch.float32)
     n_classes = y.shape[1]
+    spans = list(groups) if groups else [(0, n_classes)]
     head = torch.nn.Linear(dim, n_classes)
     opt = torch.optim.AdamW(
         [{"params": layers.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01
@@ -253,8 +259,14 @@ def fit_layer_adapter(
         for idx in _length_batches(states, batch, gen):
             hidden, mask = pad_states([states[j] for j in idx])
             logits = scale * head(run_layers(layers, hidden, mask))
-            target = y[idx] * (1 - label_smoothing) + label_smoothing / n_classes
-            loss = -(target * torch.log_softmax(logits, 1)).sum(1).mean()
+            loss = logits.new_zeros(())
+            for lo, hi in spans:
+                part = y[idx][:, lo:hi]
+                known = part.sum(1) > 0
+                if not bool(known.any()):
+                    continue
+                target = part[known] * (1 - label_smoothing) + label_smoothing / (hi - lo)
+                loss = loss + -(target * torch.log_softmax(logits[known][:, lo:hi], 1)).sum(1).sum() / len(idx)
             opt.zero_grad()
             loss.backward()
             opt.step()

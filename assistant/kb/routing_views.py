@@ -70,7 +70,8 @@ def cached_views(
 def cached_view(
     encoder: LayeredEncoder, adapter: LayerAdapter, texts: Sequence[str], cache_dir: Path | None, label: str, name: str
 ) -> np.ndarray:
-    """One adapter's view of each text (``name``: "routing" or "crisis"), cached under the adapter's fingerprint."""
+    """One adapter's view of each text (``name``: "routing", "crisis" or "service"), cached under the adapter's
+    fingerprint."""
     digest = hashlib.sha256(("\x01".join([encoder.name, adapter.fingerprint(), *texts])).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"{label}-{name}-{digest}.npy" if cache_dir is not None else None
     if path is not None and path.is_file():

@@ -23,6 +23,7 @@ from assistant.signals.crisis_view import VIEW_HEAD_FILE, VIEW_KINDS, CrisisView
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
+from assistant.signals.service_view import SERVICE_HEAD_FILE, SERVICE_LABELS, ServiceViewHead, blend
 from assistant.types import (
     LITERACY_LEVELS,
     SENTIMENTS,
@@ -107,9 +108,11 @@ class SignalModel(CrisisLayer):
         misuse: MisuseDetector | None = None,
         bank: CrisisBank | None = None,
         view_head: CrisisViewHead | None = None,
+        service_head: ServiceViewHead | None = None,
     ) -> None:
         self.bundle = bundle
         self.view_head = view_head
+        self.service_head = service_head
         self.extractor = extractor or FeatureExtractor()
         self.misuse = misuse or MisuseDetector(None)  # rules only until a head is given
         self.bank = bank or load_crisis_bank()
@@ -136,7 +139,9 @@ class SignalModel(CrisisLayer):
         misuse = MisuseDetector.load(misuse_path or target.with_name(MISUSE_ARTIFACT))
         view_path = target.with_name(VIEW_HEAD_FILE)
         view_head = CrisisViewHead.load(view_path) if view_path.is_file() else None
-        return cls(HeadBundle.load(target), misuse=misuse, view_head=view_head)
+        service_path = target.with_name(SERVICE_HEAD_FILE)
+        service_head = ServiceViewHead.load(service_path) if service_path.is_file() else None
+        return cls(HeadBundle.load(target), misuse=misuse, view_head=view_head, service_head=service_head)
 
     # --- vectors ---
 
@@ -177,14 +182,27 @@ class SignalModel(CrisisLayer):
             "crisis_view_high": np.array([high]),
         }
 
+    def service_probs(self, view: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The service view's p(yes) per label (:data:`SERVICE_LABELS` order) as the raw output ``service_view``
+        (empty without a view or its head)."""
+        if view is None or self.service_head is None:
+            return {}
+        return {"service_view": self.service_head.matrix(view)[0]}
+
     def predict(
-        self, text: str, vector: np.ndarray, history: Sequence[Signals] = (), view: np.ndarray | None = None
+        self,
+        text: str,
+        vector: np.ndarray,
+        history: Sequence[Signals] = (),
+        view: np.ndarray | None = None,
+        service: np.ndarray | None = None,
     ) -> Signals:
-        """Signals of one message from its shared vector (and, with a crisis view adapter, its crisis view)."""
+        """Signals of one message from its shared vector (and, with their adapters, its crisis and service views)."""
         feats = self.extractor.extract(text)
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
         raw.update(self.view_probs(view))
+        raw.update(self.service_probs(service))
         self.warm_up_bank()
         signals = self.combine(text, feats, raw, history, self.bank.match(vector))
         verdict = self.misuse.predict(text, vector, feats.hits)
@@ -209,15 +227,16 @@ class SignalModel(CrisisLayer):
         warning = self.warning_cues(feats)
         if warning:
             cues["warning"] = warning
-        complaint, c_prob, c_cues = self._complaint(feats, raw.get("complaint"), s_probs["negative"])
+        service = raw.get("service_view")
+        complaint, c_prob, c_cues = self._complaint(feats, raw.get("complaint"), s_probs["negative"], service)
         if c_cues:
             cues["complaint"] = c_cues
-        vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"])
+        vuln, v_probs, v_cues = self._vulnerability(feats, raw["vulnerability"], service)
         for driver, dc in v_cues.items():
             cues[f"vulnerability.{driver}"] = dc
         if vuln:
             cues["vulnerability"] = tuple(f"{d}: {', '.join(v_cues[d])}" for d in vuln)
-        handoff, h_prob, cues["handoff"] = self._handoff(feats, raw["handoff"])
+        handoff, h_prob, cues["handoff"] = self._handoff(feats, raw["handoff"], service)
         lit_msg, lit_probs, cues["literacy"] = self._literacy(feats, raw["literacy"])
         smoothed, confidence, _ = smooth_literacy([h.literacy_probs for h in history] + [lit_probs])
         return Signals(
@@ -274,12 +293,26 @@ class SignalModel(CrisisLayer):
         cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p.max():.2f}",)
         return label, round(score, 4), rounded(p, SENTIMENTS), cues
 
+    def _service(self, label: str, p: float, service: np.ndarray | None) -> tuple[float, tuple[str, ...]]:
+        """``p`` blended with the service view's p(``label``) at the weight chosen with its threshold
+        (``service_weight.<label>``; 0, the rules and heads alone, without a view), and the view's cue."""
+        weight = self._thr.get(f"service_weight.{label}", 0.0)
+        if service is None or weight <= 0.0:
+            return p, ()
+        v = float(service[SERVICE_LABELS.index(label)])
+        return blend(p, v, weight), (f"service view p({label})={v:.2f}",)
+
     def _complaint(
-        self, feats: TextFeatures, probs: np.ndarray | None, negative_p: float = 0.0
+        self,
+        feats: TextFeatures,
+        probs: np.ndarray | None,
+        negative_p: float = 0.0,
+        service: np.ndarray | None = None,
     ) -> tuple[bool, float, tuple[str, ...]]:
         """A complaint (DISP 1.1) from the complaint rules and, when the heads have one, the complaint head. A
         general cue of dissatisfaction counts in full when the message reads negative (or sarcastic) and no one
-        else (a merchant, a builder) is its subject; sarcasm about the bank's service is itself such a cue."""
+        else (a merchant, a builder) is its subject; sarcasm about the bank's service is itself such a cue. With
+        a service view, the result is blended with the view's reading (:meth:`_service`)."""
         explicit = feats.cues("complaint.explicit")
         about_bank = feats.cues("complaint.about_bank")
         elsewhere = bool(feats.hit_groups("complaint.elsewhere"))
@@ -294,43 +327,55 @@ class SignalModel(CrisisLayer):
             p = max(p, self._rule.get("complaint.general->complaint", 0.6))
             if negative_p >= self._thr.get("complaint_general_negative", 0.35) or sarcasm:
                 p = max(p, self._thr.get("complaint", 0.5))
+        p, view_cue = self._service("complaint", p, service)
         flagged = p >= self._thr.get("complaint", 0.5)
         cues = tuple(dict.fromkeys(explicit + about_bank + general)) if flagged else ()
-        if flagged and not cues:
-            cues = (f"model p(complaint)={p:.2f}",)
+        if flagged:
+            cues = cues + view_cue if cues or view_cue else (f"model p(complaint)={p:.2f}",)
         return flagged, p, cues
 
     def _vulnerability(
-        self, feats: TextFeatures, probs: np.ndarray
+        self, feats: TextFeatures, probs: np.ndarray, service: np.ndarray | None = None
     ) -> tuple[tuple[VulnerabilityDriver, ...], dict[str, float], dict[str, tuple[str, ...]]]:
         p = probs.astype(np.float64).copy()
         fired: list[VulnerabilityDriver] = []
         cues: dict[str, tuple[str, ...]] = {}
         for i, driver in enumerate(VULNERABILITY_DRIVERS):
             lex = feats.cues(f"vulnerability.{driver}")
+            threshold = self._thr.get(f"vulnerability.{driver}", 0.5)
             if lex:
                 p[i] = max(p[i], self._rule.get(f"vulnerability.{driver}->{driver}", 0.5))
-                if driver == "capability" and set(lex) & STRONG_CAPABILITY_CUES:
-                    # Language, reading, digital access or a learning difficulty: capability in itself (FG21/1),
-                    # unlike "I don't understand this charge", whose rule probability stays below the threshold.
-                    p[i] = max(p[i], self._thr.get(f"vulnerability.{driver}", 0.5))
-            if p[i] >= self._thr.get(f"vulnerability.{driver}", 0.5):
+            p[i], view_cue = self._service(driver, float(p[i]), service)
+            if driver == "capability" and set(lex) & STRONG_CAPABILITY_CUES:
+                # Language, reading, digital access or a learning difficulty: capability in itself (FG21/1),
+                # unlike "I don't understand this charge", whose rule probability stays below the threshold.
+                p[i] = max(p[i], threshold)
+            if p[i] >= threshold:
                 fired.append(driver)
-                cues[driver] = lex or (f"model p({driver})={p[i]:.2f}",)
+                cues[driver] = (lex + view_cue) or (f"model p({driver})={p[i]:.2f}",)
         return tuple(fired), rounded(p, VULNERABILITY_DRIVERS), cues
 
-    def _handoff(self, feats: TextFeatures, probs: np.ndarray) -> tuple[bool, float, tuple[str, ...]]:
+    def _handoff(
+        self, feats: TextFeatures, probs: np.ndarray, service: np.ndarray | None = None
+    ) -> tuple[bool, float, tuple[str, ...]]:
+        """A request for a person from the explicit and bot-unhelpful rules and the hand-off head, blended with the
+        service view when there is one; a declined offer ("no need for a person") without an explicit request caps
+        every reading, the view's too."""
         p = float(np.asarray(probs).ravel()[0])
         explicit = feats.cues("handoff.explicit")
         unhelpful = feats.cues("handoff.bot_unhelpful")
-        if not explicit and feats.hit_groups("handoff.declined"):
+        declined = not explicit and bool(feats.hit_groups("handoff.declined"))
+        if declined:
             p = min(p, 0.1)  # "no need for a person": the head's reading of the word "person" does not count
         if explicit:
             p = max(p, self._rule.get("handoff.explicit->handoff", 0.9))
         if unhelpful:
             p = max(p, self._rule.get("handoff.bot_unhelpful->handoff", 0.5))
+        p, view_cue = self._service("handoff", p, service)
+        if declined:
+            p = min(p, 0.1)
         requested = p >= self._thr.get("handoff", 0.5)
-        cues = tuple(dict.fromkeys(explicit + unhelpful)) if requested else ()
+        cues = tuple(dict.fromkeys(explicit + unhelpful)) + view_cue if requested else ()
         if requested and not cues:
             cues = (f"model p(handoff)={p:.2f}",)
         return requested, round(p, 4), cues

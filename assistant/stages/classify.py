@@ -59,4 +59,4 @@ class SignalClassifier:
 
     def run(self, *, encoded: Encoded, history: Sequence[Signals] = ()) -> Signals:
         """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first)."""
-        return self.model.predict(encoded.text, encoded.vector, history, encoded.crisis_vector)
+        return self.model.predict(encoded.text, encoded.vector, history, encoded.crisis_vector, encoded.service_vector)

@@ -13,6 +13,7 @@ from assistant.integrations.encoder import LayeredEncoder, TextEncoder, shared_e
 from assistant.integrations.layer_adapter import ADAPTER_FILE, LayerAdapter
 from assistant.settings import Settings
 from assistant.signals.crisis_view import VIEW_ADAPTER_FILE
+from assistant.signals.service_view import SERVICE_ADAPTER_FILE
 from assistant.types import Encoded, Redacted
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ class MessageEncoder:
     When ``artifacts/routing_adapter.npz`` exists (``attune train routing``) and the encoder supports it, the
     same pass also yields ``Encoded.routing_vector`` through the adapter's tuned top layers, and with
     ``artifacts/crisis_view_adapter.npz`` (``attune train crisis-view``) ``Encoded.crisis_vector`` through the crisis
-    view's layers.
+    view's layers, and with ``artifacts/service_view_adapter.npz`` (``attune train service-view``)
+    ``Encoded.service_vector`` through the service view's.
 
     Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
     ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
@@ -45,6 +47,7 @@ class MessageEncoder:
         self._encoder = encoder
         self._adapter: LayerAdapter | None = None
         self._crisis_adapter: LayerAdapter | None = None
+        self._service_adapter: LayerAdapter | None = None
         self._warm = False
         self._lock = threading.Lock()
         self._batcher = MicroBatcher(self._encode_rows, settings.encode_batch_max, settings.encode_batch_wait_ms)
@@ -72,39 +75,48 @@ class MessageEncoder:
         self.warm_up()
         return self._crisis_adapter
 
+    @property
+    def service_adapter(self) -> LayerAdapter | None:
+        """The service view's adapter in use (None when there is none or the encoder cannot run one)."""
+        self.warm_up()
+        return self._service_adapter
+
     def warm_up(self) -> None:
         with self._lock:
             if self._warm:
                 return
-            path = self._settings.artifacts_dir / ADAPTER_FILE
-            crisis_path = self._settings.artifacts_dir / VIEW_ADAPTER_FILE
+            paths = [
+                self._settings.artifacts_dir / name for name in (ADAPTER_FILE, VIEW_ADAPTER_FILE, SERVICE_ADAPTER_FILE)
+            ]
             if isinstance(self.encoder, LayeredEncoder):
-                self._adapter = LayerAdapter.load(path) if path.is_file() else None
-                self._crisis_adapter = LayerAdapter.load(crisis_path) if crisis_path.is_file() else None
-            elif path.is_file() or crisis_path.is_file():
-                logger.info("encoder %s cannot run the routing or crisis adapters", self.encoder.name)
+                self._adapter, self._crisis_adapter, self._service_adapter = (
+                    LayerAdapter.load(p) if p.is_file() else None for p in paths
+                )
+            elif any(p.is_file() for p in paths):
+                logger.info("encoder %s cannot run the routing, crisis or service adapters", self.encoder.name)
             self._run(["warm up"])
             self._warm = True
 
-    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """(shared vectors, routing views, crisis views) of ``texts`` from one pass."""
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """(shared vectors, [routing, crisis, service views]) of ``texts`` from one pass (None for a view without
+        its adapter)."""
         encoder = self.encoder
-        adapters = [a for a in (self._adapter, self._crisis_adapter) if a is not None]
+        slots = (self._adapter, self._crisis_adapter, self._service_adapter)
+        adapters = [a for a in slots if a is not None]
         if adapters and isinstance(encoder, LayeredEncoder):
             base, views = encoder.encode_multi(texts, adapters)
-            routing = views.pop(0) if self._adapter is not None else None
-            crisis = views.pop(0) if self._crisis_adapter is not None else None
-            return base, routing, crisis
-        return encoder.encode(texts), None, None
+            return base, [views.pop(0) if a is not None else None for a in slots]
+        return encoder.encode(texts), [None, None, None]
 
     def _encode_rows(self, texts: list[str]) -> list[Encoded]:
-        base, routing, crisis = self._run(texts)
+        base, (routing, crisis, service) = self._run(texts)
         return [
             Encoded(
                 text=t,
                 vector=base[i],
                 routing_vector=routing[i] if routing is not None else None,
                 crisis_vector=crisis[i] if crisis is not None else None,
+                service_vector=service[i] if service is not None else None,
             )
             for i, t in enumerate(texts)
         ]

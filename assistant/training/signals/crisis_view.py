@@ -49,7 +49,8 @@ START_LAYER = 4  # the routing adapter's too: both views finish the same hidden 
 EPOCHS = 4
 LEARNING_RATE = 2e-4
 VIEW_FOLDERS: tuple[Path, ...] = tuple(
-    ds.SIGNALS_DATA / name for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12e")
+    ds.SIGNALS_DATA / name
+    for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12e", "written_2026_12g")
 )
 OTHER_FILES = ("handoff", "complaint", "vulnerability", "literacy")
 N_GOEMOTIONS = 3000

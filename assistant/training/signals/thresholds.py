@@ -236,7 +236,8 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     meta["dev_choice"] = dev_choice
     base = str(meta.get("version", "signals")).split("+")[0]
     view = f"+{view_head.version}" if view_head is not None and view_adapter is not None else ""
-    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}{view}"
+    service = "".join(f"+service-view-{v}" for v in str(meta.get("version", "")).split("+service-view-")[1:2])
+    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}{view}{service}"
     replace(bundle, meta=meta).save(target)
     return {"thresholds": thresholds, "dev_choice": {"crisis": crisis_choice, "high_distress": high_choice}}
 
