@@ -36,6 +36,8 @@ class DialoguePatterns(_Strict):
     follow_up: list[str]
     opener: list[str] = Field(default_factory=list)
     switch: list[str] = Field(default_factory=list)
+    # words left at the start of a message once its switch marker is taken out ("question:", "but", "so")
+    switch_filler: list[str] = Field(default_factory=list)
 
 
 class DialogueThresholds(_Strict):

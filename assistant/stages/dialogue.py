@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from assistant.dialogue.articles import DialogueArticles, shares
 from assistant.dialogue.clarify import ClarifyRule
@@ -27,6 +28,7 @@ from assistant.dialogue.decision import (
     blocks_offers,
     frustrated,
 )
+from assistant.dialogue.marker import without_marker
 from assistant.dialogue.state import Choice, DialogueState
 from assistant.dialogue.topic_rule import Reading, read_topic
 from assistant.integrations.encoder import TextEncoder
@@ -158,6 +160,28 @@ class DialogueTracker:
                 return scored[0][1]
         return None
 
+    def without_marker(self, message: str) -> str | None:
+        """``message`` without its switch marker ("unrelated question: what's the fee?" -> "what's the fee?"), or
+        None when it has none (or nothing is left once it is taken out)."""
+        self.warm_up()
+        return without_marker(
+            message,
+            self._patterns["switch"],
+            self._patterns["switch_filler"],
+            lambda before: any(self._matches(name, _normalise(before)) for name in ("close", "acknowledge")),
+        )
+
+    def _unmarked(self, text: str, message: str, retrieval: Retrieval, reread: Reread | None) -> tuple[str, Retrieval]:
+        """A switch-marked message the router reads alone under the scope bar, read again without its marker
+        (the marker's words pull the reading away from the question); the message and reading to go on with."""
+        if retrieval.in_scope or reread is None or self._matches("switch", text) is None:
+            return message, retrieval
+        stripped = self.without_marker(message)
+        if stripped is None:
+            return message, retrieval
+        again = reread(stripped)
+        return (stripped, again) if again.in_scope else (message, retrieval)
+
     @staticmethod
     def in_context_text(state: DialogueState, message: str) -> str:
         """The message read after the topic's question (what ``reread`` is asked to rank)."""
@@ -224,6 +248,8 @@ class DialogueTracker:
                 return DialogueDecision(
                     "none_of_these", encoded.text, text=self.config.texts.none_of_these, allow_offers=False, cues=(cue,)
                 )
+        message, retrieval = self._unmarked(text, encoded.text, retrieval, reread)
+        unmarked = retrieval if message != encoded.text else None
         words = len(text.split())
         t = self.config.thresholds
         cue = self._matches("close", text)
@@ -240,7 +266,12 @@ class DialogueTracker:
             )
             if decision is not None:
                 return decision
-        return self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context)
+        decision = self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context)
+        if unmarked is None:
+            return decision
+        # read without its marker: the question is what is left, answered from that reading
+        cues = (*decision.cues, f"read without the switch marker ({unmarked.confidence:.2f})")
+        return replace(decision, query=message, retrieval=decision.retrieval or unmarked, cues=cues)
 
     def _new_topic(
         self,
@@ -255,7 +286,8 @@ class DialogueTracker:
         high distress or crisis: they get the best guess, and a person is brought in by the escalation stage)."""
         calm = signals is None or signals.distress not in ("high", "crisis")
         topic = state.topic.article_id if state.topic is not None else None
-        reads_topic = in_context is not None and in_context.article_ids[:1] == (topic,)
+        # the topic is offered as a choice when the in-context reading has it first or second
+        reads_topic = in_context is not None and topic in in_context.article_ids[:2]
         wanted = calm and (retrieval.in_scope or retrieval.confidence > 0) and retrieval.other_organisation is None
         choices = self.choices_for(retrieval, topic if reads_topic else None) if wanted else ()
         if choices:
@@ -362,7 +394,7 @@ class DialogueTracker:
             assert in_context is not None
             if in_context.confidence >= self.clarify_rule.max_confidence:
                 return DialogueDecision("new_topic", encoded.text, allow_offers=allow_offers, cues=reasons), None
-            return None, None
+            return None, in_context  # unsure: asked about, the topic among the choices when it reads second
         if call.move == "neighbour":
             assert in_context is not None
             return DialogueDecision(
