@@ -18,6 +18,7 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder
 from assistant.settings import Settings, get_settings
+from assistant.stages.dialogue import DialogueTracker
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -50,6 +51,14 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def tracker() -> DialogueTracker:
+    """One warmed dialogue tracker (it keeps no per-call state), shared by the dialogue tests."""
+    t = DialogueTracker(Settings())
+    t.warm_up()
+    return t
 
 
 @pytest.fixture(scope="session")

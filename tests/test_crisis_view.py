@@ -3,15 +3,15 @@ and the rows it is trained on."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from row_texts import blind_texts, dev_texts
 
 from assistant.integrations.encoder import shared_encoder
 from assistant.integrations.layer_adapter import LayerAdapter
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.settings import get_settings
 from assistant.signals.crisis_view import VIEW_CLASSES, VIEW_KINDS, CrisisViewHead, load_crisis_view
 from assistant.signals.model import SignalModel
 from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy
@@ -70,19 +70,7 @@ def test_the_rule_layer_uses_the_view_at_its_threshold_and_never_on_a_figure_of_
 def test_the_view_is_trained_on_train_rows_only_and_covers_every_class() -> None:
     texts, classes = view_rows(get_settings(), 13)
     assert set(classes) == set(VIEW_CLASSES) and len(texts) == len(set(texts))
-    dev = {
-        json.loads(line)["text"]
-        for folder in VIEW_FOLDERS
-        for path in folder.glob("*.jsonl")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and json.loads(line).get("split") == "dev"
-    }
-    blind = {
-        json.loads(line)["text"]
-        for path in (PROJECT_ROOT / "data" / "blind").glob("*.jsonl")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and "text" in json.loads(line)
-    }
+    dev, blind = dev_texts(VIEW_FOLDERS), blind_texts()
     assert not dev & set(texts)
     # a few stock phrases ("agent pls", "operator") were written independently by our writers and the blind writers
     assert all(len(t.split()) <= 10 for t in blind & set(texts)) and len(blind & set(texts)) <= 10

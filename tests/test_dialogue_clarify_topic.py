@@ -5,26 +5,13 @@ Real knowledge base and encoder; the router's rankings are given as Retrievals (
 
 from __future__ import annotations
 
-import pytest
+from dialogue_readings import ranking
 
 from assistant.answers.base import make_signals
 from assistant.dialogue.state import DialogueState, Topic
 from assistant.integrations.encoder import shared_encoder
-from assistant.settings import Settings
 from assistant.stages.dialogue import DialogueDecision, DialogueTracker
-from assistant.types import Encoded, Passage, Retrieval
-
-
-@pytest.fixture(scope="module")
-def tracker() -> DialogueTracker:
-    t = DialogueTracker(Settings())
-    t.warm_up()
-    return t
-
-
-def _ranking(*ranked: tuple[str, float], confidence: float) -> Retrieval:
-    passages = tuple(Passage(aid, aid, "In short", "text", share) for aid, share in ranked)
-    return Retrieval(passages, tuple(a for a, _ in ranked), confidence, confidence >= 0.35)
+from assistant.types import Encoded, Retrieval
 
 
 def _run(
@@ -42,15 +29,13 @@ def test_a_clarifying_question_offers_the_topic_ranked_second_in_context(tracker
         layer="In short",
         query="there's a cash withdrawal I didn't make",
     )
-    alone = _ranking(
+    alone = ranking(
         ("sent-money-to-wrong-account", 0.4), ("request-refund", 0.3), ("reverted-card-payment", 0.2), confidence=0.48
     )
-    in_context = _ranking(
-        ("sent-money-to-wrong-account", 0.4), ("cash-withdrawal-not-recognised", 0.3), confidence=0.43
-    )
+    in_context = ranking(("sent-money-to-wrong-account", 0.4), ("cash-withdrawal-not-recognised", 0.3), confidence=0.43)
     decision = _run(tracker, "I get the money back?", state, alone, in_context)
     assert decision.kind == "clarify"
     assert decision.choices[-1].article_id == "cash-withdrawal-not-recognised"
-    third = _ranking(("sent-money-to-wrong-account", 0.4), ("request-refund", 0.3), ("x", 0.1), confidence=0.43)
+    third = ranking(("sent-money-to-wrong-account", 0.4), ("request-refund", 0.3), ("x", 0.1), confidence=0.43)
     plain = _run(tracker, "I get the money back?", state, alone, third)
     assert "cash-withdrawal-not-recognised" not in [c.article_id for c in plain.choices]

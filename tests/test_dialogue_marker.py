@@ -7,29 +7,13 @@ Real knowledge base and encoder; the router's rankings are given as Retrievals (
 from __future__ import annotations
 
 import pytest
+from dialogue_readings import CLOSING, ranking
 
 from assistant.answers.base import make_signals
-from assistant.dialogue.state import DialogueState, Topic
+from assistant.dialogue.state import DialogueState
 from assistant.integrations.encoder import shared_encoder
-from assistant.settings import Settings
 from assistant.stages.dialogue import DialogueDecision, DialogueTracker
-from assistant.types import Encoded, Passage, Retrieval
-
-CLOSING = DialogueState(
-    topic=Topic("terminate-account", "terminate_account"), layer="In short", query="how do I close my account"
-)
-
-
-@pytest.fixture(scope="module")
-def tracker() -> DialogueTracker:
-    t = DialogueTracker(Settings())
-    t.warm_up()
-    return t
-
-
-def _ranking(*ranked: tuple[str, float], confidence: float) -> Retrieval:
-    passages = tuple(Passage(aid, aid, "In short", "text", share) for aid, share in ranked)
-    return Retrieval(passages, tuple(a for a, _ in ranked), confidence, confidence >= 0.35)
+from assistant.types import Encoded, Retrieval
 
 
 def _run(
@@ -39,7 +23,7 @@ def _run(
 
     def reread(full: str) -> Retrieval:
         read.append(full)
-        return readings.get(full, _ranking(("contact-us", 1.0), confidence=0.0))
+        return readings.get(full, ranking(("contact-us", 1.0), confidence=0.0))
 
     encoded = Encoded(text, shared_encoder().encode([text])[0])
     decision = tracker.run(encoded=encoded, retrieval=alone, signals=make_signals(), state=state, reread=reread)
@@ -70,9 +54,9 @@ def test_no_marker_or_nothing_but_a_marker_leaves_nothing_to_reread(tracker: Dia
 def test_a_marked_switch_under_the_bar_is_answered_from_its_reading_without_the_marker(
     tracker: DialogueTracker,
 ) -> None:
-    weak = _ranking(("contact-us", 0.5), ("terminate-account", 0.3), confidence=0.26)
-    clear = _ranking(("contact-us", 0.9), ("lost-or-stolen-card", 0.05), confidence=0.95)
-    in_context = _ranking(("terminate-account", 0.8), confidence=0.9)
+    weak = ranking(("contact-us", 0.5), ("terminate-account", 0.3), confidence=0.26)
+    clear = ranking(("contact-us", 0.9), ("lost-or-stolen-card", 0.05), confidence=0.95)
+    in_context = ranking(("terminate-account", 0.8), confidence=0.9)
     readings = {"what's your phone number?": clear, f"{CLOSING.query} unrelated: what's your phone number?": in_context}
     decision, read = _run(tracker, "unrelated: what's your phone number?", CLOSING, weak, readings)
     assert read[0] == "what's your phone number?"
@@ -82,8 +66,8 @@ def test_a_marked_switch_under_the_bar_is_answered_from_its_reading_without_the_
 
 
 def test_a_marked_first_message_is_read_without_its_marker_too(tracker: DialogueTracker) -> None:
-    weak = _ranking(("contact-us", 0.5), confidence=0.2)
-    clear = _ranking(("contact-us", 0.9), confidence=0.95)
+    weak = ranking(("contact-us", 0.5), confidence=0.2)
+    clear = ranking(("contact-us", 0.9), confidence=0.95)
     decision, read = _run(
         tracker, "btw what's your phone number", DialogueState(), weak, {"what's your phone number": clear}
     )
@@ -92,14 +76,14 @@ def test_a_marked_first_message_is_read_without_its_marker_too(tracker: Dialogue
 
 
 def test_a_marked_message_already_in_scope_is_not_read_again(tracker: DialogueTracker) -> None:
-    alone = _ranking(("savings-for-children", 0.9), confidence=0.9)
+    alone = ranking(("savings-for-children", 0.9), confidence=0.9)
     decision, read = _run(tracker, "btw can my daughter have a savings account?", DialogueState(), alone, {})
     assert read == [] and decision.kind == "new_topic" and decision.retrieval is None
 
 
 def test_when_the_unmarked_reading_is_no_better_the_turn_reads_as_before(tracker: DialogueTracker) -> None:
-    weak = _ranking(("top-up-reverted", 0.3), confidence=0.05)
-    in_context = _ranking(("terminate-account", 0.8), confidence=0.9)
+    weak = ranking(("top-up-reverted", 0.3), confidence=0.05)
+    in_context = ranking(("terminate-account", 0.8), confidence=0.9)
     text = "oh and also what happens to the money left in it?"
     readings = {f"{CLOSING.query} {text}": in_context}  # the unmarked text reads out of scope (the default)
     decision, read = _run(tracker, text, CLOSING, weak, readings)
@@ -109,8 +93,8 @@ def test_when_the_unmarked_reading_is_no_better_the_turn_reads_as_before(tracker
 
 
 def test_a_thanks_with_a_marked_question_is_no_close(tracker: DialogueTracker) -> None:
-    weak = _ranking(("contact-us", 0.5), confidence=0.2)
-    clear = _ranking(("contact-us", 0.9), confidence=0.95)
+    weak = ranking(("contact-us", 0.5), confidence=0.2)
+    clear = ranking(("contact-us", 0.9), confidence=0.95)
     text = "thanks! unrelated q - what's your phone number"
     decision, _ = _run(tracker, text, CLOSING, weak, {"what's your phone number": clear})
     assert decision.kind == "new_topic" and decision.retrieval is clear

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from assistant.answers.base import make_signals
 from assistant.dialogue.advance import next_state
 from assistant.dialogue.clarify import ClarifyRule, clarify_outcome
 from assistant.dialogue.state import DialogueState, OpenQuestion, Topic
 from assistant.integrations.encoder import shared_encoder
-from assistant.settings import Settings
 from assistant.stages.dialogue import DialogueDecision, DialogueTracker
 from assistant.types import Choice, Encoded, Passage, Retrieval, Signals
 
 DECLINED = Topic("declined-card-payment", "declined_card_payment")
-
-
-@pytest.fixture(scope="module")
-def tracker() -> DialogueTracker:
-    t = DialogueTracker(Settings())
-    t.warm_up()
-    return t
 
 
 def _encoded(text: str) -> Encoded:

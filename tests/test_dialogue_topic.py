@@ -7,6 +7,7 @@ Real knowledge base and encoder; the router's rankings are given as Retrievals (
 from __future__ import annotations
 
 import pytest
+from dialogue_readings import CLOSING, ranking
 
 from assistant.answers.base import make_signals
 from assistant.dialogue.advance import next_state
@@ -14,33 +15,17 @@ from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.state import DialogueState, Topic
 from assistant.dialogue.topic_rule import Reading, read_topic
 from assistant.integrations.encoder import shared_encoder
-from assistant.settings import Settings
 from assistant.stages.dialogue import DialogueDecision, DialogueTracker
-from assistant.types import Encoded, Passage, Retrieval, Signals
+from assistant.types import Encoded, Retrieval, Signals
 
-CLOSING = DialogueState(
-    topic=Topic("terminate-account", "terminate_account"), layer="In short", query="how do I close my account"
-)
 TOP_UP = DialogueState(
     topic=Topic("topping-up-by-card", "topping_up_by_card"), layer="In short", query="how do I top up with my card"
 )
 
 
 @pytest.fixture(scope="module")
-def tracker() -> DialogueTracker:
-    t = DialogueTracker(Settings())
-    t.warm_up()
-    return t
-
-
-@pytest.fixture(scope="module")
 def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
     return tracker.config.thresholds
-
-
-def _ranking(*ranked: tuple[str, float], confidence: float) -> Retrieval:
-    passages = tuple(Passage(aid, aid, "In short", "text", share) for aid, share in ranked)
-    return Retrieval(passages, tuple(a for a, _ in ranked), confidence, confidence >= 0.35)
 
 
 def _run(
@@ -158,8 +143,8 @@ def test_a_message_that_is_no_topic_on_its_own_is_resolved_against_the_topic(thr
 
 def test_the_stage_reads_the_message_after_the_topics_question(tracker: DialogueTracker) -> None:
     read: list[str] = []
-    alone = _ranking(("top-up-reverted", 0.6), ("reverted-card-payment", 0.2), confidence=0.92)
-    in_context = _ranking(("terminate-account", 0.8), ("top-up-reverted", 0.1), confidence=0.98)
+    alone = ranking(("top-up-reverted", 0.6), ("reverted-card-payment", 0.2), confidence=0.92)
+    in_context = ranking(("terminate-account", 0.8), ("top-up-reverted", 0.1), confidence=0.98)
     decision = _run(tracker, "what happens to the money left in it?", CLOSING, alone, in_context, read=read)
     assert read == ["how do I close my account what happens to the money left in it?"]
     assert (decision.kind, decision.article_id) == ("follow_up", "terminate-account")
@@ -168,8 +153,8 @@ def test_the_stage_reads_the_message_after_the_topics_question(tracker: Dialogue
 
 
 def test_a_neighbouring_article_answers_and_becomes_the_topic(tracker: DialogueTracker) -> None:
-    alone = _ranking(("account-fees", 0.5), ("top-up-by-bank-transfer-charge", 0.3), confidence=0.71)
-    in_context = _ranking(("top-up-by-card-charge", 0.7), ("topping-up-by-card", 0.2), confidence=0.94)
+    alone = ranking(("account-fees", 0.5), ("top-up-by-bank-transfer-charge", 0.3), confidence=0.71)
+    in_context = ranking(("top-up-by-card-charge", 0.7), ("topping-up-by-card", 0.2), confidence=0.94)
     decision = _run(tracker, "is there a fee for that?", TOP_UP, alone, in_context)
     assert (decision.kind, decision.article_id) == ("follow_up", "top-up-by-card-charge")
     after = next_state(
@@ -184,9 +169,9 @@ def test_a_neighbouring_article_answers_and_becomes_the_topic(tracker: DialogueT
 
 
 def test_a_new_topic_both_readings_agree_on_is_answered_without_asking(tracker: DialogueTracker) -> None:
-    alone = _ranking(("sending-limits", 0.5), ("top-up-limits", 0.4), confidence=0.62)
+    alone = ranking(("sending-limits", 0.5), ("top-up-limits", 0.4), confidence=0.62)
     assert tracker.choices_for(alone), "alone, the router is unsure enough to ask"
-    in_context = _ranking(("sending-limits", 0.8), ("send-money-uk", 0.1), confidence=0.93)
+    in_context = ranking(("sending-limits", 0.8), ("send-money-uk", 0.1), confidence=0.93)
     state = DialogueState(topic=Topic("send-money-uk", None), layer="In short", query="how do I pay my landlord?")
     decision = _run(tracker, "is there a limit on how much I can send?", state, alone, in_context)
     assert decision.kind == "new_topic" and not decision.choices
@@ -194,10 +179,10 @@ def test_a_new_topic_both_readings_agree_on_is_answered_without_asking(tracker: 
 
 def test_an_unsure_reading_offers_the_topic_as_a_choice(tracker: DialogueTracker) -> None:
     state = DialogueState(topic=Topic("card-arrival", None), layer="In short", query="where is my new card?")
-    alone = _ranking(
+    alone = ranking(
         ("travelling-abroad-with-your-card", 0.4), ("moving-abroad", 0.3), ("country-support", 0.2), confidence=0.62
     )
-    in_context = _ranking(("card-arrival", 0.3), ("card-delivery-estimate", 0.25), confidence=0.3)
+    in_context = ranking(("card-arrival", 0.3), ("card-delivery-estimate", 0.25), confidence=0.3)
     text = "and if I happen to be overseas at the moment, does that change things"
     decision = _run(tracker, text, state, alone, in_context)
     assert decision.kind == "clarify"
@@ -210,7 +195,7 @@ def test_an_unsure_reading_offers_the_topic_as_a_choice(tracker: DialogueTracker
 
 
 def test_no_clarifying_question_for_a_customer_in_high_distress(tracker: DialogueTracker) -> None:
-    unsure = _ranking(("report-a-scam-and-get-money-back", 0.5), ("app-scam-reimbursement-rules", 0.4), confidence=0.6)
+    unsure = ranking(("report-a-scam-and-get-money-back", 0.5), ("app-scam-reimbursement-rules", 0.4), confidence=0.6)
     text = "I was scammed into paying a fake builder, will you refund me?"
     assert _run(tracker, text, DialogueState(), unsure).kind == "clarify"
     high = make_signals(sentiment="negative", distress="high")
@@ -218,7 +203,7 @@ def test_no_clarifying_question_for_a_customer_in_high_distress(tracker: Dialogu
 
 
 def test_a_bare_okay_acknowledges_and_keeps_the_topic(tracker: DialogueTracker) -> None:
-    nothing = _ranking(("contact-us", 0.4), ("card-arrival", 0.3), confidence=0.01)
+    nothing = ranking(("contact-us", 0.4), ("card-arrival", 0.3), confidence=0.01)
     okay = _run(tracker, "Okay.", CLOSING, nothing)
     assert okay.kind == "close" and okay.text == tracker.config.texts.acknowledge
     assert _run(tracker, "okay, good to know", CLOSING, nothing).kind == "close"
@@ -226,10 +211,10 @@ def test_a_bare_okay_acknowledges_and_keeps_the_topic(tracker: DialogueTracker) 
 
 
 def test_thanks_followed_by_a_new_request_is_not_a_close(tracker: DialogueTracker) -> None:
-    transfer = _ranking(("transfer-into-account", 0.8), ("send-money-uk", 0.1), confidence=0.93)
+    transfer = ranking(("transfer-into-account", 0.8), ("send-money-uk", 0.1), confidence=0.93)
     decision = _run(tracker, "Thanks so much, now I need to make a money transfer.", DialogueState(), transfer)
     assert decision.kind == "new_topic"
-    assert _run(tracker, "thanks so much", DialogueState(), _ranking(("contact-us", 1), confidence=0.0)).kind == (
+    assert _run(tracker, "thanks so much", DialogueState(), ranking(("contact-us", 1), confidence=0.0)).kind == (
         "close"
     )
 
@@ -242,22 +227,22 @@ def test_that_did_not_help_first_tries_what_the_router_read_the_last_message_as(
         layer="In short",
         query="my payment is still pending",
     )
-    alone = _ranking(("cancel-transfer", 0.6), ("request-refund", 0.2), confidence=0.85)
-    in_context = _ranking(("pending-card-payment", 0.3), ("pending-transfer", 0.2), confidence=0.05)
+    alone = ranking(("cancel-transfer", 0.6), ("request-refund", 0.2), confidence=0.85)
+    in_context = ranking(("pending-card-payment", 0.3), ("pending-transfer", 0.2), confidence=0.05)
     kept = _run(tracker, "can I cancel it?", state, alone, in_context)
     assert (kept.kind, kept.article_id, kept.overridden) == ("follow_up", "pending-transfer", "cancel-transfer")
     after = next_state(
         state, kind=kept.kind, query=kept.query, article_id="pending-transfer", passed_over=kept.overridden
     )
     assert DialogueState.from_dict(after.to_dict()) == after and after.passed_over == "cancel-transfer"
-    nothing = _ranking(("why-verify-identity", 0.3), confidence=0.01)
+    nothing = ranking(("why-verify-identity", 0.3), confidence=0.01)
     retry = _run(tracker, "that's not what I asked", after, nothing)
     assert (retry.kind, retry.article_id) == ("not_helpful", "cancel-transfer")
 
 
 def test_a_message_that_says_it_changes_the_subject_leaves_the_topic(tracker: DialogueTracker) -> None:
-    alone = _ranking(("savings-for-children", 0.7), ("age-limit", 0.2), confidence=0.6)
-    in_context = _ranking(("terminate-account", 0.8), ("savings-for-children", 0.1), confidence=0.9)
+    alone = ranking(("savings-for-children", 0.7), ("age-limit", 0.2), confidence=0.6)
+    in_context = ranking(("terminate-account", 0.8), ("savings-for-children", 0.1), confidence=0.9)
     plain = _run(tracker, "can my daughter have a savings account?", CLOSING, alone, in_context)
     assert (plain.kind, plain.article_id) == ("follow_up", "terminate-account")  # the in-context reading wins
     marked = _run(tracker, "btw can my daughter have a savings account?", CLOSING, alone, in_context)

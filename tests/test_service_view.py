@@ -3,15 +3,15 @@ on, how the rule layer blends it in for hand-off, complaints and vulnerability, 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from row_texts import blind_texts, dev_texts
 
 from assistant.integrations.encoder import shared_encoder
 from assistant.integrations.layer_adapter import fit_layer_adapter
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.settings import get_settings
 from assistant.signals.model import SignalModel
 from assistant.signals.service_view import (
     SERVICE_LABELS,
@@ -80,19 +80,7 @@ def test_rows_are_train_rows_only_and_never_blind() -> None:
     assert counts["banking77"] > 1000 and counts["cfpb"] > 100
     for i in range(len(SERVICE_LABELS)):
         assert targets[:, 2 * i + 1].sum() > 50  # every label has positives
-    dev = {
-        json.loads(line)["text"]
-        for folder in SERVICE_FOLDERS
-        for path in folder.glob("*.jsonl")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and json.loads(line).get("split") == "dev"
-    }
-    blind = {
-        json.loads(line)["text"]
-        for path in (PROJECT_ROOT / "data" / "blind").glob("*.jsonl")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and "text" in json.loads(line)
-    }
+    dev, blind = dev_texts(SERVICE_FOLDERS), blind_texts()
     assert not dev & set(texts)
     # a few stock phrases ("agent pls") were written independently by our writers and the blind writers
     assert all(len(t.split()) <= 10 for t in blind & set(texts)) and len(blind & set(texts)) <= 10

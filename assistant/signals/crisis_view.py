@@ -18,7 +18,6 @@ written dev rows with the other crisis sources (``assistant/training/signals/cri
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 
 from assistant.errors import ModelUnavailableError
 from assistant.integrations.layer_adapter import LayerAdapter
+from assistant.signals.view_io import load_view_head, save_view_head
 
 VIEW_ADAPTER_FILE = "crisis_view_adapter.npz"
 VIEW_HEAD_FILE = "crisis_view_head.npz"
@@ -91,20 +91,17 @@ class CrisisViewHead:
         )
 
     def save(self, path: Path) -> None:
-        config = {"classes": list(self.classes), "scale": self.scale, "meta": self.meta}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, config=np.array(json.dumps(config)), weight=self.weight, bias=self.bias)
+        save_view_head(
+            path, {"classes": list(self.classes), "scale": self.scale, "meta": self.meta}, self.weight, self.bias
+        )
 
     @classmethod
     def load(cls, path: Path) -> CrisisViewHead:
         """Load a head written by :meth:`save` (numpy only, no pickle)."""
+        config, weight, bias = load_view_head(path, "crisis view")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                config = json.loads(str(data["config"]))
-                return cls(
-                    data["weight"], data["bias"], tuple(config["classes"]), float(config["scale"]), config["meta"]
-                )
-        except (OSError, KeyError, ValueError) as exc:
+            return cls(weight, bias, tuple(config["classes"]), float(config["scale"]), config["meta"])
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelUnavailableError(f"cannot load the crisis view head {path}: {exc}") from exc
 
 

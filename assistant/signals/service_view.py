@@ -21,7 +21,6 @@ written dev rows (``assistant/training/signals/service_thresholds.py``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import numpy as np
 
 from assistant.errors import ModelUnavailableError
 from assistant.integrations.layer_adapter import LayerAdapter
+from assistant.signals.view_io import load_view_head, save_view_head
 
 SERVICE_ADAPTER_FILE = "service_view_adapter.npz"
 SERVICE_HEAD_FILE = "service_view_head.npz"
@@ -93,20 +93,17 @@ class ServiceViewHead:
         return {label: round(float(p), 4) for label, p in zip(self.labels, row, strict=True)}
 
     def save(self, path: Path) -> None:
-        config = {"labels": list(self.labels), "scale": self.scale, "meta": self.meta}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, config=np.array(json.dumps(config)), weight=self.weight, bias=self.bias)
+        save_view_head(
+            path, {"labels": list(self.labels), "scale": self.scale, "meta": self.meta}, self.weight, self.bias
+        )
 
     @classmethod
     def load(cls, path: Path) -> ServiceViewHead:
         """Load a head written by :meth:`save` (numpy only, no pickle)."""
+        config, weight, bias = load_view_head(path, "service view")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                config = json.loads(str(data["config"]))
-                return cls(
-                    data["weight"], data["bias"], tuple(config["labels"]), float(config["scale"]), config["meta"]
-                )
-        except (OSError, KeyError, ValueError) as exc:
+            return cls(weight, bias, tuple(config["labels"]), float(config["scale"]), config["meta"])
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelUnavailableError(f"cannot load the service view head {path}: {exc}") from exc
 
 

@@ -1,6 +1,6 @@
 """Training of the crisis view (``attune train crisis-view``, issue #19): the encoder's top layers fine-tuned, from
-the hidden state entering :data:`START_LAYER`, to tell the four crisis kinds from the other distress levels, other
-customer messages and ordinary banking questions.
+the hidden state entering layer 4 (:mod:`assistant.training.signals.views`), to tell the four crisis kinds from
+the other distress levels, other customer messages and ordinary banking questions.
 
 Rows (``train`` splits only; the ``dev`` splits choose the threshold, ``data/blind`` is never read):
 
@@ -36,18 +36,13 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ConfigurationError
-from assistant.integrations.encoder import LayeredEncoder, shared_encoder
-from assistant.integrations.layer_adapter import fit_layer_adapter
-from assistant.kb.routing_views import cached_states
 from assistant.settings import Settings
 from assistant.signals.crisis_view import VIEW_ADAPTER_FILE, VIEW_CLASSES, VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
 from assistant.training.signals import datasets as ds
+from assistant.training.signals.views import fit_view, view_meta
 
 logger = logging.getLogger(__name__)
 
-START_LAYER = 4  # the routing adapter's too: both views finish the same hidden state
-EPOCHS = 4
-LEARNING_RATE = 2e-4
 VIEW_FOLDERS: tuple[Path, ...] = tuple(
     ds.SIGNALS_DATA / name
     for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12e", "written_2026_12g")
@@ -104,48 +99,17 @@ def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
 
 def train_crisis_view(settings: Settings, *, seed: int = 13, progress: bool = False) -> dict[str, object]:
     """Fit the crisis view on :func:`view_rows` and write its two artifacts; returns a report."""
-    encoder = shared_encoder()
-    if not isinstance(encoder, LayeredEncoder):  # pragma: no cover - the shared encoder is layered
-        raise ConfigurationError("the crisis view needs an encoder that exposes its layers")
     texts, classes = view_rows(settings, seed)
     targets = np.zeros((len(texts), len(VIEW_CLASSES)), dtype=np.float32)
     for i, cls in enumerate(classes):
         targets[i, VIEW_CLASSES.index(cls)] = 1.0
-    cache = settings.data_dir / "cache" / "signals"
-    states = cached_states(encoder, texts, START_LAYER, cache, "crisis-view")
-    bar: Any = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, desc="crisis view", unit="batch")
-
-    def tick(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-    adapter, weight, bias = fit_layer_adapter(
-        encoder.auto_model,
-        states,
-        targets,
-        start_layer=START_LAYER,
-        seed=seed,
-        epochs=EPOCHS,
-        lr=LEARNING_RATE,
-        progress=tick,
-    )
-    if bar is not None:
-        bar.close()
+    adapter, weight, bias = fit_view(settings, texts, targets, name="crisis-view", seed=seed, progress=progress)
     counts = dict(sorted(Counter(classes).items()))
     digest = hashlib.sha256("\x1f".join(f"{t}\x1e{c}" for t, c in zip(texts, classes, strict=True)).encode())
     version = f"crisis-view-{digest.hexdigest()[:10]}"
     meta = {
         "version": version,
-        "seed": seed,
-        "epochs": EPOCHS,
-        "lr": LEARNING_RATE,
-        "start_layer": START_LAYER,
-        "rows": len(texts),
+        **view_meta(seed=seed, rows=len(texts)),
         "classes": counts,
         "folders": [f.name for f in VIEW_FOLDERS],
     }

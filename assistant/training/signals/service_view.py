@@ -1,7 +1,7 @@
 """Training of the service view (``attune train service-view``, issue #19): the encoder's top layers fine-tuned, from
-the hidden state entering :data:`START_LAYER`, to answer three questions of a message at once: a request for a
-person, a complaint about the bank, and the four vulnerability drivers (one two-way softmax group each; see
-:mod:`assistant.signals.service_view`).
+the hidden state entering layer 4 (:mod:`assistant.training.signals.views`), to answer three questions of a
+message at once: a request for a person, a complaint about the bank, and the four vulnerability drivers (one
+two-way softmax group each; see :mod:`assistant.signals.service_view`).
 
 Rows (``train`` splits only; the ``dev`` splits choose the thresholds, ``data/blind`` is never read). A row trains
 only the groups it is labelled for; the others are unknown for it:
@@ -34,9 +34,6 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ConfigurationError
-from assistant.integrations.encoder import LayeredEncoder, shared_encoder
-from assistant.integrations.layer_adapter import fit_layer_adapter
-from assistant.kb.routing_views import cached_states
 from assistant.settings import Settings
 from assistant.signals.service_view import (
     DRIVER_LABELS,
@@ -47,12 +44,10 @@ from assistant.signals.service_view import (
     service_groups,
 )
 from assistant.training.signals import datasets as ds
+from assistant.training.signals.views import fit_view, view_meta
 
 logger = logging.getLogger(__name__)
 
-START_LAYER = 4  # the routing and crisis views' too: all finish the same hidden state
-EPOCHS = 4
-LEARNING_RATE = 2e-4
 SERVICE_FOLDERS: tuple[Path, ...] = tuple(
     ds.SIGNALS_DATA / name for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12f")
 )
@@ -135,36 +130,10 @@ def service_rows(settings: Settings, seed: int) -> tuple[list[str], np.ndarray, 
 
 def train_service_view(settings: Settings, *, seed: int = 13, progress: bool = False) -> dict[str, object]:
     """Fit the service view on :func:`service_rows` and write its two artifacts; returns a report."""
-    encoder = shared_encoder()
-    if not isinstance(encoder, LayeredEncoder):  # pragma: no cover - the shared encoder is layered
-        raise ConfigurationError("the service view needs an encoder that exposes its layers")
     texts, targets, counts = service_rows(settings, seed)
-    cache = settings.data_dir / "cache" / "signals"
-    states = cached_states(encoder, texts, START_LAYER, cache, "service-view")
-    bar: Any = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, desc="service view", unit="batch")
-
-    def tick(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-    adapter, weight, bias = fit_layer_adapter(
-        encoder.auto_model,
-        states,
-        targets,
-        start_layer=START_LAYER,
-        seed=seed,
-        epochs=EPOCHS,
-        lr=LEARNING_RATE,
-        progress=tick,
-        groups=service_groups(),
+    adapter, weight, bias = fit_view(
+        settings, texts, targets, name="service-view", seed=seed, groups=service_groups(), progress=progress
     )
-    if bar is not None:
-        bar.close()
     digest = hashlib.sha256(
         "\x1f".join(f"{t}\x1e{targets[i].tobytes().hex()}" for i, t in enumerate(texts)).encode()
     ).hexdigest()
@@ -172,11 +141,7 @@ def train_service_view(settings: Settings, *, seed: int = 13, progress: bool = F
     positives = {label: int(targets[:, 2 * i + 1].sum()) for i, label in enumerate(SERVICE_LABELS)}
     meta = {
         "version": version,
-        "seed": seed,
-        "epochs": EPOCHS,
-        "lr": LEARNING_RATE,
-        "start_layer": START_LAYER,
-        "rows": len(texts),
+        **view_meta(seed=seed, rows=len(texts)),
         "sources": dict(sorted(counts.items())),
         "positives": positives,
         "folders": [f.name for f in SERVICE_FOLDERS],
