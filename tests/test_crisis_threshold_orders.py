@@ -3,7 +3,7 @@ order matters; both orders of ``SOURCE_ORDERS`` are tried and the better dev rec
 
 from __future__ import annotations
 
-from assistant.training.signals.crisis_thresholds import ALL_OFF, OFF, SOURCE_ORDERS, _greedy
+from assistant.training.signals.crisis_thresholds import ALL_OFF, OFF, SOURCE_ORDERS, _greedy, conversation_rows
 
 START = ALL_OFF
 
@@ -31,3 +31,16 @@ def test_the_order_decides_who_gets_the_false_crisis_budget() -> None:
 def test_without_a_binary_head_its_threshold_stays_off() -> None:
     chosen = _greedy(SOURCE_ORDERS["heads_first"], START, _rates, heads=False)
     assert chosen["crisis_head"] == OFF
+
+
+def test_ordinary_conversations_bound_the_sources_that_read_the_last_turns() -> None:
+    """Every customer turn of the dialogue dev sets is a non-crisis row with the customer's earlier turns as its
+    context, so the window sources (the crisis view or the bank over the last turns) are bounded on real
+    multi-turn banking talk, not only on single messages."""
+    rows = conversation_rows()
+    assert len(rows) > 900 and not any(r.crisis for r in rows)
+    firsts = [r for r in rows if not r.context]
+    assert 250 <= len(firsts) < len(rows)  # one opening turn per conversation, the rest with their history
+    follow = next(r for r in rows if len(r.context) == 2)
+    earlier = [r for r in rows if r.context == follow.context[:1]]
+    assert any(r.text == follow.context[1] for r in earlier)  # the context is the conversation's own earlier turns

@@ -41,6 +41,9 @@ WRITTEN_DIRS: tuple[Path, ...] = (
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.
 CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
+# Ordinary multi-turn banking conversations (the dialogue dev sets): the window sources must stay quiet on them.
+DIALOGUE_DEV_DIR = PROJECT_ROOT / "data" / "dialogue"
+CRISIS_TOPICS = frozenset({"financial-abuse"})
 MAX_FALSE_CRISIS = 0.015
 BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 0.02))
 MODEL_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
@@ -248,25 +251,50 @@ def _greedy(
     return chosen
 
 
+def conversation_rows(folder: Path = DIALOGUE_DEV_DIR) -> list[DevRow]:
+    """Every customer turn of the dialogue dev sets (``dev*.jsonl``: ordinary banking conversations) with the
+    customer's earlier turns as its context: where a source that reads the last turns (the crisis view or the bank
+    over a window) must not find a crisis. A conversation about a topic of :data:`CRISIS_TOPICS` (a partner taking
+    the customer's wages is economic abuse) is left out: its crisis calls are right."""
+    rows: list[DevRow] = []
+    for path in sorted(folder.glob("dev*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            turns = json.loads(line)["turns"]
+            if any(t.get("topic") in CRISIS_TOPICS for t in turns):
+                continue
+            texts = [str(t["text"]) for t in turns]
+            rows += [DevRow(t, tuple(texts[:i]), False, "conversation") for i, t in enumerate(texts)]
+    return rows
+
+
 def choose_crisis_thresholds(
-    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = (), view_adapter: LayerAdapter | None = None
+    model: SignalModel,
+    encoder: TextEncoder,
+    ordinary: Sequence[str] = (),
+    view_adapter: LayerAdapter | None = None,
+    conversations: Sequence[DevRow] = (),
 ) -> dict[str, object]:
     """Choose the crisis layer's thresholds on the written dev rows: for each order of :data:`SOURCE_ORDERS`, each
     source in turn gets the lowest value whose false-crisis rate stays within :data:`MAX_FALSE_CRISIS` on the
-    written non-crisis rows and :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary`` texts (the ones before it
-    fixed); the order with the higher dev recall wins. Reports dev recall and false-crisis rates."""
+    written non-crisis rows, :data:`MAX_FALSE_CRISIS_ORDINARY` on ``ordinary`` texts and on the turns of ordinary
+    ``conversations`` (:func:`conversation_rows`; the ones before it fixed); the order with the higher dev recall
+    wins. Reports dev recall and false-crisis rates."""
     dev = crisis_dev_rows()
-    replay = CrisisReplay(model, encoder, dev + [DevRow(t, (), False, "ordinary") for t in ordinary], view_adapter)
-    n_dev = len(dev)
+    plain_rows = [DevRow(t, (), False, "ordinary") for t in ordinary]
+    replay = CrisisReplay(model, encoder, dev + plain_rows + list(conversations), view_adapter)
+    n_dev, n_plain = len(dev), len(plain_rows)
 
     def rates(th: dict[str, float]) -> tuple[float, float]:
         preds = [s.distress == "crisis" for s in replay.run(th)]
         pos = [p for p, r in zip(preds[:n_dev], dev, strict=True) if r.crisis]
         neg = [p for p, r in zip(preds[:n_dev], dev, strict=True) if not r.crisis]
-        plain = preds[n_dev:]
+        plain, talk = preds[n_dev : n_dev + n_plain], preds[n_dev + n_plain :]
         bad = max(
             (sum(neg) / len(neg) if neg else 0.0) / MAX_FALSE_CRISIS,
             (sum(plain) / len(plain) if plain else 0.0) / MAX_FALSE_CRISIS_ORDINARY,
+            (sum(talk) / len(talk) if talk else 0.0) / MAX_FALSE_CRISIS_ORDINARY,
         )
         return (sum(pos) / len(pos) if pos else 0.0, bad)
 
@@ -281,7 +309,8 @@ def choose_crisis_thresholds(
     chosen = by_order[best_order]
     final = rates(chosen)
     all_preds = [s.distress == "crisis" for s in replay.run(chosen)]
-    plain_rate = sum(all_preds[n_dev:]) / max(1, len(all_preds) - n_dev)
+    plain_rate = sum(all_preds[n_dev : n_dev + n_plain]) / max(1, n_plain)
+    talk_rate = sum(all_preds[n_dev + n_plain :]) / max(1, len(conversations))
     return {
         "thresholds": chosen,
         "order": best_order,
@@ -289,11 +318,13 @@ def choose_crisis_thresholds(
         "dev_rows": n_dev,
         "dev_crisis": sum(r.crisis for r in dev),
         "ordinary_rows": len(ordinary),
+        "conversation_turns": len(conversations),
         "rules_only": {"recall": round(rules_only[0], 4), "worst_false_over_limit": round(rules_only[1], 4)},
         "chosen": {
             "recall": round(final[0], 4),
             "worst_false_over_limit": round(final[1], 4),
             "ordinary_false_rate": round(plain_rate, 4),
+            "conversation_false_rate": round(talk_rate, 4),
         },
         "max_false_crisis": MAX_FALSE_CRISIS,
         "max_false_crisis_ordinary": MAX_FALSE_CRISIS_ORDINARY,

@@ -28,6 +28,7 @@ from assistant.training.signals.crisis_thresholds import (
     CrisisReplay,
     DevRow,
     choose_crisis_thresholds,
+    conversation_rows,
     crisis_dev_rows,
     pick_lowest,
     written_rows,
@@ -221,7 +222,7 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
     view_adapter, view_head = load_crisis_view(target.parent)
     model = SignalModel(bundle, view_head=view_head)
-    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample, view_adapter)
+    crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample, view_adapter, conversation_rows())
     model = with_thresholds(model, dict(crisis_choice["thresholds"]))  # type: ignore[call-overload]
     high_choice = choose_high_distress_threshold(model, enc, ge_sample, view_adapter)
     thresholds = {
