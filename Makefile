@@ -74,6 +74,10 @@ bench: $(STAMP) $(INDEX_STAMP)
 train: $(STAMP)
 	$(BIN)/attune train routing
 	$(BIN)/attune train signals
+	$(BIN)/attune train crisis-view
+	$(BIN)/python -m assistant.training.signals.thresholds
+	$(BIN)/attune train service-view
+	$(BIN)/python -m assistant.training.signals.service_thresholds
 
 eval: $(STAMP) $(INDEX_STAMP)
 	$(BIN)/attune eval
