@@ -65,14 +65,22 @@ def best_pair(scored: Sequence[tuple[Pair, float, float]]) -> tuple[Pair, float,
 
 
 def prepare(
-    model: SignalModel, encoder: TextEncoder, texts: Sequence[str], adapters: Sequence[LayerAdapter]
+    model: SignalModel,
+    encoder: TextEncoder,
+    texts: Sequence[str],
+    crisis_adapter: LayerAdapter | None,
+    service_adapter: LayerAdapter | None,
 ) -> list[_Row]:
-    """Features and raw head outputs (crisis and service views included) of ``texts``."""
-    if adapters and isinstance(encoder, LayeredEncoder):
-        vectors, views = encoder.encode_multi(list(texts), list(adapters))
-        crisis, service = views if len(views) == 2 else (None, views[0])
+    """Features and raw head outputs (the crisis and service views' included, for each adapter given) of ``texts``."""
+    slots = (crisis_adapter, service_adapter)
+    crisis: np.ndarray | None = None
+    service: np.ndarray | None = None
+    if any(a is not None for a in slots) and isinstance(encoder, LayeredEncoder):
+        vectors, views = encoder.encode_multi(list(texts), [a for a in slots if a is not None])
+        crisis = views.pop(0) if crisis_adapter is not None else None
+        service = views.pop(0) if service_adapter is not None else None
     else:
-        vectors, crisis, service = encoder.encode(list(texts)), None, None
+        vectors = encoder.encode(list(texts))
     out = []
     for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
         feats = model.extractor.extract(text)
@@ -155,21 +163,26 @@ def _f1_judge(pred: np.ndarray, gold: np.ndarray, plain: float) -> tuple[float, 
 
 
 def choose_service_thresholds(
-    model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str], adapters: Sequence[LayerAdapter]
+    model: SignalModel,
+    encoder: TextEncoder,
+    ordinary: Sequence[str],
+    crisis_adapter: LayerAdapter | None,
+    service_adapter: LayerAdapter | None,
 ) -> dict[str, Any]:
     """The weight and threshold of every service label (see the module docstring), with their dev figures."""
-    plain = prepare(model, encoder, ordinary, adapters)
+    adapters = (crisis_adapter, service_adapter)
+    plain = prepare(model, encoder, ordinary, *adapters)
     choice: dict[str, Any] = {}
     for label, judge in (
         ("handoff", _recall_judge(_precision_breach, MAX_HANDOFF_ORDINARY)),
         ("complaint", _recall_judge(_hard_breach, MAX_COMPLAINT_ORDINARY)),
     ):
         rows = written_rows(label, "dev")
-        dev = prepare(model, encoder, [str(r["text"]) for r in rows], adapters)
+        dev = prepare(model, encoder, [str(r["text"]) for r in rows], *adapters)
         gold = np.array([bool(r[label]) for r in rows])
         choice[label] = _sweep(model, label, label, dev, gold, plain, judge)
     rows = written_rows("vulnerability", "dev")
-    dev = prepare(model, encoder, [str(r["text"]) for r in rows], adapters)
+    dev = prepare(model, encoder, [str(r["text"]) for r in rows], *adapters)
     for driver in DRIVER_LABELS:
         gold = np.array([driver in r["drivers"] for r in rows])  # type: ignore[operator]
         choice[driver] = _sweep(model, driver, f"vulnerability.{driver}", dev, gold, plain, _f1_judge)
@@ -196,8 +209,7 @@ def retune_service(settings: object, *, seed: int = 13) -> dict[str, Any]:
     model = SignalModel(bundle, view_head=view_head, service_head=service_head)
     b77 = ds.banking77_texts(settings)
     ordinary = [b77[i] for i in ds.b77_split(settings, seed)[1]]
-    adapters = [a for a in (crisis_adapter, service_adapter) if a is not None]
-    choice = choose_service_thresholds(model, shared_encoder(), ordinary, adapters)
+    choice = choose_service_thresholds(model, shared_encoder(), ordinary, crisis_adapter, service_adapter)
     thresholds: dict[str, float] = {}
     for label, c in choice.items():
         key = label if label in ("handoff", "complaint") else f"vulnerability.{label}"
