@@ -33,9 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.integrations.encoder import LayeredEncoder, TextEncoder
+from assistant.integrations.encoder import TextEncoder
 from assistant.integrations.layer_adapter import LayerAdapter
-from assistant.signals.features import TextFeatures
 from assistant.signals.model import SignalModel
 from assistant.signals.service_view import DRIVER_LABELS
 from assistant.training.signals.crisis_thresholds import written_rows
@@ -44,6 +43,8 @@ from assistant.training.signals.thresholds import (
     MAX_COMPLAINT_ORDINARY,
     MAX_HANDOFF_ORDINARY,
     MIN_HANDOFF_PRECISION,
+    Prepared,
+    prepare,
     with_thresholds,
 )
 
@@ -52,7 +53,6 @@ GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.20, 0.96, 0.05)
 MAX_DRIVER_ORDINARY = 0.01  # ordinary questions read as showing a vulnerability driver
 
 Pair = tuple[float, float]
-_Row = tuple[TextFeatures, dict[str, np.ndarray]]
 
 
 def best_pair(scored: Sequence[tuple[Pair, float, float]]) -> tuple[Pair, float, float]:
@@ -64,34 +64,7 @@ def best_pair(scored: Sequence[tuple[Pair, float, float]]) -> tuple[Pair, float,
     return min(scored, key=lambda s: s[2])
 
 
-def prepare(
-    model: SignalModel,
-    encoder: TextEncoder,
-    texts: Sequence[str],
-    crisis_adapter: LayerAdapter | None,
-    service_adapter: LayerAdapter | None,
-) -> list[_Row]:
-    """Features and raw head outputs (the crisis and service views' included, for each adapter given) of ``texts``."""
-    slots = (crisis_adapter, service_adapter)
-    crisis: np.ndarray | None = None
-    service: np.ndarray | None = None
-    if any(a is not None for a in slots) and isinstance(encoder, LayeredEncoder):
-        vectors, views = encoder.encode_multi(list(texts), [a for a in slots if a is not None])
-        crisis = views.pop(0) if crisis_adapter is not None else None
-        service = views.pop(0) if service_adapter is not None else None
-    else:
-        vectors = encoder.encode(list(texts))
-    out = []
-    for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
-        feats = model.extractor.extract(text)
-        raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
-        raw.update(model.view_probs(crisis[i] if crisis is not None else None))
-        raw.update(model.service_probs(service[i] if service is not None else None))
-        out.append((feats, raw))
-    return out
-
-
-def _decide(model: SignalModel, label: str, rows: Sequence[_Row]) -> np.ndarray:
+def _decide(model: SignalModel, label: str, rows: Sequence[Prepared]) -> np.ndarray:
     out = []
     for feats, raw in rows:
         service = raw.get("service_view")
@@ -109,9 +82,9 @@ def _sweep(
     model: SignalModel,
     label: str,
     key: str,
-    dev: Sequence[_Row],
+    dev: Sequence[Prepared],
     gold: np.ndarray,
-    ordinary: Sequence[_Row],
+    ordinary: Sequence[Prepared],
     judge: Callable[[np.ndarray, np.ndarray, float], tuple[float, float]],
 ) -> dict[str, Any]:
     scored: list[tuple[Pair, float, float]] = []

@@ -48,6 +48,7 @@ __all__ = [
     "choose_high_distress_threshold",
     "crisis_dev_rows",
     "pick_lowest",
+    "prepare",
     "retune_crisis_layer",
     "with_thresholds",
     "written_rows",
@@ -65,12 +66,8 @@ def choose_complaint_threshold(model: SignalModel, encoder: TextEncoder, ordinar
     rows = written_rows("complaint", "dev")
     texts = [str(r["text"]) for r in rows]
     gold = [bool(r["complaint"]) for r in rows]
-    all_texts = texts + list(ordinary)
-    vectors = encoder.encode(all_texts)
     probs = []
-    for text, vec in zip(all_texts, vectors, strict=True):
-        feats = model.extractor.extract(text)
-        raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
+    for feats, raw in prepare(model, encoder, texts + list(ordinary)):
         negative = model._sentiment(feats, raw["sentiment"])[2]["negative"]
         probs.append(model._complaint(feats, raw.get("complaint"), negative)[1])
     dev_p, ord_p = np.array(probs[: len(texts)]), np.array(probs[len(texts) :])
@@ -98,22 +95,33 @@ MIN_HANDOFF_PRECISION = 0.95
 MAX_HANDOFF_ORDINARY = 0.01
 
 
-_Prepared2 = tuple[TextFeatures, dict[str, np.ndarray]]
+Prepared = tuple[TextFeatures, dict[str, np.ndarray]]
 
 
-def _probs(
-    model: SignalModel, encoder: TextEncoder, texts: Sequence[str], view_adapter: LayerAdapter | None = None
-) -> list[_Prepared2]:
-    views: np.ndarray | None = None
-    if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
-        vectors, (views,) = encoder.encode_multi(list(texts), [view_adapter])
+def prepare(
+    model: SignalModel,
+    encoder: TextEncoder,
+    texts: Sequence[str],
+    crisis_adapter: LayerAdapter | None = None,
+    service_adapter: LayerAdapter | None = None,
+) -> list[Prepared]:
+    """Features and raw head outputs of ``texts`` (the crisis and service views' included, for each adapter given),
+    from one encoder pass: what the threshold choices replay the rule layer on."""
+    slots = (crisis_adapter, service_adapter)
+    crisis: np.ndarray | None = None
+    service: np.ndarray | None = None
+    if any(a is not None for a in slots) and isinstance(encoder, LayeredEncoder):
+        vectors, views = encoder.encode_multi(list(texts), [a for a in slots if a is not None])
+        crisis = views.pop(0) if crisis_adapter is not None else None
+        service = views.pop(0) if service_adapter is not None else None
     else:
         vectors = encoder.encode(list(texts))
     out = []
     for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
         feats = model.extractor.extract(text)
         raw = {k: v[0] for k, v in model.raw_probs(model.design(text, vec, feats)).items()}
-        raw.update(model.view_probs(views[i] if views is not None else None))
+        raw.update(model.view_probs(crisis[i] if crisis is not None else None))
+        raw.update(model.service_probs(service[i] if service is not None else None))
         out.append((feats, raw))
     return out
 
@@ -126,7 +134,7 @@ def choose_high_distress_threshold(
     lowest threshold of the view's p(high or crisis) within the same limits, the head's fixed; with the dev recall of
     rows labelled high (by the head, the view or the acute rules)."""
     rows = [r for r in written_rows("crisis_distress", "dev") if r["distress"] != "crisis"]
-    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary), view_adapter)
+    prepared = prepare(model, encoder, [str(r["text"]) for r in rows] + list(ordinary), view_adapter)
 
     def scores(key: str) -> tuple[np.ndarray, np.ndarray]:
         both = np.array([float(raw[key][0]) if key in raw else 0.0 for _, raw in prepared])
@@ -169,7 +177,7 @@ def choose_handoff_threshold(
     :data:`MIN_HANDOFF_PRECISION` on the written dev rows and at most :data:`MAX_HANDOFF_ORDINARY` of ``ordinary``
     questions flagged."""
     rows = written_rows("handoff", "dev")
-    prepared = _probs(model, encoder, [str(r["text"]) for r in rows] + list(ordinary))
+    prepared = prepare(model, encoder, [str(r["text"]) for r in rows] + list(ordinary))
     probs = np.array([model._handoff(f, raw["handoff"])[1] for f, raw in prepared])
     dev_p, ord_p = probs[: len(rows)], probs[len(rows) :]
     gold = np.array([bool(r["handoff"]) for r in rows])
