@@ -27,6 +27,7 @@ from assistant.dialogue.advance import state_after_turn
 from assistant.dialogue.state import DialogueState
 from assistant.errors import GenerationError
 from assistant.settings import Settings
+from assistant.signals.crisis_view import window_text
 from assistant.stages.classify import SignalClassifier
 from assistant.stages.dialogue import DialogueDecision, DialogueTracker, blocks_offers
 from assistant.stages.encode import MessageEncoder
@@ -68,6 +69,9 @@ class DialogueContext:
     handled_codes: tuple[str, ...] = ()  # escalation reasons a person already dealt with
     state: DialogueState = field(default_factory=DialogueState)  # active topic, last shown, open question, offers
     choice_id: str | None = None  # a clicked quick reply of the open clarifying question
+    # the last earlier customer messages, redacted, oldest first (``crisis_view.WINDOW_TURNS`` at most): the
+    # crisis view reads them together with this message (``crisis_view.window_text``)
+    recent_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -369,13 +373,20 @@ class Pipeline:
         turn = _Turn(message=message, context=context)
         redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
         ahead = self._expected_reread(redacted, context)
-        if ahead is None:
+        window = window_text(redacted.text, context.recent_texts)
+        extra = [t for t in (ahead, window) if t is not None]
+        if not extra:
             encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
-            in_context = None
-        else:  # the message and its reading after the topic's question in one pass
-            encoded, in_context = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, ahead]))
+            done: dict[str, Encoded] = {}
+        else:  # the message, its reading after the topic's question and its window over the last turns in one pass
+            encoded, *rest = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, *extra]))
+            done = dict(zip(extra, rest, strict=True))
+        in_context = done.get(ahead) if ahead is not None else None
+        window_encoded = done.get(window) if window is not None else None
         history = context.history
-        signals = turn.timed("classify", lambda: self.classifier.run(encoded=encoded, history=history))
+        signals = turn.timed(
+            "classify", lambda: self.classifier.run(encoded=encoded, history=history, window=window_encoded)
+        )
         return Understanding(
             redacted=redacted, encoded=encoded, signals=signals, timings=dict(turn.timings), in_context=in_context
         )

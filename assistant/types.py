@@ -106,6 +106,9 @@ class Signals:
     # p(crisis) of the crisis view (``assistant/signals/crisis_view.py``; 0 without one), read from the earlier turns
     # like ``crisis_similarity``.
     crisis_view_p: float = 0.0
+    # p(crisis) of the crisis view over this turn's window (the last customer turns and this message read together,
+    # ``crisis_view.window_text``); 0 on a first turn or without a view.
+    crisis_window_p: float = 0.0
 
 
 @dataclass(frozen=True)

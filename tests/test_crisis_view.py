@@ -12,10 +12,11 @@ from row_texts import blind_texts, dev_texts
 from assistant.integrations.encoder import shared_encoder
 from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.settings import get_settings
-from assistant.signals.crisis_view import VIEW_CLASSES, VIEW_KINDS, CrisisViewHead, load_crisis_view
+from assistant.signals.crisis_view import VIEW_CLASSES, VIEW_KINDS, CrisisViewHead, load_crisis_view, window_text
 from assistant.signals.model import SignalModel
-from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy
-from assistant.training.signals.crisis_view import VIEW_FOLDERS, view_class, view_rows
+from assistant.training.signals.crisis_thresholds import OFF, SOURCE_ORDERS, _greedy, written_rows
+from assistant.training.signals.crisis_view import VIEW_FOLDERS, _paired_windows, view_class, view_rows
+from assistant.training.signals.datasets import sgd_user_windows
 
 TEXTS = ["I lost my card", "he watches every penny I spend and I'm not allowed my own wages"]
 
@@ -100,3 +101,41 @@ def test_the_view_gets_its_threshold_in_every_order_when_it_is_there() -> None:
     for order in SOURCE_ORDERS.values():
         assert _greedy(order, start, rates, heads=False, view=True)["crisis_view"] < OFF
         assert _greedy(order, start, rates, heads=False, view=False)["crisis_view"] == OFF
+
+
+def test_the_rule_layer_reads_the_window_of_the_last_turns_at_its_own_threshold() -> None:
+    base = SignalModel.load()
+    model = SignalModel(base.bundle, base.extractor, base.misuse, base.bank, _one_hot_head("self_harm"))
+    model._thr.update({"crisis_view": OFF, "crisis_view_window": OFF, "crisis_view_joined": 0.9})
+    encoder = shared_encoder()
+    ordinary = "can I change the name on my savings account"
+    vec = encoder.encode([ordinary])[0]
+    read_together = model.predict(ordinary, vec, (), None, None, np.ones(384, np.float32))
+    assert read_together.distress == "crisis" and read_together.crisis_kind == "self_harm"
+    assert "read together" in read_together.cues["crisis"][0]
+    assert model.predict(ordinary, vec).distress != "crisis"  # a first turn has no window
+    hyperbole = "this overdraft fee is killing me lol"
+    trapped = model.predict(hyperbole, encoder.encode([hyperbole])[0], (), None, None, np.ones(384, np.float32))
+    assert trapped.distress != "crisis"
+    model._thr["crisis_view_joined"] = OFF
+    assert model.predict(ordinary, vec, (), None, None, np.ones(384, np.float32)).distress != "crisis"
+
+
+def test_the_view_also_learns_windows_of_turns_labelled_by_where_they_end() -> None:
+    texts, classes = view_rows(get_settings(), 13)
+    label = dict(zip(texts, classes, strict=True))
+    windows = [t for t in texts if "\n" in t]
+    assert len(windows) > 2000
+    # a written row with context is learnt as its window too, with the row's label
+    row = next(r for r in written_rows("crisis_distress", "train") if r.get("context") and r["distress"] == "crisis")
+    window = window_text(str(row["text"]), [str(c) for c in row["context"]])
+    assert window is not None and label[window] == row["crisis_kind"]
+    # ordinary conversations (SGD Banks) stay ordinary over their windows
+    sgd = {window_text(m, e) for m, e in sgd_user_windows(get_settings()) if e}
+    assert sum(label.get(w or "") == "ordinary" for w in sgd) >= 1000
+    # paired windows take the class of their last message, and none ends quiet after a crisis
+    pairs = [("I can't go on, I've put my affairs in order", "self_harm"), ("what's my balance", "ordinary")]
+    paired = dict(_paired_windows(pairs, 13))
+    assert paired and set(paired.values()) <= {"self_harm", "ordinary"}
+    assert all(w.endswith(pairs[0][0] if cls == "self_harm" else pairs[1][0]) for w, cls in paired.items())
+    assert f"{pairs[0][0]}\n{pairs[1][0]}" not in paired

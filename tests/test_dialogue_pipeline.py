@@ -99,3 +99,16 @@ def test_an_unknown_choice_is_a_clear_4xx(asking_client: TestClient) -> None:
     cid, auth = body["conversation_id"], {"Authorization": f"Bearer {body['customer_token']}"}
     res = asking_client.post(f"/v1/conversations/{cid}/messages", json={"choice": "c9"}, headers=auth)
     assert 400 <= res.status_code < 500
+
+
+def test_each_later_turn_is_also_read_with_the_customers_last_turns(service: ConversationService) -> None:
+    """The service hands the pipeline the stored (redacted) earlier customer messages, and the crisis view reads
+    each later turn together with them (``Signals.crisis_window_p``); a first turn has no window."""
+    cid = service.start().conversation.id
+    first = service.handle(cid, "I'm really struggling, I don't know how I'll get through this month").reply
+    assert first is not None and first.signals is not None and first.signals.crisis_window_p == 0.0
+    second = service.handle(cid, "my card 4111 1111 1111 1111 keeps getting declined").reply
+    assert second is not None and second.signals is not None and second.signals.crisis_window_p > 0.0
+    fresh = service.start().conversation.id
+    alone = service.handle(fresh, "my card 4111 1111 1111 1111 keeps getting declined").reply
+    assert alone is not None and alone.signals is not None and alone.signals.crisis_window_p == 0.0

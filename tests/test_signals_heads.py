@@ -15,7 +15,7 @@ from assistant.signals.heads import (
     train_sigmoid,
     train_softmax,
 )
-from assistant.signals.model import normalised_entropy, smooth_literacy
+from assistant.signals.literacy_smoothing import normalised_entropy, smooth_literacy
 from assistant.training.signals.evaluate import cohen_kappa, macro_f1, prf
 from eval.metrics import reliability, top_label
 

@@ -147,3 +147,40 @@ def test_readability_orders_plain_and_technical_text() -> None:
     )
     assert technical["read.fk_grade"] > plain["read.fk_grade"] + 5
     assert count_syllables("amortisation") >= 4 and count_syllables("card") == 1
+
+
+def _crisis_rule_cues(text: str) -> set[str]:
+    """Crisis rule cues of ``text`` once denials and professional or academic framing are applied."""
+    from assistant.signals.crisis_layer import CrisisLayer
+
+    return {h.cue for h in CrisisLayer._crisis_rule_hits(FeatureExtractor().extract(text))}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not suicidal, just broke. Can the overdraft go up?",
+        "not thinking of hurting myself or anything, what does the policy say about suicide? for my coursework",
+        "I'll kill myself laughing if that fee comes back again",
+        "I want to end everything: subscriptions, standing orders, the lot, switching banks",
+        "so tired of everything being a monthly subscription",
+        "I'd like a separate savings pot for a surprise anniversary trip my wife doesn't know about",
+        "I am a financial adviser. A client of mine asked about cover if a death is by suicide",
+        "A few years ago I felt suicidal but these days I'm much better, I want to ask about a loan",
+    ],
+)
+def test_framing_that_is_not_a_crisis_drops_the_crisis_rule(text: str) -> None:
+    assert not _crisis_rule_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if someone dies by suicide does the bank still chase their family for the loan",
+        "what's the suicide clause on your life policy? I need to know when it's safe for my kids",
+        "it's not about me, it's my partner, I can't cope and I want to end my life",
+        "I'm a nurse and I've been saving up my tablets, I want it all to stop",
+    ],
+)
+def test_the_framings_do_not_hide_a_crisis_told_around_them(text: str) -> None:
+    assert _crisis_rule_cues(text)

@@ -56,6 +56,7 @@ from assistant.errors import (
 from assistant.pipeline import DialogueContext, Pipeline, TurnOutcome, Understanding
 from assistant.serialize import signals_from_dict, to_jsonable
 from assistant.settings import Settings
+from assistant.signals.crisis_view import WINDOW_TURNS
 from assistant.stages.redact import validate_text
 from assistant.types import Channel, Escalation, Message, Reply
 
@@ -253,8 +254,10 @@ class ConversationService(HumanSide):
             for t in turns
             if t.role is TurnRole.CUSTOMER and t.payload.get("signals")
         )
+        said = [t.text for t in turns if t.role is TurnRole.CUSTOMER]
         return DialogueContext(
             history=history,
+            recent_texts=tuple(said[-WINDOW_TURNS:]),
             failed_turns=conv.failed_turns,
             asks_for_person=conv.asks_for_person,
             handled_codes=conv.handled_codes,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from assistant.signals.crisis_bank import BankMatch
-from assistant.signals.crisis_view import VIEW_KINDS
+from assistant.signals.crisis_view import VIEW_KINDS, WINDOW_TURNS
 from assistant.signals.features import TextFeatures
 from assistant.signals.lexicon import CueHit
 from assistant.types import DISTRESS_LEVELS, DistressLevel, Signals
@@ -81,9 +81,10 @@ class CrisisLayer:
     ) -> tuple[DistressLevel, dict[str, float], str | None, tuple[str, ...], tuple[str, ...]]:
         """Crisis, recall first, from (in order): the crisis rules of the lexicon (less denials); the crisis bank
         (this message, or this message and one of the last customer turns both close to the bank); a crisis in
-        the last customer turns; the learned crisis class (its own threshold and a negative message). Figures of
-        speech and denials veto the bank and the head, never a rule. Acute-situation rules (a scam in progress,
-        no food today) raise a non-crisis message to ``high``."""
+        the last customer turns; the crisis view of this message, of the last turns read together with it
+        (``crisis_view_joined``) or of two turns each; the learned crisis class (its own threshold and a negative
+        message). Figures of speech and denials veto the bank and the head, never a rule. Acute-situation rules (a
+        scam in progress, no food today) raise a non-crisis message to ``high``."""
         p = raw["distress"].astype(np.float64)
         crisis_i = DISTRESS_LEVELS.index("crisis")
         crisis_hits = self._crisis_rule_hits(feats)
@@ -92,6 +93,8 @@ class CrisisLayer:
         recent = list(history)[-CRISIS_WINDOW_TURNS:]
         # the crisis view's p(crisis) (0 without a view: its thresholds are never reached)
         p_view = float(np.asarray(raw["crisis_view"]).ravel()[0]) if "crisis_view" in raw else 0.0
+        # the view over the window of the last customer turns and this message (0 on a first turn)
+        p_window = float(np.asarray(raw["crisis_window"]).ravel()[0]) if "crisis_window" in raw else 0.0
         kind: str | None = None
         label: DistressLevel
         bank_thr = self._thr.get("crisis_bank", CRISIS_BANK_THRESHOLD)
@@ -138,6 +141,11 @@ class CrisisLayer:
             label = "crisis"
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
             crisis_cues = (f"crisis view p={p_view:.2f}",)
+        elif not vetoed and p_window >= self._thr.get("crisis_view_joined", 9.0):
+            label = "crisis"
+            kind = VIEW_KINDS[int(np.asarray(raw["crisis_window_kind"]).argmax())]
+            turns = min(len(history), WINDOW_TURNS) + 1
+            crisis_cues = (f"crisis view p={p_window:.2f} over the last {turns} turns read together",)
         elif (
             not vetoed
             and p_view >= self._thr.get("crisis_view_window", 9.0)

@@ -18,6 +18,7 @@ written dev rows with the other crisis sources (``assistant/training/signals/cri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,24 @@ VIEW_HEAD_FILE = "crisis_view_head.npz"
 VIEW_KINDS: tuple[str, ...] = ("self_harm", "abuse", "threat", "emergency")
 VIEW_CLASSES: tuple[str, ...] = (*VIEW_KINDS, "high", "mild", "none", "other", "ordinary")
 VIEW_SCALE = 20.0  # the cosine classifier's logit scale (``fit_layer_adapter``)
+# A crisis can build across turns: the view also reads the last customer turns joined with this message.
+WINDOW_TURNS = 2
+WINDOW_CLIP = 300  # characters kept from the end of each earlier turn (the message itself is never clipped)
+
+
+def window_text(message: str, earlier: Sequence[str]) -> str | None:
+    """The text the crisis view reads over the conversation: the last :data:`WINDOW_TURNS` earlier customer
+    messages (oldest first, each clipped to its last :data:`WINDOW_CLIP` characters) and this message, joined by
+    line breaks; None without earlier turns. Training (``attune train crisis-view``) builds its windows with this
+    function too.
+
+    >>> window_text("I won't need it after Friday", ["can I close my savings", "it's all pointless now"]).splitlines()
+    ['can I close my savings', "it's all pointless now", "I won't need it after Friday"]
+    >>> window_text("hello", []) is None
+    True
+    """
+    turns = [t.strip()[-WINDOW_CLIP:] for t in list(earlier)[-WINDOW_TURNS:] if t.strip()]
+    return "\n".join([*turns, message.strip()]) if turns else None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,6 @@
 """Run-time signals: the trained heads plus the rule layer (crisis, explicit hand-off, sarcasm,
-vulnerability cues, misuse) turned into one :class:`~assistant.types.Signals`, and literacy smoothing over the
-conversation.
-
->>> sure = {"novice": 0.1, "intermediate": 0.2, "expert": 0.7}
->>> smooth_literacy([sure] * 3 + [{"novice": 0.4, "intermediate": 0.3, "expert": 0.3}])[0]
-'expert'
-"""
+vulnerability cues, misuse) turned into one :class:`~assistant.types.Signals`, with literacy smoothed over the
+conversation (:mod:`assistant.signals.literacy_smoothing`)."""
 
 from __future__ import annotations
 
@@ -22,6 +17,7 @@ from assistant.signals.crisis_layer import CrisisLayer, raise_to, rounded
 from assistant.signals.crisis_view import VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
+from assistant.signals.literacy_smoothing import LITERACY_FULL_EVIDENCE_WORDS, literacy_evidence, smooth_literacy
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.signals.service_view import SERVICE_HEAD_FILE, SERVICE_LABELS, ServiceViewHead, blend
 from assistant.types import (
@@ -47,48 +43,6 @@ STRONG_CAPABILITY_CUES = frozenset(
         "low confidence with money or tech",
     }
 )
-LITERACY_DECAY = 0.8  # weight of a turn relative to the one after it
-LITERACY_FULL_EVIDENCE_WORDS = 8  # messages shorter than this are shrunk towards uniform
-
-
-def literacy_evidence(words: float, full_evidence_words: float = LITERACY_FULL_EVIDENCE_WORDS) -> float:
-    """How much one message's literacy estimate counts: 1 from ``full_evidence_words`` words on, less below."""
-    return min(1.0, max(words, 1.0) / max(full_evidence_words, 1.0))
-
-
-def normalised_entropy(p: Sequence[float]) -> float:
-    arr = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1.0)
-    return float(-(arr * np.log(arr)).sum() / math.log(len(arr)))
-
-
-def smooth_literacy(
-    per_message: Sequence[Mapping[str, float]], decay: float = LITERACY_DECAY
-) -> tuple[LiteracyLevel, float, dict[str, float]]:
-    """Conversation-level literacy from per-message probabilities (oldest first, current last).
-
-    Each turn is weighted by recency (``decay`` per turn back) and by how informative it was
-    (1 − normalised entropy, plus a small floor), so one short, uncertain message cannot flip a settled
-    estimate.
-    """
-    if not per_message:
-        uniform = 1.0 / len(LITERACY_LEVELS)
-        return "novice", uniform, {lvl: uniform for lvl in LITERACY_LEVELS}
-    total = np.zeros(len(LITERACY_LEVELS))
-    weight_sum = 0.0
-    n = len(per_message)
-    for i, probs in enumerate(per_message):
-        vec = np.array([float(probs.get(lvl, 0.0)) for lvl in LITERACY_LEVELS])
-        if vec.sum() <= 0:
-            continue
-        vec = vec / vec.sum()
-        w = decay ** (n - 1 - i) * (0.05 + 1.0 - normalised_entropy(vec))
-        total += w * vec
-        weight_sum += w
-    if weight_sum <= 0:
-        return smooth_literacy(())
-    avg = total / weight_sum
-    best = int(avg.argmax())
-    return LITERACY_LEVELS[best], float(avg[best]), rounded(avg, LITERACY_LEVELS)
 
 
 class SignalModel(CrisisLayer):
@@ -182,6 +136,12 @@ class SignalModel(CrisisLayer):
             "crisis_view_high": np.array([high]),
         }
 
+    def window_probs(self, window: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The crisis view's p(crisis) and kind probabilities over the window of the last turns, as the raw outputs
+        ``crisis_window`` and ``crisis_window_kind`` (empty without a window, a view or its head)."""
+        probs = self.view_probs(window)
+        return {"crisis_window": probs["crisis_view"], "crisis_window_kind": probs["crisis_view_kind"]} if probs else {}
+
     def service_probs(self, view: np.ndarray | None) -> dict[str, np.ndarray]:
         """The service view's p(yes) per label (:data:`SERVICE_LABELS` order) as the raw output ``service_view``
         (empty without a view or its head)."""
@@ -196,12 +156,15 @@ class SignalModel(CrisisLayer):
         history: Sequence[Signals] = (),
         view: np.ndarray | None = None,
         service: np.ndarray | None = None,
+        window: np.ndarray | None = None,
     ) -> Signals:
-        """Signals of one message from its shared vector (and, with their adapters, its crisis and service views)."""
+        """Signals of one message from its shared vector (and, with their adapters, its crisis and service views,
+        and the crisis view of its window over the last turns, ``crisis_view.window_text``)."""
         feats = self.extractor.extract(text)
         z = self.design(text, vector, feats)
         raw = {k: v[0] for k, v in self.raw_probs(z).items()}
         raw.update(self.view_probs(view))
+        raw.update(self.window_probs(window))
         raw.update(self.service_probs(service))
         self.warm_up_bank()
         signals = self.combine(text, feats, raw, history, self.bank.match(vector))
@@ -260,6 +223,9 @@ class SignalModel(CrisisLayer):
             complaint_prob=round(c_prob, 4),
             crisis_similarity=round(bank.score, 4) if bank is not None else 0.0,
             crisis_view_p=round(float(np.asarray(raw["crisis_view"]).ravel()[0]), 4) if "crisis_view" in raw else 0.0,
+            crisis_window_p=(
+                round(float(np.asarray(raw["crisis_window"]).ravel()[0]), 4) if "crisis_window" in raw else 0.0
+            ),
         )
 
     # --- heads ---

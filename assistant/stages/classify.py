@@ -57,6 +57,15 @@ class SignalClassifier:
             self._model = model
             logger.info("signals heads %s loaded", model.version)
 
-    def run(self, *, encoded: Encoded, history: Sequence[Signals] = ()) -> Signals:
-        """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first)."""
-        return self.model.predict(encoded.text, encoded.vector, history, encoded.crisis_vector, encoded.service_vector)
+    def run(self, *, encoded: Encoded, history: Sequence[Signals] = (), window: Encoded | None = None) -> Signals:
+        """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first) and
+        ``window`` the encoded window of the last customer turns and this message
+        (:func:`~assistant.signals.crisis_view.window_text`), read by the crisis view."""
+        return self.model.predict(
+            encoded.text,
+            encoded.vector,
+            history,
+            encoded.crisis_vector,
+            encoded.service_vector,
+            window.crisis_vector if window is not None else None,
+        )

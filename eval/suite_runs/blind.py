@@ -1,7 +1,8 @@
 """The blind suite: the safety signals on the frozen blind sets (``data/blind/``), which nobody tunes on.
 
 Each row runs through the real classify stage with its ``context`` (the customer's earlier messages, oldest first)
-classified first as history; escalation is what ``EscalationPolicy`` decides from the row's signals with no
+classified first as history, and each turn with earlier ones also read as its window over the last turns (as the
+pipeline does); escalation is what ``EscalationPolicy`` decides from the row's signals with no
 retrieval and no failed turns. Cases record ids, gold labels and predictions only, never the texts, so that a run
 folder can be read without reading the blind rows.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.signals.crisis_view import window_text
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, VULNERABILITY_DRIVERS, Signals
 from eval import metrics as M
 from eval.config import SuiteConfig
@@ -32,14 +34,25 @@ _HIGH = ("high", "crisis")
 def _classify_rows(ctx: EvalContext, rows: Sequence[BlindRow], label: str) -> list[Signals]:
     """Signals for each row's message with its context classified first, in order, as history."""
     classifier = ctx.stage("classify")
-    texts = [t for r in rows for t in (*r.context, r.text)]
-    encoded = iter(ctx.encode(texts))
+    turns = [(t, tuple(r.context[:i])) for r in rows for i, t in enumerate((*r.context, r.text))]
+    windows = [window_text(t, earlier) for t, earlier in turns]
+    encoded = iter(ctx.encode([t for t, _ in turns]))
+    distinct = sorted({w for w in windows if w})
+    window_vectors = dict(zip(distinct, ctx.encode(distinct), strict=True))
+    window_of = iter(windows)
     out: list[Signals] = []
+
+    def classify(history: Sequence[Signals]) -> Signals:
+        window = next(window_of)
+        return classifier.run(
+            encoded=next(encoded), history=tuple(history), window=window_vectors[window] if window else None
+        )
+
     for row in ctx.track(rows, f"blind: {label}"):
         history: list[Signals] = []
         for _ in row.context:
-            history.append(classifier.run(encoded=next(encoded), history=tuple(history)))
-        signals = classifier.run(encoded=next(encoded), history=tuple(history))
+            history.append(classify(history))
+        signals = classify(history)
         ctx.note_version("signals", signals.model_version)
         out.append(signals)
     return out

@@ -18,6 +18,7 @@ from typing import Any
 from assistant.dialogue.clarify import clarify_outcome
 from assistant.dialogue.state import DialogueState
 from assistant.pipeline import DialogueContext, Pipeline, TurnOutcome
+from assistant.signals.crisis_view import WINDOW_TURNS
 from assistant.types import Message, Signals
 from eval import metrics as M
 from eval.config import SuiteConfig
@@ -39,12 +40,18 @@ class _Chat:
     history: list[Signals] = field(default_factory=list)
     failed: int = 0
     state: DialogueState = field(default_factory=DialogueState)
+    said: list[str] = field(default_factory=list)  # the customer's earlier messages, redacted
 
     def say(self, text: str, choice_id: str | None = None) -> TurnOutcome:
         context = DialogueContext(
-            history=tuple(self.history), failed_turns=self.failed, state=self.state, choice_id=choice_id
+            history=tuple(self.history),
+            failed_turns=self.failed,
+            state=self.state,
+            choice_id=choice_id,
+            recent_texts=tuple(self.said[-WINDOW_TURNS:]),
         )
         outcome = self.pipeline.handle(Message(self.cid, text), context)
+        self.said.append(outcome.redacted.text)
         if outcome.reply.signals is not None:
             self.history.append(outcome.reply.signals)
         self.failed, self.state = outcome.failed_turns, outcome.dialogue

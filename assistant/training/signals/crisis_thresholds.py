@@ -24,6 +24,7 @@ from assistant.integrations.encoder import LayeredEncoder, TextEncoder
 from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.settings import PROJECT_ROOT
 from assistant.signals.crisis_bank import BankMatch
+from assistant.signals.crisis_view import window_text
 from assistant.signals.features import TextFeatures
 from assistant.signals.model import SignalModel
 from assistant.types import Signals
@@ -37,12 +38,16 @@ WRITTEN_DIRS: tuple[Path, ...] = (
     PROJECT_ROOT / "data" / "signals" / "written_2026_12e",
     PROJECT_ROOT / "data" / "signals" / "written_2026_12f",
     PROJECT_ROOT / "data" / "signals" / "written_2026_12g",
+    PROJECT_ROOT / "data" / "signals" / "written_2026_12h",
 )
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.
 CRISIS_DEV_DIR = PROJECT_ROOT / "data" / "signals" / "written_2026_12b"
 # Ordinary multi-turn banking conversations (the dialogue dev sets): the window sources must stay quiet on them.
 DIALOGUE_DEV_DIR = PROJECT_ROOT / "data" / "dialogue"
+# The crisis view learns ordinary conversation from the first dialogue dev set; the other two bound its thresholds.
+TRAIN_DIALOGUES: tuple[Path, ...] = (DIALOGUE_DEV_DIR / "dev.jsonl",)
+BOUND_DIALOGUES: tuple[Path, ...] = (DIALOGUE_DEV_DIR / "dev2.jsonl", DIALOGUE_DEV_DIR / "dev3.jsonl")
 CRISIS_TOPICS = frozenset({"financial-abuse"})
 MAX_FALSE_CRISIS = 0.015
 BANK_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.86, 0.02))
@@ -109,6 +114,12 @@ def crisis_dev_rows() -> list[DevRow]:
     return rows
 
 
+def _window(row: DevRow, i: int) -> str | None:
+    """The window over the last turns of turn ``i`` of ``row`` (its context, then its text)."""
+    turns = (*row.context, row.text)
+    return window_text(turns[i], turns[:i])
+
+
 class CrisisReplay:
     """Runs the model's rule layer over dev rows many times with different thresholds, from one encoder pass
     (which also gives the crisis view when ``view_adapter`` is given and the model has the view's head)."""
@@ -123,11 +134,19 @@ class CrisisReplay:
         self.model = model
         self.rows = list(rows)
         texts = sorted({t for r in rows for t in (*r.context, r.text)})
+        # each turn with earlier ones is also read as its window over the last turns (as the pipeline does)
+        windows = sorted({w for r in rows for i in range(len(r.context) + 1) if (w := _window(r, i))})
         views: np.ndarray | None = None
+        window_views: np.ndarray | None = None
         if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
             vectors, (views,) = encoder.encode_multi(texts, [view_adapter])
+            if windows:
+                _, (window_views,) = encoder.encode_multi(windows, [view_adapter])
         else:
             vectors = encoder.encode(texts)
+        self._windows: dict[str, dict[str, np.ndarray]] = {
+            w: model.window_probs(window_views[i]) for i, w in enumerate(windows) if window_views is not None
+        }
         model.bank.warm_up(encoder)
         self._prep: dict[str, _Prepared] = {}
         for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
@@ -137,9 +156,10 @@ class CrisisReplay:
             raw.update(model.view_probs(views[i] if views is not None else None))
             self._prep[text] = _Prepared(feats, raw, model.bank.match(vec))
 
-    def _signals(self, text: str, history: Sequence[Signals]) -> Signals:
+    def _signals(self, text: str, history: Sequence[Signals], window: str | None) -> Signals:
         p = self._prep[text]
-        return self.model.combine(text, p.feats, p.raw, history, p.bank)
+        raw = {**p.raw, **self._windows.get(window or "", {})}
+        return self.model.combine(text, p.feats, raw, history, p.bank)
 
     def run(self, thresholds: dict[str, float]) -> list[Signals]:
         saved = dict(self.model._thr)
@@ -148,9 +168,9 @@ class CrisisReplay:
             out = []
             for row in self.rows:
                 history: list[Signals] = []
-                for c in row.context:
-                    history.append(self._signals(c, tuple(history)))
-                out.append(self._signals(row.text, tuple(history)))
+                for i, c in enumerate(row.context):
+                    history.append(self._signals(c, tuple(history), _window(row, i)))
+                out.append(self._signals(row.text, tuple(history), _window(row, len(row.context))))
             return out
         finally:
             self.model._thr.clear()
@@ -190,6 +210,7 @@ ALL_OFF: dict[str, float] = {
     "crisis_model": OFF,
     "crisis_view": OFF,
     "crisis_view_window": OFF,
+    "crisis_view_joined": OFF,
 }
 
 SOURCE_ORDERS: dict[str, tuple[str, ...]] = {
@@ -243,6 +264,8 @@ def _greedy(
             chosen["crisis_head"] = lowest("crisis_head", CRISIS_MODEL_GRID)
         elif source == "view" and view:
             chosen["crisis_view"] = lowest("crisis_view", VIEW_GRID)
+            # the view over the window of the last turns read together
+            chosen["crisis_view_joined"] = lowest("crisis_view_joined", VIEW_GRID)
             # the view over the last turns: this message and an earlier one both at a lower bar
             window_grid = [t for t in VIEW_GRID if t <= chosen["crisis_view"]] or [OFF]
             chosen["crisis_view_window"] = lowest("crisis_view_window", (*window_grid, OFF))
@@ -251,13 +274,12 @@ def _greedy(
     return chosen
 
 
-def conversation_rows(folder: Path = DIALOGUE_DEV_DIR) -> list[DevRow]:
-    """Every customer turn of the dialogue dev sets (``dev*.jsonl``: ordinary banking conversations) with the
-    customer's earlier turns as its context: where a source that reads the last turns (the crisis view or the bank
-    over a window) must not find a crisis. A conversation about a topic of :data:`CRISIS_TOPICS` (a partner taking
-    the customer's wages is economic abuse) is left out: its crisis calls are right."""
-    rows: list[DevRow] = []
-    for path in sorted(folder.glob("dev*.jsonl")):
+def dialogue_turns(paths: Sequence[Path]) -> list[tuple[str, tuple[str, ...]]]:
+    """Every customer turn of the dialogue files ``paths`` as ``(text, earlier turns)``, leaving out a
+    conversation about a topic of :data:`CRISIS_TOPICS` (a partner taking the customer's wages is economic abuse:
+    its crisis calls are right)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
@@ -265,8 +287,15 @@ def conversation_rows(folder: Path = DIALOGUE_DEV_DIR) -> list[DevRow]:
             if any(t.get("topic") in CRISIS_TOPICS for t in turns):
                 continue
             texts = [str(t["text"]) for t in turns]
-            rows += [DevRow(t, tuple(texts[:i]), False, "conversation") for i, t in enumerate(texts)]
-    return rows
+            out += [(t, tuple(texts[:i])) for i, t in enumerate(texts)]
+    return out
+
+
+def conversation_rows(paths: Sequence[Path] = BOUND_DIALOGUES) -> list[DevRow]:
+    """Every customer turn of the dialogue dev sets that bound the thresholds (:data:`BOUND_DIALOGUES`: ordinary
+    banking conversations) with the customer's earlier turns as its context: where a source that reads the last
+    turns (the crisis view or the bank over a window) must not find a crisis."""
+    return [DevRow(t, earlier, False, "conversation") for t, earlier in dialogue_turns(paths)]
 
 
 def choose_crisis_thresholds(

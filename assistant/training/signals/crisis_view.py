@@ -12,8 +12,16 @@ Rows (``train`` splits only; the ``dev`` splits choose the threshold, ``data/bli
   their distress mapping (``datasets.goemotions_distress``: ``none`` as ``ordinary``, ``mild``, ``high``), none of
   them among the comments the thresholds are bounded on (the seeded sample of ``thresholds.retune_crisis_layer``).
 
-Each row is the customer's message alone (the run-time view reads one message; earlier turns count through the
-rule layer's history). Writes ``crisis_view_adapter.npz`` and ``crisis_view_head.npz`` to the artifacts folder.
+Each row is the customer's message alone, and a row with ``context`` is also read as its window
+(:func:`~assistant.signals.crisis_view.window_text`: the last customer turns and the message, which the run-time
+view reads too, so a crisis that builds across turns is learnt where it builds). More windows: the user turns of the
+Schema-Guided Dialogue Banks conversations alone and with their earlier turns as ``ordinary``
+(:data:`N_SGD_WINDOWS`), every customer turn of the first dialogue dev set alone and as a window as ``ordinary``
+(``crisis_thresholds.TRAIN_DIALOGUES``; the other two bound the thresholds), and
+:data:`N_PAIRED` seeded pairs of train rows (any earlier message before a crisis, high-distress or other message)
+labelled by their last message, so a window is judged by what it ends on.
+
+Writes ``crisis_view_adapter.npz`` and ``crisis_view_head.npz`` to the artifacts folder.
 The crisis-layer thresholds (``crisis_view`` among them) are then chosen on the dev rows by
 ``python -m assistant.training.signals.thresholds``.
 
@@ -37,18 +45,35 @@ import numpy as np
 
 from assistant.errors import ConfigurationError
 from assistant.settings import Settings
-from assistant.signals.crisis_view import VIEW_ADAPTER_FILE, VIEW_CLASSES, VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
+from assistant.signals.crisis_view import (
+    VIEW_ADAPTER_FILE,
+    VIEW_CLASSES,
+    VIEW_HEAD_FILE,
+    VIEW_KINDS,
+    CrisisViewHead,
+    window_text,
+)
 from assistant.training.signals import datasets as ds
+from assistant.training.signals.crisis_thresholds import BOUND_DIALOGUES, TRAIN_DIALOGUES, dialogue_turns
 from assistant.training.signals.views import fit_view, view_meta
 
 logger = logging.getLogger(__name__)
 
 VIEW_FOLDERS: tuple[Path, ...] = tuple(
     ds.SIGNALS_DATA / name
-    for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12e", "written_2026_12g")
+    for name in (
+        "written_2026_12",
+        "written_2026_12c",
+        "written_2026_12d",
+        "written_2026_12e",
+        "written_2026_12g",
+        "written_2026_12h",
+    )
 )
 OTHER_FILES = ("handoff", "complaint", "vulnerability", "literacy")
 N_GOEMOTIONS = 3000
+N_SGD_WINDOWS = 1500  # seeded sample of SGD Banks user turns that have earlier turns
+N_PAIRED = 1500  # seeded windows of two train messages, labelled by the last one
 THRESHOLD_SAMPLE = 1500  # GoEmotions train comments the crisis thresholds are bounded on (seeded, kept out)
 
 
@@ -72,10 +97,13 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
     """(texts, classes) the view is trained on, de-duplicated by text (the first label wins)."""
     pairs: list[tuple[str, str]] = []
+    windows: list[tuple[str, str]] = []
     for folder in VIEW_FOLDERS:
-        pairs += [(r["text"], view_class(r)) for r in _jsonl(folder / "crisis_distress.jsonl") if r["split"] == "train"]
+        rows = [(r, view_class(r)) for r in _jsonl(folder / "crisis_distress.jsonl") if r["split"] == "train"]
         for name in OTHER_FILES:
-            pairs += [(r["text"], "other") for r in _jsonl(folder / f"{name}.jsonl") if r["split"] == "train"]
+            rows += [(r, "other") for r in _jsonl(folder / f"{name}.jsonl") if r["split"] == "train"]
+        pairs += [(r["text"], cls) for r, cls in rows]
+        windows += [(window_text(r["text"], r["context"]) or "", cls) for r, cls in rows if r.get("context")]
     pairs += [
         (r["text"], view_class({**r, "distress": r["label"]}))
         for r in _jsonl(ds.SIGNALS_DATA / "distress.jsonl")
@@ -91,10 +119,52 @@ def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
     for i in sorted(np.random.default_rng(seed + 1).choice(rest, size=min(N_GOEMOTIONS, len(rest)), replace=False)):
         label = ge.labels[int(i)]
         pairs.append((ge.texts[int(i)], "ordinary" if label == "none" else label))
+    bound = {t for t, _ in dialogue_turns(BOUND_DIALOGUES)}  # turns the thresholds are bounded on stay out
+    learnt = [(t, e) for t, e in dialogue_turns(TRAIN_DIALOGUES) if t not in bound]
+    talk = [(t, "ordinary") for t, _ in learnt] + [(window_text(t, e) or "", "ordinary") for t, e in learnt if e]
+    pairs += windows + talk + _sgd_windows(settings, seed) + _paired_windows(pairs, seed)
+    # a dev row's text ("ok", a stock question) may also be a dialogue or SGD turn: it stays out of training
+    held = {
+        r["text"]
+        for folder in VIEW_FOLDERS
+        for name in ("crisis_distress", *OTHER_FILES)
+        for r in _jsonl(folder / f"{name}.jsonl")
+        if r["split"] == "dev"
+    }
     seen: dict[str, str] = {}
     for text, cls in pairs:
-        seen.setdefault(text, cls)
+        if text not in held:
+            seen.setdefault(text, cls)
     return list(seen), list(seen.values())
+
+
+def _sgd_windows(settings: Settings, seed: int) -> list[tuple[str, str]]:
+    """A seeded sample of ordinary SGD Banks user turns read as windows with their earlier turns."""
+    turns = [(m, e) for m, e in ds.sgd_user_windows(settings) if e]
+    rng = np.random.default_rng(seed + 2)
+    pick = rng.choice(len(turns), size=min(N_SGD_WINDOWS, len(turns)), replace=False)
+    # each picked turn alone and read with its earlier turns
+    return [
+        pair
+        for i in sorted(pick)
+        for pair in ((turns[int(i)][0], "ordinary"), (window_text(*turns[int(i)]) or "", "ordinary"))
+    ]
+
+
+def _paired_windows(pairs: list[tuple[str, str]], seed: int) -> list[tuple[str, str]]:
+    """Seeded windows of two single messages, labelled by the last: any message before a crisis is a crisis,
+    and a message that is neither a crisis nor high distress before an ordinary, other, mild or none message keeps
+    the last one's class (so an angry or worried turn before an ordinary one is no crisis)."""
+    quiet = {"ordinary", "other", "none", "mild"}
+    rng = np.random.default_rng(seed + 3)
+    out: list[tuple[str, str]] = []
+    for _ in range(N_PAIRED):
+        i, j = (int(x) for x in rng.integers(0, len(pairs), size=2))
+        (first, c1), (last, c2) = pairs[i], pairs[j]
+        if c2 in quiet and c1 not in quiet:
+            continue  # a crisis or acute turn before a quiet one: what the window should say is unclear
+        out.append((window_text(last, [first]) or "", c2))
+    return out
 
 
 def train_crisis_view(settings: Settings, *, seed: int = 13, progress: bool = False) -> dict[str, object]:

@@ -137,6 +137,17 @@ def banking77_texts(settings: Settings) -> dict[str, str]:
     return out
 
 
+def sgd_user_windows(settings: Settings) -> list[tuple[str, list[str]]]:
+    """Every user turn of the Schema-Guided Dialogue Banks conversations (``sgd_banks``) with the user's earlier
+    turns, oldest first: ordinary banking conversations, as ``(message, earlier)`` pairs."""
+    path = _require(settings.shared_data_dir / "sgd_banks" / "train_banks_dialogues.json")
+    out: list[tuple[str, list[str]]] = []
+    for dialogue in json.loads(path.read_text(encoding="utf-8")):
+        said = [str(t["utterance"]) for t in dialogue["turns"] if t.get("speaker") == "USER"]
+        out += [(text, said[:i]) for i, text in enumerate(said)]
+    return out
+
+
 def fiqa_texts(settings: Settings) -> dict[str, str]:
     """FiQA-2018 questions keyed ``fiqa:<qid>``."""
     out: dict[str, str] = {}

@@ -36,7 +36,8 @@ from assistant.signals.heads import (
     sigmoid,
     train_softmax,
 )
-from assistant.signals.model import ARTIFACT_NAME, LITERACY_FULL_EVIDENCE_WORDS, SignalModel
+from assistant.signals.literacy_smoothing import LITERACY_FULL_EVIDENCE_WORDS
+from assistant.signals.model import ARTIFACT_NAME, SignalModel
 from assistant.training.signals import datasets as ds
 from assistant.training.signals.assembly import SignalTrainer
 from assistant.training.signals.fitting import (
@@ -334,7 +335,7 @@ def train_signals(
     lx = z(lit_x[lit_train])
     ly = lit_y[lit_train]
     literacy = fit_crossfit_softmax(lx, ly, LITERACY_LEVELS, name="literacy", seed=seed)
-    # Short messages are shrunk towards uniform by design (model.literacy_evidence), not fitted: the labelled
+    # Short messages are shrunk towards uniform by design (literacy_smoothing.literacy_evidence), not fitted: the
     # questions contain no chit-chat, and "ok thanks" must not flip a conversation's level.
     bundle_extra = {"literacy_full_evidence_words": LITERACY_FULL_EVIDENCE_WORDS, **report_oof}
     softmax_heads["literacy"] = literacy
