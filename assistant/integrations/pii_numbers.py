@@ -101,13 +101,21 @@ def nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
 # a company's line, not a person's: "the helpline 1-800-555-0100", "customer services on 0345 600 1234"
 _BUSINESS_LINE = re.compile(
     r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard|customer (?:service|services|care|support)(?: line)?"
-    r"|contact centre|call centre|call center)\b[^\d\n]{0,12}$"
+    r"|contact centre|call centre|call center"
+    # "the bank's number on the back of my card is", "your fraud line"
+    r"|(?:bank|bank's|banks|company's) (?:own )?(?:phone |contact |tele(?:phone)? |fraud )?(?:number|line)"
+    r"(?: on the back of (?:my|the|your) card)?|number on the back of (?:my|the|your) card)\b[^\d\n]{0,12}$"
 )
 
 
 def business_line(text: str, start: int) -> bool:
     """Whether the phone number at ``start`` is introduced as a helpline or a company's service line."""
-    return bool(_BUSINESS_LINE.search(text[max(0, start - 30) : start]))
+    return bool(_BUSINESS_LINE.search(text[max(0, start - 60) : start]))
+
+
+def phone_cued(text: str, start: int) -> bool:
+    """Whether a phone cue ("mobile", "call me", "texts from") comes shortly before ``start``."""
+    return _cued(text, start, "phone")
 
 
 def after_reference(text: str, start: int) -> bool:
