@@ -296,9 +296,11 @@ def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     n = len(digits)
     if n > 19:  # longer than any card or account: a tracking or reference number, hidden only when unlabelled
         return None if after_reference(text, start) else "LONG_NUMBER"
-    # a labelled reference keeps its digits, unless it is as long as a card number: those are hidden all the same
-    # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
-    if after_reference(text, start) and not (13 <= n <= 19 and card_shaped(raw) and luhn_ok(digits)):
+    # a labelled reference keeps its digits, unless it is written as a card number is (grouped like one, or ungrouped
+    # and passing Luhn): those are hidden all the same (a customer may call a card number "the reference on my
+    # statement"); "Transaction ID 7730019284411" is a reference
+    card_like = card_shaped(raw) and (luhn_ok(digits) or not raw.isdigit())
+    if after_reference(text, start) and not (13 <= n <= 19 and card_like):
         return None
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
