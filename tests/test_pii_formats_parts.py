@@ -60,6 +60,12 @@ UNCHANGED = [
     "my account starts with 2019 being a bad year, lol",
     "i changed the pin to 4 digits",
     "its fine, sorry you asked for the password",
+    "policy number is 88123 4412 for the car insurance",
+    "the case number for my dispute is 55102938",
+    "I paid Green Valley Nursery £40",
+    # a question about a password that is not answered; an "ending" that is no account's
+    "Forgot password? I updated to iOS17 and now nothing works",
+    "the period ending 1234 shows 0800 001 1234 as the number",
 ]
 
 

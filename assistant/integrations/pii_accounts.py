@@ -81,8 +81,12 @@ def _about_account(text: str, digits_at: int, phrase_at: int) -> bool:
 
 
 def _completed(text: str) -> Iterator[PiiFinding]:
-    """A number that ends with digits named earlier as the end of an account or card ("ending 9912")."""
-    ends = [m.group(1) or m.group(2) for m in _LAST_DIGITS.finditer(text)]
+    """A number that ends with digits named earlier as the end of an account or card ("account ending 9912")."""
+    ends = [
+        m.group(1) or m.group(2)
+        for m in _LAST_DIGITS.finditer(text)
+        if nearest_cue(text, m.start(), ("account", "card", "ref", "phone")) in ("account", "card")
+    ]
     if not ends:
         return
     for m in _DIGITS.finditer(text):

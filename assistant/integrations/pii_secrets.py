@@ -117,6 +117,10 @@ _SHAPED_BEFORE = re.compile(
     rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
     rf"(?:{SECRET_CUES['word']})\b"
 )
+# a cue asked about, then answered in the next sentence: "password?? fine its ...", "Password? ok it's ..."
+_ANSWERED = re.compile(
+    r"(?i)\s*\?+\s*(?=(?:[\w'’]+[,\s]+){0,3}?(?:it's|it’s|its|it is|it was|here it is|mine is|mine's)\s)"
+)
 _TOKEN_REST = re.compile(r"[^\s\"'“”‘’]*")
 _SENTENCE_END = re.compile(r"(?<!\.)[.!?](?!\.)(?:\s|$)|\n")  # "the login thingy... qwerty!2345" runs on
 # "pass" is also an ordinary word ("boarding pass"): only a token with a digit or symbol counts.
@@ -263,7 +267,7 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
     for cue in _PASSWORD_CUE.finditer(text):
         window = text[cue.end() : cue.end() + 80]
-        asked = re.match(r"\s*\?+\s*", window)  # "My password?? fine its MaxTheDog_2011": the answer follows
+        asked = _ANSWERED.match(window)  # "My password?? fine its MaxTheDog_2011": the answer follows
         stop = _SENTENCE_END.search(window, asked.end() if asked else 0)
         endpos = cue.end() + (stop.start() if stop else len(window))
         rest = _TOKEN_REST.match(text, endpos)  # a token the window cuts is taken whole
