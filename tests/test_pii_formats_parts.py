@@ -25,6 +25,7 @@ FOUND: list[tuple[str, list[tuple[str, str]]]] = [
     ("bottom of the cheque says 011000015 | 44019283375 | 0211", [("ACCOUNT", "44019283375")]),
     ("Acct: 7719.2204", [("ACCOUNT", "7719.2204")]),
     ("pls check 31/08/44/19 which is my account", [("ACCOUNT", "31/08/44/19")]),
+    ("wrong number!! I put 51200937 but it should be 51200973", [("ACCOUNT", "51200937"), ("ACCOUNT", "51200973")]),
     # secrets
     ("what's my passcode? oh that one, it's 3 3 8 1", [("PASSWORD", "3 3 8 1")]),
     ("Password? ok it's Lantern#42", [("PASSWORD", "Lantern#42")]),
@@ -63,6 +64,11 @@ UNCHANGED = [
     "policy number is 88123 4412 for the car insurance",
     "the case number for my dispute is 55102938",
     "I paid Green Valley Nursery £40",
+    # a reference noun then a verb or a comma; an amount spent; a date with dashes
+    "my claim is 44120987 and it was rejected",
+    "my complaint, number 55120934, was closed",
+    "Spent 12000000 on my house",
+    "account opened 2019-03-14",
     # a question about a password that is not answered; an "ending" that is no account's
     "Forgot password? I updated to iOS17 and now nothing works",
     "the period ending 1234 shows 0800 001 1234 as the number",

@@ -67,11 +67,15 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
         r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
-        r"|model|part|room|folio|voucher)\b(?:[\s#:.-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
+        r"|model|part|room|folio|voucher)\b(?:[\s#:.,-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
         r"(?:[A-Z]{1,5}\d{0,4}-)*"
         # ... or named, then what it is for and a verb: "reference number for my complaint is", "ref for me is"
         r"|(?<=ref|nce)[^\d\n.!?]{0,25}?\s(?:is|was|reads|says)\s+|\s+(?:number|no|num|id|ref|code)\b[^\d\n.!?]{0,25}?"
-        r"\s(?:is|was|reads|says)\s+)$"
+        r"\s(?:is|was|reads|says)\s+"
+        # a reference noun that is nothing else, then a verb: "my claim is 44120987"
+        r"|(?:(?<=order)|(?<=claim)|(?<=case)|(?<=ticket)|(?<=booking)|(?<=tracking)"
+        r"|(?<=complaint)|(?<=incident)|(?<=parcel)|(?<=invoice)|(?<=receipt)|(?<=shipment))"
+        r"\s+(?:is|was)\s+)$"
     ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "phone": re.compile(
@@ -155,6 +159,9 @@ _FLOW_BEFORE = re.compile(
     r"(?i)\b(?:went|gone|going|goes|sent|send|sending|transferr?(?:ed|ing)?|transfers?|moved?|paid|paying|payments?"
     r"|deposit(?:ed|s)?|credited|debited|drawn|written|taken|came|coming|money|funds|cash|it)"
     r"\s+(?:in)?(?:to|from|out of)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
+)
+_DASHED_DATE = re.compile(
+    r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)\d\d"
 )
 _COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 # counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
@@ -302,6 +309,8 @@ def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     card_like = card_shaped(raw) and (luhn_ok(digits) or not raw.isdigit())
     if after_reference(text, start) and not (13 <= n <= 19 and card_like):
         return None
+    if _DASHED_DATE.fullmatch(raw):
+        return None  # "account opened 2019-03-14": a date (a date of birth is found by the date rules)
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
@@ -327,8 +336,9 @@ def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "CREDIT_CARD"
     if n == 8 and _COMPACT_DATE.fullmatch(digits) and not _cued(text, start, "account"):
         return None  # "statement 20231104": a date written without separators
-    if n == 8:
-        return "ACCOUNT_NUMBER"
+    if n == 8:  # "spent 12000000 on my house" is an amount
+        spent = _AMOUNT_BEFORE.search(text[max(0, start - 12) : start])
+        return None if spent and not _cued(text, start, "account", 25) else "ACCOUNT_NUMBER"
     if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
         return "ACCOUNT_NUMBER"
     if 7 <= n <= 17 and (
