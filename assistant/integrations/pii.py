@@ -11,7 +11,7 @@ import threading
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.errors import ModelUnavailableError
-from assistant.integrations.pii_numbers import after_reference, business_line, card_shaped
+from assistant.integrations.pii_numbers import after_reference, business_line, card_shaped, phone_cued
 from assistant.integrations.pii_rules import rule_findings
 from assistant.integrations.pii_types import PiiFinding, luhn_ok, merge_spans
 
@@ -98,6 +98,8 @@ def _valid(text: str, finding: PiiFinding) -> bool:
         after_reference(text, finding.start) or business_line(text, finding.start)
     ):
         return False  # "order #4455667788" is an order number, "the helpline 0345 600 1234" a company's line
+    if finding.entity_type == "PHONE_NUMBER" and _foreign_digits(text[finding.start : finding.end]):
+        return phone_cued(text, finding.start)  # "PAYPAL *EBAY 35314369001" is a merchant's id, not Dublin
     if finding.entity_type == "CREDIT_CARD":
         raw = text[finding.start : finding.end]
         digits = "".join(ch for ch in raw if ch.isdigit())
@@ -105,6 +107,12 @@ def _valid(text: str, finding: PiiFinding) -> bool:
             return False  # "order 203-1928374-5564738" passes Luhn by chance
         return 12 <= len(digits) <= 19 and luhn_ok(digits)
     return True
+
+
+def _foreign_digits(raw: str) -> bool:
+    """Digits alone that no national format writes: not 0..., not ten digits, not 1 and ten (a number from abroad
+    is written with its + or 00)."""
+    return raw.isdigit() and not raw.startswith("0") and len(raw) != 10 and not (len(raw) == 11 and raw[0] == "1")
 
 
 def _build_presidio() -> tuple[Any, Any]:

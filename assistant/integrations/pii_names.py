@@ -80,6 +80,16 @@ _ORG_PHRASE = re.compile(
     r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways"
     r"|tax|wallet|pay|pot|saver|isa|office|services|finance|loans|collections|solutions|store|app))\b"
 )
+# a business named by its trade after one to three capitalised words ("Sunny Hill Stables", "Oak Tree Nursery"):
+# the words are its name, no person's; nouns that are also surnames ("Hall", "Church") are left out
+_BUSINESS = re.compile(
+    r"\b(?:[A-Z][a-z'’]+ ){1,3}(?:Stables|Farm|Garage|Motors|Salon|Cafe|Café|Bakery|Nursery|Nurseries|Kennels"
+    r"|Cattery|Hotel|Motel|Inn|Restaurant|Bistro|Grill|Kitchen|Pub|Academy|School|College|Preschool|Daycare|Surgery"
+    r"|Dental|Clinic|Vets|Veterinary|Pharmacy|Opticians|Builders|Plumbing|Plumbers|Roofing|Electrical|Decorators"
+    r"|Joinery|Landscaping|Cleaning|Catering|Lettings|Estates|Properties|Cars|Taxis|Removals|Storage|Studios?|Gym"
+    r"|Fitness|Club|Centre|Center|Trust|Foundation|Charity|Partners|Associates|Solicitors|Accountants|Consulting"
+    r"|Holdings|Enterprises|Trading|Supplies|Foods|Florists?|Butchers|Barbers|Brewery|Dairy|Spa|Stores|Market)\b"
+)
 NAME_LOCALES = (
     "en",
     "en_GB",
@@ -105,7 +115,7 @@ NAME_LOCALES = (
     "ig_NG",
     "sw",
 )
-_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")
+_LATIN_NAME = re.compile(r"(?:O'|Mc|Mac)?[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?")  # O'Brien, McDonald too
 _TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord)\.?"
 _CAP = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"  # Smith, O'Brien, Smith-Jones, McDonald
 _MC = r"(?:Mc|Mac|O')?" + _CAP
@@ -126,6 +136,16 @@ def core_first_names() -> frozenset[str]:
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         core.update(n.lower() for n in provider.first_names if isinstance(n, str) and _LATIN_NAME.fullmatch(n))
     return frozenset(n for n in core if len(n) >= 3) & first - common
+
+
+@lru_cache(maxsize=1)
+def soft_surnames() -> frozenset[str]:
+    """Surnames that are names' words only ("parker", "miller", "taylor"), not stop words, easy words, places or
+    brands: a surname after a first name even in lower case."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    _, last, _ = name_lists()
+    return frozenset(AMBIGUOUS_NAMES & last) - STOP_WORDS - _easy_words() - PLACES - BRANDS
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +190,7 @@ _NAME_CUE = re.compile(
 )
 _STRONG_CUE = re.compile(
     r"(?i)\b(?:my name is|my name's|name ?[:-]|name is|names|called|named|signed|name|name of|ask for|asking for"
+    r"|(?:sur|fore)name(?: is| ?[:-])?"
     r"|asked for|nickname is|nickname's|known as|calls me|call me|goes by|go by|executor is|attorney is"
     r"|(?:customer|acct holder|account holder|card ?holder|holder|payee|beneficiary|recipient|sender|from|to|attn"
     r"|c/o|executor|deceased|joint holder|account name|name on (?:the )?(?:card|account))\s?:)\s+$"
@@ -249,7 +270,7 @@ def _names(text: str) -> Iterator[PiiFinding]:
         g = 1 if m.group(1) else 2
         if m.group(g).lower() not in common:
             yield PiiFinding("PERSON", m.start(g), m.end(g), 0.7)
-    skip = [(m.start(), m.end()) for m in _ORG_PHRASE.finditer(text)]
+    skip = [(m.start(), m.end()) for pattern in (_ORG_PHRASE, _BUSINESS) for m in pattern.finditer(text)]
     tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip) and not _glued(text, t)]
     i = 0
     while i < len(tokens):
@@ -290,6 +311,8 @@ def _names(text: str) -> Iterator[PiiFinding]:
                 j += 1
             elif (strong or (is_first and not capital)) and nlow in last and nlow not in common:
                 j += 1
+            elif low in core and not capital and nlow in soft_surnames():
+                j += 1  # "ethan parker": a surname that is also a word, after a first name in lower case
             else:
                 break
         has_surname = j > i + 1

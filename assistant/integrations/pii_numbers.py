@@ -22,9 +22,11 @@ _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
 # not inside a decimal, an amount or an alphanumeric id; "no.12345678" is a number all the same
 # single digits may also be joined by " - " (speech to text: "4 1 9 - 2 2 - 6 0 3 1")
 _DIGIT_RUN = re.compile(r"(?<![\w,£$€-])(?<![\d£$€]\.)\d(?:[ -]?\d|(?<=\b\d) - (?=\d\b)\d){5,29}(?![\w-]|[.,]\d)")
-# digits in groups joined by dots ("50.44.21.09"): an account number only after (or before) an account cue
-_DOTTED = re.compile(r"(?<![\w.,£$€-])\d{2,4}(?:\.\d{2,4}){2,5}(?![\w-]|[.,]\d)")
-_DOTTED_DATE = re.compile(r"[0-3]?\d\.[01]?\d\.(?:19|20)?\d\d|(?:19|20)\d\d\.[01]?\d\.[0-3]?\d")
+# digits in groups joined by dots or slashes ("50.44.21.09", "12/55/09/83"): an account number only after (or
+# before) an account cue; two groups of three or four ("6208.1147") only just after one
+_DOTTED = re.compile(r"(?<![\w.,/£$€-])\d{2,4}([./])\d{2,4}(?:\1\d{2,4}){1,4}(?![\w/-]|[.,]\d)")
+_DOTTED_PAIR = re.compile(r"(?<![\w.,/£$€-])\d{3,4}\.\d{3,4}(?![\w/-]|[.,]\d)")
+_DOTTED_DATE = re.compile(r"[0-3]?\d([./])[01]?\d\1(?:19|20)?\d\d|(?:19|20)\d\d([./])[01]?\d\2[0-3]?\d")
 # digits said as words: "four seven two two nine one zero six", "double four"
 _DIGIT_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine)"
 _SPOKEN_DIGITS = re.compile(
@@ -65,8 +67,15 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
         r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
-        r"|model|part|room|folio|voucher)\b[\s#:.-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
-        r"(?:[A-Z]{1,5}\d{0,4}-)*$"
+        r"|model|part|room|folio|voucher)\b(?:[\s#:.,-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
+        r"(?:[A-Z]{1,5}\d{0,4}-)*"
+        # ... or named, then what it is for and a verb: "reference number for my complaint is", "ref for me is"
+        r"|(?<=ref|nce)[^\d\n.!?]{0,25}?\s(?:is|was|reads|says)\s+|\s+(?:number|no|num|id|ref|code)\b[^\d\n.!?]{0,25}?"
+        r"\s(?:is|was|reads|says)\s+"
+        # a reference noun that is nothing else, then a verb: "my claim is 44120987"
+        r"|(?:(?<=order)|(?<=claim)|(?<=case)|(?<=ticket)|(?<=booking)|(?<=tracking)"
+        r"|(?<=complaint)|(?<=incident)|(?<=parcel)|(?<=invoice)|(?<=receipt)|(?<=shipment))"
+        r"\s+(?:is|was)\s+)$"
     ),
     "routing": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "phone": re.compile(
@@ -82,7 +91,7 @@ def _cued(text: str, start: int, cue: str, window: int = _CUE_WINDOW) -> bool:
     return bool(_CUES[cue].search(text[max(0, start - window) : start]))
 
 
-def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
+def nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
     """Of ``cues``, the one whose last mention ends nearest before ``start`` (within the window)."""
     before = text[max(0, start - _CUE_WINDOW) : start]
     best: tuple[int, str] | None = None
@@ -96,18 +105,26 @@ def _nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
 # a company's line, not a person's: "the helpline 1-800-555-0100", "customer services on 0345 600 1234"
 _BUSINESS_LINE = re.compile(
     r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard|customer (?:service|services|care|support)(?: line)?"
-    r"|contact centre|call centre|call center)\b[^\d\n]{0,12}$"
+    r"|contact centre|call centre|call center"
+    # "the bank's number on the back of my card is", "your fraud line"
+    r"|(?:bank|bank's|banks|company's) (?:own )?(?:phone |contact |tele(?:phone)? |fraud )?(?:number|line)"
+    r"(?: on the back of (?:my|the|your) card)?|number on the back of (?:my|the|your) card)\b[^\d\n]{0,12}$"
 )
 
 
 def business_line(text: str, start: int) -> bool:
     """Whether the phone number at ``start`` is introduced as a helpline or a company's service line."""
-    return bool(_BUSINESS_LINE.search(text[max(0, start - 30) : start]))
+    return bool(_BUSINESS_LINE.search(text[max(0, start - 60) : start]))
+
+
+def phone_cued(text: str, start: int) -> bool:
+    """Whether a phone cue ("mobile", "call me", "texts from") comes shortly before ``start``."""
+    return _cued(text, start, "phone")
 
 
 def after_reference(text: str, start: int) -> bool:
     """Whether the number at ``start`` is labelled as a reference, order, case, invoice... number."""
-    return bool(_CUES["ref"].search(text[max(0, start - 30) : start]))
+    return bool(_CUES["ref"].search(text[max(0, start - 60) : start]))
 
 
 _CARD_GROUPS = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19}")
@@ -143,6 +160,9 @@ _FLOW_BEFORE = re.compile(
     r"|deposit(?:ed|s)?|credited|debited|drawn|written|taken|came|coming|money|funds|cash|it)"
     r"\s+(?:in)?(?:to|from|out of)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
 )
+_DASHED_DATE = re.compile(
+    r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)\d\d"
+)
 _COMPACT_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 # counts and amounts: "12345678 pence", "1500000 points", "2000000 dollars"
 _UNIT_AFTER = re.compile(
@@ -161,6 +181,16 @@ def _after_sort_code(text: str, start: int) -> bool:
         and _cued(text, start, "sort", window=60)
         or bool(re.search(r"\d{2}-\d{2}-\d{2}\s*[,/]?\s*$", before))
     )
+
+
+# a routing number just before: "324079018 then 5503 2291 88", a cheque's MICR line "| 063100277 | 8830012447 |"
+_ROUTING_BEFORE = re.compile(r"(?<!\d)(\d{9})\s*(?:[|,/;:-]|,? ?(?:then|and|acc\w*|a/c))?\s*$")
+
+
+def _after_routing(text: str, start: int) -> bool:
+    """Just after a valid routing number (the account number follows it on a cheque and in a customer's list)."""
+    m = _ROUTING_BEFORE.search(text, max(0, start - 30), start)
+    return bool(m) and _aba_ok(m.group(1))
 
 
 def _listed_after_account(text: str, start: int) -> bool:
@@ -184,6 +214,12 @@ def _account_around(text: str, start: int, end: int) -> bool:
     if _ACCOUNT_AFTER.match(text, end) or _FLOW_BEFORE.search(text[max(0, start - 40) : start]):
         return True
     return bool(_ACCOUNT_LATER.match(text, end)) and not _QUANTITY_BEFORE.search(text[max(0, start - 12) : start])
+
+
+def is_quantity(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``start:end`` is an amount or a count ("£2000000", "balance is 1200000", "1234421
+    points")."""
+    return bool(_UNIT_AFTER.match(text, end) or _QUANTITY_BEFORE.search(text[max(0, start - 12) : start]))
 
 
 def _aba_ok(digits: str) -> bool:
@@ -219,18 +255,23 @@ def _number_findings(text: str) -> Iterator[PiiFinding]:
         for m in _ZIP.finditer(text, cue.end(), min(cue.end() + 80, line_end if line_end >= 0 else len(text))):
             yield PiiFinding("US_ZIP", m.start(), m.end(), 0.7)
     for m in _DIGIT_RUN.finditer(text):
-        kind = _classify_digits(text, m.start(), m.group(), m.end())
+        kind = classify_digits(text, m.start(), m.group(), m.end())
         if kind:
             yield PiiFinding(kind, m.start(), m.end(), 0.75)
     for m in _DOTTED.finditer(text):
         if _DOTTED_DATE.fullmatch(m.group()):
             continue  # "opened 14.03.2024"
-        if _nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" or _account_around(
+        if nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" or _account_around(
             text, m.start(), m.end()
         ):
             yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
+    for m in _DOTTED_PAIR.finditer(text):  # "Account number: 6208.1147"
+        if nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" and _cued(
+            text, m.start(), "account", 25
+        ):
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
     for m in _SPOKEN_DIGITS.finditer(text):
-        kind = _classify_digits(text, m.start(), _spoken(m.group()), m.end())
+        kind = classify_digits(text, m.start(), _spoken(m.group()), m.end())
         if kind:
             yield PiiFinding(kind, m.start(), m.end(), 0.7)
     for m in _SPLIT.finditer(text):
@@ -256,16 +297,20 @@ def _spoken(words: str) -> str:
     return "".join(out)
 
 
-def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
+def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
     """What a run of 6-19 digits (spaces or dashes allowed) is, from its length, checksum and the cue before it."""
     digits = re.sub(r"\D", "", raw)
     n = len(digits)
     if n > 19:  # longer than any card or account: a tracking or reference number, hidden only when unlabelled
         return None if after_reference(text, start) else "LONG_NUMBER"
-    # a labelled reference keeps its digits, unless it is as long as a card number: those are hidden all the same
-    # (a customer may call a card number "the reference on my statement"; hiding a real reference costs little)
-    if after_reference(text, start) and not (13 <= n <= 19 and card_shaped(raw)):
+    # a labelled reference keeps its digits, unless it is written as a card number is (grouped like one, or ungrouped
+    # and passing Luhn): those are hidden all the same (a customer may call a card number "the reference on my
+    # statement"); "Transaction ID 7730019284411" is a reference
+    card_like = card_shaped(raw) and (luhn_ok(digits) or not raw.isdigit())
+    if after_reference(text, start) and not (13 <= n <= 19 and card_like):
         return None
+    if _DASHED_DATE.fullmatch(raw):
+        return None  # "account opened 2019-03-14": a date (a date of birth is found by the date rules)
     if n < 13 and _UNIT_AFTER.match(text, end):
         return None
     if n == 6:  # after a cue, or written just before an account number ("200000 / 12345678")
@@ -275,15 +320,15 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
             or _SORT_AFTER.match(text, end)
         ):
             return "UK_SORT_CODE"
-        if _nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
+        if nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
             return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
         if _account_around(text, start, end):
             return "ACCOUNT_NUMBER"
         return None
-    if 10 <= n <= 11 and _nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
+    if 10 <= n <= 11 and nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
         return "PHONE_NUMBER"
     if n == 9:
-        cue = _nearest_cue(text, start, ("ssn", "routing", "account"))
+        cue = nearest_cue(text, start, ("ssn", "routing", "account"))
         if cue is not None:
             return {"ssn": "US_SSN", "routing": "ABA_ROUTING", "account": "ACCOUNT_NUMBER"}[cue]
         return "ABA_ROUTING" if _aba_ok(digits) else "US_SSN"
@@ -291,11 +336,14 @@ def _classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         return "CREDIT_CARD"
     if n == 8 and _COMPACT_DATE.fullmatch(digits) and not _cued(text, start, "account"):
         return None  # "statement 20231104": a date written without separators
-    if n == 8:
-        return "ACCOUNT_NUMBER"
+    if n == 8:  # "spent 12000000 on my house" is an amount
+        spent = _AMOUNT_BEFORE.search(text[max(0, start - 12) : start])
+        return None if spent and not _cued(text, start, "account", 25) else "ACCOUNT_NUMBER"
     if 14 <= n and re.fullmatch(r"\d{6}[ -]?\d{8}", raw):  # sort code and account written together
         return "ACCOUNT_NUMBER"
-    if 7 <= n <= 17 and (_after_sort_code(text, start) or _listed_after_account(text, start)):
+    if 7 <= n <= 17 and (
+        _after_sort_code(text, start) or _listed_after_account(text, start) or _after_routing(text, start)
+    ):
         return "ACCOUNT_NUMBER"
     if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _account_around(text, start, end):
         return "ACCOUNT_NUMBER"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.integrations.pii_numbers import after_reference
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
 _MONTHS = (
@@ -177,5 +178,7 @@ def address_findings(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("STREET_ADDRESS", start, m.end(), 0.75)
     for m in _POSTCODE.finditer(text):
         value = m.group()
+        if after_reference(text, m.start()):
+            continue  # "the kettle model number is KE12 9BX"
         if value.isupper() or " " in value:  # "sw1a1aa" alone is too close to an ordinary token
             yield PiiFinding("UK_POSTCODE", m.start(), m.end(), 0.6)

@@ -1,7 +1,8 @@
-"""Rule-based PII recognisers for a bank's chat, one module per family: numbers (``pii_numbers``), secrets after a
-cue (``pii_secrets``) or found through other secrets and what was done with them (``pii_secret_links``), dates of
-birth and addresses (``pii_places``) and personal names (``pii_names``). Pure Python over ``re``; the names come from
-faker's MIT-licensed lists (see ``pii_names``).
+"""Rule-based PII recognisers for a bank's chat, one module per family: numbers (``pii_numbers``, with the
+account numbers given in parts or glued to their cue in ``pii_accounts``), secrets after a cue (``pii_secrets``) or
+found through other secrets and what was done with them (``pii_secret_links``), dates of birth and addresses
+(``pii_places``) and personal names (``pii_names``). Pure Python over ``re``; the names come from faker's
+MIT-licensed lists (see ``pii_names``).
 
 >>> [(f.entity_type, "NI QQ 12 34 56 C"[f.start : f.end]) for f in rule_findings("NI QQ 12 34 56 C")]
 [('UK_NINO', 'QQ 12 34 56 C')]
@@ -9,6 +10,7 @@ faker's MIT-licensed lists (see ``pii_names``).
 
 from __future__ import annotations
 
+from assistant.integrations.pii_accounts import account_findings
 from assistant.integrations.pii_names import name_findings
 from assistant.integrations.pii_numbers import number_findings
 from assistant.integrations.pii_places import address_findings, dob_findings
@@ -22,6 +24,7 @@ def rule_findings(text: str) -> list[PiiFinding]:
     secrets = [*secret_findings(text), *context_secrets(text)]
     found = [
         *number_findings(text),
+        *account_findings(text),
         *secrets,
         *linked_secrets(text, secrets),
         *dob_findings(text),

@@ -6,7 +6,12 @@
 * a quoted secret named after it ("'river stone blue kettle' for the passphrase");
 * a password-shaped token (letters with digits or symbols) that was set, typed or changed ("I reset it to
   Bl@ckCoffee_2024", "Kettle&Crumpets99 is what I set it to");
-* a code handed over after a code was asked for ("the code sent to my email. got it: 8D4K2Q").
+* a code handed over after a code was asked for ("the code sent to my email. got it: 8D4K2Q");
+* a secret that was set or changed, told after the cue ("I changed my pin to 0 7 0 7", "i set the pin as my old
+  house number twice, 1717");
+* a password-shaped token given before its cue in the same sentence ("Its Gr@ndma1948, sorry you asked for the
+  password");
+* a second guess at a secret ("is Oakfield but might be Oakfield Juniors").
 
 >>> text = "pw is hunter2 lol. no seriously its hunter2"
 >>> found = [PiiFinding("PASSWORD", 6, 13, 0.85)]
@@ -20,7 +25,16 @@ import re
 from collections.abc import Iterator
 
 from assistant.integrations.pii_numbers import after_reference
-from assistant.integrations.pii_secrets import _ANY_CUE, _NOT_A_SECRET, _NOT_A_SECRET_CODE, _SECRET_ENDS, _WORD
+from assistant.integrations.pii_secrets import (
+    _ANY_CUE,
+    _NOT_A_SECRET,
+    _NOT_A_SECRET_CODE,
+    _SECRET_ENDS,
+    _UNIT_AFTER,
+    _WORD,
+    SECRET_CUES,
+    _leading_secret,
+)
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
 # words that correct what came before: "sorry I meant", "wait no,", "or was it", "no its"
@@ -63,6 +77,20 @@ _HANDED_OVER = re.compile(
     r"(\d(?:[ -]?\d){3,9}|(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,10})\b"
 )
 _CODE_ASKED = re.compile(rf"(?i)\b(?:{_ANY_CUE})\b")
+# "I changed my pin to 0 7 0 7", "i set the pin as my old house number twice, 1717": digits or a shaped token, at
+# once or after a short description that a comma, colon or dash closes
+_SET_MY = re.compile(
+    r"(?i)\b(?:chang(?:e|ed|ing)|reset(?:ting)?|set(?:ting)?|updat(?:e|ed|ing)|switch(?:ed|ing)?|made|make)"
+    rf" (?:my|the|our|a) (?:new )?(?:{_ANY_CUE}) (?:to|as|into)\s+(?:[^.!?\n\d]{{0,40}}?[,:-]\s*)?[\"'“‘]?"
+    r"(\d(?:[ -]?\d){2,11}(?![\d.,]\d)|(?-i:" + _STRONG + r"))"
+)
+# "Its Gr@ndma1948, sorry you asked for the password"
+_GIVEN_BEFORE = re.compile(
+    r"(?i)(?<![\w'’])(?:it's|it’s|its|it is|it was)\s+[\"'“‘]?((?-i:" + _STRONG + r"))[\"'”’]?\s*[,;:–—-]"
+    rf"[^.!?\n]{{0,50}}?\b(?:{SECRET_CUES['word']})\b"
+)
+# "is Oakfield but might be Oakfield Juniors": the second guess may run to several words
+_MIGHT_BE = re.compile(r"(?i)[\"'”’]?,?\s+(?:but|or)\s+(?:it\s+)?(?:might|may|could|would|should)\s+be\s+[\"'“‘]?")
 
 
 def context_secrets(text: str) -> Iterator[PiiFinding]:
@@ -80,6 +108,10 @@ def context_secrets(text: str) -> Iterator[PiiFinding]:
             for g in range(1, (m.lastindex or 0) + 1):
                 if m.group(g):
                     yield PiiFinding("PASSWORD", *trim_span(text, m.start(g), m.end(g)), 0.7)
+    for pattern in (_SET_MY, _GIVEN_BEFORE):
+        for m in pattern.finditer(text):
+            if not _UNIT_AFTER.match(text, m.end(1)):  # "changed the pin to 4 digits"
+                yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
     for m in _HANDED_OVER.finditer(text):
         if _CODE_ASKED.search(text, max(0, m.start() - 120), m.start()):
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
@@ -97,6 +129,9 @@ def linked_secrets(text: str, found: list[PiiFinding]) -> list[PiiFinding]:
         before = _CORRECTION_BEFORE.search(text, 0, f.start)
         if before and _is_correction(value, before.group(1), strong=True):
             out.append(PiiFinding("PASSWORD", *trim_span(text, before.start(1), before.end(1)), 0.7))
+        guess = _MIGHT_BE.match(text, f.end)
+        if guess:
+            out.extend(_leading_secret(text, guess.end(), text[guess.end() : guess.end() + 60], 4, "phrase"))
     for f in [*secrets, *out]:
         value = text[f.start : f.end]
         if sum(ch.isalnum() for ch in value) < 3:

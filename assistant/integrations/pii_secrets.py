@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
 _POSS = r"(?:'s|’s|s'|s)?"  # "mother's", "mothers", "pets'"
+_MEMORABLE = r"mem[eo]?r[aie]?b(?:le|el)"  # "memorable", "memerable", "memorible"
 SECRET_CUES: dict[str, str] = {
     "phrase": (
-        r"passphrase|pass phrase|memorable (?:phrase|info(?:rmation)?|answer|name|place|date|data)"
+        r"passphrase|pass phrase|" + _MEMORABLE + r" (?:phrase|info(?:rmation)?|answer|name|place|date|data)"
         r"|security (?:answer|phrase)|secret (?:answer|phrase)|security question" + _POSS + r" answer"
         r"|(?:my )?answer (?:to|for) (?:my |the )?(?:security|secret) question"
         r"|(?:mother|mum|mom)" + _POSS + r" maiden(?: name)?|maiden name|(?:first )?pet" + _POSS + r" name"
@@ -35,17 +36,17 @@ SECRET_CUES: dict[str, str] = {
     ),
     "word": (
         r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|psw|passcode|pass code"
-        r"|memorable word|security word|secret word|credentials|security details"
+        r"|" + _MEMORABLE + r" word|security word|secret word|credentials|security details"
         r"|(?:login|log-in|log in(?= ?[:=]| is\b))"
         r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
         r"| code| details)?|online banking (?:password|passcode)"
     ),
     "code": (
-        r"pin(?:[ -]?code| number| no)?|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
+        r"pin(?:[ -]?code| number| no)?|verification(?= ?#)|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
         r"|verification (?:code|number)|security key|access number|pass ?number"
         r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
         r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
-        r"|(?:\d|three|four) digits on the back(?: of (?:my|the) card)?"
+        r"|(?:\d|three|four) (?:digits|numbers) on the back(?: of (?:my|the) card)?"
         r"|code? (?:you |u |they |that was |which was |that i was |i was |i got |i received )?(?:sent|texted|txt"
         r"|txted|emailed|got|received)(?: me| to me)?"
         r"|(?:code|number|digits) (?:that |which )?(?:came|arrived)(?: by| via| in| through)? (?:text|sms|email|a text"
@@ -64,11 +65,13 @@ _FILLER = (
 _RELATIVE = (
     r"(?:,?\s+(?:that |which )?(?:i|we|you) (?:always |originally |really |just |had )?(?:set|chose|use|used|picked"
     r"|made|created|typed|entered|put in|put|gave|want|wanted|would like|'d like|will use|want to use|had|have"
-    r"|gave you|thought|think|believed|remember|remembered))?"
+    r"|gave you|thought|think|believed|remember|remembered)"
+    r"|\s+(?:that |which )?(?:they|you|u|the bank|it) (?:just )?(?:sent|texted|txted|txt'?d|emailed|gave)"
+    r"(?: me| to me| you| to you)?)?"
 )
 # between a cue and its value: "(case sensitive)", "for online banking", "on my card"
 _QUALIFIER = (
-    r"(?:\s*\([^()\n]{1,30}\))?"
+    r"(?:\s*\([^()\n]{1,30}\)|\s+(?:has|have|contains|includes|with)\b[^.!?\n:\"]{1,30}(?=:\s))?"
     r"(?:\s+(?:for|on|to|of|with|from|in|by) (?:my |the |our |your |this |that )?[\w-]+(?: [\w-]+){0,2}?\b"
     r"(?=\s*(?:is|was|'s|:|=|-|should be|would be|will be|used to be|must be)(?!\w)))?"
 )
@@ -82,7 +85,8 @@ _SECRET = re.compile(
 )
 # without a filler, a single word that ends its clause: "memorable word pepper."
 _SECRET_LAST = re.compile(
-    rf"(?i)\b(?:{SECRET_CUES['phrase']}|memorable word|security word|secret word) ([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)"
+    rf"(?i)\b(?:{SECRET_CUES['phrase']}|{_MEMORABLE} word|security word|secret word) "
+    r"([^\s\"'“”‘’.,;!?]+)(?=[.,;!?]|\s*$)"
 )
 # alternatives after a secret: "... was Cardigan or cardigan123", "'x' I think or maybe snowdonia", "jsmith / Kettle9"
 _ALTERNATIVE = re.compile(
@@ -100,7 +104,9 @@ _NEW_ONE = re.compile(
     r"(?: (?:that |which )?(?:they|you|i) (?:sent|gave|texted|set|had|got)(?: me)?)?"
     r"(?:(?: is| was|'s|:| =)\s+[\"'“‘]?([^\s\"'“”‘’]+)|\s+(\d{4,8})\b)"
 )
-_SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED})")
+# letters then a run of punctuation with a slash, bracket or semicolon in it: "zxcvbnm,./", "qwerty[]"
+_KEYBOARD = r"[a-z0-9]+(?=[,./;\[\]\\<>]*[/;\[\]\\<>])[,./;\[\]\\<>]{2,}"
+_SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED}|{_KEYBOARD})")
 # tokens of letters and digits (or symbols) shortly after a password cue in the same sentence: "my password is my
 # dog's name Rufus123", "pw hunter2 lmao jk its Tr0ub4dor&3"; or shortly before "is my password"
 _PASSWORD_CUE = re.compile(rf"(?i)\b(?:{SECRET_CUES['word']}|pass)\b")
@@ -110,6 +116,10 @@ _MIXED_TOKEN = re.compile(rf"(?<![^\s\"'“‘(:=—–-])({_MIXED})")
 _SHAPED_BEFORE = re.compile(
     rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
     rf"(?:{SECRET_CUES['word']})\b"
+)
+# a cue asked about, then answered in the next sentence: "password?? fine its ...", "Password? ok it's ..."
+_ANSWERED = re.compile(
+    r"(?i)\s*\?+\s*(?=(?:[\w'’]+[,\s]+){0,3}?(?:it's|it’s|its|it is|it was|here it is|mine is|mine's)\s)"
 )
 _TOKEN_REST = re.compile(r"[^\s\"'“”‘’]*")
 _SENTENCE_END = re.compile(r"(?<!\.)[.!?](?!\.)(?:\s|$)|\n")  # "the login thingy... qwerty!2345" runs on
@@ -127,21 +137,23 @@ _SECRET_BEFORE = re.compile(
 )
 # "the security question is ... and the answer is Rover"
 _ANSWER = re.compile(
-    rf"(?i)(?:\bquestion\b[^.?!\n]{{0,60}}?\banswer\b|\banswer (?:to|for) [\"'‘“][^\"'’”\n]{{1,60}}[\"'’”])"
+    rf"(?i)(?:\bquestion\b[^.?!\n]{{0,60}}?\banswer\b|\banswer (?:to|for) [\"'‘“][^\"'’”\n]{{1,60}}[\"'’”]"
+    rf"|\banswer (?:to|for) (?:the|my|your) [^.?!\n\"]{{1,40}}?\bquestion\b)"
     rf"{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,3}})"
 )
 # digits after any cue, however they are grouped or spaced: "0 4 1 1 5 2", "993 012", "7301-88"
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"  # "four four seven one"
 _CODE = re.compile(
-    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|#)?{_QUALIFIER}(?:{_FILLER}|\s+)"
+    rf"(?i)\b(?:{_ANY_CUE})\b(?:\s?(?:no|nr|num)\.?|\s?#)?{_QUALIFIER}{_RELATIVE}(?:{_FILLER}|\s+)"
     r"(?:(?:\d{1,2}|four|five|six|seven|eight)[ -]digits?(?: long)?\s*[,:;-]\s*)?[\"'“‘]?"
     rf"(\d(?:(?:[ -]| - )?\d){{2,11}}|(?=[A-Z]*\d)[A-Z0-9]{{4,8}}|(?:{_DIGIT_WORD}[ -]){{3,7}}{_DIGIT_WORD})\b"
 )
-# "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"
+# "I gave my PIN to my carer so she can get cash, it's 3071"; "they texted 993 012 ... then texted 441 870"; a
+# question answered: "what pin? oh the card one, its 9 4 1 1"
 _CODE_LATER = re.compile(
-    r"(?i)\b(?:(?:pin|passcode|pass code|code|otp|one[- ]time password|password)\b[^.!?\n]{0,80}?"
+    r"(?i)\b(?:(?:pin|passcode|pass code|code|otp|one[- ]time password|password)\b\?*[^.!?\n]{0,80}?"
     r"\b(?:it's|it is|its|it was|which is|i said|i gave (?:it|them|him|her)|i told (?:him|her|them)(?: it)?)"
-    r"|(?:texted|txted|txt|sms'?d|messaged)(?: me| to me| u| you)?)\s+(\d{3}[ -]?\d{3}|\d{4,8})\b"
+    r"|(?:texted|txted|txt|sms'?d|messaged)(?: me| to me| u| you)?)\s+(\d{3}[ -]?\d{3}|\d{4,8}|\d(?: \d){3,7})\b"
 )
 # "... which I thought was gooseberry but apparently not, so I tried gooseberries"
 _TRIED = re.compile(
@@ -150,7 +162,7 @@ _TRIED = re.compile(
 # a bare "the answer" is a security answer only where the message talks of security questions
 _ANSWER_BARE = re.compile(rf"(?i)\b(?:(?:the|my) )?answer{_RELATIVE}{_FILLER}[\"'“‘]?({_WORD}(?: {_WORD}){{0,5}})")
 _SECURITY_TALK = re.compile(
-    r"(?i)\b(?:security|secret|memorable|question|favou?rite|maiden|mascot|pet|school|grew up)\b"
+    rf"(?i)\b(?:security|secret|{_MEMORABLE}|question|favou?rite|maiden|mascot|pet|school|grew up)\b"
 )
 # digits shortly after a PIN or code cue with no filler: "pin hasn't worked, try 4417"; not after the words that
 # make a number something else ("since 2019", "ending 4421", "it took 200") nor a code that is not a secret
@@ -234,7 +246,7 @@ def _plain_words(words_text: str) -> bool:
 
 
 _ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|same|this|that|any|no|what|which)\s+$")
-_PASSPHRASE = re.compile(r"(?i)pass ?phrase|(?:memorable|security|secret) phrase")
+_PASSPHRASE = re.compile(rf"(?i)pass ?phrase|(?:{_MEMORABLE}|security|secret) phrase")
 
 
 def _cued_secrets(text: str) -> Iterator[PiiFinding]:
@@ -255,7 +267,8 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
     for cue in _PASSWORD_CUE.finditer(text):
         window = text[cue.end() : cue.end() + 80]
-        stop = _SENTENCE_END.search(window)
+        asked = _ANSWERED.match(window)  # "My password?? fine its MaxTheDog_2011": the answer follows
+        stop = _SENTENCE_END.search(window, asked.end() if asked else 0)
         endpos = cue.end() + (stop.start() if stop else len(window))
         rest = _TOKEN_REST.match(text, endpos)  # a token the window cuts is taken whole
         endpos = rest.end() if rest else endpos
@@ -313,7 +326,7 @@ def _leading_secret(text: str, start: int, words_text: str, most: int, mode: str
                 break
             taken += 1
         words = rest
-    elif not re.search(r"[.,;:!?]$", words[0]):
+    elif not _ends(words[0]):
         for k, word in enumerate(words[1:most], start=1):
             bare = word.strip(".,;:!?")
             low = bare.lower()
@@ -322,10 +335,18 @@ def _leading_secret(text: str, start: int, words_text: str, most: int, mode: str
             if not bare or (low in _SECRET_ENDS and not joins) or word.endswith(":"):
                 break
             taken += 1
-            if bare != word:
+            if bare != word and _ends(word):
                 break
     end = start + len(" ".join(words[:taken]))
     yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.85)
+
+
+_ABBREVIATION = re.compile(r"(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr)\.")
+
+
+def _ends(word: str) -> bool:
+    """Whether punctuation ends ``word`` and the secret with it ("Rover," yes; "St." in "St. Bride's" no)."""
+    return bool(re.search(r"[.,;:!?]$", word)) and not _ABBREVIATION.fullmatch(word)
 
 
 _TITLE_WORD = re.compile(r"[A-Z][\w'’]*[.,;:!?]?")
