@@ -113,6 +113,20 @@ class AnswerFactWeights:
 
     lexical: float = 0.3
     kind: float = 0.15
+    money: float = 0.0  # added to a money-valued fact's match when the question names a sum of money
+
+
+_MONEY_VALUE = re.compile(r"[£€$]\s?\d")
+
+
+def names_money(question: str, cues: Sequence[str]) -> bool:
+    """Whether the question names a sum of money ("£600", "$1,800", "16 grand"; ``money_cues``)."""
+    return any(_compiled(p).search(question) for p in cues)
+
+
+def money_valued(fact: FactInfo) -> bool:
+    """Whether the fact's value is a sum of money ("£25,000", "£1, €1 or $1"; not "2", "7 days" or "1%")."""
+    return bool(_MONEY_VALUE.search(fact.value))
 
 
 def fact_matches(
@@ -123,9 +137,14 @@ def fact_matches(
     asked: frozenset[FactKind],
     words: FactWords,
     weights: AnswerFactWeights,
+    money: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
-    """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus."""
+    """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus (+ the money
+    bonus for the facts named in ``money``: money-valued facts, when the question names a sum)."""
     return {
-        n: cosines[n] + weights.lexical * words.overlap(question, n) + (weights.kind if kinds[n] in asked else 0.0)
+        n: cosines[n]
+        + weights.lexical * words.overlap(question, n)
+        + (weights.kind if kinds[n] in asked else 0.0)
+        + (weights.money if n in money else 0.0)
         for n in names
     }
