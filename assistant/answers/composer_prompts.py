@@ -129,6 +129,9 @@ class AnswerFact(BaseModel):
     # "16 grand"): the customer's own sum is compared with a limit or a fee, not with a count or a time
     money: float = Field(default=0.0, ge=0)
     money_cues: list[str] = Field(default_factory=list)
+    # a variant of a more general fact of the same kind (support_bereavement_hours of support_hours) loses
+    # ``variant`` when the question names none of its extra words (asked.unasked_variants)
+    variant: float = Field(default=0.0, ge=0)
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from assistant.answers.asked import (
     fact_words,
     money_valued,
     names_money,
+    unasked_variants,
 )
 from assistant.answers.base import top_passages
 from assistant.answers.composer_prompts import AnswerFact, ComposerPrompts, FactPair
@@ -136,9 +137,9 @@ def answer_choice(
     asked = asked_kinds(query, cfg.cues)
     kinds = {n: by_name[n].kind for n in names}
     money = _money_facts(query, names, by_name, cfg)
-    match = fact_matches(
-        query, names, cosines, kinds, asked, fact_words(facts), AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money), money
-    )
+    variants = unasked_variants(query, names, kinds) if cfg.variant else frozenset()
+    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant)
+    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants)
     if cfg.runner_up_penalty:
         share = cfg.runner_up_penalty
         for n in home:
