@@ -113,6 +113,44 @@ class AnswerFactWeights:
 
     lexical: float = 0.3
     kind: float = 0.15
+    money: float = 0.0  # added to a money-valued fact's match when the question names a sum of money
+    variant: float = 0.0  # taken from a variant of a more general fact when the question names no part of it
+
+
+_MONEY_VALUE = re.compile(r"[£€$]\s?\d")
+
+
+def names_money(question: str, cues: Sequence[str]) -> bool:
+    """Whether the question names a sum of money ("£600", "$1,800", "16 grand"; ``money_cues``)."""
+    return any(_compiled(p).search(question) for p in cues)
+
+
+def money_valued(fact: FactInfo) -> bool:
+    """Whether the fact's value is a sum of money ("£25,000", "£1, €1 or $1"; not "2", "7 days" or "1%")."""
+    return bool(_MONEY_VALUE.search(fact.value))
+
+
+def unasked_variants(question: str, names: Sequence[str], kinds: Mapping[str, str]) -> frozenset[str]:
+    """The facts that are a variant of a more general fact of the same kind (its name's words and more:
+    ``support_bereavement_hours`` of ``support_hours``) whose extra words the question does not name: "what time
+    do the phone lines open" asks the general hours, not the bereavement team's.
+
+    >>> sorted(unasked_variants("when are you open?", ["support_hours", "support_chat_hours"], {
+    ...     "support_hours": "time", "support_chat_hours": "time"}))
+    ['support_chat_hours']
+    >>> sorted(unasked_variants("is the chat open?", ["support_hours", "support_chat_hours"], {
+    ...     "support_hours": "time", "support_chat_hours": "time"}))
+    []
+    """
+    asked = content_words(question)
+    tokens = {n: frozenset(content_words(n.replace("_", " "))) for n in names}
+    out = set()
+    for n in names:
+        for m in names:
+            if m != n and kinds[m] == kinds[n] and tokens[m] < tokens[n] and not (tokens[n] - tokens[m]) & asked:
+                out.add(n)
+                break
+    return frozenset(out)
 
 
 def fact_matches(
@@ -123,9 +161,17 @@ def fact_matches(
     asked: frozenset[FactKind],
     words: FactWords,
     weights: AnswerFactWeights,
+    money: frozenset[str] = frozenset(),
+    variants: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
-    """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus."""
+    """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus (+ the money
+    bonus for the facts named in ``money``: money-valued facts, when the question names a sum; less the variant
+    penalty for those in ``variants``, see :func:`unasked_variants`)."""
     return {
-        n: cosines[n] + weights.lexical * words.overlap(question, n) + (weights.kind if kinds[n] in asked else 0.0)
+        n: cosines[n]
+        + weights.lexical * words.overlap(question, n)
+        + (weights.kind if kinds[n] in asked else 0.0)
+        + (weights.money if n in money else 0.0)
+        - (weights.variant if n in variants else 0.0)
         for n in names
     }

@@ -125,11 +125,18 @@ class AnswerFact(BaseModel):
     # fact's by clear_margin (the question names it in words the encoder does not know: "FOS", "LPA")
     clear_match: float = Field(default=10.0, ge=0)
     clear_margin: float = Field(default=10.0, ge=0)
+    # a fact whose value is a sum of money gains ``money`` when the question names a sum (``money_cues``: "£600",
+    # "16 grand"): the customer's own sum is compared with a limit or a fee, not with a count or a time
+    money: float = Field(default=0.0, ge=0)
+    money_cues: list[str] = Field(default_factory=list)
+    # a variant of a more general fact of the same kind (support_bereavement_hours of support_hours) loses
+    # ``variant`` when the question names none of its extra words (asked.unasked_variants)
+    variant: float = Field(default=0.0, ge=0)
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")
     def _compiles(self) -> AnswerFact:
-        for kind, patterns in self.cues.items():
+        for kind, patterns in [*self.cues.items(), ("money_cues", self.money_cues)]:
             for pattern in patterns:
                 try:
                     re.compile(pattern, re.IGNORECASE)

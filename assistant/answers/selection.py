@@ -6,10 +6,18 @@ use. Ranking itself is :func:`assistant.answers.focus.rank_candidates`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answers.asked import AnswerFactWeights, asked_kinds, fact_matches, fact_words
+from assistant.answers.asked import (
+    AnswerFactWeights,
+    asked_kinds,
+    fact_matches,
+    fact_words,
+    money_valued,
+    names_money,
+    unasked_variants,
+)
 from assistant.answers.base import top_passages
 from assistant.answers.composer_prompts import AnswerFact, ComposerPrompts, FactPair
 from assistant.answers.focus import (
@@ -128,9 +136,10 @@ def answer_choice(
     cosines = dict(zip(names, (vectors[1:] @ vectors[0]).tolist(), strict=True))
     asked = asked_kinds(query, cfg.cues)
     kinds = {n: by_name[n].kind for n in names}
-    match = fact_matches(
-        query, names, cosines, kinds, asked, fact_words(facts), AnswerFactWeights(cfg.lexical, cfg.kind)
-    )
+    money = _money_facts(query, names, by_name, cfg)
+    variants = unasked_variants(query, names, kinds) if cfg.variant else frozenset()
+    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant)
+    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants)
     if cfg.runner_up_penalty:
         share = cfg.runner_up_penalty
         for n in home:
@@ -148,6 +157,13 @@ def answer_choice(
     others = [match[n] for n in names if n != best]
     margin = match[best] - max(others) if others else 1.0
     return AnswerChoice(home[best], best, match[best], margin, cosines[best])
+
+
+def _money_facts(query: str, names: Sequence[str], by_name: Mapping[str, FactInfo], cfg: AnswerFact) -> frozenset[str]:
+    """The money-valued facts among ``names`` when ``query`` names a sum of money (else none)."""
+    if not cfg.money or not names_money(query, cfg.money_cues):
+        return frozenset()
+    return frozenset(n for n in names if money_valued(by_name[n]))
 
 
 def _antecedent(ranked: list[Ranked], lead: Ranked, pattern: str) -> Ranked | None:
@@ -242,6 +258,8 @@ def focus_selection(
             continue
         if words + _words(c.clean) > budget.words:
             continue
+        if c.clean.rstrip().endswith(":"):
+            continue  # a line that introduces a list ("There are two kinds ...:") says nothing on its own
         if c.facts and not set(c.facts) & set(lead.candidate.facts) and r.fact_relevance < f.rest_fact_min:
             continue  # a neighbouring figure the question did not ask about
         if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [*firsts, *chosen]):
