@@ -190,7 +190,7 @@ _ROUTING_BEFORE = re.compile(r"(?<!\d)(\d{9})\s*(?:[|,/;:-]|,? ?(?:then|and|acc\
 def _after_routing(text: str, start: int) -> bool:
     """Just after a valid routing number (the account number follows it on a cheque and in a customer's list)."""
     m = _ROUTING_BEFORE.search(text, max(0, start - 30), start)
-    return bool(m) and _aba_ok(m.group(1))
+    return m is not None and _aba_ok(m.group(1))
 
 
 def _listed_after_account(text: str, start: int) -> bool:
