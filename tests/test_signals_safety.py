@@ -146,6 +146,7 @@ def test_a_negated_request_for_a_person_is_not_one(
         "they're still on the other line telling me to move my savings to a safe account",
         "I've got nothing for the kids' tea tonight and no money till Friday",
         "my rent is due today and the payment has bounced",
+        "a man rang saying he was from the bank and I read out the code from my phone, now my savings are moving",
     ],
 )
 def test_acute_situations_are_high_distress(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
