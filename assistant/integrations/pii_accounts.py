@@ -43,6 +43,7 @@ _DIGITS = re.compile(r"(?<![\w,.£$€-])\d(?:[ -]?\d){6,18}(?![\w-]|[.,]\d)")
 
 
 def account_findings(text: str) -> Iterator[PiiFinding]:
+    """Account numbers (and an O-for-zero sort code) of ``text`` in the four forms of the module docstring."""
     for m in _GLUED.finditer(text):
         yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.75)
     for m in _O_FOR_ZERO.finditer(text):

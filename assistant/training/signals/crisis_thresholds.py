@@ -135,7 +135,8 @@ class CrisisReplay:
         self.rows = list(rows)
         texts = sorted({t for r in rows for t in (*r.context, r.text)})
         # each turn with earlier ones is also read as its window over the last turns (as the pipeline does)
-        windows = sorted({w for r in rows for i in range(len(r.context) + 1) if (w := _window(r, i))})
+        self._row_windows = [tuple(_window(r, i) for i in range(len(r.context) + 1)) for r in self.rows]
+        windows = sorted({w for ws in self._row_windows for w in ws if w})
         views: np.ndarray | None = None
         window_views: np.ndarray | None = None
         if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
@@ -166,11 +167,11 @@ class CrisisReplay:
         self.model._thr.update(thresholds)
         try:
             out = []
-            for row in self.rows:
+            for row, windows in zip(self.rows, self._row_windows, strict=True):
                 history: list[Signals] = []
-                for i, c in enumerate(row.context):
-                    history.append(self._signals(c, tuple(history), _window(row, i)))
-                out.append(self._signals(row.text, tuple(history), _window(row, len(row.context))))
+                for c, window in zip(row.context, windows, strict=False):
+                    history.append(self._signals(c, tuple(history), window))
+                out.append(self._signals(row.text, tuple(history), windows[-1]))
             return out
         finally:
             self.model._thr.clear()

@@ -98,10 +98,16 @@ def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
     """(texts, classes) the view is trained on, de-duplicated by text (the first label wins)."""
     pairs: list[tuple[str, str]] = []
     windows: list[tuple[str, str]] = []
+    # a dev row's text ("ok", a stock question) may also be a dialogue or SGD turn: it stays out of training
+    dev_texts: set[str] = set()
     for folder in VIEW_FOLDERS:
-        rows = [(r, view_class(r)) for r in _jsonl(folder / "crisis_distress.jsonl") if r["split"] == "train"]
-        for name in OTHER_FILES:
-            rows += [(r, "other") for r in _jsonl(folder / f"{name}.jsonl") if r["split"] == "train"]
+        rows: list[tuple[dict[str, Any], str]] = []
+        for name in ("crisis_distress", *OTHER_FILES):
+            for r in _jsonl(folder / f"{name}.jsonl"):
+                if r["split"] == "dev":
+                    dev_texts.add(r["text"])
+                elif r["split"] == "train":
+                    rows.append((r, view_class(r) if name == "crisis_distress" else "other"))
         pairs += [(r["text"], cls) for r, cls in rows]
         windows += [(window_text(r["text"], r["context"]) or "", cls) for r, cls in rows if r.get("context")]
     pairs += [
@@ -123,17 +129,9 @@ def view_rows(settings: Settings, seed: int) -> tuple[list[str], list[str]]:
     learnt = [(t, e) for t, e in dialogue_turns(TRAIN_DIALOGUES) if t not in bound]
     talk = [(t, "ordinary") for t, _ in learnt] + [(window_text(t, e) or "", "ordinary") for t, e in learnt if e]
     pairs += windows + talk + _sgd_windows(settings, seed) + _paired_windows(pairs, seed)
-    # a dev row's text ("ok", a stock question) may also be a dialogue or SGD turn: it stays out of training
-    held = {
-        r["text"]
-        for folder in VIEW_FOLDERS
-        for name in ("crisis_distress", *OTHER_FILES)
-        for r in _jsonl(folder / f"{name}.jsonl")
-        if r["split"] == "dev"
-    }
     seen: dict[str, str] = {}
     for text, cls in pairs:
-        if text not in held:
+        if text and text not in dev_texts:  # (an empty text: a window whose earlier turns were blank)
             seen.setdefault(text, cls)
     return list(seen), list(seen.values())
 
