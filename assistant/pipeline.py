@@ -122,7 +122,8 @@ class _Turn:
         try:
             return fn()
         finally:
-            self.timings[name] = round((time.perf_counter() - start) * 1000, 3)
+            # a stage timed twice in one turn (the message's pass, then its window's) adds up
+            self.timings[name] = round(self.timings.get(name, 0.0) + (time.perf_counter() - start) * 1000, 3)
 
 
 @dataclass(frozen=True)
@@ -374,18 +375,16 @@ class Pipeline:
         redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
         ahead = self._expected_reread(redacted, context)
         window = window_text(redacted.text, context.recent_texts)
-        extra = [t for t in (ahead, window) if t is not None]
-        if not extra:
+        in_context: Encoded | None = None
+        if ahead is None:
             encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
-            done: dict[str, Encoded] = {}
-        else:  # the message, its reading after the topic's question and its window over the last turns in one pass
-            encoded, *rest = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, *extra]))
-            done = dict(zip(extra, rest, strict=True))
-        in_context = done.get(ahead) if ahead is not None else None
-        window_encoded = done.get(window) if window is not None else None
+        else:  # the message and its reading after the topic's question in one pass
+            encoded, in_context = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, ahead]))
+        # the window over the last turns needs only the crisis view: a shorter pass of its own
+        window_view = turn.timed("encode", lambda: self.encoder.run_window(window)) if window is not None else None
         history = context.history
         signals = turn.timed(
-            "classify", lambda: self.classifier.run(encoded=encoded, history=history, window=window_encoded)
+            "classify", lambda: self.classifier.run(encoded=encoded, history=history, window=window_view)
         )
         return Understanding(
             redacted=redacted, encoded=encoded, signals=signals, timings=dict(turn.timings), in_context=in_context

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -196,6 +197,17 @@ class EvalContext:
             )
             for i, t in enumerate(texts)
         ]
+
+    def window_views(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """The crisis view alone of each window over the last turns (``MessageEncoder.run_window``), cached on disk;
+        None for each without the crisis view."""
+        from assistant.kb.routing_views import cached_view
+
+        stage = self.stage("encode")
+        adapter = stage.crisis_adapter
+        if adapter is None or not isinstance(stage.encoder, LayeredEncoder) or not texts:
+            return [None for _ in texts]
+        return list(cached_view(stage.encoder, adapter, list(texts), CACHE_DIR, "eval", "crisis"))
 
     # ------------------------------------------------------------------ progress
 

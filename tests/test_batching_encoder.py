@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from assistant.integrations.batching import MicroBatcher
+from assistant.integrations.encoder import HashingEncoder
 from assistant.settings import Settings
 from assistant.stages.classify import SignalClassifier
 from assistant.stages.encode import MessageEncoder
@@ -221,3 +222,20 @@ def test_batched_messages_get_the_single_message_decisions(encoder: MessageEncod
         top = np.argsort(-(e.vector @ np.stack([g.vector for g in got]).T))[:3]
         top_alone = np.argsort(-(alone.vector @ np.stack([g.vector for g in got]).T))[:3]
         assert top.tolist() == top_alone.tolist()
+
+
+def test_a_window_gets_only_the_crisis_view_the_full_pass_would_give(encoder: MessageEncoder) -> None:
+    """``run_window`` (the crisis view of a window over the last turns) equals the crisis vector of the full pass,
+    also when concurrent windows share a pass; without the crisis view's adapter it is None."""
+    windows = [f"{a}\n{b}" for a, b in zip(TEXTS, TEXTS[1:], strict=False)]
+    full = {e.text: e.crisis_vector for e in encoder.run_batch([Redacted(text=w) for w in windows])}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(encoder.run_window, windows))
+    for w, view in zip(windows, got, strict=True):
+        if full[w] is None:
+            assert view is None
+        else:
+            assert view is not None and np.allclose(view, full[w], atol=1e-5)
+    assert any(v is not None for v in got)
+    hashing = MessageEncoder(Settings(environment="test", data_dir=Path("/nonexistent")), encoder=HashingEncoder())
+    assert hashing.run_window(windows[0]) is None

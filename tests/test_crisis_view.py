@@ -50,6 +50,20 @@ def test_one_pass_gives_each_adapter_the_view_it_gives_alone() -> None:
     assert np.allclose(views[1], base, atol=1e-4)
 
 
+def test_a_view_alone_is_the_view_the_full_pass_gives() -> None:
+    """``encode_view`` (the window's pass: the shared layers below the adapter, then its layers) gives the view
+    ``encode_multi`` gives, whichever layer the adapter starts from, one text or several of unequal length."""
+    encoder = shared_encoder()
+    window = window_text("even if it was on purpose?", ["does my life cover pay out for every cause", *TEXTS])
+    texts = [*TEXTS, str(window)]
+    for start in (3, 4):
+        adapter = LayerAdapter.copy_of(encoder.auto_model, start)
+        _, (full,) = encoder.encode_multi(texts, [adapter])
+        assert np.allclose(encoder.encode_view(texts, adapter), full, atol=1e-5)
+        assert np.allclose(encoder.encode_view(texts[-1:], adapter), full[-1:], atol=1e-5)
+    assert encoder.encode_view([], adapter).shape == (0, 384)
+
+
 def test_the_rule_layer_uses_the_view_at_its_threshold_and_never_on_a_figure_of_speech() -> None:
     base = SignalModel.load()
     model = SignalModel(base.bundle, base.extractor, base.misuse, base.bank, _one_hot_head("abuse"))

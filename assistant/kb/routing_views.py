@@ -78,7 +78,7 @@ def cached_view(
         return np.load(path)
 
     def view(batch: list[str]) -> list[np.ndarray]:
-        return list(encoder.encode_multi(batch, [adapter])[1][0])
+        return list(encoder.encode_view(batch, adapter))
 
     views = _stack(_in_batches(texts, f"{name} view {label}", view), encoder.dimension)
     if path is not None:

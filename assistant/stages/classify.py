@@ -7,6 +7,8 @@ import logging
 import threading
 from collections.abc import Sequence
 
+import numpy as np
+
 from assistant.errors import ModelUnavailableError
 from assistant.settings import Settings
 from assistant.signals.model import ARTIFACT_NAME, SignalModel
@@ -57,15 +59,15 @@ class SignalClassifier:
             self._model = model
             logger.info("signals heads %s loaded", model.version)
 
-    def run(self, *, encoded: Encoded, history: Sequence[Signals] = (), window: Encoded | None = None) -> Signals:
+    def run(self, *, encoded: Encoded, history: Sequence[Signals] = (), window: np.ndarray | None = None) -> Signals:
         """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first) and
-        ``window`` the encoded window of the last customer turns and this message
-        (:func:`~assistant.signals.crisis_view.window_text`), read by the crisis view."""
+        ``window`` the crisis view of the window over the last customer turns and this message
+        (:func:`~assistant.signals.crisis_view.window_text`, ``MessageEncoder.run_window``)."""
         return self.model.predict(
             encoded.text,
             encoded.vector,
             history,
             encoded.crisis_vector,
             encoded.service_vector,
-            window.crisis_vector if window is not None else None,
+            window,
         )

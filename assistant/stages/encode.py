@@ -31,7 +31,9 @@ class MessageEncoder:
     Concurrent ``run()`` calls (turns on other threads) share passes through a :class:`MicroBatcher` (at most
     ``settings.encode_batch_max`` messages, waiting at most ``settings.encode_batch_wait_ms``); a lone call runs
     at once; ``run_texts()`` queues one turn's several texts together. ``run_batch()`` is the batch form. Either
-    way each message's vectors are those of the pass it ran in.
+    way each message's vectors are those of the pass it ran in. ``run_window()`` gives only the crisis view of a
+    window over the last turns (``crisis_view.window_text``), through a batcher of its own: the window runs the
+    shared layers below the crisis view's and the crisis view's layers, not the full pass with every view.
 
     >>> from assistant.settings import Settings
     >>> enc = MessageEncoder(Settings())
@@ -51,6 +53,9 @@ class MessageEncoder:
         self._warm = False
         self._lock = threading.Lock()
         self._batcher = MicroBatcher(self._encode_rows, settings.encode_batch_max, settings.encode_batch_wait_ms)
+        self._window_batcher = MicroBatcher(
+            self._crisis_views, settings.encode_batch_max, settings.encode_batch_wait_ms
+        )
 
     @property
     def batcher(self) -> MicroBatcher[str, Encoded]:
@@ -95,6 +100,7 @@ class MessageEncoder:
             elif any(p.is_file() for p in paths):
                 logger.info("encoder %s cannot run the routing, crisis or service adapters", self.encoder.name)
             self._run(["warm up"])
+            self._crisis_views(["warm up\nwarm up"])
             self._warm = True
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray | None]]:
@@ -121,6 +127,13 @@ class MessageEncoder:
             for i, t in enumerate(texts)
         ]
 
+    def _crisis_views(self, texts: list[str]) -> list[np.ndarray | None]:
+        """The crisis view alone of each text (None without the crisis view's adapter or a layered encoder)."""
+        encoder, adapter = self.encoder, self._crisis_adapter
+        if adapter is None or not isinstance(encoder, LayeredEncoder):
+            return [None for _ in texts]
+        return list(encoder.encode_view(texts, adapter))
+
     def run(self, *, redacted: Redacted) -> Encoded:
         self.warm_up()
         return self._batcher.submit(redacted.text)
@@ -130,6 +143,12 @@ class MessageEncoder:
         batcher, queued together so they go in one pass with each other and with concurrent turns."""
         self.warm_up()
         return self._batcher.submit_many(list(texts))
+
+    def run_window(self, text: str) -> np.ndarray | None:
+        """The crisis view of ``text``, a window over the last customer turns, alone (None without the view);
+        concurrent turns' windows share passes."""
+        self.warm_up()
+        return self._window_batcher.submit(text)
 
     def run_batch(self, redacted: list[Redacted]) -> list[Encoded]:
         """Several messages in one pass (the batch form of ``run``), in order."""

@@ -38,7 +38,7 @@ def _classify_rows(ctx: EvalContext, rows: Sequence[BlindRow], label: str) -> li
     windows = [window_text(t, earlier) for t, earlier in turns]
     encoded = iter(ctx.encode([t for t, _ in turns]))
     distinct = sorted({w for w in windows if w})
-    window_vectors = dict(zip(distinct, ctx.encode(distinct), strict=True))
+    window_vectors = dict(zip(distinct, ctx.window_views(distinct), strict=True))
     window_of = iter(windows)
     out: list[Signals] = []
 

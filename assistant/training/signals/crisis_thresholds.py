@@ -142,7 +142,7 @@ class CrisisReplay:
         if view_adapter is not None and model.view_head is not None and isinstance(encoder, LayeredEncoder):
             vectors, (views,) = encoder.encode_multi(texts, [view_adapter])
             if windows:
-                _, (window_views,) = encoder.encode_multi(windows, [view_adapter])
+                window_views = encoder.encode_view(windows, view_adapter)
         else:
             vectors = encoder.encode(texts)
         self._windows: dict[str, dict[str, np.ndarray]] = {
