@@ -68,6 +68,7 @@ VIEW_FOLDERS: tuple[Path, ...] = tuple(
         "written_2026_12e",
         "written_2026_12g",
         "written_2026_12h",
+        "written_2026_12i",
     )
 )
 OTHER_FILES = ("handoff", "complaint", "vulnerability", "literacy")

@@ -49,7 +49,14 @@ from assistant.training.signals.views import fit_view, view_meta
 logger = logging.getLogger(__name__)
 
 SERVICE_FOLDERS: tuple[Path, ...] = tuple(
-    ds.SIGNALS_DATA / name for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12f")
+    ds.SIGNALS_DATA / name
+    for name in (
+        "written_2026_12",
+        "written_2026_12c",
+        "written_2026_12d",
+        "written_2026_12f",
+        "written_2026_12i",
+    )
 )
 N_NARRATIVES = 1500
 N_GOEMOTIONS = 3000
