@@ -44,6 +44,8 @@ BREAKDOWN: list[tuple[str, str]] = [
     ("  pipeline.understand", "pipeline.py:understand"),
     ("    redact", "redact.py:run"),
     ("    encode (encoder pass)", "encode.py:run"),
+    ("    encode (message and its reading after the topic's question)", "encode.py:run_texts"),
+    ("    encode (the window's crisis view)", "encode.py:run_window"),
     ("    classify (signals)", "classify.py:run"),
     ("  pipeline.respond", "pipeline.py:respond"),
     ("    dialogue", "dialogue.py:run"),
@@ -52,7 +54,8 @@ BREAKDOWN: list[tuple[str, str]] = [
     ("    escalate", "escalate.py:run"),
     ("  store the turn (SQLite write)", "service.py:_after_understanding"),
     ("response model_validate", "main.py:model_validate"),
-    ("encoder forward (all callers)", "encoder.py:encode_views"),
+    ("encoder forward (all callers)", "encoder.py:encode_multi"),
+    ("encoder crisis view alone (all callers)", "encoder.py:encode_view"),
     ("encoder encode() (all callers)", "integrations/encoder.py:encode"),
 ]
 
@@ -83,7 +86,7 @@ class EncoderCounter:
         from assistant.integrations import encoder as enc
 
         cls = enc.SentenceTransformerEncoder
-        for name in ("encode", "encode_views"):
+        for name in ("encode", "encode_views", "encode_multi", "encode_view"):
             original = getattr(cls, name)
             setattr(cls, name, self._wrap(original, name))
 
