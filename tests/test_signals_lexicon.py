@@ -184,3 +184,54 @@ def test_framing_that_is_not_a_crisis_drops_the_crisis_rule(text: str) -> None:
 )
 def test_the_framings_do_not_hide_a_crisis_told_around_them(text: str) -> None:
     assert _crisis_rule_cues(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Kindly freeze it. I am leaving this life today.", "leaving this life"),
+        ("I lost my job and the flat. I don't see reason for continue.", "leaving this life"),
+        ("My wife died in spring and I want to join her. I'm ready.", "joining someone who died"),
+        ("double shifts, no sleep, and I've started cutting again", "harm myself"),
+        ("what happens to the loan if I'm found in the canal", "if I'm found"),
+        ("can I set up payments for after I'm gone? The rent, mostly. I'm going on Friday.", "a date for going"),
+        ("I've bought the rope, just make sure my savings go to my sister", "means"),
+        ("she says she's going to step in front of a bus", "someone else at risk now"),
+        ("help my toddler is choking", "danger now"),
+        ("I found my dad sitting in the car in the garage with the engine running", "danger now"),
+        ("smoke is pouring out of the kitchen", "danger now"),
+        ("I'll take that manager down with me", "veiled threat"),
+        ("watch your front windows, that's all I'm saying", "veiled threat"),
+        ("one of your staff is going to have a very bad day", "veiled threat"),
+        ("coming in tomorrow, bringing something to make them listen", "veiled threat"),
+        ("I have to send him a photo of every receipt", "controls my money"),
+        ("my son has emptied my savings again", "controls my money"),
+        ("my sister keeps taking mum's pension", "takes a parent's money"),
+    ],
+)
+def test_later_crisis_phrasings_are_caught_and_named(text: str, cue: str) -> None:
+    assert cue in _crisis_rule_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum died last year and I want to join her old bank",
+        "what happens to my ISA after I'm gone? I'm writing my will this week",
+        "I don't see a reason to continue paying for premium, cancel it",
+        "leaving this world of paper statements, go paperless please",
+        "I'm cutting back again on takeaways",
+        "if I'm found to have missed a payment will you charge me?",
+        "the car's in the garage with the engine running rough, can I get a loan for repairs?",
+        "my car's choking on cold mornings, can I get a car loan",
+        "smoke alarm battery died, can I pay for a new one with my card?",
+        "I'll take the statement down with me to the branch",
+        "watch your back on those fees lol",
+        "You guys are going to have a bad day when the ombudsman rules",
+        "I kept photos of every receipt for my tax return",
+        "I'll bring something with me to prove my address",
+        "I'm stepping in front of the queue at the branch",
+    ],
+)
+def test_their_look_alikes_are_not_a_crisis(text: str) -> None:
+    assert not _crisis_rule_cues(text)
