@@ -40,6 +40,7 @@ WRITTEN_DIRS: tuple[Path, ...] = (
     PROJECT_ROOT / "data" / "signals" / "written_2026_12g",
     PROJECT_ROOT / "data" / "signals" / "written_2026_12h",
     PROJECT_ROOT / "data" / "signals" / "written_2026_12i",
+    PROJECT_ROOT / "data" / "signals" / "written_2026_12j",
 )
 # A second dev-only set of crisis, distress and trap messages (December 2026, all ``split: dev``), written apart
 # from the crisis bank so the bank's thresholds are not chosen on its own sentences.

@@ -69,6 +69,7 @@ VIEW_FOLDERS: tuple[Path, ...] = tuple(
         "written_2026_12g",
         "written_2026_12h",
         "written_2026_12i",
+        "written_2026_12j",
     )
 )
 OTHER_FILES = ("handoff", "complaint", "vulnerability", "literacy")
