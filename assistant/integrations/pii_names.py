@@ -14,82 +14,22 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.integrations.pii_name_words import (
+    AMBIGUOUS_NAMES,
+    BRANDS,
+    CONTRACTIONS,
+    NOT_NAMES,
+    PLACES,
+    not_person_spans,
+)
 from assistant.integrations.pii_types import PiiFinding
 
-# Words that are also first names; a name then needs a cue, a title or a surname next to it.
-AMBIGUOUS_NAMES = frozenset(
-    """may will mark bill grace hope faith joy june april summer autumn dawn rose lily ivy holly amber ruby
-    crystal jade iris pearl penny sterling cash chase rich guy ray dean drew max sky angel carol christian
-    patience harmony honor honour justice royal young frank art pat sue bob jack victoria georgia india paris
-    florence sydney austin jordan chelsea lincoln dallas phoenix sunny happy lucky brook brooke river star
-    stormy misty sandy rocky hunter archer mason cooper carter taylor parker baker porter miller fisher
-    booker walker page bay bank banks price link lane rowan heather daisy willow violet poppy jasmine
-    destiny trinity genesis haven love page hazel olive marina ginger tiffany mercedes alexa siri
-    august major king prince duke earl baron bishop deacon monday tuesday sunday easter christmas
-    noel nick gene will don ben kim sean""".split()
-)
-# Places that some name lists also hold: never a name on their own.
-PLACES = frozenset(
-    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
-    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi
-    missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia
-    washington wisconsin wyoming carolina dakota jersey york london paris berlin madrid rome dublin cardiff
-    belfast edinburgh glasgow leeds bristol manchester liverpool birmingham sheffield newcastle brighton oxford
-    cambridge york europe asia africa america australia canada mexico spain france germany italy ireland
-    scotland wales england britain india china japan brazil portugal poland turkey greece dubai chicago boston
-    houston dallas austin denver seattle phoenix miami atlanta orlando vegas tampa florence sydney""".split()
-)
-# Countries, nationalities, currencies and card networks: never a person's name on their own ("a transfer from China",
-# "Russian rubles", "convert to Euro", "Mastercard and Visa"); a cue such as "my name is" still wins.
-NOT_NAMES = PLACES | frozenset(
-    """china russia ukraine nigeria ghana kenya pakistan bangladesh philippines vietnam thailand korea singapore
-    malaysia indonesia egypt morocco israel qatar saudi argentina chile colombia peru jamaica sweden norway denmark
-    finland netherlands holland belgium switzerland austria hungary romania bulgaria croatia serbia czechia
-    lithuania latvia estonia iceland cyprus malta nepal iran iraq lebanon jordan tunisia algeria ethiopia somalia
-    uganda tanzania zimbabwe zambia antarctica oceania british russian european american americans english scottish
-    welsh irish chinese indian african asian australian canadian mexican spanish french german italian polish
-    turkish japanese korean brazilian nigerian pakistani filipino euro euros dollar dollars pound pounds sterling
-    yen rupee rupees yuan ruble rubles rouble roubles peso pesos franc francs krona zloty dirham naira visa
-    maestro discover mum mom mummy mommy dad daddy nan nana gran granny grandma grandad grandpa papa mama auntie
-    sis bro babe hun mate team sir madam regards wishes
-    monday tuesday wednesday thursday friday saturday sunday""".split()
-)
 # a month next to a day number is a date ("Jan 3rd", "14 Jan", "the 7th of Jan"), whatever name lists say
 _MONTH = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july")
 _DAY_NEAR = re.compile(r"\d")
 # who is writing or addressed: here a word that is also a place may be a name ("hiya its Jordan")
 _SELF_CUE = re.compile(r"(?i)\b(?:it's|its|it is|i'm|im|i am|this is|hi|hiya|hello|hey|dear)[,\s]+$")
-# contractions typed without their apostrophe: "and Im not seeing it"
-CONTRACTIONS = frozenset("im ive id ill dont cant wont didnt isnt doesnt wasnt arent couldnt wouldnt shouldnt".split())
-# Shops, banks, brands and services that customers name and that name lists also hold ("Delta", "Spencer"
-# only in "Marks and Spencer"); single words here are never names on their own, the phrases are skipped whole.
-BRANDS = frozenset(
-    """tesco asda sainsbury sainsburys morrisons waitrose lidl aldi boots argos currys primark greggs harrods
-    selfridges wilko halifax santander barclays barclaycard lloyds natwest nationwide monzo starling revolut wise
-    chase hsbc tsb metro amazon apple google microsoft netflix spotify uber deliveroo paypal klarna vodafone virgin
-    ryanair easyjet expedia walmart target costco kroger verizon comcast macys wendys mcdonalds dell ford tesla
-    hilton marriott mastercard amex venmo zelle cashapp citi citibank fargo ebay etsy shein asos ikea nike
-    adidas starbucks costa pret subway dominos octopus ovo eon thames vue odeon specsavers halfords nandos kfc
-    delta airbnb booking hertz avis emirates lufthansa wayfair disney hulu peacock xbox playstation nintendo steam
-    dominion bupa aviva admiral direct churchill hastings experian equifax transunion clearscore mortgage isa
-    lowell cabot intrum moorcroft capquest hoist samsung firefox safari chrome android""".split()
-)
-_ORG_PHRASE = re.compile(
-    r"(?i)\b(?:marks? (?:and|&) spencers?|virgin (?:media|money|atlantic|mobile)|milton keynes|john lewis|sports direct"
-    r"|british (?:gas|airways)|capital one|wells fargo|bank of \w+|(?:delta|united|american) air\w*"
-    r"|[A-Z]\w+ (?:bank|building society|plc|ltd|limited|inc|llc|group|energy|insurance|mobile|airlines|airways"
-    r"|tax|wallet|pay|pot|saver|isa|office|services|finance|loans|collections|solutions|store|app))\b"
-)
-# a business named by its trade after one to three capitalised words ("Sunny Hill Stables", "Oak Tree Nursery"):
-# the words are its name, no person's; nouns that are also surnames ("Hall", "Church") are left out
-_BUSINESS = re.compile(
-    r"\b(?:[A-Z][a-z'’]+ ){1,3}(?:Stables|Farm|Garage|Motors|Salon|Cafe|Café|Bakery|Nursery|Nurseries|Kennels"
-    r"|Cattery|Hotel|Motel|Inn|Restaurant|Bistro|Grill|Kitchen|Pub|Academy|School|College|Preschool|Daycare|Surgery"
-    r"|Dental|Clinic|Vets|Veterinary|Pharmacy|Opticians|Builders|Plumbing|Plumbers|Roofing|Electrical|Decorators"
-    r"|Joinery|Landscaping|Cleaning|Catering|Lettings|Estates|Properties|Cars|Taxis|Removals|Storage|Studios?|Gym"
-    r"|Fitness|Club|Centre|Center|Trust|Foundation|Charity|Partners|Associates|Solicitors|Accountants|Consulting"
-    r"|Holdings|Enterprises|Trading|Supplies|Foods|Florists?|Butchers|Barbers|Brewery|Dairy|Spa|Stores|Market)\b"
-)
+
 NAME_LOCALES = (
     "en",
     "en_GB",
@@ -270,7 +210,7 @@ def _names(text: str) -> Iterator[PiiFinding]:
         g = 1 if m.group(1) else 2
         if m.group(g).lower() not in common:
             yield PiiFinding("PERSON", m.start(g), m.end(g), 0.7)
-    skip = [(m.start(), m.end()) for pattern in (_ORG_PHRASE, _BUSINESS) for m in pattern.finditer(text)]
+    skip = not_person_spans(text)
     tokens = [t for t in _TOKEN.finditer(text) if not any(a <= t.start() < b for a, b in skip) and not _glued(text, t)]
     i = 0
     while i < len(tokens):
@@ -285,8 +225,8 @@ def _names(text: str) -> Iterator[PiiFinding]:
         strong = explicit or (capital and bool(_STRONG_CUE.search(before)))
         cued = strong or bool(_NAME_CUE.search(before))
         party = not cued and capital and bool(_PARTY_CUE.search(before)) and not _MOVE_TO.search(before)
-        if re.sub(r"['’]s$", "", low) in BRANDS:
-            i += 1  # "Sainsbury's"
+        if re.sub(r"['’]s$", "", low) in BRANDS or re.sub(r"['’]", "", low) in BRANDS:
+            i += 1  # "Sainsbury's", "Wendy's"
             continue
         place = low in NOT_NAMES and not strong and not (low in first and _SELF_CUE.search(before))
         place = place or bool(_MONTH.fullmatch(low) and _DAY_NEAR.search(text[max(0, tok.start() - 8) : tok.end() + 6]))

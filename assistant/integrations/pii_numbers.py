@@ -209,9 +209,20 @@ _QUANTITY_BEFORE = re.compile(
 )
 
 
-def _account_around(text: str, start: int, end: int) -> bool:
-    """An account named just after the number, later in its clause, or money moving to or from it."""
-    if _ACCOUNT_AFTER.match(text, end) or _FLOW_BEFORE.search(text[max(0, start - 40) : start]):
+# the next sentence names what the number was: "... 418820. Account number I mean.", "... That's my savings account."
+_NAMED_AFTER = re.compile(
+    r"(?i)[.!?]?\s+(?:(?:that's|thats|that is|it's|its|this is)\s+(?:my|the|our)\s+(?:[a-z]+\s+)?"
+    r"(?:account|acct|a/c)(?:\s+(?:number|no\.?|#))?(?=\s*(?:[.,!?;)]|$))"
+    r"|(?:account|acct|a/c)(?:\s+(?:number|no\.?|#))?,?\s+i mean(?:t)?\b)"
+)
+
+
+def account_around(text: str, start: int, end: int) -> bool:
+    """An account named just after the number (or in the next sentence), later in its clause, or money moving to or
+    from it."""
+    if _ACCOUNT_AFTER.match(text, end) or _NAMED_AFTER.match(text, end):
+        return True
+    if _FLOW_BEFORE.search(text[max(0, start - 40) : start]):
         return True
     return bool(_ACCOUNT_LATER.match(text, end)) and not _QUANTITY_BEFORE.search(text[max(0, start - 12) : start])
 
@@ -261,7 +272,7 @@ def _number_findings(text: str) -> Iterator[PiiFinding]:
     for m in _DOTTED.finditer(text):
         if _DOTTED_DATE.fullmatch(m.group()):
             continue  # "opened 14.03.2024"
-        if nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" or _account_around(
+        if nearest_cue(text, m.start(), ("account", "sort", "ref")) == "account" or account_around(
             text, m.start(), m.end()
         ):
             yield PiiFinding("ACCOUNT_NUMBER", m.start(), m.end(), 0.7)
@@ -322,7 +333,7 @@ def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
             return "UK_SORT_CODE"
         if nearest_cue(text, start, ("sort", "account")) == "account" and _cued(text, start, "account", 25):
             return "ACCOUNT_NUMBER"  # a short US account number: "acct 123456"
-        if _account_around(text, start, end):
+        if account_around(text, start, end):
             return "ACCOUNT_NUMBER"
         return None
     if 10 <= n <= 11 and nearest_cue(text, start, ("phone", "account", "routing", "card")) == "phone":
@@ -345,7 +356,7 @@ def classify_digits(text: str, start: int, raw: str, end: int) -> str | None:
         _after_sort_code(text, start) or _listed_after_account(text, start) or _after_routing(text, start)
     ):
         return "ACCOUNT_NUMBER"
-    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or _account_around(text, start, end):
+    if _cued(text, start, "account", window=60) or _cued(text, start, "routing") or account_around(text, start, end):
         return "ACCOUNT_NUMBER"
     if n >= 12:
         return "LONG_NUMBER"  # a long number that is not a valid card: hidden all the same

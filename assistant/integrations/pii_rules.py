@@ -1,8 +1,9 @@
 """Rule-based PII recognisers for a bank's chat, one module per family: numbers (``pii_numbers``, with the
-account numbers given in parts or glued to their cue in ``pii_accounts``), secrets after a cue (``pii_secrets``) or
-found through other secrets and what was done with them (``pii_secret_links``), dates of birth and addresses
-(``pii_places``) and personal names (``pii_names``). Pure Python over ``re``; the names come from faker's
-MIT-licensed lists (see ``pii_names``).
+account numbers given in parts, glued to their cue or said in words in ``pii_accounts``), secrets after a cue
+(``pii_secrets``, how many words after it are the secret in ``pii_secret_words``) or found through other secrets and
+what was done with them (``pii_secret_links``), dates of birth and addresses (``pii_places``) and personal names
+(``pii_names``, with the words that are no one's name in ``pii_name_words``). Pure Python over ``re``; the names
+come from faker's MIT-licensed lists (see ``pii_names``).
 
 >>> [(f.entity_type, "NI QQ 12 34 56 C"[f.start : f.end]) for f in rule_findings("NI QQ 12 34 56 C")]
 [('UK_NINO', 'QQ 12 34 56 C')]

@@ -25,16 +25,8 @@ import re
 from collections.abc import Iterator
 
 from assistant.integrations.pii_numbers import after_reference
-from assistant.integrations.pii_secrets import (
-    _ANY_CUE,
-    _NOT_A_SECRET,
-    _NOT_A_SECRET_CODE,
-    _SECRET_ENDS,
-    _UNIT_AFTER,
-    _WORD,
-    SECRET_CUES,
-    _leading_secret,
-)
+from assistant.integrations.pii_secret_words import NOT_A_SECRET, SECRET_ENDS, leading_secret
+from assistant.integrations.pii_secrets import _ANY_CUE, _NOT_A_SECRET_CODE, _UNIT_AFTER, _WORD, SECRET_CUES
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
 # words that correct what came before: "sorry I meant", "wait no,", "or was it", "no its"
@@ -62,7 +54,8 @@ _QUOTED_BEFORE = re.compile(
 _STRONG = r"(?=[^\s\"'“”‘’]*[a-z])(?=[^\s\"'“”‘’]*[\d!@#$%^&*_+=~])[^\s\"'“”‘’]{6,}"
 _SET_TO = re.compile(
     r"(?i)\b(?:chang(?:e|ed|ing)|reset(?:ting)?|set(?:ting)?|updat(?:e|ed|ing)|switch(?:ed|ing)?|made) "
-    r"(?:it|that|mine)(?: from [\"'“‘]?((?-i:" + _STRONG + r"))[\"'”’]?)? (?:to|as|into) "
+    r"(?:it|that|mine)(?: (?:yesterday|today|earlier|recently|again|last night|last week|this morning|just now))?"
+    r"(?: from [\"'“‘]?((?-i:" + _STRONG + r"))[\"'”’]?)? (?:to|as|into) "
     r"[\"'“‘]?((?-i:" + _STRONG + r"))"
 )
 _TYPED = re.compile(
@@ -89,6 +82,9 @@ _GIVEN_BEFORE = re.compile(
     r"(?i)(?<![\w'’])(?:it's|it’s|its|it is|it was)\s+[\"'“‘]?((?-i:" + _STRONG + r"))[\"'”’]?\s*[,;:–—-]"
     rf"[^.!?\n]{{0,50}}?\b(?:{SECRET_CUES['word']})\b"
 )
+# a second password-shaped token offered as an alternative later in the sentence, a near variant of the first (the
+# same first three characters): "... forgot if it's that or GoBucks2024!"
+_OR_SHAPED = re.compile(r"(?i)[^.!?\n]{0,60}?\bor\s+(?:maybe\s+|was it\s+|is it\s+)?[\"'“‘]?((?-i:" + _STRONG + r"))")
 # "is Oakfield but might be Oakfield Juniors": the second guess may run to several words
 _MIGHT_BE = re.compile(r"(?i)[\"'”’]?,?\s+(?:but|or)\s+(?:it\s+)?(?:might|may|could|would|should)\s+be\s+[\"'“‘]?")
 
@@ -101,7 +97,7 @@ def context_secrets(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
     for m in _QUOTED_BEFORE.finditer(text):
         value = m.group(1).strip()
-        if value and value.split(" ")[0].lower() not in _SECRET_ENDS:
+        if value and value.split(" ")[0].lower() not in SECRET_ENDS:
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
     for pattern in (_SET_TO, _TYPED, _WHAT_I_SET):
         for m in pattern.finditer(text):
@@ -131,7 +127,10 @@ def linked_secrets(text: str, found: list[PiiFinding]) -> list[PiiFinding]:
             out.append(PiiFinding("PASSWORD", *trim_span(text, before.start(1), before.end(1)), 0.7))
         guess = _MIGHT_BE.match(text, f.end)
         if guess:
-            out.extend(_leading_secret(text, guess.end(), text[guess.end() : guess.end() + 60], 4, "phrase"))
+            out.extend(leading_secret(text, guess.end(), text[guess.end() : guess.end() + 60], 4, "phrase"))
+        shaped = _OR_SHAPED.match(text, f.end)
+        if shaped and re.fullmatch(_STRONG, value) and shaped.group(1)[:3].lower() == value[:3].lower():
+            out.append(PiiFinding("PASSWORD", *trim_span(text, shaped.start(1), shaped.end(1)), 0.7))
     for f in [*secrets, *out]:
         value = text[f.start : f.end]
         if sum(ch.isalnum() for ch in value) < 3:
@@ -139,6 +138,12 @@ def linked_secrets(text: str, found: list[PiiFinding]) -> list[PiiFinding]:
         for m in re.finditer(rf"(?<![\w'’]){re.escape(value)}(?![\w'’])", text, flags=re.IGNORECASE):
             if (m.start(), m.end()) != (f.start, f.end):
                 out.append(PiiFinding("PASSWORD", m.start(), m.end(), 0.7))
+        digits = re.sub(r"[\s-]", "", value)
+        if digits.isdigit() and len(digits) >= 4:  # "the code was 7 7 3 0 ... 7730?": the digits grouped otherwise
+            grouped = r"[\s-]?".join(digits)
+            for m in re.finditer(rf"(?<![\w.,£$€-]){grouped}(?![\w-]|[.,]\d)", text):
+                if m.end() <= f.start or m.start() >= f.end:
+                    out.append(PiiFinding("PASSWORD", m.start(), m.end(), 0.7))
     return out
 
 
@@ -147,7 +152,7 @@ def _is_correction(secret: str, other: str, *, strong: bool) -> bool:
     a near variant ("Biscuit" -> "Biscuits", "2046" -> "2064")."""
     other = other.strip(".,;:!?")
     low = other.lower()
-    if not other or low in _NOT_A_SECRET or low in _SECRET_ENDS:
+    if not other or low in NOT_A_SECRET or low in SECRET_ENDS:
         return False
     digits = re.sub(r"[\s-]", "", secret).isdigit()
     if digits != re.sub(r"[\s-]", "", other).isdigit():

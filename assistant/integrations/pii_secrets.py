@@ -14,10 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.integrations.pii_secret_words import NOT_A_SECRET, PHRASE_STOPS, SECRET_ENDS, leading_secret
 from assistant.integrations.pii_types import PiiFinding, trim_span
 
 _POSS = r"(?:'s|’s|s'|s)?"  # "mother's", "mothers", "pets'"
 _MEMORABLE = r"mem[eo]?r[aie]?b(?:le|el)"  # "memorable", "memerable", "memorible"
+# "pass" labelling a value ("pass = ...", "pass: ..."), not a boarding or bus pass
+_PASS_LABEL = (
+    r"(?<!boarding )(?<!bus )(?<!season )(?<!travel )(?<!rail )(?<!train )(?<!day )(?<!guest )(?<!visitor )"
+    r"(?<!gym )(?<!ski )(?<!press )(?<!hall )pass(?=\s*[:=])"
+)
 SECRET_CUES: dict[str, str] = {
     "phrase": (
         r"passphrase|pass phrase|" + _MEMORABLE + r" (?:phrase|info(?:rmation)?|answer|name|place|date|data)"
@@ -27,6 +33,7 @@ SECRET_CUES: dict[str, str] = {
         r"|name of (?:my |the )?(?:first )?pet|first (?:pet|car|teacher|street|boss|love|concert)"
         r"|(?:(?:elementary|primary|high|secondary|middle|first) )?school(?: mascot| name)|(?:first|primary) school"
         r"|mascot|(?:place|town|city) of birth|birthplace|childhood (?:friend|nickname|street|hero|best friend)"
+        r"|(?:city|town|place|country|hospital|state) (?:were you|was i|you were|i was) born in"
         r"|best friend" + _POSS + r" name"
         r"|(?:what )?street (?:did )?(?:i|you) gr[eo]w up on|grew up on"
         r"|(?:word|phrase|answer) (?:that )?(?:they|you|i|we) (?:make you |made me |ask(?:ed)? (?:you|me) to |have to "
@@ -37,7 +44,7 @@ SECRET_CUES: dict[str, str] = {
     "word": (
         r"pas{1,2}[ -]?w(?:or|ro|o|a|r)?r?d|passowrd|pwd|pword|p-word|p/w|pw|passwd|pswd|psw|passcode|pass code"
         r"|" + _MEMORABLE + r" word|security word|secret word|credentials|security details"
-        r"|(?:login|log-in|log in(?= ?[:=]| is\b))"
+        r"|(?:login|log-in|log in(?= ?[:=]| is\b))|" + _PASS_LABEL + r""
         r"|(?:log ?in|log-in|sign[- ]?in)(?: password| pin"
         r"| code| details)?|online banking (?:password|passcode)"
     ),
@@ -46,6 +53,7 @@ SECRET_CUES: dict[str, str] = {
         r"|verification (?:code|number)|security key|access number|pass ?number"
         r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
         r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
+        r"|key ?fob(?: code| number)?|(?:fob|token) (?:code|number)|security token(?: code)?"
         r"|(?:\d|three|four) (?:digits|numbers) on the back(?: of (?:my|the) card)?"
         r"|code? (?:you |u |they |that was |which was |that i was |i was |i got |i received )?(?:sent|texted|txt"
         r"|txted|emailed|got|received)(?: me| to me)?"
@@ -58,14 +66,14 @@ _WORD_OR_PHRASE_CUE = f"(?:{SECRET_CUES['phrase']})|(?:{SECRET_CUES['word']})"
 _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
     r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
-    r"|now|i think|i believe|maybe|mine is|mine's|mine was"
-    r"|probably|either)(?![\w'’])|[=:,?-]|->|→)\s*)+"
+    r"|now|shows|displays|i think|i believe|maybe|mine is|mine's|mine was"
+    r"|probably|either|right now|currently|at the moment)(?![\w'’])|[=:,?-]|->|→)\s*)+"
 )
 # "the password I set was ...", "the new password i want is ..."
 _RELATIVE = (
     r"(?:,?\s+(?:that |which )?(?:i|we|you) (?:always |originally |really |just |had )?(?:set|chose|use|used|picked"
     r"|made|created|typed|entered|put in|put|gave|want|wanted|would like|'d like|will use|want to use|had|have"
-    r"|gave you|thought|think|believed|remember|remembered)"
+    r"|gave you|thought|think|believed|remember|remembered|got|received|was sent|was given)"
     r"|\s+(?:that |which )?(?:they|you|u|the bank|it) (?:just )?(?:sent|texted|txted|txt'?d|emailed|gave)"
     r"(?: me| to me| you| to you)?)?"
 )
@@ -77,7 +85,7 @@ _QUALIFIER = (
 )
 _WORD = r"[^\s\"'“”‘’]+(?:['’][^\s\"'“”‘’]+)*"  # "St Mary's", "O'Neill"
 _SHAPED = r"[^\s\"'“”‘’]*[\d!@#$%^&*_+=~][^\s\"'“”‘’]*"  # a token with a digit or a symbol in it
-# after a cue: up to four words; how many belong to the secret is decided in _leading_secret
+# after a cue: up to four words; how many belong to the secret is decided in leading_secret
 # (a lookahead, so that one cue's words do not hide the next cue: "Login: ann1 Password: Chiefs#2020!")
 _SECRET = re.compile(
     rf"(?i)\b(?=({_WORD_OR_PHRASE_CUE})\b{_QUALIFIER}{_RELATIVE}({_FILLER})[\"'“‘]?"
@@ -109,7 +117,7 @@ _KEYBOARD = r"[a-z0-9]+(?=[,./;\[\]\\<>]*[/;\[\]\\<>])[,./;\[\]\\<>]{2,}"
 _SECRET_BARE = re.compile(rf"(?i)\b(?:{_WORD_OR_PHRASE_CUE})\s+({_SHAPED}|{_KEYBOARD})")
 # tokens of letters and digits (or symbols) shortly after a password cue in the same sentence: "my password is my
 # dog's name Rufus123", "pw hunter2 lmao jk its Tr0ub4dor&3"; or shortly before "is my password"
-_PASSWORD_CUE = re.compile(rf"(?i)\b(?:{SECRET_CUES['word']}|pass)\b")
+_PASSWORD_CUE = re.compile(rf"(?i)\b(?:{SECRET_CUES['word']}|pass|{_MEMORABLE} (?:info(?:rmation)?|data|answer))\b")
 # letters with a digit, or with a symbol inside the token ("P@ss", not "app!")
 _MIXED = r"(?=[^\s\"'“”‘’]*[A-Za-z])(?=[^\s\"'“”‘’]*(?:\d|[!@#$%^&*][^\s\"'“”‘’.,;:!?]))[^\s\"'“”‘’]{4,}"
 _MIXED_TOKEN = re.compile(rf"(?<![^\s\"'“‘(:=—–-])({_MIXED})")
@@ -168,7 +176,7 @@ _SECURITY_TALK = re.compile(
 # make a number something else ("since 2019", "ending 4421", "it took 200") nor a code that is not a secret
 _CODE_NEAR = re.compile(
     r"(?i)\b(?:pin|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b([^.?!\n\d£$€]{0,30}?)"
-    r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{2,4}){0,2})(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
+    r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{2,4}){0,2}|\d(?: \d){3,7})(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
 )
 _NOT_A_SECRET_CODE = re.compile(
     r"(?i)\b(?:sort|error|promo|promotional|discount|voucher|coupon|gift|referral|tax|post|zip|area|dialling|dialing"
@@ -179,41 +187,20 @@ _NOT_A_CODE_GAP = re.compile(
     r"(?i)\b(?:since|until|till|after|before|ending|ends?|last|took|withdr\w*|paid|pay|spent|cost|costs"
     r"|limit|at|within|every|for card|tries|attempts|version|error|year|years)\b"
 )
+_BRACKETED = re.compile(r"(?i)\(\s*(?:[a-z]+\s+)?code\s*[:#]?\s*$")
 _YEAR_AFTER = re.compile(r"(?i)\b(?:in|from|of|by|during)\s*$")
 _UNIT_AFTER = re.compile(
     r"(?i)\s?(?:digits?|characters?|chars?|letters?|numbers?|times?|tries|attempts?|goes|minutes?|mins?|seconds?"
     r"|secs?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|long|%|percent|pounds?|quid|dollars?|euros?|pence|p)\b"
 )
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty".split())
-_NOT_A_SECRET = frozenset(
-    """not wrong incorrect invalid expired locked blocked correct right the my a an too very still being now no
-    case required needed compromised stolen hacked leaked forgotten lost reset changed different same long short
-    weak strong fine ok okay working accepted rejected saved stored secure safe new old tied linked broken it that
-    this what there for in on at and or but so because if when since just also really definitely probably
-    apparently meant supposed going asking getting showing saying coming please again anymore any all both none
-    one something anything nothing sent texted emailed expiring valid unknown never always being having doing
-    asked someone somebody you your me i we they he she them our their his her its with without from by to up
-    down out over under about into through been be are were has have had do does did can could should would
-    will shall may might must ever until after before here where which who whom whose why how than then
-    manager field box reset? change screen page mandatory displayed shown hidden masked recognised recognized
-    sensitive case-sensitive due easy hard simple complicated complex unique personal private confidential
-    updated needs need asks ask requires require answer question security password passcode pin code is although
-    though even yet while whereas unless whether already thing things denied missing failing pending loading
-    processing declined refused disabled frozen suspended deactivated""".split()
-)
-# words that end a secret of several words ("sunshine and it won't work", "blue horizon but")
-_SECRET_ENDS = _NOT_A_SECRET | frozenset(
-    """doesn't don't won't isn't wasn't can't cannot didn't keeps keep works work worked says said tried try
-    yesterday today tonight earlier since last this though however thanks thank lol pls plz reset change
-    expired updated recently earlier help locked""".split()
-)
 
 
 def secret_findings(text: str) -> Iterator[PiiFinding]:
     found = [f for f in _cued_secrets(text) if _plausible(text, f)]
     for f in list(found):  # "... Cardigan or cardigan123", "... so I tried gooseberries": alternatives are secrets too
         for alt in (_ALTERNATIVE.match(text, f.end), _TRIED.match(text, f.end)):
-            if alt and alt.group(1).lower().strip(".,;:!?") not in _SECRET_ENDS:
+            if alt and alt.group(1).lower().strip(".,;:!?") not in SECRET_ENDS:
                 alt_finding = PiiFinding("PASSWORD", *trim_span(text, alt.start(1), alt.end(1)), 0.7)
                 if _plausible(text, alt_finding):
                     found.append(alt_finding)
@@ -224,11 +211,14 @@ def _plausible(text: str, f: PiiFinding) -> bool:
     """Whether a candidate secret can be one: it has a letter or digit, is not an ordinary word, and is not a
     count ("6 digits", "12 characters long", "six letters")."""
     value = text[f.start : f.end]
-    if not any(ch.isalnum() for ch in value) or value.lower().strip(".,;:!?") in _NOT_A_SECRET:
+    if not any(ch.isalnum() for ch in value) or value.lower().strip(".,;:!?") in NOT_A_SECRET:
         return False
-    first = value.split(" ")[0].lower()
+    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", value.strip(".,;:!?"), flags=re.IGNORECASE):
+        return False  # "digits from my passcode: 3rd is 8": a position in the secret, not the secret
+    head = value.split(" ")[0]
+    first = head.lower().lstrip("([{")  # "passcode (6 digits)": a count in brackets too
     if first.isdigit() or first in _NUMBER_WORDS:
-        after = text[f.start + len(first) :] if " " in value else text[f.end :]
+        after = text[f.start + len(head) :] if " " in value else text[f.end :]
         if _UNIT_AFTER.match(after):
             return False
     return True
@@ -240,8 +230,8 @@ def _plain_words(words_text: str) -> bool:
     return (
         len(words) == 3
         and all(w.isalpha() and w.islower() for w in words)
-        and words[0] not in _PHRASE_STOPS
-        and not any(w in _SECRET_ENDS for w in words[1:])
+        and words[0] not in PHRASE_STOPS
+        and not any(w in SECRET_ENDS for w in words[1:])
     )
 
 
@@ -258,9 +248,9 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             mode = "passphrase" if _PASSPHRASE.fullmatch(m.group(1)) else "phrase" if phrase else "word"
             if mode == "word" and m.group(2).strip() in (":", "=") and _plain_words(m.group(3)):
                 mode = "passphrase"  # "password: correct horse battery"
-            yield from _leading_secret(text, m.start(3), m.group(3), 4, mode)
+            yield from leading_secret(text, m.start(3), m.group(3), 4, mode)
     for m in _SECRET_LAST.finditer(text):
-        if m.group(1).lower() not in _SECRET_ENDS:
+        if m.group(1).lower() not in SECRET_ENDS:
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
     for pattern in (_CHANGED_IT, _WEAK_SECRET, _SECRET_BARE, _SHAPED_BEFORE, _CODE_LATER):
         for m in pattern.finditer(text):
@@ -276,12 +266,12 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
     for m in _NEW_ONE.finditer(text):
         g = 1 if m.group(1) else 2
-        yield from _leading_secret(text, m.start(g), m.group(g), 1)
+        yield from leading_secret(text, m.start(g), m.group(g), 1)
     for m in _ANSWER.finditer(text):
-        yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
+        yield from leading_secret(text, m.start(1), m.group(1), 4, "phrase")
     if _SECURITY_TALK.search(text):
         for m in _ANSWER_BARE.finditer(text):
-            yield from _leading_secret(text, m.start(1), m.group(1), 4, "phrase")
+            yield from leading_secret(text, m.start(1), m.group(1), 4, "phrase")
     for m in _SECRET_BEFORE.finditer(text):
         if m.group(1) and not _ARTICLE_BEFORE.search(text, 0, m.start(1)):
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
@@ -293,85 +283,7 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             continue
         if re.fullmatch(r"(?:19|20)\d\d", m.group(2)) and _YEAR_AFTER.search(m.group(1)):
             continue  # "blocked in 2019"
+        if _BRACKETED.search(text, 0, m.start(2)) and text[m.end(2) :].lstrip().startswith(")"):
+            continue  # "Incorrect passcode (code 401)": the number of an app's message
         if not _UNIT_AFTER.match(text, m.end(2)):
             yield PiiFinding("PASSWORD", m.start(2), m.end(2), 0.7)
-
-
-# words that join the words of a secret ("summer of 69") when a word of it follows
-_LINKS = frozenset("of the a an on in to my at for with".split())
-_PHRASE_STOPS = frozenset(
-    """and but so because if when which that's thats lol please pls can could would is was are isn't doesn't won't
-    keeps says said tried i i'm i've it's""".split()
-)
-
-
-def _leading_secret(text: str, start: int, words_text: str, most: int, mode: str = "word") -> Iterator[PiiFinding]:
-    """The secret at the head of ``words_text``. ``word`` and ``phrase``: its first word and the next ones (up to
-    ``most``) until a word that ends it ("and", "but", "it", ...) or punctuation after a word; a joining word ("of",
-    "the") only when a word of the secret follows it; nothing when the first word is not one. ``phrase`` also takes a
-    title ("The Italian Job", "Where the Red Fern Grows"); ``passphrase`` takes up to six words to the clause's end."""
-    words = words_text.split(" ")
-    first = words[0].strip(".,;:!?").lower()
-    if mode == "phrase" and _is_title(words):
-        yield from _title(text, start, words)
-        return
-    if not first or first in _NOT_A_SECRET or re.split(r"['’]", first)[0] in _NOT_A_SECRET | _SECRET_ENDS:
-        if mode != "passphrase" or first in _PHRASE_STOPS or not first.isalpha():
-            return  # "I've", "it's", "don't"
-    taken = 1
-    if mode == "passphrase":
-        rest = text[start:].split(" ")
-        while taken < min(6, len(rest)) and not re.search(r"[.,;:!?]$", rest[taken - 1]):
-            if rest[taken].strip(".,;:!?").lower() in _PHRASE_STOPS:
-                break
-            taken += 1
-        words = rest
-    elif not _ends(words[0]):
-        for k, word in enumerate(words[1:most], start=1):
-            bare = word.strip(".,;:!?")
-            low = bare.lower()
-            nxt = words[k + 1].strip(".,;:!?").lower() if k + 1 < len(words) else ""
-            joins = low in _LINKS and bool(nxt) and nxt not in _SECRET_ENDS
-            if not bare or (low in _SECRET_ENDS and not joins) or word.endswith(":"):
-                break
-            taken += 1
-            if bare != word and _ends(word):
-                break
-    end = start + len(" ".join(words[:taken]))
-    yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.85)
-
-
-_ABBREVIATION = re.compile(r"(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr)\.")
-
-
-def _ends(word: str) -> bool:
-    """Whether punctuation ends ``word`` and the secret with it ("Rover," yes; "St." in "St. Bride's" no)."""
-    return bool(re.search(r"[.,;:!?]$", word)) and not _ABBREVIATION.fullmatch(word)
-
-
-_TITLE_WORD = re.compile(r"[A-Z][\w'’]*[.,;:!?]?")
-
-
-def _is_title(words: list[str]) -> bool:
-    """Two or more capitalised words at the head ("The Italian Job", "Where the Red Fern Grows")."""
-    head = [w for w in words[:4] if w]
-    return (
-        len(head) >= 2
-        and bool(_TITLE_WORD.fullmatch(head[0]))
-        and head[0].rstrip(".,;:!?").lower() in _NOT_A_SECRET
-        and any(_TITLE_WORD.fullmatch(w) for w in head[1:])
-    )
-
-
-def _title(text: str, start: int, words: list[str]) -> Iterator[PiiFinding]:
-    taken = 1
-    for k, word in enumerate(words[1:6], start=1):
-        if re.search(r"[.,;:!?]$", words[k - 1]):
-            break
-        nxt = words[k + 1] if k + 1 < len(words) else ""
-        if _TITLE_WORD.fullmatch(word) or (word.lower() in _LINKS and _TITLE_WORD.fullmatch(nxt)):
-            taken = k + 1
-        else:
-            break
-    end = start + len(" ".join(words[:taken]))
-    yield PiiFinding("PASSWORD", *trim_span(text, start, end), 0.8)

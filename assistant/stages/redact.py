@@ -79,11 +79,14 @@ def _organisation_names() -> re.Pattern[str]:
 
 # A person introducing themselves ("I'm Marcus", "my name is Monzo Smith") is a name even when it is also a bank's.
 _SELF_INTRODUCTION = re.compile(r"(?i)\b(?:my name is|my name's|name is|i am|i'm|im)\s+$")
+# ... and so is one that "he" or "she" takes up next, as no organisation is: "I spoke with Marcus yesterday about my
+# mortgage. He said ..."
+_TAKEN_UP_AS_PERSON = re.compile(r"(?i)[^.!?\n]{0,60}?(?:[.!?;,]\s*|\s+and\s+|\s+)(?:he|she)\b")
 
 
 def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.Pattern[str]) -> list[PiiFinding]:
     """Drop the names that lie inside an organisation's name ("Wells Fargo"); a name that runs past it ("Marcus
-    Liang", where "Marcus" is also a bank) is a person's."""
+    Liang", where "Marcus" is also a bank), introduces the writer or is taken up as "he" or "she" is a person's."""
     spans = [(m.start(), m.end()) for m in organisations.finditer(text)]
     if not spans:
         return findings
@@ -92,5 +95,6 @@ def _not_organisations(findings: list[PiiFinding], text: str, organisations: re.
         for f in findings
         if f.entity_type != "PERSON"
         or _SELF_INTRODUCTION.search(text[: f.start])
+        or _TAKEN_UP_AS_PERSON.match(text, f.end)
         or not any(start <= f.start and f.end <= end for start, end in spans)
     ]
