@@ -9,6 +9,10 @@ after the turn (:class:`~assistant.dialogue.state.DialogueState`) travel in ``Di
 
 The conversation (its state, turns and hand-off) is ``assistant.conversations.ConversationService``'s; it passes
 what the pipeline needs to know about the dialogue so far as a :class:`DialogueContext`.
+
+What a turn carries in and out (:class:`DialogueContext`, :class:`Understanding`, :class:`TurnOutcome`) and its
+scratch state are in :mod:`assistant.turns`; the generate -> check loop (:class:`AnswerFlow`) is in
+:mod:`assistant.answer_flow`. Both are importable from here as before.
 """
 
 from __future__ import annotations
@@ -16,20 +20,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any
 
+from assistant.answer_flow import AnswerFlow, Attempt, CheckedAnswer
 from assistant.answers.composer_prompts import load_composer_prompts
-from assistant.answers.policy import simpler_style
 from assistant.answers.render import without_person_line
 from assistant.dialogue.advance import state_after_turn
 from assistant.dialogue.state import DialogueState
-from assistant.errors import GenerationError
 from assistant.settings import Settings
 from assistant.signals.crisis_view import window_text
 from assistant.stages.classify import SignalClassifier
-from assistant.stages.dialogue import DialogueDecision, DialogueTracker, blocks_offers
+from assistant.stages.dialogue import DialogueTracker, blocks_offers
 from assistant.stages.encode import MessageEncoder
 from assistant.stages.escalate import EscalationPolicy
 from assistant.stages.generate import AnswerGenerator
@@ -37,227 +39,20 @@ from assistant.stages.ground import AnswerChecker
 from assistant.stages.redact import PiiRedactor
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.stages.style import StyleSelector
-from assistant.types import (
-    Draft,
-    Encoded,
-    Escalation,
-    Message,
-    Redacted,
-    Reply,
-    ReplyStatus,
-    Retrieval,
-    Signals,
-    Style,
-    Verdict,
-)
+from assistant.turns import DialogueContext, TurnOutcome, TurnScratch, Understanding
+from assistant.types import Encoded, Escalation, Message, Redacted, Reply, ReplyStatus, Retrieval
+
+__all__ = [  # the turn's data and the answer loop live beside it; imported from here as before
+    "AnswerFlow",
+    "Attempt",
+    "CheckedAnswer",
+    "DialogueContext",
+    "Pipeline",
+    "TurnOutcome",
+    "Understanding",
+]
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DialogueContext:
-    """What one turn needs to know about the conversation so far (read from storage by the service).
-
-    >>> DialogueContext().failed_turns
-    0
-    """
-
-    history: tuple[Signals, ...] = ()  # signals of earlier customer turns, oldest first
-    failed_turns: int = 0  # consecutive turns the bot could not answer
-    asks_for_person: int = 0  # earlier customer turns that asked for a person
-    handled_codes: tuple[str, ...] = ()  # escalation reasons a person already dealt with
-    state: DialogueState = field(default_factory=DialogueState)  # active topic, last shown, open question, offers
-    choice_id: str | None = None  # a clicked quick reply of the open clarifying question
-    # the last earlier customer messages, redacted, oldest first (``crisis_view.WINDOW_TURNS`` at most): the
-    # crisis view reads them together with this message (``crisis_view.window_text``)
-    recent_texts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Understanding:
-    """The first half of a turn: redacted text, one encoder pass and the signals (enough for a mood trail).
-    Built by :meth:`Pipeline.understand` (see the class example there)."""
-
-    redacted: Redacted
-    encoded: Encoded
-    signals: Signals
-    timings: dict[str, float]
-    # the message read after the active topic's question, encoded in the message's own pass when the dialogue
-    # stage expects to need it (``DialogueTracker.expected_reread``); None otherwise
-    in_context: Encoded | None = None
-
-
-@dataclass(frozen=True)
-class TurnOutcome:
-    """What one turn produced: the reply, the redacted message, and the dialogue counters after this turn.
-    Returned by :meth:`Pipeline.handle` (``outcome.reply.citations`` in the class example)."""
-
-    reply: Reply
-    redacted: Redacted
-    answered: bool
-    failed_turns: int
-    dialogue: DialogueState = field(default_factory=DialogueState)  # the dialogue state after this turn
-
-
-@dataclass
-class _Turn:
-    """Mutable scratch state of one turn inside the pipeline (never leaves this module)."""
-
-    message: Message
-    context: DialogueContext
-    timings: dict[str, float] = field(default_factory=dict)
-    redacted: Redacted | None = None
-    encoded: Encoded | None = None
-    in_context: Encoded | None = None
-    signals: Signals | None = None
-    style: Style | None = None
-    retrieval: Retrieval | None = None
-    draft: Draft | None = None
-    verdict: Verdict | None = None
-    decision: DialogueDecision | None = None
-
-    def timed(self, name: str, fn: Callable[[], T]) -> T:
-        start = time.perf_counter()
-        try:
-            return fn()
-        finally:
-            # a stage timed twice in one turn (the message's pass, then its window's) adds up
-            self.timings[name] = round(self.timings.get(name, 0.0) + (time.perf_counter() - start) * 1000, 3)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One generate-and-check round: which generator, with which style, and what came of it."""
-
-    generator: str
-    style: Style
-    draft: Draft | None
-    verdict: Verdict | None
-    stats: dict[str, float]
-    supported_sentences: int = 0
-    graded_sentences: int = 0
-    invented_figures: int = 0
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class CheckedAnswer:
-    """The final draft and verdict of a turn, the style finally used, generation timings and every attempt."""
-
-    draft: Draft
-    verdict: Verdict
-    style: Style
-    stats: dict[str, float]
-    attempts: tuple[Attempt, ...] = ()
-
-
-class AnswerFlow:
-    """Generate -> check -> (simplify | fall back) for one turn; streaming or not.
-
-    A backend failure (:class:`GenerationError`) or a draft failing the checks falls back to the composer;
-    a reading-level miss re-runs the same generator once with :func:`simpler_style`; only checked text is
-    streamed to the customer (a model's raw tokens never are). The composer fallback is
-    ``AnswerGenerator(settings, backend="composer")`` unless given.
-
-    >>> from assistant.answers.base import make_signals
-    >>> from assistant.answers.kbview import load_articles, oracle_retrieval
-    >>> from assistant.settings import Settings
-    >>> settings = Settings()
-    >>> signals = make_signals(literacy="novice")
-    >>> style = StyleSelector(settings).run(signals=signals, channel="widget")
-    >>> retrieval = oracle_retrieval(load_articles(settings.kb_dir)[:1])
-    >>> flow = AnswerFlow(AnswerGenerator(settings), AnswerChecker(settings))
-    >>> result = flow.run(query="help", style=style, retrieval=retrieval, signals=signals)
-    >>> result.verdict.passed, result.draft.generator
-    (True, 'composer')
-    """
-
-    def __init__(
-        self,
-        generator: AnswerGenerator,
-        checker: AnswerChecker,
-        composer: AnswerGenerator | None = None,
-        max_rewrites: int = 1,
-    ) -> None:
-        self.generator = generator
-        self.checker = checker
-        self._composer = composer
-        self.max_rewrites = max_rewrites
-
-    @property
-    def composer(self) -> AnswerGenerator:
-        if self._composer is None:
-            if self.generator.name == "composer":
-                self._composer = self.generator
-            else:
-                self._composer = AnswerGenerator(self.generator.settings, backend="composer")
-        return self._composer
-
-    def _attempt(
-        self,
-        generator: AnswerGenerator,
-        query: str,
-        style: Style,
-        retrieval: Retrieval,
-        signals: Signals,
-        log: list[Attempt],
-    ) -> tuple[Draft, Verdict, dict[str, float]]:
-        stream = generator.stream(query=query, style=style, retrieval=retrieval, signals=signals)
-        try:
-            draft = stream.collect()
-        except GenerationError as exc:
-            log.append(Attempt(generator.name, style, None, None, dict(stream.stats), error=str(exc)))
-            raise
-        check_start = time.perf_counter()
-        checked = self.checker.run_detailed(draft=draft, retrieval=retrieval, style=style, signals=signals)
-        verdict, checks = checked.verdict, checked.sentences
-        stream.stats["check_s"] = time.perf_counter() - check_start
-        log.append(
-            Attempt(
-                generator.name,
-                style,
-                draft,
-                verdict,
-                dict(stream.stats),
-                supported_sentences=sum(c.supported for c in checks),
-                graded_sentences=len(checks),
-                invented_figures=sum(len(c.invented) for c in checks),
-            )
-        )
-        return draft, verdict, dict(stream.stats)
-
-    def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> CheckedAnswer:
-        """Generate and check, falling back and simplifying as needed; never raises GenerationError."""
-        log: list[Attempt] = []
-        fallback: str | None = None
-        rewrites = 0
-        generator = self.generator
-        try:
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
-        except GenerationError as exc:
-            logger.warning("generator %s failed (%s); falling back to the composer", generator.name, exc.code)
-            generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
-        if not verdict.passed and generator is not self.composer:
-            logger.info("draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score)
-            generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
-        candidate = style
-        while verdict.passed and not verdict.reading_ok and rewrites < self.max_rewrites:
-            simpler = simpler_style(candidate)
-            if simpler is candidate:
-                break
-            candidate = simpler
-            rewrites += 1
-            try:
-                d2, v2, s2 = self._attempt(generator, query, candidate, retrieval, signals, log)
-            except GenerationError:
-                break
-            if v2.passed:
-                draft, verdict, stats, style = d2, v2, s2, candidate
-        verdict = replace(verdict, rewrites=rewrites, fallback=fallback)
-        return CheckedAnswer(draft=draft, verdict=verdict, style=style, stats=stats, attempts=tuple(log))
 
 
 class Pipeline:
@@ -371,7 +166,7 @@ class Pipeline:
     def understand(self, message: Message, context: DialogueContext) -> Understanding:
         """Redact, encode and classify (raises :class:`InvalidMessageError` for bad input, before anything else)."""
         self.warm_up()
-        turn = _Turn(message=message, context=context)
+        turn = TurnScratch(message=message, context=context)
         redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
         ahead = self._expected_reread(redacted, context)
         window = window_text(redacted.text, context.recent_texts)
@@ -397,7 +192,7 @@ class Pipeline:
 
     def respond(self, message: Message, understanding: Understanding, context: DialogueContext) -> TurnOutcome:
         """Style, retrieve, answer and check, then decide on escalation."""
-        turn = _Turn(message=message, context=context, timings=dict(understanding.timings))
+        turn = TurnScratch(message=message, context=context, timings=dict(understanding.timings))
         turn.redacted, turn.encoded, turn.signals = understanding.redacted, understanding.encoded, understanding.signals
         turn.in_context = understanding.in_context
         self._route(turn)
@@ -405,7 +200,7 @@ class Pipeline:
             self._answer(turn)
         return self._decide(turn)
 
-    def _route(self, turn: _Turn) -> None:
+    def _route(self, turn: TurnScratch) -> None:
         assert turn.signals is not None and turn.encoded is not None
         signals, encoded = turn.signals, turn.encoded
         channel = turn.message.channel
@@ -443,27 +238,21 @@ class Pipeline:
             turn.style = replace(style, allow_offers=allow_offers, register=register, glossary=glossary)
 
     @staticmethod
-    def _should_answer(turn: _Turn) -> bool:
+    def _should_answer(turn: TurnScratch) -> bool:
         """No answer is drafted for a crisis (a person takes over at once) or a request the assistant refuses."""
         signals, decision = turn.signals, turn.decision
         if decision is not None and (decision.text or decision.kind == "offer_person"):
             return False  # a close, a clarifying question, "none of these": the dialogue stage's own reply
         return signals is not None and signals.distress != "crisis" and signals.misuse is None
 
-    def _answer(self, turn: _Turn) -> None:
+    def _answer(self, turn: TurnScratch) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None
         assert turn.signals is not None
         query = turn.decision.query if turn.decision is not None else turn.redacted.text
         result = self.flow.run(query=query, style=turn.style, retrieval=turn.retrieval, signals=turn.signals)
-        self._record_answer(turn, result)
+        turn.record_answer(result)
 
-    @staticmethod
-    def _record_answer(turn: _Turn, result: CheckedAnswer) -> None:
-        turn.draft, turn.verdict, turn.style = result.draft, result.verdict, result.style
-        turn.timings["generate"] = round(sum(a.stats.get("total_s", 0.0) for a in result.attempts) * 1000, 3)
-        turn.timings["check"] = round(sum(a.stats.get("check_s", 0.0) for a in result.attempts) * 1000, 3)
-
-    def _decide(self, turn: _Turn) -> TurnOutcome:
+    def _decide(self, turn: TurnScratch) -> TurnOutcome:
         assert turn.signals is not None and turn.redacted is not None
         context = turn.context
         verdict, retrieval = turn.verdict, turn.retrieval
@@ -512,14 +301,14 @@ class Pipeline:
         if escalation.offer:
             body = f"{body}\n\n{escalation.text}" if body else escalation.text
             failed_turns = 0  # offered once; if the customer carries on, the bot keeps helping
-        reply = self._reply(turn, status, body, escalation)
+        reply = turn.reply(status, body, escalation)
         state = self._next_state(turn, reply, answered)
         return TurnOutcome(
             reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns, dialogue=state
         )
 
     @staticmethod
-    def _next_state(turn: _Turn, reply: Reply, answered: bool) -> DialogueState:
+    def _next_state(turn: TurnScratch, reply: Reply, answered: bool) -> DialogueState:
         """The dialogue state after this turn (see :func:`assistant.dialogue.advance.state_after_turn`)."""
         if turn.decision is None:
             return turn.context.state
@@ -534,7 +323,7 @@ class Pipeline:
             offers_blocked=blocks_offers(turn.signals),
         )
 
-    def _handoff_text(self, turn: _Turn, escalation: Escalation, answered: bool) -> str:
+    def _handoff_text(self, turn: TurnScratch, escalation: Escalation, answered: bool) -> str:
         notices = self.escalation.prompts.notices
         assert turn.signals is not None
         if escalation.crisis:
@@ -545,29 +334,3 @@ class Pipeline:
         if answered and turn.verdict is not None and not asked and turn.signals.misuse is None:
             return f"{turn.verdict.text}\n\n{notices.handoff_with_answer}"
         return escalation.text
-
-    def _reply(self, turn: _Turn, status: ReplyStatus, text: str, escalation: Escalation | None) -> Reply:
-        assert turn.redacted is not None
-        verdict, draft, retrieval = turn.verdict, turn.draft, turn.retrieval
-        turn.timings["total"] = round(sum(v for k, v in turn.timings.items() if k != "total"), 3)
-        return Reply(
-            conversation_id=turn.message.conversation_id,
-            turn_index=len(turn.context.history),
-            status=status,
-            text=text,
-            style=turn.style,
-            citations=draft.citations if draft and status in ("answered", "escalated") else (),
-            signals=turn.signals,
-            grounding_score=verdict.grounding_score if verdict else None,
-            reading_grade=verdict.reading_grade if verdict else None,
-            escalation=escalation,
-            timings_ms=dict(turn.timings),
-            generator=(verdict.fallback or draft.generator) if verdict and draft else None,
-            verdict=verdict,
-            intent=retrieval.intent if retrieval else None,
-            retrieval_confidence=retrieval.confidence if retrieval else None,
-            redacted_entities=turn.redacted.entities,
-            other_organisation=retrieval.other_organisation if retrieval else None,
-            choices=turn.decision.choices if turn.decision is not None and status == "answered" else (),
-            dialogue=turn.decision.kind if turn.decision is not None else None,
-        )

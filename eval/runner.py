@@ -1,5 +1,6 @@
 """Runs suites: resolves datasets, shares one pipeline and one encoder, records per-case outputs, checks
-thresholds, and writes ``results.json``, ``cases.jsonl`` and ``report.html`` with full provenance.
+thresholds, and writes ``results.json``, ``cases.jsonl`` and ``report.html`` with full provenance. Which files a
+suite reads, and loading them, is :mod:`eval.datasets` (``Dataset`` is importable from here as before).
 
 >>> from eval.runner import EvalRun  # doctest: +SKIP
 >>> run = EvalRun(settings=make_settings(), suites=["conversations"], fast=True)  # doctest: +SKIP
@@ -30,16 +31,8 @@ from assistant.integrations.encoder import LayeredEncoder
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.types import Encoded
 from eval.config import SuiteConfig, available_suites, load_suite
-from eval.formats import (
-    SUFFIX_FORMATS,
-    EvalDataError,
-    FormatName,
-    LabelledText,
-    detect_format,
-    load_any,
-    load_literacy_labels,
-    sha256_file,
-)
+from eval.datasets import Dataset, load_datasets, suite_accepts
+from eval.formats import SUFFIX_FORMATS, EvalDataError, detect_format
 from eval.outputs import build_results, print_summary, write_outputs
 from eval.provenance import provenance
 
@@ -52,33 +45,6 @@ T = TypeVar("T")
 
 RUNS_DIR = PROJECT_ROOT / "eval" / "runs"
 CACHE_DIR = PROJECT_ROOT / ".attune" / "cache" / "eval"
-
-
-@dataclass
-class Dataset:
-    """A dataset a suite reads, resolved to files, loaded, with provenance."""
-
-    role: str
-    format: FormatName
-    items: list[Any]
-    files: list[Path]
-    sha256: list[str]
-    source: str  # "default" or "override"
-    split: str | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    def info(self, used: int | None = None) -> dict[str, Any]:
-        return {
-            "role": self.role,
-            "format": self.format,
-            "files": [str(p) for p in self.files],
-            "sha256": self.sha256,
-            "source": self.source,
-            "split": self.split,
-            "available": len(self.items),
-            "used": used if used is not None else len(self.items),
-            **self.notes,
-        }
 
 
 @dataclass
@@ -253,76 +219,12 @@ class EvalContext:
 
     def load_datasets(self, cfg: SuiteConfig) -> dict[str, Dataset]:
         """Each dataset of ``cfg`` resolved against ``--data`` (a directory, or a file replacing the
-        datasets of its format) and loaded."""
-        out: dict[str, Dataset] = {}
-        for role, spec in cfg.datasets.items():
-            if self.data_file is not None and detect_format(self.data_file) == spec.format:
-                items = load_any(self.data_file, spec.format)
-                out[role] = Dataset(
-                    role, spec.format, items, [self.data_file], [sha256_file(self.data_file)], "override"
-                )
-                continue
-            base = PROJECT_ROOT if spec.root == "project" else self.data_root
-            files = [base / p for p in spec.paths]
-            if spec.format == "literacy_labels":
-                items = list(load_literacy_labels(files[0], self.data_root, split=spec.split))
-                sources = [
-                    self.data_root / "fiqa_questions" / "FiQA_train_question_final.tsv",
-                    self.data_root / "banking77" / "train.csv",
-                ]
-                used = [p for p in sources if p.is_file()]
-                out[role] = Dataset(
-                    role,
-                    spec.format,
-                    items,
-                    [*files, *used],
-                    [sha256_file(p) for p in (*files, *used)],
-                    "default",
-                    spec.split,
-                )
-                continue
-            if spec.split == "banking77_dev":
-                items, notes = _banking77_dev(self.data_root, spec.seed, spec.dev_fraction)
-                out[role] = Dataset(
-                    role,
-                    spec.format,
-                    items,
-                    files,
-                    [sha256_file(p) for p in files],
-                    "default",
-                    spec.split,
-                    notes,
-                )
-                continue
-            loaded: list[Any] = []
-            for p in files:
-                loaded.extend(load_any(p, spec.format))
-            out[role] = Dataset(
-                role, spec.format, loaded, files, [sha256_file(p) for p in files], "default", spec.split
-            )
-        return out
+        datasets of its format) and loaded (:func:`eval.datasets.load_datasets`)."""
+        return load_datasets(cfg, self.data_root, self.data_file)
 
     def note_version(self, what: str, version: str | None) -> None:
         if version:
             self.seen_versions.setdefault(what, version)
-
-
-def _banking77_dev(data_root: Path, seed: int, dev_fraction: float) -> tuple[list[LabelledText], dict[str, Any]]:
-    from assistant.training.splits import banking77_split
-
-    split = banking77_split(data_root, seed=seed, dev_fraction=dev_fraction)
-    items = [LabelledText(id=f"dev{i}", text=t, label=c) for i, (t, c) in enumerate(split.dev)]
-    notes = {
-        "split_fn": "assistant.training.splits.banking77_split",
-        "seed": seed,
-        "dev_fraction": dev_fraction,
-        "train_size": len(split.train),
-    }
-    return items, notes
-
-
-def suite_accepts(cfg: SuiteConfig, fmt: FormatName) -> bool:
-    return any(spec.format == fmt for spec in cfg.datasets.values())
 
 
 # ---------------------------------------------------------------------------------------------- the run

@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,11 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder
 from assistant.settings import Settings, get_settings
 from assistant.stages.dialogue import DialogueTracker
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Pipeline
+
+FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -73,3 +78,26 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     s = Settings(environment="test", data_dir=tmp_path / "attune")
     yield s
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def fixture_kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Test settings over the fixture knowledge base (``tests/fixtures/kb``), its index ingested once per session
+    into a data dir of their own. Shared by the modules that only read it: nothing may write there."""
+    from assistant.kb.ingest import ingest_kb
+
+    s = Settings(environment="test", data_dir=tmp_path_factory.mktemp("fixture_kb"), kb_dir=FIXTURE_KB)
+    ingest_kb(s, progress=False)
+    return s
+
+
+@pytest.fixture(scope="session")
+def pipeline(fixture_kb_settings: Settings) -> Pipeline:
+    """One warm pipeline over the fixture knowledge base (it keeps no per-call state and touches no storage, so
+    the modules that run turns through it share it). A module that needs other settings defines its own
+    ``pipeline`` fixture, which takes precedence over this one."""
+    from assistant.pipeline import Pipeline
+
+    p = Pipeline.from_settings(fixture_kb_settings)
+    p.warm_up()
+    return p

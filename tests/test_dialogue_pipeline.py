@@ -24,16 +24,13 @@ FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path_factory.mktemp("dialogue"), kb_dir=FIXTURE_KB)
-
-
-@pytest.fixture(scope="module")
-def service(settings: Settings) -> ConversationService:
-    ingest_kb(settings, progress=False)
-    pipeline = Pipeline.from_settings(settings)
-    pipeline.warm_up()
-    return ConversationService(settings, pipeline, SqlConversationRepository(f"sqlite:///{settings.data_dir}/d.db"))
+def service(
+    fixture_kb_settings: Settings, pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
+) -> ConversationService:
+    """A conversation service over the session's warm pipeline (tests/conftest.py), storing in a SQLite file of
+    this module's own."""
+    db = tmp_path_factory.mktemp("dialogue") / "d.db"
+    return ConversationService(fixture_kb_settings, pipeline, SqlConversationRepository(f"sqlite:///{db}"))
 
 
 def test_a_follow_up_chain_keeps_the_topic_and_walks_the_layers(service: ConversationService) -> None:

@@ -8,18 +8,14 @@ once suspected of depending on the conversations before it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant.kb.ingest import ingest_kb
 from assistant.pipeline import Pipeline, TurnOutcome
-from assistant.settings import Settings
 from eval.suite_runs.multiturn import _Chat, _turn
 
 pytestmark = pytest.mark.integration
-FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
 LOAN = (  # dev2-057
     "Hi, I want to pay off my personal loan early. Is there a penalty?",
@@ -36,13 +32,7 @@ OTHERS = (
 )
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    settings = Settings(environment="test", data_dir=tmp_path_factory.mktemp("carry"), kb_dir=FIXTURE_KB)
-    ingest_kb(settings, progress=False)
-    p = Pipeline.from_settings(settings)
-    p.warm_up()
-    return p
+# `pipeline`: the session's warm pipeline over the fixture knowledge base (tests/conftest.py).
 
 
 def _conversation(pipeline: Pipeline, cid: str, texts: tuple[str, ...]) -> list[tuple[Any, ...]]:

@@ -5,27 +5,16 @@ that the reply carries no answer."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from assistant.kb.ingest import ingest_kb
 from assistant.pipeline import DialogueContext, Pipeline
-from assistant.settings import Settings
 from assistant.types import Message
 
 pytestmark = pytest.mark.integration
-FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 QUESTION = "How long will my new card take to arrive?"  # answered from the fixture KB's card-arrival article
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    settings = Settings(environment="test", data_dir=tmp_path_factory.mktemp("asked_twice"), kb_dir=FIXTURE_KB)
-    ingest_kb(settings, progress=False)
-    p = Pipeline.from_settings(settings)
-    p.warm_up()
-    return p
+# `pipeline`: the session's warm pipeline over the fixture knowledge base (tests/conftest.py).
 
 
 def test_after_two_requests_a_plain_question_goes_to_a_person(pipeline: Pipeline) -> None:

@@ -1,6 +1,7 @@
 """Checks on a draft before it may be shown: grounding and figures, reading level, compliance, offers.
 
-Rules and phrases live in ``prompts/compliance.yaml``; reading-level targets in ``prompts/style_policy.yaml``.
+Rules and phrases live in ``prompts/compliance.yaml`` (defined and loaded by :mod:`assistant.answers.compliance`,
+importable from here as before); reading-level targets in ``prompts/style_policy.yaml``.
 
 >>> from assistant.settings import Settings
 >>> rules = load_compliance_rules(Settings().prompts_dir)
@@ -17,11 +18,10 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.answers.compliance import COMPLIANCE_FILE, ComplianceRules, load_compliance_rules
 from assistant.answers.composer import ComposerPrompts
 from assistant.answers.policy import StylePolicy
 from assistant.answers.text import (
@@ -37,87 +37,12 @@ from assistant.answers.text import (
     split_sentences,
     split_units,
 )
-from assistant.errors import PromptError
 from assistant.integrations.encoder import TextEncoder
 from assistant.integrations.readability import fk_grade
-from assistant.prompts import PromptFile, load_prompt_file, render
+from assistant.prompts import render
 from assistant.types import Draft, Passage, Retrieval, Signals, Style, Verdict
 
 logger = logging.getLogger(__name__)
-
-COMPLIANCE_FILE = "compliance.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _compile_all(patterns: Sequence[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"invalid pattern {pattern!r}: {exc}") from exc
-    return list(patterns)
-
-
-class GroundingRules(_Strict):
-    min_cosine: float = Field(ge=0, le=1)
-    min_overlap: float = Field(ge=0, le=1)
-    phatic_patterns: list[str]
-
-    _v = field_validator("phatic_patterns")(_compile_all)
-
-
-class AdviceRule(_Strict):
-    flag: str
-    patterns: list[str]
-    replacement: str
-
-    _v = field_validator("patterns")(_compile_all)
-
-
-class PatternRule(_Strict):
-    flag: str
-    patterns: list[str]
-
-    _v = field_validator("patterns")(_compile_all)
-
-
-class FlagRule(_Strict):
-    flag: str
-
-
-class OfferRules(_Strict):
-    patterns: list[str]
-
-    _v = field_validator("patterns")(_compile_all)
-
-
-class ComplianceRules(PromptFile):
-    """``prompts/compliance.yaml``."""
-
-    grounding: GroundingRules
-    advice: dict[str, AdviceRule]
-    promises: PatternRule
-    risk_warning: FlagRule
-    offers: OfferRules
-
-
-@lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> ComplianceRules:
-    return load_prompt_file(path, ComplianceRules)
-
-
-def load_compliance_rules(prompts_dir: Path) -> ComplianceRules:
-    """Load and validate ``compliance.yaml`` (cached until it changes)."""
-    path = Path(prompts_dir) / COMPLIANCE_FILE
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError as exc:
-        raise PromptError(f"compliance rules not found: {path}") from exc
-    return _load_cached(path, mtime)
-
 
 _SLOT = "xslotx"  # stands for a template variable while a fixed sentence becomes a pattern
 
@@ -417,3 +342,14 @@ def reading_grade(text: str) -> float:
     if not prose.strip():
         return 0.0
     return fk_grade(prose)
+
+
+__all__ = [  # the compliance rules are defined in assistant.answers.compliance; imported from here as before
+    "COMPLIANCE_FILE",
+    "ComplianceRules",
+    "DraftChecker",
+    "SentenceCheck",
+    "load_compliance_rules",
+    "normalise",
+    "reading_grade",
+]
