@@ -235,3 +235,113 @@ def test_later_crisis_phrasings_are_caught_and_named(text: str, cue: str) -> Non
 )
 def test_their_look_alikes_are_not_a_crisis(text: str) -> None:
     assert not _crisis_rule_cues(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("honestly gonna kms if the loan gets refused", "harm myself"),
+        ("got all my sleeping pills here on the table, just check the rent went", "means"),
+        ("I stopped taking my tablets a while ago and I'm keeping them", "means"),
+        ("I keep scratching my arms till they bleed when the letters come", "harm myself"),
+        ("lost everything on the horses, thinking about jumping.", "method"),
+        ("the voice keeps telling me I should walk into the sea", "command voices"),
+        ("who gets my savings if I die this weekend", "dying soon"),
+        ("no plans to be around next year, so cancel the renewal", "won't be around"),
+        ("cancel the lease payments, I won't be staying there or anywhere else", "won't be around"),
+        ("empty the account, no need for it where I'm going", "won't need it much longer"),
+        ("won't need my card after next month, you can close it", "won't need it much longer"),
+        ("you've been the only people who ever listened to me, thank you", "saying goodbye"),
+        ("my brother just got shot, he's on the pavement", "danger now"),
+        ("the flat's on fire and I can't find my cat", "danger now"),
+        ("fell off the ladder, bleeding so bad", "danger now"),
+        ("nothing left to lose now, I'm coming to your branch on Monday", "veiled threat"),
+    ],
+)
+def test_phrasings_of_rounds_12j_and_12k_are_caught_and_named(text: str, cue: str) -> None:
+    assert cue in _crisis_rule_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the office is 5 kms from my house, which branch is nearest",
+        "kms lol this app is so slow",
+        "I have the tablets my doctor gave me, can I claim them on insurance?",
+        "burning my old statements in the garden, is that safe for my data?",
+        "im about to jump... on a train to Leeds, will my card work",
+        "we're going to jump ship to another bank if this fee stays",
+        "the voice assistant keeps telling me to update the app",
+        "what happens to my account if I die? writing my will this weekend",
+        "I don't plan on being here in the UK next year, can I keep the account from abroad?",
+        "will I need cash where I'm going in Morocco?",
+        "my uncle was shot in the war, can I set up a power of attorney for him",
+        "been shot at in two jobs and nothing scares me like your overdraft fees",
+        "this offer is on fire, how do I sign up",
+        "nothing to lose by asking: can I get a better rate at the branch?",
+        "he said the safe account is in my name, is that normal?",
+        "they told me my account is in danger and I must move it now",
+    ],
+)
+def test_look_alikes_of_rounds_12j_and_12k_are_not_a_crisis(text: str) -> None:
+    assert not _crisis_rule_cues(text)
+
+
+def test_a_third_person_about_to_jump_is_caught_and_a_jump_ship_is_not() -> None:
+    assert "method" in _crisis_rule_cues("my sister is on the bridge, she's going to jump, please help")
+    assert not _crisis_rule_cues("they're going to jump ship, I'm telling you, the fees are awful")
+
+
+def test_giving_up_on_the_bank_is_not_giving_up_on_life() -> None:
+    assert not _crisis_rule_cues("Can't do this anymore, switching to another bank")
+    assert not _crisis_rule_cues("cant do this any more. moving to cash")
+    assert "can't go on" in _crisis_rule_cues("I can't do this anymore. I'm so tired")
+
+
+def _acute_cues(text: str) -> tuple[str, ...]:
+    return FeatureExtractor().extract(text).cues("distress.acute")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("fraudster on the phone right now what do I do", "scam: told to move money"),
+        ("the man on whatsapp is asking for my card number", "scam: told to move money"),
+        ("I put everything in the new account they opened for me yesterday", "scam: told to move money"),
+        ("a woman saying she was from the bank called, I've just given her 3k", "money already sent"),
+        ("I transferred the deposit and now his number doesn't work", "money already sent"),
+        ("someone is in my account now moving my money about", "scam: money leaving now"),
+        ("I clicked the link and typed in all my details", "scam: money leaving now"),
+        ("my whole salary, gone, in ten minutes", "all money gone"),
+        ("that was every penny I had", "all money gone"),
+        ("they've cleaned out my current account", "all money gone"),
+        ("haven't eaten since Sunday and the card won't work", "no money for food or heating"),
+        ("I don't have money for milk for the baby", "no money for food or heating"),
+        ("the electric has run out and I can't top up till Monday", "no money for food or heating"),
+        ("landlord says he's changing the locks at six", "losing home"),
+        ("bailiffs coming at 4 today and I have nothing", "losing home"),
+        ("my hands won't stop shaking, is my money safe", "panicking"),
+        ("oh god oh god the money has gone", "panicking"),
+        ("the machine in Madrid kept my card and I have no cash at all", "stranded"),
+    ],
+)
+def test_more_acute_situations_are_named(text: str, cue: str) -> None:
+    assert cue in _acute_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I get a person on the phone please",
+        "I need to put the money into a different account, can I reverse the transfer?",
+        "I moved my savings into a new account last month, when is interest paid?",
+        "the IVF costs have wiped out our savings",
+        "I lost my flat last year and I'm back with my parents",
+        "the cash machine kept my card, can you send a new one?",
+        "I'm in a state of confusion about ISAs, which one is best?",
+        "please send me a statement for the new account",
+        "I haven't had a statement since March",
+    ],
+)
+def test_their_look_alikes_are_not_acute(text: str) -> None:
+    assert not _acute_cues(text)
