@@ -4,7 +4,8 @@
 "cancel it?" after a pending-transfer question: alone the router reads cancel-transfer; with the topic's question in
 front of it pending-transfer comes first, but cancel-transfer keeps a fair share in second place. The message names
 its own subject, so it is answered as a new topic rather than from the pending-transfer article. A follow-up whose
-article only trails far behind the topic in context ("how long does that take?" after a lost card) stays.
+article trails far behind the topic in context stays, and so does one the router is unsure of alone ("how long does
+that take?" after a lost card: card-delivery-estimate second in context, but only 0.61 alone).
 
 Real knowledge base and encoder; the router's rankings are given as Retrievals (the stage's inputs)."""
 
