@@ -34,6 +34,7 @@ from assistant.answers.focus import (
     rank_candidates,
     similar,
 )
+from assistant.integrations.readability import fk_grade
 from assistant.types import Passage, Retrieval, Style
 
 
@@ -264,6 +265,8 @@ def focus_selection(
             continue  # a neighbouring figure the question did not ask about
         if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [*firsts, *chosen]):
             continue
+        if too_hard(r, style, f.rest_grade, f.rest_fact_min):
+            continue  # a hard further sentence the question does not need (plain: the shortest complete answer)
         chosen.append(r)
         words += _words(c.clean)
     wants = f.mechanism_section.get(style.register)
@@ -293,6 +296,16 @@ def focus_selection(
         best_fact,
         choice if choice is not None and choice.sentence is lead else None,
     )
+
+
+def too_hard(r: Ranked, style: Style, rest_grade: Mapping[str, float], fact_min: float) -> bool:
+    """Whether a further sentence is too hard for the register: its own reading grade is above the style's target
+    plus ``rest_grade[register]`` and it carries no fact the question asks about (fact relevance under
+    ``fact_min``)."""
+    over = rest_grade.get(style.register)
+    if over is None or (r.candidate.facts and r.fact_relevance >= fact_min):
+        return False
+    return fk_grade(r.candidate.clean) > style.target_grade + over
 
 
 def not_held_sentences(prompts: ComposerPrompts, query: str) -> tuple[str, ...]:
