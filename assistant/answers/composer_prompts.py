@@ -132,6 +132,9 @@ class AnswerFact(BaseModel):
     # a variant of a more general fact of the same kind (support_bereavement_hours of support_hours) loses
     # ``variant`` when the question names none of its extra words (asked.unasked_variants)
     variant: float = Field(default=0.0, ge=0)
+    # the answer fact's margin (low_confidence.answer_margin) is measured against the best fact that its sentence
+    # does not carry: two facts of one sentence ("120 days ..., with an overall cap of 540 days") are no close call
+    margin_outside_sentence: bool = False
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")

@@ -57,8 +57,9 @@ class FocusSelection:
 @dataclass(frozen=True)
 class AnswerChoice:
     """The fact that answers the question and the sentence carrying it: ``match`` is its match to the question
-    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (1.0 when
-    it is the only one); ``cosine`` the cosine of the question to its description."""
+    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (with
+    ``margin_outside_sentence``: the next fact that its sentence does not carry; 1.0 when there is none);
+    ``cosine`` the cosine of the question to its description."""
 
     sentence: Ranked
     fact: str
@@ -155,7 +156,8 @@ def answer_choice(
     if not options or top not in home:
         return None  # no fact close enough, or the best is written across sentences (a representative example)
     best = max(options, key=lambda n: (match[n] + cfg.sentence * home[n].score, cosines[n]))
-    others = [match[n] for n in names if n != best]
+    carried = set(home[best].candidate.facts) if cfg.margin_outside_sentence else {best}
+    others = [match[n] for n in names if n not in carried]  # a fact the same sentence gives is no rival
     margin = match[best] - max(others) if others else 1.0
     return AnswerChoice(home[best], best, match[best], margin, cosines[best])
 
