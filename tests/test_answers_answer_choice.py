@@ -13,7 +13,7 @@ import pytest
 from assistant.answers.asked import FactInfo, asked_kinds
 from assistant.answers.composer import ComposerBackend, load_composer_prompts
 from assistant.answers.focus import Candidate, EmbeddingCache, Ranked
-from assistant.answers.selection import AnswerChoice, FocusSelection, _pair, two_asks
+from assistant.answers.selection import AnswerChoice, FocusSelection, _pair, answer_choice, two_asks
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
 
@@ -90,3 +90,34 @@ def test_below_the_bar_a_clearly_named_answer_fact_is_answered(encoder: TextEnco
     far = AnswerChoice(sentence, "review_time", lc.answer_match + 0.1, 0.5, lc.answer_cosine - 0.05)
     for choice in (None, close_call, weak, far):
         assert not composer._confident_enough(_selection(choice))
+
+
+DISPUTE = (
+    FactInfo("chargeback_window", "120 days", "time", "Time limit to raise a card dispute after the payment"),
+    FactInfo("scheme_max_window", "540 days", "time", "Card scheme's outer limit for raising a dispute"),
+)
+
+
+def _dispute_choice(encoder: TextEncoder, same_sentence: bool) -> AnswerChoice | None:
+    both = ("chargeback_window", "scheme_max_window")
+    text = "The limit is 120 days from the payment, with an overall cap of 540 days."
+    if same_sentence:
+        ranked = [
+            Ranked(Candidate("d", "Details", text, text, 0, 0, False, both, frozenset({"time"})), 0.5, 0.5, 0.5, True)
+        ]
+    else:
+        ranked = [
+            _ranked(0, "The limit is 120 days from the payment.", "chargeback_window", "time"),
+            _ranked(1, "There is an overall cap of 540 days.", "scheme_max_window", "time"),
+        ]
+    query = "Scheme outer limit for a dispute where the service date falls long after the processing date?"
+    return answer_choice(query, ranked, DISPUTE, EmbeddingCache(encoder), FOCUS.answer_fact, {})
+
+
+def test_two_facts_of_one_sentence_are_no_close_call(encoder: TextEncoder) -> None:
+    assert FOCUS.answer_fact.margin_outside_sentence
+    alone = _dispute_choice(encoder, same_sentence=True)
+    assert alone is not None and alone.margin == 1.0  # no fact outside the answer's own sentence competes
+    apart = _dispute_choice(encoder, same_sentence=False)  # the look-alike: the same facts in two sentences
+    assert apart is not None and apart.margin < 1.0
+    assert apart.fact == alone.fact and apart.match == pytest.approx(alone.match)  # the same fact, the same match

@@ -132,6 +132,9 @@ class AnswerFact(BaseModel):
     # a variant of a more general fact of the same kind (support_bereavement_hours of support_hours) loses
     # ``variant`` when the question names none of its extra words (asked.unasked_variants)
     variant: float = Field(default=0.0, ge=0)
+    # the answer fact's margin (low_confidence.answer_margin) is measured against the best fact that its sentence
+    # does not carry: two facts of one sentence ("120 days ..., with an overall cap of 540 days") are no close call
+    margin_outside_sentence: bool = False
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")
@@ -193,6 +196,9 @@ class FocusConfig(BaseModel):
     mechanism_section: dict[Register, str] = Field(default_factory=dict)
     mechanism_extra_words: int = Field(default=0, ge=0)
     repeat_cosine: float = Field(gt=0, le=1)
+    # per register: a further sentence (not the lead nor the second figure) whose own reading grade is above the
+    # style's target grade plus this is left out, unless it carries a fact the question asks about
+    rest_grade: dict[str, float] = Field(default_factory=dict)
     low_confidence: LowConfidence
     pair: FactPair = Field(default_factory=lambda: FactPair(enabled=False, min_relevance=1.0, min_kind_relevance=1.0))
     answer_fact: AnswerFact | None = None

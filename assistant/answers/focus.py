@@ -42,7 +42,8 @@ _ASKS_PATTERNS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
         re.compile(
             r"\bhow (long|soon|quickly|fast|many (working )?(days|weeks|months|hours|minutes))\b|\bwhen (will|do|does|"
             r"is|can|should|are)\b|\bwhat time\b|\bby when\b|\b(deadline|cut-?off|turnaround|sla|lead time|"
-            r"time limit|notice)\b|\bhow old\b|\bhow recent\b|\buntil when\b|\bhow much (notice|warning|time)\b",
+            r"time limit|notice|time ?(lines?|scales?|frames?))\b|\bhow old\b|\bhow recent\b|\buntil when\b|"
+            r"\bhow much (notice|warning|time)\b",
             re.I,
         ),
     ),

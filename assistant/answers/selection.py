@@ -34,6 +34,7 @@ from assistant.answers.focus import (
     rank_candidates,
     similar,
 )
+from assistant.integrations.readability import fk_grade
 from assistant.types import Passage, Retrieval, Style
 
 
@@ -56,8 +57,9 @@ class FocusSelection:
 @dataclass(frozen=True)
 class AnswerChoice:
     """The fact that answers the question and the sentence carrying it: ``match`` is its match to the question
-    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (1.0 when
-    it is the only one); ``cosine`` the cosine of the question to its description."""
+    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (with
+    ``margin_outside_sentence``: the next fact that its sentence does not carry; 1.0 when there is none);
+    ``cosine`` the cosine of the question to its description."""
 
     sentence: Ranked
     fact: str
@@ -154,7 +156,8 @@ def answer_choice(
     if not options or top not in home:
         return None  # no fact close enough, or the best is written across sentences (a representative example)
     best = max(options, key=lambda n: (match[n] + cfg.sentence * home[n].score, cosines[n]))
-    others = [match[n] for n in names if n != best]
+    carried = set(home[best].candidate.facts) if cfg.margin_outside_sentence else {best}
+    others = [match[n] for n in names if n not in carried]  # a fact the same sentence gives is no rival
     margin = match[best] - max(others) if others else 1.0
     return AnswerChoice(home[best], best, match[best], margin, cosines[best])
 
@@ -264,6 +267,8 @@ def focus_selection(
             continue  # a neighbouring figure the question did not ask about
         if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [*firsts, *chosen]):
             continue
+        if too_hard(r, style, f.rest_grade, f.rest_fact_min):
+            continue  # a hard further sentence the question does not need (plain: the shortest complete answer)
         chosen.append(r)
         words += _words(c.clean)
     wants = f.mechanism_section.get(style.register)
@@ -293,6 +298,16 @@ def focus_selection(
         best_fact,
         choice if choice is not None and choice.sentence is lead else None,
     )
+
+
+def too_hard(r: Ranked, style: Style, rest_grade: Mapping[str, float], fact_min: float) -> bool:
+    """Whether a further sentence is too hard for the register: its own reading grade is above the style's target
+    plus ``rest_grade[register]`` and it carries no fact the question asks about (fact relevance under
+    ``fact_min``)."""
+    over = rest_grade.get(style.register)
+    if over is None or (r.candidate.facts and r.fact_relevance >= fact_min):
+        return False
+    return fk_grade(r.candidate.clean) > style.target_grade + over
 
 
 def not_held_sentences(prompts: ComposerPrompts, query: str) -> tuple[str, ...]:
