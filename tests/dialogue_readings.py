@@ -3,8 +3,11 @@ closing-an-account topic, and router readings built by hand (article ids with th
 
 from __future__ import annotations
 
+from assistant.answers.base import make_signals
 from assistant.dialogue.state import DialogueState, Topic
-from assistant.types import Passage, Retrieval
+from assistant.integrations.encoder import shared_encoder
+from assistant.stages.dialogue import DialogueDecision, DialogueTracker
+from assistant.types import Encoded, Passage, Retrieval
 
 CLOSING = DialogueState(
     topic=Topic("terminate-account", "terminate_account"), layer="In short", query="how do I close my account"
@@ -15,3 +18,14 @@ def ranking(*ranked: tuple[str, float], confidence: float) -> Retrieval:
     """A reading ranking ``ranked`` (article id, share) with ``confidence``; in scope at 0.35 and above."""
     passages = tuple(Passage(aid, aid, "In short", "text", share) for aid, share in ranked)
     return Retrieval(passages, tuple(a for a, _ in ranked), confidence, confidence >= 0.35)
+
+
+def run_with_readings(
+    tracker: DialogueTracker, text: str, state: DialogueState, alone: Retrieval, in_context: Retrieval
+) -> DialogueDecision:
+    """The tracker's decision on ``text`` with ``alone`` as its own reading and ``in_context`` as its reading after
+    the topic's question."""
+    encoded = Encoded(text, shared_encoder().encode([text])[0])
+    return tracker.run(
+        encoded=encoded, retrieval=alone, signals=make_signals(), state=state, reread=lambda _: in_context
+    )

@@ -12,15 +12,12 @@ Real knowledge base and encoder; the router's rankings are given as Retrievals (
 from __future__ import annotations
 
 import pytest
-from dialogue_readings import ranking
+from dialogue_readings import ranking, run_with_readings
 
-from assistant.answers.base import make_signals
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.state import DialogueState, Topic
 from assistant.dialogue.topic_rule import Reading, TopicCall, read_topic
-from assistant.integrations.encoder import shared_encoder
-from assistant.stages.dialogue import DialogueDecision, DialogueTracker
-from assistant.types import Encoded, Retrieval
+from assistant.stages.dialogue import DialogueTracker
 
 PENDING = DialogueState(
     topic=Topic("pending-transfer", "pending_transfer"), layer="In short", query="my transfer is still pending"
@@ -33,15 +30,6 @@ LOST = DialogueState(
 @pytest.fixture(scope="module")
 def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
     return tracker.config.thresholds
-
-
-def _run(
-    tracker: DialogueTracker, text: str, state: DialogueState, alone: Retrieval, in_context: Retrieval
-) -> DialogueDecision:
-    encoded = Encoded(text, shared_encoder().encode([text])[0])
-    return tracker.run(
-        encoded=encoded, retrieval=alone, signals=make_signals(), state=state, reread=lambda _: in_context
-    )
 
 
 def _call(
@@ -100,12 +88,12 @@ def test_an_unsure_reading_alone_does_not_hold(thresholds: DialogueThresholds) -
 def test_through_the_stage_cancel_it_leaves_a_pending_transfer(tracker: DialogueTracker) -> None:
     alone = ranking(("cancel-transfer", 0.6), ("pending-transfer", 0.2), confidence=0.85)
     in_context = ranking(("pending-transfer", 0.57), ("cancel-transfer", 0.33), confidence=0.61)
-    decision = _run(tracker, "cancel it?", PENDING, alone, in_context)
+    decision = run_with_readings(tracker, "cancel it?", PENDING, alone, in_context)
     assert decision.kind == "new_topic" and decision.article_id is None  # the router's own reading answers
 
 
 def test_through_the_stage_how_long_after_a_lost_card_stays(tracker: DialogueTracker) -> None:
     alone = ranking(("card-delivery-estimate", 0.6), ("card-arrival", 0.3), confidence=0.61)
     in_context = ranking(("lost-or-stolen-card", 0.7), ("card-delivery-estimate", 0.16), confidence=0.73)
-    decision = _run(tracker, "how long does that take?", LOST, alone, in_context)
+    decision = run_with_readings(tracker, "how long does that take?", LOST, alone, in_context)
     assert (decision.kind, decision.article_id) == ("follow_up", "lost-or-stolen-card")
