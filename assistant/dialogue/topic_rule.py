@@ -10,9 +10,6 @@ article ("is there a fee for that?" after a card top-up question: the card top-u
 answers it when the reading is confident. A message that says it is changing the subject ("oh and also", "btw",
 "different question:", "unrelated:"; the ``switch`` patterns) leaves the topic whenever its reading alone is in
 scope. Thresholds are in ``prompts/dialogue.yaml``, chosen on ``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
-A confident reading alone that stays among the in-context reading's first two articles with a fair share of its
-score ("cancel it?" after a pending transfer: cancel-transfer second in context) leaves the topic too: the message
-names its own subject even with the topic's question in front of it (``hold_confidence``, ``hold_share``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
 >>> t = DialogueThresholds(switch_confidence=0.8, switch_confidence_cue=0.97, switch_confidence_frustrated=0.9,
@@ -32,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.dialogue.articles import shares
 from assistant.dialogue.config import DialogueThresholds
 from assistant.types import Retrieval
 
@@ -41,24 +37,16 @@ TopicMove = Literal["stay", "switch", "new", "neighbour"]
 
 @dataclass(frozen=True)
 class Reading:
-    """The router's top article for a text, its calibrated confidence and whether it is in scope; ``ranked``: the
-    first articles of the ranking with their share of the fused score (empty when not known)."""
+    """The router's top article for a text, its calibrated confidence and whether it is in scope."""
 
     top: str | None
     confidence: float
     in_scope: bool
-    ranked: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def of(cls, retrieval: Retrieval) -> Reading:
         top = retrieval.article_ids[0] if retrieval.article_ids else None
-        return cls(top, retrieval.confidence, retrieval.in_scope and top is not None, tuple(shares(retrieval)[:2]))
-
-    def holds(self, article_id: str | None, share: float) -> bool:
-        """``article_id`` is among the first two of this ranking with at least ``share`` of the largest share."""
-        found = dict(self.ranked)
-        best = max(found.values(), default=0.0)
-        return article_id in found and best > 0 and found[article_id] / best >= share
+        return cls(top, retrieval.confidence, retrieval.in_scope and top is not None)
 
 
 @dataclass(frozen=True)
@@ -107,12 +95,6 @@ def read_topic(
             if in_context.confidence >= t.neighbour_confidence or not (cue or upset):
                 return TopicCall("neighbour", in_context.top, f"in context: {in_context.top}")
         return TopicCall("stay", topic, "not a new topic on its own")
-    if alone.confidence >= t.hold_confidence and in_context.holds(alone.top, t.hold_share):
-        # a confident reading of the message alone that holds its ground with the topic's question in front of it
-        # ("cancel it?" after a pending transfer: cancel-transfer second in context): the message brings its own
-        # subject, it is not only resolved against the topic
-        move: TopicMove = "new" if in_context.top == alone.top else "switch"
-        return TopicCall(move, alone.top, f"alone {alone.confidence:.2f} holds in context")
     if in_context.top == topic:
         gap = alone.confidence - in_context.confidence
         if gap >= margin and alone.confidence >= bar:
