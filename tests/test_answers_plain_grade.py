@@ -68,3 +68,14 @@ def test_an_easy_sentence_or_another_register_or_an_asked_fact_is_kept() -> None
 def test_time_frame_wording_asks_how_long(question: str, time: bool) -> None:
     assert ("time" in asked_kinds(question, CUES)) is time
     assert (detect_asks(question) == "how_long") is time
+
+
+def test_rest_grade_names_only_registers() -> None:
+    from pydantic import ValidationError
+
+    from assistant.answers.composer_prompts import FocusConfig
+
+    raw = FOCUS.model_dump()
+    raw["rest_grade"] = {"plian": 1.0}  # a misspelt register must not be ignored silently
+    with pytest.raises(ValidationError):
+        FocusConfig.model_validate(raw)

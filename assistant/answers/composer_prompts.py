@@ -198,7 +198,7 @@ class FocusConfig(BaseModel):
     repeat_cosine: float = Field(gt=0, le=1)
     # per register: a further sentence (not the lead nor the second figure) whose own reading grade is above the
     # style's target grade plus this is left out, unless it carries a fact the question asks about
-    rest_grade: dict[str, float] = Field(default_factory=dict)
+    rest_grade: dict[Register, float] = Field(default_factory=dict)
     low_confidence: LowConfidence
     pair: FactPair = Field(default_factory=lambda: FactPair(enabled=False, min_relevance=1.0, min_kind_relevance=1.0))
     answer_fact: AnswerFact | None = None

@@ -35,7 +35,7 @@ from assistant.answers.focus import (
     similar,
 )
 from assistant.integrations.readability import fk_grade
-from assistant.types import Passage, Retrieval, Style
+from assistant.types import Passage, Register, Retrieval, Style
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ def focus_selection(
     )
 
 
-def too_hard(r: Ranked, style: Style, rest_grade: Mapping[str, float], fact_min: float) -> bool:
+def too_hard(r: Ranked, style: Style, rest_grade: Mapping[Register, float], fact_min: float) -> bool:
     """Whether a further sentence is too hard for the register: its own reading grade is above the style's target
     plus ``rest_grade[register]`` and it carries no fact the question asks about (fact relevance under
     ``fact_min``)."""
