@@ -44,7 +44,10 @@ def test_one_pass_gives_each_adapter_the_view_it_gives_alone() -> None:
     routing_like, crisis_like = LayerAdapter.copy_of(encoder.auto_model, 4), LayerAdapter.copy_of(encoder.auto_model, 3)
     base, views = encoder.encode_multi(TEXTS, [routing_like, crisis_like])
     alone_base, alone = encoder.encode_views(TEXTS, routing_like)
-    assert np.array_equal(base, alone_base) and np.array_equal(base, encoder.encode(TEXTS))
+    assert np.array_equal(base, alone_base)  # the same forward pass, with or without a second adapter
+    # encode() runs the library's own pass (its batching and kernels): equal up to float32 rounding, which
+    # differs between CPUs (1.5e-8 on one of ours), so compared at a tolerance far below any decision
+    assert np.allclose(base, encoder.encode(TEXTS), rtol=0, atol=1e-6)
     assert alone is not None and np.allclose(views[0], alone, atol=1e-5)
     # the untouched top layers reproduce the shared vector, whichever layer they start from
     assert np.allclose(views[1], base, atol=1e-4)
