@@ -14,7 +14,8 @@ from typing import Any
 
 from assistant.settings import PROJECT_ROOT
 from eval.config import SuiteConfig
-from eval.formats import FormatName, LabelledText, detect_format, load_any, load_literacy_labels, sha256_file
+from eval.formats import FormatName, LabelledText, detect_format, load_any, sha256_file
+from eval.text_data import load_literacy_labels
 
 
 @dataclass

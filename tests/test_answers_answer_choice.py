@@ -1,8 +1,8 @@
 """The fact that answers the question, below the retrieval bar and in two-part questions (assistant/answers/
-selection.py): a clearly named answer fact lets a below-bar question be answered; a part of a two-part question is
-matched to facts by its words and the kind its wording asks for, not by cosine alone; a second question after a
-"?" counts as a second ask; "when" as a conjunction ("declined me when I asked") asks for no time. Real encoder,
-real ``prompts/composer.yaml``, fixture facts."""
+answer_choice.py, fact_pair.py): a clearly named answer fact lets a below-bar question be answered; a part of a
+two-part question is matched to facts by its words and the kind its wording asks for, not by cosine alone; a second
+question after a "?" counts as a second ask; "when" as a conjunction ("declined me when I asked") asks for no time.
+Real encoder, real ``prompts/composer.yaml``, fixture facts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answers.answer_choice import AnswerChoice, answer_choice
 from assistant.answers.asked import FactInfo, asked_kinds
 from assistant.answers.composer import ComposerBackend, load_composer_prompts
+from assistant.answers.fact_pair import pair_sentence, two_asks
 from assistant.answers.focus import Candidate, EmbeddingCache, Ranked
-from assistant.answers.selection import AnswerChoice, FocusSelection, _pair, answer_choice, two_asks
+from assistant.answers.selection import FocusSelection
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
 
@@ -64,7 +66,7 @@ def test_a_part_of_a_two_part_question_is_matched_by_its_words_and_kind(encoder:
         _ranked(2, "You can pay in up to £1,000 in cash a day.", "cash_daily_max", "limit"),
     ]
     query = "paying cash in at the post office, is there a fee and how much can i put in a day"
-    pair = _pair(ranked, lead, FOCUS.pair, query, True, FACTS, EmbeddingCache(encoder), FOCUS.answer_fact)
+    pair = pair_sentence(ranked, lead, FOCUS.pair, query, True, FACTS, EmbeddingCache(encoder), FOCUS.answer_fact)
     assert FOCUS.pair.by_match and pair is not None and pair.candidate.facts == ("cash_daily_max",)
 
 

@@ -1,4 +1,4 @@
-"""Which fact answers the question (assistant/answers/asked.py, selection.answer_choice): the kinds of figure a
+"""Which fact answers the question (assistant/answers/asked.py, answer_choice.py): the kinds of figure a
 question's wording asks for, the rare words it shares with a fact, and the composer leading with the sentence that
 carries the best-matching fact. Real encoder, fixture knowledge base, the real composer prompts."""
 

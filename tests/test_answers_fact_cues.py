@@ -1,5 +1,5 @@
 """Which fact answers the question when the customer names a sum of money or asks about the general version of a
-fact (assistant/answers/asked.py, selection.answer_choice): a named sum favours the money-valued limit over a
+fact (assistant/answers/asked.py, answer_choice.py): a named sum favours the money-valued limit over a
 count ("a $1,800 flight ... is there a spending limit" -> the largest payment, not how many cards); a variant of a
 more general fact whose extra words the question does not name loses to the general fact ("what time do the phone
 lines open" -> the main line's hours, not the bereavement team's). Real encoder, real ``prompts/composer.yaml``."""
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answers.answer_choice import answer_choice
 from assistant.answers.asked import FactInfo, money_valued, names_money, unasked_variants
 from assistant.answers.composer import load_composer_prompts
 from assistant.answers.focus import Candidate, EmbeddingCache, Ranked
-from assistant.answers.selection import answer_choice
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
 

@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
-from eval.formats import (
-    EXPECT_KEYS,
-    EvalDataError,
-    detect_format,
-    load_banking77_csv,
-    load_conversations_jsonl,
-    load_goemotions_tsv,
-    load_nlupp_json,
-    load_tagged_tsv,
-)
+from eval.formats import EXPECT_KEYS, EvalDataError, detect_format, load_conversations_jsonl
+from eval.text_data import load_banking77_csv, load_goemotions_tsv, load_nlupp_json, load_tagged_tsv
 
 SHIPPED = Path(__file__).resolve().parent.parent / "eval" / "data" / "conversations.jsonl"
 

@@ -1,7 +1,7 @@
 """Which fact answers the question: the kinds of figure its wording asks for, and a match of the question to each
 fact of the retrieved article(s).
 
-The composer leads with the sentence carrying the fact that best answers the question (:mod:`.selection`). A
+The composer leads with the sentence carrying the fact that best answers the question (:mod:`.answer_choice`). A
 fact's match to the question adds three pieces of evidence: the encoder's cosine of the question to the fact's
 description (``knowledge_base/facts``), the rare words the question shares with the fact's name and description
 (weighted by how few facts use them: "excess", "monthly", "buffer" pick one fact of an article, "card" none), and

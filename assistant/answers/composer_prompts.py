@@ -91,7 +91,7 @@ class FactPair(BaseModel):
     is matched to the descriptions of the facts the lead's article carries (a part asking "how long"/"how much" to
     facts of those kinds only); the best-matching fact of a part that the lead sentence does not carry, at least
     ``min_relevance`` (``min_kind_relevance`` when the part's kind narrowed the facts), brings its sentence right
-    after the lead (``two_asks_only``: only for a question that asks two things, see ``selection.two_asks``)."""
+    after the lead (``two_asks_only``: only for a question that asks two things, see ``fact_pair.two_asks``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

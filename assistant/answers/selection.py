@@ -1,27 +1,21 @@
 """Which sentences answer the question: the lead (the figure, the yes/no, the time) and the rest, within the
 register's budget, from the retrieved article(s) -- the selection both the composer and the language-model prompt
-use. Ranking itself is :func:`assistant.answers.focus.rank_candidates`.
+use. Ranking itself is :func:`assistant.answers.focus.rank_candidates`; the fact that answers the question is
+chosen in :mod:`assistant.answers.answer_choice`, the second asked fact of a two-part question in
+:mod:`assistant.answers.fact_pair`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assistant.answers.asked import (
-    AnswerFactWeights,
-    asked_kinds,
-    fact_matches,
-    fact_words,
-    money_valued,
-    names_money,
-    unasked_variants,
-)
+from assistant.answers.answer_choice import AnswerChoice, answer_choice
 from assistant.answers.base import top_passages
-from assistant.answers.composer_prompts import AnswerFact, ComposerPrompts, FactPair
+from assistant.answers.composer_prompts import ComposerPrompts
+from assistant.answers.fact_pair import pair_sentence, two_asks
 from assistant.answers.focus import (
-    ASKS_KINDS,
     FIGURE_ASKS,
     Candidate,
     EmbeddingCache,
@@ -52,20 +46,6 @@ class FocusSelection:
     pair: Ranked | None = None  # a second asked figure, shown right after the lead ("the fee ... It takes ...")
     best_fact: Ranked | None = None  # the sentence carrying the fact that best matches the question (asked kind)
     answer: AnswerChoice | None = None  # the fact that answers the question (asked.py), when one was chosen
-
-
-@dataclass(frozen=True)
-class AnswerChoice:
-    """The fact that answers the question and the sentence carrying it: ``match`` is its match to the question
-    (:func:`assistant.answers.asked.fact_matches`), ``margin`` how far it leads the next fact's match (with
-    ``margin_outside_sentence``: the next fact that its sentence does not carry; 1.0 when there is none);
-    ``cosine`` the cosine of the question to its description."""
-
-    sentence: Ranked
-    fact: str
-    match: float
-    margin: float
-    cosine: float
 
 
 def _words(text: str) -> int:
@@ -106,67 +86,6 @@ def _fact_lead(ranked: list[Ranked], lead: Ranked, floor: float, gain: float, ma
     ):
         return lead
     return best
-
-
-def answer_choice(
-    query: str,
-    ranked: list[Ranked],
-    facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
-    cfg: AnswerFact,
-    penalties: Mapping[str, float],
-    referenced: Mapping[str, frozenset[str]] | None = None,
-) -> AnswerChoice | None:
-    """The best-ranked sentence carrying the fact that answers ``query`` (see :mod:`assistant.answers.asked`):
-    of the facts whose description is close enough to the question (``cfg.min_cosine`` when the wording asks for a
-    kind of figure, else ``min_cosine_uncued``), the one whose match to the question plus ``cfg.sentence`` x its
-    sentence's own score is highest. None when disabled, when no sentence carries a fact, when the best-matching
-    fact is written across sentences (a representative example), or when no fact is close enough."""
-    if not cfg.enabled:
-        return None
-    home: dict[str, Ranked] = {}
-    for r in ranked:  # best first: each fact's best sentence
-        for name in r.candidate.facts:
-            home.setdefault(name, r)
-    if not home:
-        return None
-    by_name = {f.name: f for f in facts}
-    articles = {r.candidate.article_id for r in home.values()}
-    spread = {n for a in articles for n in (referenced or {}).get(a, frozenset()) if n in by_name}
-    names = sorted(set(home) | spread)
-    vectors = cache.embed([query, *(by_name[n].description for n in names)])
-    cosines = dict(zip(names, (vectors[1:] @ vectors[0]).tolist(), strict=True))
-    asked = asked_kinds(query, cfg.cues)
-    kinds = {n: by_name[n].kind for n in names}
-    money = _money_facts(query, names, by_name, cfg)
-    variants = unasked_variants(query, names, kinds) if cfg.variant else frozenset()
-    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant)
-    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants)
-    if cfg.runner_up_penalty:
-        share = cfg.runner_up_penalty
-        for n in home:
-            match[n] -= share * penalties.get(home[n].candidate.article_id, 0.0)
-    floor = cfg.min_cosine if asked else cfg.min_cosine_uncued
-    order = sorted(names, key=lambda n: (match[n], cosines[n]), reverse=True)
-    top = order[0]
-    # A fact that clearly wins on the words and kinds the question names answers even when its description's
-    # cosine is under the floor ("FOS referral window ...?": the encoder knows "FOS" only from the words).
-    clear = len(order) == 1 or match[top] - match[order[1]] >= cfg.clear_margin
-    options = [n for n in home if cosines[n] >= floor or (n == top and clear and match[n] >= cfg.clear_match)]
-    if not options or top not in home:
-        return None  # no fact close enough, or the best is written across sentences (a representative example)
-    best = max(options, key=lambda n: (match[n] + cfg.sentence * home[n].score, cosines[n]))
-    carried = set(home[best].candidate.facts) if cfg.margin_outside_sentence else {best}
-    others = [match[n] for n in names if n not in carried]  # a fact the same sentence gives is no rival
-    margin = match[best] - max(others) if others else 1.0
-    return AnswerChoice(home[best], best, match[best], margin, cosines[best])
-
-
-def _money_facts(query: str, names: Sequence[str], by_name: Mapping[str, FactInfo], cfg: AnswerFact) -> frozenset[str]:
-    """The money-valued facts among ``names`` when ``query`` names a sum of money (else none)."""
-    if not cfg.money or not names_money(query, cfg.money_cues):
-        return frozenset()
-    return frozenset(n for n in names if money_valued(by_name[n]))
 
 
 def _antecedent(ranked: list[Ranked], lead: Ranked, pattern: str) -> Ranked | None:
@@ -231,7 +150,7 @@ def focus_selection(
         lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
     article = lead.candidate.article_id
     pair = (
-        _pair(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache, f.answer_fact)
+        pair_sentence(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache, f.answer_fact)
         if f.pair.enabled
         else None
     )
@@ -318,95 +237,6 @@ def not_held_sentences(prompts: ComposerPrompts, query: str) -> tuple[str, ...]:
         for rule in prompts.focus.not_held
         if any(re.search(pattern, query, re.IGNORECASE) for pattern in rule.patterns)
     )
-
-
-def two_asks(query: str, asked: set[str]) -> bool:
-    """Whether ``query`` asks two things: two kinds of figure ("how much ... and how long"), or two questions
-    joined ("..., and can I ...?", "X and Y?")."""
-    return len(asked & FIGURE_ASKS) >= 2 or bool(_TWO_PARTS.search(query))
-
-
-_TWO_PARTS = re.compile(
-    r"\b(and|plus|also|as well as)\b\s+(how|what|when|is|are|can|do|does|will|which|the|its|their|any)\b|[?].+[?]|"
-    r"\b\w+ and \w+\?\s*$|[?]\s*(and |also |plus )?(how|what|when|is|are|can|do|does|will|would|any)\b",
-    re.IGNORECASE,
-)
-
-
-_PART_SPLIT = re.compile(r"[?;]|,?\s+\b(?:and|plus|also|as well as)\b\s+|,\s+", re.IGNORECASE)
-
-
-def question_parts(query: str) -> list[str]:
-    """The parts of a question that asks several things ("What's the APR, and how long can I take?" -> two)."""
-    return [p.strip() for p in _PART_SPLIT.split(query) if p and len(p.split()) >= 2]
-
-
-def _pair(
-    ranked: list[Ranked],
-    lead: Ranked,
-    cfg: FactPair,
-    query: str,
-    asks_two: bool,
-    facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
-    answer_fact: AnswerFact | None = None,
-) -> Ranked | None:
-    """The sentence carrying a second asked fact, to follow the lead (see :class:`FactPair`): each part of the
-    question is matched to the descriptions of the facts the lead's article carries; the best match of a part that
-    the lead does not carry picks it. With ``cfg.by_match`` (and the answer-fact settings) a part's facts are
-    ranked by their whole match to the part (cosine + the rare words the part names + the kind its wording asks
-    for, :func:`assistant.answers.asked.fact_matches`), so "how much can I put in a day" picks the daily limit,
-    not the fee the lead already gave. None when the question asks one thing or no part needs another fact."""
-    if cfg.two_asks_only and not asks_two:
-        return None
-    parts = question_parts(query)
-    if len(parts) < 2:
-        return None
-    article = lead.candidate.article_id
-    lead_facts = set(lead.candidate.facts)
-    by_name = {f.name: f for f in facts}
-    names = sorted({n for r in ranked if r.candidate.article_id == article for n in r.candidate.facts})
-    if not names:
-        return None
-    vectors = cache.embed([*parts, query, *(by_name[n].description for n in names)])
-    rel = vectors[len(parts) + 1 :] @ vectors[: len(parts) + 1].T  # facts x (parts, whole question)
-    by_match = cfg.by_match and answer_fact is not None
-    kind_of = {n: by_name[n].kind for n in names}
-    whole: dict[str, float] = {}
-    if by_match and answer_fact is not None:  # the whole question gives each part its context ("is there a fee")
-        weights = AnswerFactWeights(answer_fact.lexical, answer_fact.kind)
-        whole_cos = {n: float(rel[i, len(parts)]) for i, n in enumerate(names)}
-        whole = fact_matches(
-            query, names, whole_cos, kind_of, asked_kinds(query, answer_fact.cues), fact_words(facts), weights
-        )
-    best: tuple[bool, float, str] | None = None
-    for j, part in enumerate(parts):
-        asks = detect_asks(part)
-        kinds: frozenset[str] | None = ASKS_KINDS[asks] - {"other"} if asks in FIGURE_ASKS else None
-        cos = {n: float(rel[i, j]) for i, n in enumerate(names)}
-        score = dict(cos)
-        if by_match and answer_fact is not None:
-            cued = asked_kinds(part, answer_fact.cues)
-            kinds = (kinds & cued or kinds) if kinds else (frozenset(cued) or None)  # "a £7,000 cheque" -> limit
-            score = fact_matches(part, names, cos, kind_of, cued, fact_words(facts), weights)
-            score = {n: score[n] + cfg.context * whole[n] for n in names}
-        floor = cfg.min_kind_relevance if kinds else cfg.min_relevance  # "how long ..." wants a time
-        options = [(score[n], cos[n], n) for n in names if kinds is None or by_name[n].kind in kinds]
-        if not options:
-            continue
-        top_score, value, name = max(options)
-        if name in lead_facts or value < floor:
-            continue  # this part is answered by the lead, or no fact answers it
-        if by_match and any(s >= top_score - cfg.lead_margin for s, _, n in options if n in lead_facts):
-            continue  # a fact the lead carries answers this part about as well ("is there a fee" after the fee)
-        # with by_match, a part that asks for a kind of figure outranks one that names none ("paying cash in ...")
-        key = (by_match and kinds is not None, value, name)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    if best is None:
-        return None
-    wanted = best[2]
-    return next((r for r in ranked if r.candidate.article_id == article and wanted in r.candidate.facts), None)
 
 
 def as_prose(candidate: Candidate) -> str:

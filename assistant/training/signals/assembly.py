@@ -1,8 +1,10 @@
 """Where the signals heads' training rows come from: one cached encoder and feature pass per text (the
-:class:`SignalCorpus`) over GoEmotions, BANKING77 negatives and our own examples."""
+:class:`SignalCorpus`) over GoEmotions, BANKING77 negatives and our own examples; how much one of our own rows
+weighs (``OWN_WEIGHT``), and the training run's step log (:func:`log_step`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,6 +14,17 @@ from assistant.settings import Settings
 from assistant.signals.features import BOW_BUCKETS, FeatureExtractor, bag_of_words
 from assistant.training.signals import datasets as ds
 from assistant.training.signals.corpus import SignalCorpus
+
+logger = logging.getLogger(__name__)
+
+OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}  # one of our own rows, against one public row
+
+
+def log_step(progress: bool, msg: str, *args: object) -> None:
+    """Log a step of a training run, and print it too when ``progress``."""
+    logger.info(msg, *args)
+    if progress:
+        print(msg % args if args else msg, flush=True)
 
 
 class SignalTrainer:

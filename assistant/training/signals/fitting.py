@@ -1,7 +1,8 @@
 """Fitting steps shared by the signals heads: standardisation, cross-fitted sigmoid heads with Platt calibration,
 the lexical softmax heads, the cross-fitted literacy head, rule precisions and the hand-off F2 threshold.
 
-:func:`assistant.training.signals.train.train_signals` calls them; each is seeded through its ``seed``.
+:func:`assistant.training.signals.train.train_signals` calls them (the lexical heads' through
+:mod:`assistant.training.signals.lexical_heads`); each is seeded through its ``seed``.
 
 >>> rule_precision(np.array([True, True, False]), np.array([True, False, False]))
 0.5

@@ -18,7 +18,6 @@ Data (all under ``settings.shared_data_dir`` or this repo's ``data/``):
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from pathlib import Path
 
@@ -28,39 +27,23 @@ from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.signals.crisis_layer import CRISIS_KINDS
 from assistant.signals.features import BOW_BUCKETS, FEATURE_NAMES
-from assistant.signals.heads import (
-    HeadBundle,
-    SigmoidHead,
-    SoftmaxHead,
-    fit_vector_scaling,
-    sigmoid,
-    train_softmax,
-)
+from assistant.signals.heads import HeadBundle, SigmoidHead, SoftmaxHead, sigmoid, train_softmax
 from assistant.signals.literacy_smoothing import LITERACY_FULL_EVIDENCE_WORDS
 from assistant.signals.model import ARTIFACT_NAME, SignalModel
 from assistant.training.signals import datasets as ds
-from assistant.training.signals.assembly import SignalTrainer
+from assistant.training.signals.assembly import OWN_WEIGHT, SignalTrainer, log_step
 from assistant.training.signals.fitting import (
     HeadData,
     f2_threshold,
     fit_crossfit_softmax,
     fit_sigmoid_head,
-    lexical_head,
     rule_precision,
     standardiser,
 )
-from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, SENTIMENTS, VULNERABILITY_DRIVERS
-
-logger = logging.getLogger(__name__)
+from assistant.training.signals.lexical_heads import fit_lexical_heads, load_goemotions_train, reused_lexical_heads
+from assistant.types import DISTRESS_LEVELS, LITERACY_LEVELS, VULNERABILITY_DRIVERS
 
 HANDOFF_RECALL_TARGET = 0.98  # on the held-out folds 12-15 (reported by evaluate_signals)
-OWN_WEIGHT = {"sentiment": 20.0, "distress": 20.0, "handoff": 3.0}
-
-
-def _log(progress: bool, msg: str, *args: object) -> None:
-    logger.info(msg, *args)
-    if progress:
-        print(msg % args if args else msg, flush=True)
 
 
 def train_signals(
@@ -81,40 +64,18 @@ def train_signals(
     started = time.time()
     enc = encoder or shared_encoder()
     trainer = SignalTrainer(settings, enc, seed=seed, progress=progress)
-    rng = np.random.default_rng(seed)
     dim = enc.dimension
     sent_i = {n: i for i, n in enumerate(FEATURE_NAMES)}
 
     reused = HeadBundle.load(reuse_lexical) if reuse_lexical is not None else None
-    if reused is None:
-        # --- sentiment ---
-        _log(progress, "signals: loading GoEmotions train")
-        ge_rows, ge_x = trainer.goemotions("train")
-        group_rows = ds._goemotions_rows(settings, "group", "train")
-        group_by_id = {cid: set(groups) for _, groups, cid in group_rows}
-        calib_mask = rng.random(len(ge_rows)) < 0.10
-        sent_label = []
-        for _, _, cid in ge_rows:
-            sent_label.append(ds.SENTIMENT_FROM_GROUP.get(frozenset(group_by_id.get(cid, set()))))
-        keep = np.array([lbl is not None for lbl in sent_label])
-        ge_sent_y = np.array([SENTIMENTS.index(lbl) if lbl else -1 for lbl in sent_label])
-        fin_rows, fin_x = trainer.own("finance_sentiment")
-        fin_train = np.array([r["split"] == "train" for r in fin_rows])
-        fin_y = np.array([SENTIMENTS.index(str(r["label"])) for r in fin_rows])
-
-        # distress labels
-        dis_label = []
-        for _, emotions, _ in ge_rows:
-            found = set(emotions)
-            dis_label.append("high" if found & ds.DISTRESS_HIGH else "mild" if found & ds.DISTRESS_MILD else "none")
-        ge_dis_y = np.array([DISTRESS_LEVELS.index(lbl) for lbl in dis_label])
+    ge = load_goemotions_train(trainer) if reused is None else None
 
     dis_rows, dis_x = trainer.own("distress")
     dis_train = np.array([r["split"] == "train" for r in dis_rows])
     dis_y = np.array([DISTRESS_LEVELS.index(str(r["label"])) for r in dis_rows])
 
     # hand-off
-    _log(progress, "signals: loading NLU++ / BANKING77")
+    log_step(progress, "signals: loading NLU++ / BANKING77")
     nl_train = ds.nlupp_handoff(settings, ds.TRAIN_FOLDS)
     nl_x = trainer.corpus.design(nl_train.texts, "nlupp-train")
     nl_y = np.array([lbl == "handoff" for lbl in nl_train.labels], dtype=int)
@@ -154,79 +115,27 @@ def train_signals(
     cfpb = ds.complaint_narratives(settings)
     cfpb_x = trainer.corpus.design(cfpb, "cfpb-narratives")
 
-    if reused is None:
-        mean, std = standardiser([ge_x, fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
+    if ge is not None:
+        mean, std = standardiser([ge.x, ge.fin_x, dis_x, nl_x, ho_x, b77_x, vu_x, lit_x])
     else:
+        assert reused is not None
         mean, std = reused.mean, reused.std
 
     def z(x: np.ndarray) -> np.ndarray:
         return ((x - mean) / std).astype(np.float32)
 
-    softmax_heads: dict[str, SoftmaxHead] = {}
-    sigmoid_heads: dict[str, SigmoidHead] = {}
-    rule_probs: dict[str, float] = {}
-    thresholds: dict[str, float] = {}
-
-    if reused is not None:
-        softmax_heads["sentiment"] = reused.softmax_heads["sentiment"]
-        softmax_heads["distress"] = reused.softmax_heads["distress"]
-        for key in ("sarcasm->negative",):
-            rule_probs[key] = float(dict(reused.meta.get("rule_probs", {}))[key])  # type: ignore[call-overload]
-        thresholds["crisis_model"] = float(dict(reused.meta.get("thresholds", {}))["crisis_model"])  # type: ignore[call-overload]
-        sy = dy = np.zeros(0)
-        ge_crisis_hit: np.ndarray = np.zeros(0, dtype=bool)
+    if ge is not None:
+        ordinary_text = [(b77_x, b77_texts), (nl_x, nl_train.texts)]
+        lexical = fit_lexical_heads(trainer, ge, z, dim, (dis_rows, dis_x, dis_train, dis_y), ordinary_text)
     else:
-        # --- sentiment head ---
-        _log(progress, "signals: training sentiment head")
-        ge_bow = trainer.bow([r[0] for r in ge_rows])
-        fin_bow = trainer.bow([str(r["text"]) for r in fin_rows])
-        dis_bow = trainer.bow([str(r["text"]) for r in dis_rows])
-        fit_rows = keep & ~calib_mask
-        sx = np.concatenate([z(ge_x[fit_rows]), z(fin_x[fin_train])])
-        sb = np.concatenate([ge_bow[fit_rows], fin_bow[fin_train]])
-        sy = np.concatenate([ge_sent_y[fit_rows], fin_y[fin_train]])
-        sw = np.concatenate([np.ones(fit_rows.sum()), np.full(fin_train.sum(), OWN_WEIGHT["sentiment"])])
-        counts = np.bincount(sy, minlength=3).astype(float)
-        sw = sw * np.sqrt(counts.sum() / (3 * counts))[sy]
-        sent = lexical_head(sx, sy, SENTIMENTS, "sentiment", sw, sb, seed)
-        cal = keep & calib_mask
-        cal_x = np.concatenate([z(ge_x[cal]), ge_bow[cal].astype(np.float32)], axis=1)
-        sent.temperature, sent.calib_bias = fit_vector_scaling(sent.logits(cal_x), ge_sent_y[cal], bias=False)
-        softmax_heads["sentiment"] = sent
-        sarc = [dim + sent_i["lex.sentiment.sarcasm"], dim + sent_i["lex.sentiment.context"]]
-        sarcasm_hit = np.concatenate([(ge_x[keep][:, sarc] > 0).all(1), (fin_x[fin_train][:, sarc] > 0).all(1)])
-        sarcasm_neg = np.concatenate([ge_sent_y[keep], fin_y[fin_train]]) == SENTIMENTS.index("negative")
-        rule_probs["sarcasm->negative"] = rule_precision(sarcasm_hit, sarcasm_neg)
-
-        # --- distress head (+ crisis kind) ---
-        _log(progress, "signals: training distress head")
-        fit_rows = ~calib_mask
-        dx = np.concatenate([z(ge_x[fit_rows]), z(dis_x[dis_train])])
-        db = np.concatenate([ge_bow[fit_rows], dis_bow[dis_train]])
-        dy = np.concatenate([ge_dis_y[fit_rows], dis_y[dis_train]])
-        dw = np.concatenate([np.ones(fit_rows.sum()), np.full(dis_train.sum(), OWN_WEIGHT["distress"])])
-        counts = np.bincount(dy, minlength=4).astype(float)
-        dw = dw * np.sqrt(counts.sum() / (4 * np.maximum(counts, 1)))[dy]
-        dist = lexical_head(dx, dy, DISTRESS_LEVELS, "distress", dw, db, seed)
-        cal_x = np.concatenate([z(ge_x[calib_mask]), ge_bow[calib_mask].astype(np.float32)], axis=1)
-        dist.temperature, _ = fit_vector_scaling(dist.logits(cal_x), ge_dis_y[calib_mask], bias=False)
-        softmax_heads["distress"] = dist
-        # The learned crisis class alone (no rule hit) must be rare on ordinary text: its threshold is the 99.9th
-        # percentile of P(crisis) on text it never saw as crisis and was not fitted on (GoEmotions calibration
-        # split, BANKING77 negatives, NLU++ training folds), and at least 0.6.
-        ordinary = np.concatenate(
-            [
-                cal_x,
-                np.concatenate([z(b77_x), trainer.bow(b77_texts).astype(np.float32)], axis=1),
-                np.concatenate([z(nl_x), trainer.bow(nl_train.texts).astype(np.float32)], axis=1),
-            ]
-        )
-        p_crisis = dist.predict_proba(ordinary)[:, DISTRESS_LEVELS.index("crisis")]
-        thresholds["crisis_model"] = float(max(0.6, np.quantile(p_crisis, 0.999)))
-        del ge_bow, sb, db, cal_x, ordinary
+        assert reused is not None
+        lexical = reused_lexical_heads(reused)
+    softmax_heads: dict[str, SoftmaxHead] = {"sentiment": lexical.sentiment, "distress": lexical.distress}
+    sigmoid_heads: dict[str, SigmoidHead] = {}
+    rule_probs: dict[str, float] = {"sarcasm->negative": lexical.sarcasm_negative}
+    thresholds: dict[str, float] = {"crisis_model": lexical.crisis_model}
     crisis_col = [dim + sent_i[f"lex.crisis.{k}"] for k in CRISIS_KINDS if f"lex.crisis.{k}" in sent_i]
-    if reused is None:
-        ge_crisis_hit = np.asarray((ge_x[:, crisis_col] > 0).any(1))
+    ge_crisis_hit = np.asarray((ge.x[:, crisis_col] > 0).any(1)) if ge is not None else np.zeros(0, dtype=bool)
     own_crisis_hit = (dis_x[dis_train][:, crisis_col] > 0).any(1)
     rule_probs["crisis_rule->crisis"] = max(
         0.9, rule_precision(own_crisis_hit, dis_y[dis_train] == DISTRESS_LEVELS.index("crisis"))
@@ -238,7 +147,7 @@ def train_signals(
     )
 
     # ----- hand-off head
-    _log(progress, "signals: training hand-off head")
+    log_step(progress, "signals: training hand-off head")
     hx_raw = np.concatenate([nl_x, ho_x[ho_train], b77_x])
     hx = z(hx_raw)
     hy = np.concatenate([nl_y, ho_y[ho_train], np.zeros(len(b77_x), dtype=int)])[:, None]
@@ -261,7 +170,7 @@ def train_signals(
     sigmoid_heads["handoff"] = handoff
 
     # ----- vulnerability head
-    _log(progress, "signals: training vulnerability head")
+    log_step(progress, "signals: training vulnerability head")
     vx = np.concatenate([z(vu_x[vu_train]), z(b77_x)])
     vy = np.concatenate([vu_y[vu_train], np.zeros((len(b77_x), 4), dtype=int)])
     vw = np.concatenate([np.full(vu_train.sum(), 5.0), np.ones(len(b77_x))])
@@ -282,7 +191,7 @@ def train_signals(
     # ----- crisis head (binary): our crisis rows against everything else we wrote and ordinary banking text.
     # The distress head's crisis class is fitted beside 40k GoEmotions rows; this one sees only banking wording,
     # so indirect ideation, coercive control and third-party emergencies get a head of their own.
-    _log(progress, "signals: training crisis head")
+    log_step(progress, "signals: training crisis head")
     other_written = [r for name in ("handoff", "complaint", "vulnerability") for r in ds.written_examples(name)]
     ow_train = [str(r["text"]) for r in other_written if r["split"] == "train"]
     ow_x = trainer.corpus.design(ow_train, "written-other-train")
@@ -302,7 +211,7 @@ def train_signals(
 
     # ----- high-distress head (binary): acute distress without a risk to life (a scam in progress, no food today,
     # rent failing today) in our own distress rows, against their none/mild rows and ordinary banking text.
-    _log(progress, "signals: training high-distress head")
+    log_step(progress, "signals: training high-distress head")
     high_levels = (DISTRESS_LEVELS.index("high"), DISTRESS_LEVELS.index("crisis"))
     ex = np.concatenate([z(dis_x[dis_train]), z(ow_x), z(b77_x)])
     ey = np.concatenate(
@@ -318,7 +227,7 @@ def train_signals(
     )
 
     # ----- complaint head (FCA DISP 1.1)
-    _log(progress, "signals: training complaint head")
+    log_step(progress, "signals: training complaint head")
     qx = np.concatenate([z(co_x[co_train]), z(cfpb_x), z(b77_x)])
     qy = np.concatenate([co_y[co_train], np.ones(len(cfpb_x), dtype=int), np.zeros(len(b77_x), dtype=int)])[:, None]
     qw = np.concatenate([np.full(co_train.sum(), 5.0), np.ones(len(cfpb_x)), np.ones(len(b77_x))])
@@ -331,7 +240,7 @@ def train_signals(
     )
 
     # ----- literacy head
-    _log(progress, "signals: training literacy head")
+    log_step(progress, "signals: training literacy head")
     lx = z(lit_x[lit_train])
     ly = lit_y[lit_train]
     literacy = fit_crossfit_softmax(lx, ly, LITERACY_LEVELS, name="literacy", seed=seed)
@@ -372,7 +281,7 @@ def train_signals(
 
     view_adapter, view_head = load_crisis_view(settings.artifacts_dir)
     model = SignalModel(bundle, view_head=view_head)
-    _log(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
+    log_step(progress, "signals: choosing crisis and complaint thresholds on the written dev split")
     # Ordinary text for the false-alarm limits: BANKING77 dev questions and a seeded sample of GoEmotions train
     # comments (general text; the GoEmotions dev split stays the evaluation's).
     b77_dev = [b77_all[i] for i in ds.b77_split(settings, seed)[1]]
@@ -398,7 +307,7 @@ def train_signals(
     if reused is not None:
         bundle.meta["reused_lexical_heads"] = str(bundle_meta.get("reused_from", ""))
     bundle.save(target)
-    _log(progress, "signals: saved %s (%.1f kB)", target, target.stat().st_size / 1024)
+    log_step(progress, "signals: saved %s (%.1f kB)", target, target.stat().st_size / 1024)
     if not evaluate:
         return {"dev_choice": bundle.meta["dev_choice"], "thresholds": thresholds}
 
@@ -413,8 +322,8 @@ def train_signals(
         "artifact": str(target.relative_to(PROJECT_ROOT)) if target.is_relative_to(PROJECT_ROOT) else str(target),
         "artifact_kb": round(target.stat().st_size / 1024, 1),
         "rows": {
-            "sentiment": int(len(sy)),
-            "distress": int(len(dy)),
+            "sentiment": lexical.sentiment_rows,
+            "distress": lexical.distress_rows,
             "handoff": int(len(hy)),
             "vulnerability": int(len(vy)),
             "literacy": int(len(ly)),
