@@ -147,13 +147,12 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the chat widget (several worker processes with --workers)."""
     _setup_logging()
-    import torch
-
     from assistant.integrations.memory import fix_mmap_threshold, limit_arenas
+    from assistant.integrations.threads import limit_threads
 
     limit_arenas(get_settings().malloc_arenas)
     fix_mmap_threshold(get_settings().malloc_mmap_threshold_kib)
-    torch.set_num_threads(get_settings().torch_threads)
+    limit_threads(get_settings().torch_threads, get_settings().blas_threads)
     if workers > 1:
         from assistant.api.workers import serve_workers
 

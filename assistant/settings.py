@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Torch intra-op threads per server process. One: concurrent turns are the parallelism, and a multi-threaded
     # pass stalls at every parallel region's barrier when the cores are busy (measured 15x slower under load).
     torch_threads: int = Field(default=1, ge=1, le=64)
+    # BLAS threads (numpy's OpenBLAS) per server process, for the same reason: a two-thread matrix-vector product
+    # cost 36x the CPU of a one-thread one under load (assistant/integrations/threads.py).
+    blas_threads: int = Field(default=1, ge=1, le=64)
     # glibc malloc arenas per server process (0: glibc's default of 8 per core). The turn threads otherwise each
     # keep an arena of freed encoder buffers (assistant/integrations/memory.py; docs/throughput.md, "Memory").
     malloc_arenas: int = Field(default=2, ge=0, le=64)

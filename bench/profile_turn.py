@@ -168,10 +168,24 @@ def breakdown(profile: cProfile.Profile, turns: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
+def serve_threads() -> None:
+    """The thread pools ``attune serve`` sets up for the tree measured: torch's (one thread) and, where the tree
+    limits them, the BLAS threads numpy uses (``assistant.integrations.threads``)."""
+    try:
+        from assistant.integrations.threads import limit_threads
+    except ImportError:  # a tree from before the BLAS limit: torch only, as its server did
+        import torch
 
-    torch.set_num_threads(1)
+        torch.set_num_threads(1)
+        return
+    from assistant.settings import Settings
+
+    settings = Settings()
+    limit_threads(settings.torch_threads, settings.blas_threads)
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    serve_threads()
     from assistant.api import create_app
     from assistant.conversations import ConversationService
     from assistant.settings import Settings
@@ -180,7 +194,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     counter.install()
     if not args.threads:
         inline_threadpool()
-    texts = queries(Path(args.shared), max(args.turns, 200))
+    # every measured message is new to the server (its caches keyed by text, e.g. the composer's sentence vectors,
+    # see none of them before), as a real server's traffic: warm-up, plain and profiled turns use distinct texts
+    texts = queries(Path(args.shared), args.warm + 2 * args.turns)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
@@ -196,11 +212,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         async with app.router.lifespan_context(app):
             await drive(app, texts, args.warm, args.per_conversation)  # warm caches, as a running server has
             counter.reset()
-            plain = await drive(app, texts[args.warm :], args.turns, args.per_conversation)
+            plain = await drive(app, texts[args.warm : args.warm + args.turns], args.turns, args.per_conversation)
             counter.reset()
             profile = cProfile.Profile(time.process_time)
             profile.enable()
-            await drive(app, texts[args.warm :], args.turns, args.per_conversation)
+            await drive(app, texts[args.warm + args.turns :], args.turns, args.per_conversation)
             profile.disable()
     if args.dump:
         profile.dump_stats(args.dump)

@@ -175,11 +175,47 @@ def _norm(text: str) -> str:
     return " ".join(clean_markdown(text).lower().split())
 
 
+CANDIDATES_CACHE_SIZE = 2048  # distinct retrieved passage lists kept (a few KB each; the knowledge base repeats)
+
+PassageKey = tuple[tuple[str, str, str], ...]
+ReferencedKey = tuple[tuple[str, frozenset[str] | None], ...] | None
+
+
 def article_candidates(
     passages: Sequence[Passage], facts: Sequence[FactInfo], referenced: Mapping[str, frozenset[str]] | None = None
 ) -> list[Candidate]:
     """The sentences, list items and table rows of the articles' sections (no glossary), in article order; each
-    carries the facts whose values it contains (only facts its article refers to, when ``referenced`` is given)."""
+    carries the facts whose values it contains (only facts its article refers to, when ``referenced`` is given).
+
+    A pure function of the passages' article, section and text, the facts and the articles' referenced facts:
+    memoised on those (bounded LRU, thread-safe), since every turn retrieving the same articles splits and
+    fact-matches the same text again. Each call gets a list of its own (the candidates are frozen)."""
+    articles = dict.fromkeys(p.article_id for p in passages)
+    ref_key = None if referenced is None else tuple((aid, referenced.get(aid)) for aid in articles)
+    key = tuple((p.article_id, p.section, p.text) for p in passages)
+    return list(_article_candidates(key, tuple(facts), ref_key))
+
+
+@lru_cache(maxsize=CANDIDATES_CACHE_SIZE)
+def _article_candidates(
+    passages: PassageKey, facts: tuple[FactInfo, ...], referenced: ReferencedKey
+) -> tuple[Candidate, ...]:
+    refs = dict(referenced) if referenced is not None else None
+    return tuple(_split_candidates([_Part(*p) for p in passages], facts, refs))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What :func:`_split_candidates` reads of a passage (the memo key's parts)."""
+
+    article_id: str
+    section: str
+    text: str
+
+
+def _split_candidates(
+    passages: Sequence[_Part], facts: Sequence[FactInfo], referenced: Mapping[str, frozenset[str] | None] | None
+) -> list[Candidate]:
     out: list[Candidate] = []
     order = block = 0
     all_values = sorted(((f, _norm(f.value)) for f in facts if f.value.strip()), key=lambda x: -len(x[1]))
@@ -232,7 +268,7 @@ def article_candidates(
 
 
 def _candidate(
-    passage: Passage,
+    passage: _Part,
     text: str,
     clean: str,
     order: int,

@@ -269,5 +269,14 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased, lightly stemmed words of ``text`` minus stop words; numbers are checked separately."""
-    return {stem(w) for w in _WORD.findall(clean_markdown(text).lower()) if w not in STOPWORDS and len(w) > 1}
+    """Lower-cased, lightly stemmed words of ``text`` minus stop words; numbers are checked separately.
+
+    Memoised by text (the knowledge base's sentences and passages are read on every turn that retrieves them);
+    each call gets a set of its own, built from the words in the order they were found, so it is the very set
+    (iteration order included) that building it from the text gives."""
+    return set(_content_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _WORD.findall(clean_markdown(text).lower()) if w not in STOPWORDS and len(w) > 1)

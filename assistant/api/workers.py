@@ -70,16 +70,17 @@ def _worker(sock: socket.socket, pipeline: object, workers: int, log_level: str)
     """The body of one forked worker; never returns."""
     code = 0
     try:
-        import torch
         import uvicorn
 
         from assistant.api import create_app
         from assistant.conversations import ConversationService
+        from assistant.integrations.threads import limit_threads
         from assistant.pipeline import Pipeline
         from assistant.settings import get_settings
 
         settings = get_settings()
-        torch.set_num_threads(min(settings.torch_threads, per_worker_threads(workers)))
+        per_worker = per_worker_threads(workers)
+        limit_threads(min(settings.torch_threads, per_worker), min(settings.blas_threads, per_worker))
         assert isinstance(pipeline, Pipeline)
         service = ConversationService.from_settings(settings, pipeline=pipeline)
         app = create_app(service=service)
