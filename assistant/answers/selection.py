@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.answers.answer_choice import AnswerChoice, answer_choice
+from assistant.answers.asked import asked_kinds
 from assistant.answers.base import top_passages
 from assistant.answers.composer_prompts import ComposerPrompts
 from assistant.answers.fact_pair import pair_sentence, two_asks
