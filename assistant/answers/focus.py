@@ -57,7 +57,14 @@ _ASKS_PATTERNS: tuple[tuple[Asks, re.Pattern[str]], ...] = (
         ),
     ),
     ("why", re.compile(r"\bwhy\b|\bhow come\b", re.I)),
-    ("how_to", re.compile(r"\bhow (do|can|should|would) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere do i\b", re.I)),
+    (
+        "how_to",
+        re.compile(
+            r"\bhow (do|can|should|would) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere do i\b|"
+            r"\bwhat (should|shall|can|do|must) (i|we) do\b|\bwhat to do\b",
+            re.I,
+        ),
+    ),
     ("which", re.compile(r"\bwhich\b|\bdifference between\b", re.I)),
     (
         "yes_no",

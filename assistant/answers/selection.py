@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.answers.answer_choice import AnswerChoice, answer_choice
+from assistant.answers.asked import asked_kinds
 from assistant.answers.base import top_passages
 from assistant.answers.composer_prompts import ComposerPrompts
 from assistant.answers.fact_pair import pair_sentence, two_asks
@@ -126,8 +127,13 @@ def focus_selection(
     primary = detect_asks(query)
     asked = set(asks_all(query)) if f.all_asks else set()
     asked.add(primary)  # "how do I get a spare card and what does it cost?" asks how_to and how_much
+    # "How do I report fraud on my card?" asks for the steps: no figure is ranked up for it, nor leads
+    steps = (
+        f.steps_first and primary == "how_to" and not asked_kinds(query, f.answer_fact.cues if f.answer_fact else {})
+    )
     w = f.weights
-    weights = FocusWeights(w.cosine, w.fact, w.kind, w.overlap, f.section_prior.get(style.register, {}))
+    fact_w, kind_w = (0.0, 0.0) if steps else (w.fact, w.kind)
+    weights = FocusWeights(w.cosine, fact_w, kind_w, w.overlap, f.section_prior.get(style.register, {}))
     ranked = rank_candidates(query, candidates, facts, cache, weights, asked, penalties)
     lead = ranked[0]
     if asked & FIGURE_ASKS and not lead.kind_match:
@@ -137,10 +143,15 @@ def focus_selection(
             if r.kind_match:
                 lead = r
                 break
-    lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
+    if not steps:
+        lead = _fact_lead(ranked, lead, f.fact_lead_min, f.fact_lead_gain, f.fact_lead_margin)
     top_fact = max(ranked, key=lambda r: (r.fact_relevance, r.score))
     best_fact = top_fact if top_fact.fact_relevance > 0 else None
-    choice = answer_choice(query, ranked, facts, cache, f.answer_fact, penalties, referenced) if f.answer_fact else None
+    choice = (
+        answer_choice(query, ranked, facts, cache, f.answer_fact, penalties, referenced)
+        if f.answer_fact and not steps
+        else None
+    )
     answer = choice.sentence if choice is not None else None
     runner_up: Ranked | None = None  # the ranking's own lead, kept second when the answer fact leads instead
     if answer is not None and answer is not lead:
@@ -148,6 +159,8 @@ def focus_selection(
         lead = answer  # the sentence carrying the fact that answers the question
     if best_fact is not None and not retrieval.in_scope and best_fact.fact_relevance >= f.low_confidence.fact_match:
         lead = best_fact  # below the bar only a clearly named fact answers: its sentence leads
+    elif (choice is None or choice.sentence is not lead) and lead_over_grade(lead, style, f.lead_grade):
+        lead = _easier_lead(ranked, lead, style, f.lead_grade, f.lead_grade_margin)
     article = lead.candidate.article_id
     pair = (
         pair_sentence(ranked, lead, f.pair, query, two_asks(query, asked), facts, cache, f.answer_fact)
@@ -219,14 +232,43 @@ def focus_selection(
     )
 
 
+def _easier_lead(
+    ranked: list[Ranked], lead: Ranked, style: Style, grade: Mapping[Register, float], margin: float
+) -> Ranked:
+    """The best-ranked sentence of the lead's article within the register's grade (:func:`lead_over_grade`) that
+    scores within ``margin`` of the lead; the lead itself when there is none."""
+    for r in ranked:
+        if r.score < lead.score - margin:
+            break
+        c = r.candidate
+        if c.article_id == lead.candidate.article_id and not c.clean.rstrip().endswith(":"):
+            if not lead_over_grade(r, style, grade):
+                return r
+    return lead
+
+
+_APP_PATH = re.compile(r"\S\s*>\s*\S")  # "Go to Profile > Verification > Identity": read as steps, whatever its grade
+
+
+def lead_over_grade(r: Ranked, style: Style, allowance: Mapping[Register, float]) -> bool:
+    """:func:`over_grade` for a lead, except a sentence giving an app path (its menu names read as long words)."""
+    return not _APP_PATH.search(r.candidate.clean) and over_grade(r, style, allowance)
+
+
+def over_grade(r: Ranked, style: Style, allowance: Mapping[Register, float]) -> bool:
+    """Whether a sentence's own reading grade is above the style's target plus ``allowance[register]`` (False for
+    a register with no allowance)."""
+    over = allowance.get(style.register)
+    return over is not None and fk_grade(r.candidate.clean) > style.target_grade + over
+
+
 def too_hard(r: Ranked, style: Style, rest_grade: Mapping[Register, float], fact_min: float) -> bool:
     """Whether a further sentence is too hard for the register: its own reading grade is above the style's target
     plus ``rest_grade[register]`` and it carries no fact the question asks about (fact relevance under
     ``fact_min``)."""
-    over = rest_grade.get(style.register)
-    if over is None or (r.candidate.facts and r.fact_relevance >= fact_min):
+    if r.candidate.facts and r.fact_relevance >= fact_min:
         return False
-    return fk_grade(r.candidate.clean) > style.target_grade + over
+    return over_grade(r, style, rest_grade)
 
 
 def not_held_sentences(prompts: ComposerPrompts, query: str) -> tuple[str, ...]:
