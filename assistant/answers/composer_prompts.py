@@ -199,8 +199,9 @@ class FocusConfig(BaseModel):
     # per register: a further sentence (not the lead nor the second figure) whose own reading grade is above the
     # style's target grade plus this is left out, unless it carries a fact the question asks about
     rest_grade: dict[Register, float] = Field(default_factory=dict)
-    # per register: a lead too hard for the register (the rest_grade test with this allowance) gives way to the
-    # best-ranked sentence of its article that is not, when that one scores within lead_grade_margin of it
+    # per register: a lead whose own reading grade is above the style's target plus this, that is not the answer
+    # fact's sentence nor an app path, gives way to the best-ranked sentence of its article that is not above it,
+    # when that one scores within lead_grade_margin of it
     lead_grade: dict[Register, float] = Field(default_factory=dict)
     lead_grade_margin: float = Field(default=0.0, ge=0)
     # a question asking how to or what to do, with no cue for a kind of figure, is answered with the steps: the
