@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from assistant.answers.compliance import COMPLIANCE_FILE, ComplianceRules, load_compliance_rules
 from assistant.answers.composer import ComposerPrompts
+from assistant.answers.focus import EmbeddingCache
 from assistant.answers.policy import StylePolicy
 from assistant.answers.text import (
     SentenceUnit,
@@ -100,24 +97,7 @@ class DraftChecker:
         self._fact_keys: set[str] = set()
         for value in fact_values:
             self._fact_keys |= extract_figures(value)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence -> embedding (passages repeat)
-        self._cache_lock = threading.Lock()
-
-    # -- embeddings
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.encoder.dimension), dtype=np.float32)
-        with self._cache_lock:
-            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            vectors = self.encoder.encode(missing)
-            found.update(zip(missing, vectors, strict=True))
-            with self._cache_lock:
-                self._cache.update(zip(missing, vectors, strict=True))
-                while len(self._cache) > 20000:
-                    self._cache.popitem(last=False)
-        return np.stack([found[t] for t in texts])
+        self._vectors = EmbeddingCache(encoder)  # sentence -> embedding (passages repeat)
 
     # -- helpers also used by the evaluation
     def invented_figures(self, text: str, retrieval: Retrieval) -> list[str]:
@@ -299,8 +279,8 @@ class DraftChecker:
         todo = [u for u in units if normalise(u.clean) not in cited_verbatim]
         cos_by_text: dict[str, float] = {}
         if todo:
-            answer_vectors = self._embed([u.clean for u in todo])
-            source_vectors = self._embed(windows)
+            answer_vectors = self._vectors.embed([u.clean for u in todo])
+            source_vectors = self._vectors.embed(windows)
             sims = answer_vectors @ source_vectors.T
             for unit, row in zip(todo, sims, strict=True):
                 cos_by_text[unit.clean] = float(row.max()) if row.size else 0.0

@@ -193,8 +193,8 @@ def focus_selection(
             continue
         if words + _words(c.clean) > budget.words:
             continue
-        if c.clean.rstrip().endswith(":"):
-            continue  # a line that introduces a list ("There are two kinds ...:") says nothing on its own
+        if introduces_list(c):
+            continue
         if c.facts and not set(c.facts) & set(lead.candidate.facts) and r.fact_relevance < f.rest_fact_min:
             continue  # a neighbouring figure the question did not ask about
         if any(similar(cache, c, x.candidate) >= f.repeat_cosine for x in [*firsts, *chosen]):
@@ -241,10 +241,15 @@ def _easier_lead(
         if r.score < lead.score - margin:
             break
         c = r.candidate
-        if c.article_id == lead.candidate.article_id and not c.clean.rstrip().endswith(":"):
+        if c.article_id == lead.candidate.article_id and not introduces_list(c):
             if not lead_over_grade(r, style, grade):
                 return r
     return lead
+
+
+def introduces_list(c: Candidate) -> bool:
+    """A line that introduces a list ("There are two kinds ...:"): it says nothing on its own."""
+    return c.clean.rstrip().endswith(":")
 
 
 _APP_PATH = re.compile(r"\S\s*>\s*\S")  # "Go to Profile > Verification > Identity": read as steps, whatever its grade
