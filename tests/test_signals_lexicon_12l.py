@@ -7,6 +7,7 @@ import pytest
 
 from assistant.signals.crisis_layer import CrisisLayer
 from assistant.signals.features import FeatureExtractor
+from assistant.signals.lexicon import outside
 
 
 def _crisis_rule_cues(text: str) -> set[str]:
@@ -148,3 +149,36 @@ def test_round_12l_dissatisfaction_is_a_complaint_cue(text: str) -> None:
 )
 def test_round_12l_complaint_look_alikes_are_left_alone(text: str) -> None:
     assert not _complaint_cues(text)
+
+
+def _requests(text: str) -> tuple[str, ...]:
+    """Request-for-a-person cues as the signal model counts them (less those inside a decline or a mention)."""
+    feats = FeatureExtractor().extract(text)
+    covers = feats.hit_groups("handoff.declined") + feats.hit_groups("handoff.mentioned")
+    return tuple(h.cue for h in outside(feats.hit_groups("handoff.explicit"), covers))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I talked to an actual person last week and it's fixed, thanks",
+        "my husband is going to ring you lot tomorrow about the loan",
+        "will a human ever look at my application or is it all automatic?",
+        "are your advisers UK based?",
+        "this is way faster than queuing for an agent",
+    ],
+)
+def test_a_person_mentioned_is_not_a_request(text: str) -> None:
+    assert not _requests(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I spoke to someone yesterday, now I want to speak to a manager",
+        "can my wife and I talk to someone about a joint mortgage?",
+        "is there a real person I can speak to?",
+    ],
+)
+def test_a_request_beside_a_mention_still_counts(text: str) -> None:
+    assert _requests(text)

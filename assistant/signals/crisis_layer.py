@@ -17,7 +17,7 @@ import numpy as np
 from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.crisis_view import VIEW_KINDS, WINDOW_TURNS
 from assistant.signals.features import TextFeatures
-from assistant.signals.lexicon import CueHit
+from assistant.signals.lexicon import CueHit, outside
 from assistant.types import DISTRESS_LEVELS, DistressLevel, Signals
 
 CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse", "emergency")
@@ -67,9 +67,7 @@ class CrisisLayer:
         denials = feats.hit_groups("traps.denial")
         if any(d.cue == PROFESSIONAL_DENIAL for d in denials):
             return ()  # someone else's past, or a professional asking on others' behalf: the whole message
-        return tuple(
-            h for h in feats.hit_groups("crisis") if not any(d.start <= h.start and h.end <= d.end for d in denials)
-        )
+        return outside(feats.hit_groups("crisis"), denials)
 
     def _distress(
         self,

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +92,10 @@ class HandoffCues(BaseModel):
     # The customer says they do not want a person ("no need for anyone", "I don't want to talk to an agent"): the
     # learned head alone then does not count as a request.
     declined: list[LexiconEntry] = []
+    # A person mentioned, not asked for ("I spoke to a real person yesterday", "quicker than waiting for a human", "my
+    # son will talk to the bank for me"): a request rule whose words lie inside one of these (or a decline) does not
+    # count; unlike a decline it does not cap the learned readings.
+    mentioned: list[LexiconEntry] = []
 
 
 class MisuseCues(BaseModel):
@@ -188,6 +193,17 @@ class CueHit:
     @property
     def end(self) -> int:
         return self.start + len(self.text)
+
+
+def outside(hits: Iterable[CueHit], covers: Iterable[CueHit]) -> tuple[CueHit, ...]:
+    """The hits that no cover contains (a denial around a crisis phrase, a decline around a request for a person).
+
+    >>> inner, outer = CueHit("a", "x", "real person", False, 10), CueHit("b", "y", "spoke to a real person", False, 0)
+    >>> outside([inner], [outer]), outside([outer], [inner]) == (outer,)
+    ((), True)
+    """
+    spans = [(c.start, c.end) for c in covers]
+    return tuple(h for h in hits if not any(start <= h.start and h.end <= end for start, end in spans))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from assistant.signals.crisis_layer import CrisisLayer, raise_to, rounded
 from assistant.signals.crisis_view import VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
+from assistant.signals.lexicon import outside
 from assistant.signals.literacy_smoothing import LITERACY_FULL_EVIDENCE_WORDS, literacy_evidence, smooth_literacy
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.signals.service_view import SERVICE_HEAD_FILE, SERVICE_LABELS, ServiceViewHead, blend
@@ -326,11 +327,14 @@ class SignalModel(CrisisLayer):
     ) -> tuple[bool, float, tuple[str, ...]]:
         """A request for a person from the explicit and bot-unhelpful rules and the hand-off head, blended with the
         service view when there is one; a declined offer ("no need for a person") without an explicit request caps
-        every reading, the view's too."""
+        every reading, the view's too. A request rule whose words lie inside a decline or a mention of a person
+        ("I spoke to a real person yesterday") does not count."""
         p = float(np.asarray(probs).ravel()[0])
-        explicit = feats.cues("handoff.explicit")
+        declines = feats.hit_groups("handoff.declined")
+        covers = declines + feats.hit_groups("handoff.mentioned")
+        explicit = tuple(dict.fromkeys(h.cue for h in outside(feats.hit_groups("handoff.explicit"), covers)))
         unhelpful = feats.cues("handoff.bot_unhelpful")
-        declined = not explicit and bool(feats.hit_groups("handoff.declined"))
+        declined = not explicit and bool(declines)
         if declined:
             p = min(p, 0.1)  # "no need for a person": the head's reading of the word "person" does not count
         if explicit:
