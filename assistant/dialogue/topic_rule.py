@@ -7,9 +7,14 @@ question keeps its own reading even with the topic in front of it. So the topic 
 is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
 message points back at the topic (a cue) or the customer is upset. When the in-context reading lands on a third
 article ("is there a fee for that?" after a card top-up question: the card top-up fee article), that neighbour
-answers it when the reading is confident. A message that says it is changing the subject ("oh and also", "btw",
-"different question:", "unrelated:"; the ``switch`` patterns) leaves the topic whenever its reading alone is in
-scope. Thresholds are in ``prompts/dialogue.yaml``, chosen on ``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
+answers it when the reading is confident. A follow-up cue ("it", "the fee", "and ...?") keeps a message on the
+topic only while one reading still puts the topic first or one of them is out of scope: when the message
+alone is in scope on another article and the in-context reading is in scope off the topic, that reading's article
+answers whatever its confidence (the in-context reading has already read the message as leaning on the topic),
+and when both readings agree on one other article, that article answers. A message that says it is changing the
+subject ("oh and also", "btw", "different question:", "unrelated:"; the ``switch`` patterns) leaves the topic
+whenever its reading alone is in scope. Thresholds are in ``prompts/dialogue.yaml``, chosen on
+``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
 >>> t = DialogueThresholds(switch_confidence=0.8, switch_confidence_cue=0.97, switch_confidence_frustrated=0.9,
@@ -102,11 +107,14 @@ def read_topic(
         if in_context.in_scope:
             return TopicCall("stay", topic, f"reads as the topic in context ({in_context.confidence:.2f})")
         return _stay_if_related(topic, cue, upset, close_to_topic, "weakly the topic in context")
+    # From here neither reading puts the topic first and the message alone is in scope: a follow-up cue does not
+    # hold it on the topic when the in-context reading (which already reads the message as leaning on the topic)
+    # is in scope too; that reading's article answers, whatever its confidence.
     if in_context.top == alone.top:
-        if not cue or in_context.confidence >= t.neighbour_confidence:
+        if not cue or in_context.in_scope or in_context.confidence >= t.neighbour_confidence:
             return TopicCall("new", alone.top, "both readings agree on another article")
         return _stay_if_related(topic, cue, upset, close_to_topic, "another article, weakly")
-    if in_context.in_scope and in_context.confidence >= t.neighbour_confidence:
+    if in_context.in_scope and (cue or in_context.confidence >= t.neighbour_confidence):
         return TopicCall("neighbour", in_context.top, f"in context: {in_context.top} ({in_context.confidence:.2f})")
     if not cue and not upset and alone.confidence >= t.switch_confidence:
         return TopicCall("switch", alone.top, f"confident alone ({alone.confidence:.2f})")
