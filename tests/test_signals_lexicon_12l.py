@@ -182,3 +182,8 @@ def test_a_person_mentioned_is_not_a_request(text: str) -> None:
 )
 def test_a_request_beside_a_mention_still_counts(text: str) -> None:
     assert _requests(text)
+
+
+def test_a_crisis_told_beside_a_lesson_on_the_subject_still_counts() -> None:
+    assert not _crisis_rule_cues("my slides for the workshop on suicide prevention are done, can I claim the printing?")
+    assert _crisis_rule_cues("I teach a lesson on suicide prevention and honestly I want to die")
