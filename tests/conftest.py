@@ -101,3 +101,28 @@ def pipeline(fixture_kb_settings: Settings) -> Pipeline:
     p = Pipeline.from_settings(fixture_kb_settings)
     p.warm_up()
     return p
+
+
+@pytest.fixture(scope="session")
+def real_kb_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose index holds the real knowledge base (``knowledge_base/``), ingested once per session. Shared
+    by the modules that only read it through pipelines (a pipeline touches no storage): nothing may write there.
+    Skips where no routing head is trained (the real pipeline routes with it)."""
+    from assistant.kb.ingest import ingest_kb
+    from assistant.kb.routing import HEAD_FILE
+
+    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
+        pytest.skip("no trained routing head")
+    path = Path(tmp_path_factory.mktemp("real_kb"))
+    ingest_kb(Settings(environment="test", data_dir=path), progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_kb_pipeline(real_kb_data_dir: Path) -> Pipeline:
+    """One warm pipeline over the real knowledge base (see ``real_kb_data_dir``), shared like ``pipeline``."""
+    from assistant.pipeline import Pipeline
+
+    p = Pipeline.from_settings(Settings(environment="test", data_dir=real_kb_data_dir))
+    p.warm_up()
+    return p

@@ -10,17 +10,11 @@ base, routing head and encoder; an index of its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, TopicCall, read_topic
-from assistant.kb.ingest import ingest_kb
-from assistant.kb.routing import HEAD_FILE
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.stages.dialogue import DialogueTracker
 from eval.suite_runs.multiturn import _Chat
 
@@ -88,14 +82,8 @@ def test_the_topic_stays_where_a_reading_still_supports_it_or_neither_says_anyth
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
-        pytest.skip("no trained routing head")
-    settings = Settings(environment="test", data_dir=Path(tmp_path_factory.mktemp("neighbour_cue")))
-    ingest_kb(settings, progress=False)
-    p = Pipeline.from_settings(settings)
-    p.warm_up()
-    yield p
+def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
+    return real_kb_pipeline
 
 
 def _conversation(pipeline: Pipeline, cid: str, *texts: str) -> list[tuple[str | None, str | None, str | None]]:

@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 
 from assistant.dialogue.state import DialogueState, Topic
-from assistant.kb.routing import HEAD_FILE
 from assistant.pipeline import DialogueContext, Pipeline
 from assistant.settings import Settings
 from assistant.types import Message, Redacted, Signals
@@ -32,14 +31,8 @@ CONVERSATIONS = 24  # the first rows of dev.jsonl (about 90 turns, a third of th
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from assistant.kb.ingest import ingest_kb
-
-    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
-        pytest.skip("no trained routing head")
-    path = Path(tmp_path_factory.mktemp("reread"))
-    ingest_kb(Settings(environment="test", data_dir=path), progress=False)
-    return path
+def data_dir(real_kb_data_dir: Path) -> Path:
+    return real_kb_data_dir
 
 
 def _pipeline(data_dir: Path, ahead: bool) -> Pipeline:

@@ -5,8 +5,6 @@ committed routing head and adapter) and through the real pipeline."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -201,16 +199,8 @@ def test_held_out_messages_for_the_new_intents_route_well(
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from assistant.pipeline import Pipeline
-
-    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
-        pytest.skip("no trained routing head")
-    settings = Settings(environment="test", data_dir=Path(tmp_path_factory.mktemp("breadth")))
-    ingest_kb(settings, progress=False)
-    p = Pipeline.from_settings(settings)
-    p.warm_up()
-    yield p
+def pipeline(real_kb_pipeline: object) -> object:
+    return real_kb_pipeline
 
 
 @pytest.mark.integration
