@@ -7,7 +7,7 @@ import pytest
 
 from assistant.signals.crisis_layer import CrisisLayer
 from assistant.signals.features import FeatureExtractor
-from assistant.signals.lexicon import outside
+from assistant.signals.lexicon import person_requests
 
 
 def _crisis_rule_cues(text: str) -> set[str]:
@@ -153,9 +153,7 @@ def test_round_12l_complaint_look_alikes_are_left_alone(text: str) -> None:
 
 def _requests(text: str) -> tuple[str, ...]:
     """Request-for-a-person cues as the signal model counts them (less those inside a decline or a mention)."""
-    feats = FeatureExtractor().extract(text)
-    covers = feats.hit_groups("handoff.declined") + feats.hit_groups("handoff.mentioned")
-    return tuple(h.cue for h in outside(feats.hit_groups("handoff.explicit"), covers))
+    return tuple(h.cue for h in person_requests(FeatureExtractor().extract(text).hits))
 
 
 @pytest.mark.parametrize(

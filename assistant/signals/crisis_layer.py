@@ -17,7 +17,7 @@ import numpy as np
 from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.crisis_view import VIEW_KINDS, WINDOW_TURNS
 from assistant.signals.features import TextFeatures
-from assistant.signals.lexicon import CueHit, outside
+from assistant.signals.lexicon import CueHit, crisis_rule_hits
 from assistant.types import DISTRESS_LEVELS, DistressLevel, Signals
 
 CRISIS_KINDS: tuple[str, ...] = ("self_harm", "threat", "abuse", "emergency")
@@ -30,8 +30,6 @@ CRISIS_WINDOW_TURNS = 2  # earlier customer turns the crisis layer looks back ov
 # Warning signs that everyday money moves share ("move all my savings to my son, he's buying a flat"): on their own
 # they pair with the crisis bank only at its stricter ``crisis_warning_bank_transfer`` threshold.
 TRANSFER_SIGNS = frozenset({"handing everything over"})
-# The denial cue (lexicon traps) under which no crisis rule of the message counts.
-PROFESSIONAL_DENIAL = "someone else's past or a professional"
 
 
 def rounded(p: Mapping[str, float] | np.ndarray, names: Sequence[str]) -> dict[str, float]:
@@ -64,10 +62,7 @@ class CrisisLayer:
     @staticmethod
     def _crisis_rule_hits(feats: TextFeatures) -> tuple[CueHit, ...]:
         """Crisis rule hits, less those inside a denial ("I'm not suicidal", "I'd never hurt anyone")."""
-        denials = feats.hit_groups("traps.denial")
-        if any(d.cue == PROFESSIONAL_DENIAL for d in denials):
-            return ()  # someone else's past, or a professional asking on others' behalf: the whole message
-        return outside(feats.hit_groups("crisis"), denials)
+        return crisis_rule_hits(feats.hits)
 
     def _distress(
         self,

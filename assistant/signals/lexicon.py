@@ -206,6 +206,27 @@ def outside(hits: Iterable[CueHit], covers: Iterable[CueHit]) -> tuple[CueHit, .
     return tuple(h for h in hits if not any(start <= h.start and h.end <= end for start, end in spans))
 
 
+# The denial cue (``traps.denial``) under which no crisis rule of the message counts.
+PROFESSIONAL_DENIAL = "someone else's past or a professional"
+
+
+def crisis_rule_hits(hits: Iterable[CueHit]) -> tuple[CueHit, ...]:
+    """The crisis rule hits that count: less those inside a denial ("I'm not suicidal"), and none at all under
+    someone else's past or a professional's framing (:data:`PROFESSIONAL_DENIAL`)."""
+    live = [h for h in hits if not h.negated]
+    denials = [h for h in live if h.group == "traps.denial"]
+    if any(d.cue == PROFESSIONAL_DENIAL for d in denials):
+        return ()
+    return outside([h for h in live if h.group.startswith("crisis.")], denials)
+
+
+def person_requests(hits: Iterable[CueHit]) -> tuple[CueHit, ...]:
+    """The request-for-a-person hits that count: less those inside a decline or a mention of a person."""
+    live = [h for h in hits if not h.negated]
+    covers = [h for h in live if h.group in ("handoff.declined", "handoff.mentioned")]
+    return outside([h for h in live if h.group == "handoff.explicit"], covers)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     group: str

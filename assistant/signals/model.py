@@ -17,7 +17,7 @@ from assistant.signals.crisis_layer import CrisisLayer, raise_to, rounded
 from assistant.signals.crisis_view import VIEW_HEAD_FILE, VIEW_KINDS, CrisisViewHead
 from assistant.signals.features import FeatureExtractor, TextFeatures, bag_of_words
 from assistant.signals.heads import HeadBundle
-from assistant.signals.lexicon import outside
+from assistant.signals.lexicon import person_requests
 from assistant.signals.literacy_smoothing import LITERACY_FULL_EVIDENCE_WORDS, literacy_evidence, smooth_literacy
 from assistant.signals.misuse import MISUSE_ARTIFACT, MisuseDetector
 from assistant.signals.service_view import SERVICE_HEAD_FILE, SERVICE_LABELS, ServiceViewHead, blend
@@ -330,11 +330,9 @@ class SignalModel(CrisisLayer):
         every reading, the view's too. A request rule whose words lie inside a decline or a mention of a person
         ("I spoke to a real person yesterday") does not count."""
         p = float(np.asarray(probs).ravel()[0])
-        declines = feats.hit_groups("handoff.declined")
-        covers = declines + feats.hit_groups("handoff.mentioned")
-        explicit = tuple(dict.fromkeys(h.cue for h in outside(feats.hit_groups("handoff.explicit"), covers)))
+        explicit = tuple(dict.fromkeys(h.cue for h in person_requests(feats.hits)))
         unhelpful = feats.cues("handoff.bot_unhelpful")
-        declined = not explicit and bool(declines)
+        declined = not explicit and bool(feats.hit_groups("handoff.declined"))
         if declined:
             p = min(p, 0.1)  # "no need for a person": the head's reading of the word "person" does not count
         if explicit:

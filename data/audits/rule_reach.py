@@ -26,8 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.signals.crisis_layer import PROFESSIONAL_DENIAL
-from assistant.signals.lexicon import SignalLexicon, outside
+from assistant.signals.lexicon import SignalLexicon, crisis_rule_hits, person_requests
 
 GROUPS = ("crisis.", "distress.acute", "handoff.explicit", "complaint.")
 SHARED = Path("../shared/data")
@@ -63,13 +62,9 @@ def texts() -> Iterator[tuple[str, str, dict[str, object]]]:
 def reached(lexicon: SignalLexicon, text: str) -> set[tuple[str, str]]:
     """The (group, cue) pairs that count, as the signal model counts them: crisis rules less those inside a denial
     (none under a professional's framing), requests for a person less those inside a decline or a mention."""
-    hits = [h for h in lexicon.match(text) if not h.negated]
-    denials = [h for h in hits if h.group == "traps.denial"]
-    covers = [h for h in hits if h.group in ("handoff.declined", "handoff.mentioned")]
-    crisis = [h for h in hits if h.group.startswith("crisis.")]
-    crisis = [] if any(d.cue == PROFESSIONAL_DENIAL for d in denials) else list(outside(crisis, denials))
-    explicit = outside([h for h in hits if h.group == "handoff.explicit"], covers)
-    rest = [h for h in hits if h.group.startswith(GROUPS) and not h.group.startswith(("crisis.", "handoff."))]
+    hits = lexicon.match(text)
+    crisis, explicit = crisis_rule_hits(hits), person_requests(hits)
+    rest = [h for h in hits if not h.negated and h.group.startswith(("distress.acute", "complaint."))]
     return {(h.group, h.cue) for h in (*crisis, *explicit, *rest)}
 
 
