@@ -12,7 +12,9 @@ export TOKENIZERS_PARALLELISM := false
 # pointing ATTUNE_DATA_DIR elsewhere builds that directory's index instead of trusting another one's stamp.
 DATA_DIR := $(or $(ATTUNE_DATA_DIR),.attune)
 export ATTUNE_DATA_DIR := $(DATA_DIR)
-INDEX_STAMP := $(DATA_DIR)/chroma/.built
+# The stamp also stands for the composer's answer sentence vectors (answer_vectors.npz, written by the same
+# ingest): a data dir stamped before they existed (chroma/.built) is ingested once more, incrementally.
+INDEX_STAMP := $(DATA_DIR)/.ingested
 
 .PHONY: run test test-all test-offline bench lint kb-check ingest train eval clean venv chromium
 

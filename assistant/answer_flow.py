@@ -10,6 +10,8 @@ import logging
 import time
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from assistant.answers.policy import simpler_style
 from assistant.errors import GenerationError
 from assistant.stages.generate import AnswerGenerator
@@ -96,8 +98,9 @@ class AnswerFlow:
         retrieval: Retrieval,
         signals: Signals,
         log: list[Attempt],
+        vector: np.ndarray | None = None,
     ) -> tuple[Draft, Verdict, dict[str, float]]:
-        stream = generator.stream(query=query, style=style, retrieval=retrieval, signals=signals)
+        stream = generator.stream(query=query, style=style, retrieval=retrieval, signals=signals, query_vector=vector)
         try:
             draft = stream.collect()
         except GenerationError as exc:
@@ -121,22 +124,31 @@ class AnswerFlow:
         )
         return draft, verdict, dict(stream.stats)
 
-    def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> CheckedAnswer:
-        """Generate and check, falling back and simplifying as needed; never raises GenerationError."""
+    def run(
+        self,
+        *,
+        query: str,
+        style: Style,
+        retrieval: Retrieval,
+        signals: Signals,
+        query_vector: np.ndarray | None = None,
+    ) -> CheckedAnswer:
+        """Generate and check, falling back and simplifying as needed; never raises GenerationError.
+        ``query_vector``: the query's vector from the turn's encoder pass, when the caller has it."""
         log: list[Attempt] = []
         fallback: str | None = None
         rewrites = 0
         generator = self.generator
         try:
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log, query_vector)
         except GenerationError as exc:
             logger.warning("generator %s failed (%s); falling back to the composer", generator.name, exc.code)
             generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log, query_vector)
         if not verdict.passed and generator is not self.composer:
             logger.info("draft by %s failed the checks (%.2f); falling back", generator.name, verdict.grounding_score)
             generator, fallback = self.composer, "composer"
-            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log)
+            draft, verdict, stats = self._attempt(generator, query, style, retrieval, signals, log, query_vector)
         candidate = style
         while verdict.passed and not verdict.reading_ok and rewrites < self.max_rewrites:
             simpler = simpler_style(candidate)
@@ -145,7 +157,7 @@ class AnswerFlow:
             candidate = simpler
             rewrites += 1
             try:
-                d2, v2, s2 = self._attempt(generator, query, candidate, retrieval, signals, log)
+                d2, v2, s2 = self._attempt(generator, query, candidate, retrieval, signals, log, query_vector)
             except GenerationError:
                 break
             if v2.passed:

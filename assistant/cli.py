@@ -49,14 +49,18 @@ def ingest(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Index the knowledge base into Chroma (only changed sections are re-embedded)."""
+    from assistant.answers.focus import update_answer_vectors
     from assistant.kb.ingest import ingest_kb
 
     _setup_logging()
+    settings = get_settings()
     try:
-        report = ingest_kb(get_settings(), progress=progress)
+        report = ingest_kb(settings, progress=progress)
+        vectors = update_answer_vectors(settings.kb_dir, settings.data_dir, progress=progress)
     except AssistantError as exc:
         _fail(exc)
     console.print(f"ingested: {report}")
+    console.print(f"answer sentence vectors: {vectors}")
 
 
 @app.command()

@@ -249,7 +249,15 @@ class Pipeline:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None
         assert turn.signals is not None
         query = turn.decision.query if turn.decision is not None else turn.redacted.text
-        result = self.flow.run(query=query, style=turn.style, retrieval=turn.retrieval, signals=turn.signals)
+        # the query is the message or its reading after the topic's question: both went through this turn's pass
+        known = [e for e in (turn.encoded, turn.in_context) if e is not None and e.text == query]
+        result = self.flow.run(
+            query=query,
+            style=turn.style,
+            retrieval=turn.retrieval,
+            signals=turn.signals,
+            query_vector=known[0].vector if known else None,
+        )
         turn.record_answer(result)
 
     def _decide(self, turn: TurnScratch) -> TurnOutcome:

@@ -84,10 +84,12 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 def fixture_kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Test settings over the fixture knowledge base (``tests/fixtures/kb``), its index ingested once per session
     into a data dir of their own. Shared by the modules that only read it: nothing may write there."""
+    from assistant.answers.focus import update_answer_vectors
     from assistant.kb.ingest import ingest_kb
 
     s = Settings(environment="test", data_dir=tmp_path_factory.mktemp("fixture_kb"), kb_dir=FIXTURE_KB)
     ingest_kb(s, progress=False)
+    update_answer_vectors(s.kb_dir, s.data_dir)  # as `attune ingest` does
     return s
 
 
@@ -113,8 +115,12 @@ def real_kb_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     if not (Settings().artifacts_dir / HEAD_FILE).is_file():
         pytest.skip("no trained routing head")
+    from assistant.answers.focus import update_answer_vectors
+
     path = Path(tmp_path_factory.mktemp("real_kb"))
-    ingest_kb(Settings(environment="test", data_dir=path), progress=False)
+    settings = Settings(environment="test", data_dir=path)
+    ingest_kb(settings, progress=False)
+    update_answer_vectors(settings.kb_dir, path)  # as `attune ingest` does
     return path
 
 

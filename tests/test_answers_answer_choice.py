@@ -14,8 +14,9 @@ from assistant.answers.answer_choice import AnswerChoice, answer_choice
 from assistant.answers.asked import FactInfo, asked_kinds
 from assistant.answers.composer import ComposerBackend, load_composer_prompts
 from assistant.answers.fact_pair import pair_sentence, two_asks
-from assistant.answers.focus import Candidate, EmbeddingCache, Ranked
+from assistant.answers.focus import Candidate, Ranked
 from assistant.answers.selection import FocusSelection
+from assistant.answers.sentence_vectors import EmbeddingCache
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
 

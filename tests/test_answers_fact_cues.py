@@ -13,7 +13,8 @@ import pytest
 from assistant.answers.answer_choice import answer_choice
 from assistant.answers.asked import FactInfo, money_valued, names_money, unasked_variants
 from assistant.answers.composer import load_composer_prompts
-from assistant.answers.focus import Candidate, EmbeddingCache, Ranked
+from assistant.answers.focus import Candidate, Ranked
+from assistant.answers.sentence_vectors import EmbeddingCache
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
 

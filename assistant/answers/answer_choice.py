@@ -18,7 +18,8 @@ from assistant.answers.asked import (
     unasked_variants,
 )
 from assistant.answers.composer_prompts import AnswerFact
-from assistant.answers.focus import EmbeddingCache, FactInfo, Ranked
+from assistant.answers.focus import FactInfo, Ranked
+from assistant.answers.sentence_vectors import SentenceEmbedder
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def answer_choice(
     query: str,
     ranked: list[Ranked],
     facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
+    cache: SentenceEmbedder,
     cfg: AnswerFact,
     penalties: Mapping[str, float],
     referenced: Mapping[str, frozenset[str]] | None = None,

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from assistant.errors import GenerationError
 from assistant.types import (
@@ -40,6 +42,9 @@ class GenerationRequest:
     style: Style
     retrieval: Retrieval
     signals: Signals
+    # the query's vector from the turn's own encoder pass, when the turn has one (the composer then makes no
+    # second pass for it); None: the backend encodes the query itself
+    query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class DraftStream(Iterator[str]):

@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from assistant.answers.compliance import COMPLIANCE_FILE, ComplianceRules, load_compliance_rules
 from assistant.answers.composer import ComposerPrompts
-from assistant.answers.focus import EmbeddingCache
 from assistant.answers.policy import StylePolicy
+from assistant.answers.sentence_vectors import EmbeddingCache
 from assistant.answers.text import (
     SentenceUnit,
     clean_markdown,

@@ -8,7 +8,8 @@ import re
 
 from assistant.answers.asked import AnswerFactWeights, asked_kinds, fact_matches, fact_words
 from assistant.answers.composer_prompts import AnswerFact, FactPair
-from assistant.answers.focus import ASKS_KINDS, FIGURE_ASKS, EmbeddingCache, FactInfo, Ranked, detect_asks
+from assistant.answers.focus import ASKS_KINDS, FIGURE_ASKS, FactInfo, Ranked, detect_asks
+from assistant.answers.sentence_vectors import SentenceEmbedder
 
 
 def two_asks(query: str, asked: set[str]) -> bool:
@@ -39,7 +40,7 @@ def pair_sentence(
     query: str,
     asks_two: bool,
     facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
+    cache: SentenceEmbedder,
     answer_fact: AnswerFact | None = None,
 ) -> Ranked | None:
     """The sentence carrying a second asked fact, to follow the lead (see :class:`FactPair`): each part of the

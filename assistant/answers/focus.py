@@ -16,18 +16,15 @@ asks for: a time for "how long", a fee, limit or rate for "how much") and by the
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from assistant.answers.asked import FactInfo
-from assistant.answers.kbview import GLOSSARY_SECTION, SECTIONS
+from assistant.answers.kbview import GLOSSARY_SECTION, SECTIONS, article_passages, load_articles
+from assistant.answers.sentence_vectors import VECTORS_FILE, SentenceEmbedder, VectorFileReport, update_vector_file
 from assistant.answers.text import clean_markdown, content_words, split_units
 from assistant.integrations.encoder import TextEncoder
 from assistant.kb.loader import load_facts, load_kb
@@ -302,31 +299,6 @@ def _candidate(
     )
 
 
-class EmbeddingCache:
-    """Sentence vectors by text (candidates and fact descriptions repeat across questions); thread-safe."""
-
-    def __init__(self, encoder: TextEncoder, size: int = 20000) -> None:
-        self.encoder = encoder
-        self._size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.encoder.dimension), dtype=np.float32)
-        with self._lock:
-            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            vectors = self.encoder.encode(missing)
-            found.update(zip(missing, vectors, strict=True))
-            with self._lock:
-                self._cache.update(zip(missing, vectors, strict=True))
-                while len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
-        return np.stack([np.asarray(found[t], dtype=np.float32) for t in texts])
-
-
 @dataclass(frozen=True)
 class FocusWeights:
     """How the ranking mixes its evidence (``prompts/composer.yaml`` ``focus.weights``)."""
@@ -342,7 +314,7 @@ def rank_candidates(
     question: str,
     candidates: Sequence[Candidate],
     facts: Sequence[FactInfo],
-    cache: EmbeddingCache,
+    cache: SentenceEmbedder,
     weights: FocusWeights,
     asks: Iterable[Asks] = (),
     article_penalty: Mapping[str, float] | None = None,
@@ -387,7 +359,28 @@ def rank_candidates(
     return out
 
 
-def similar(cache: EmbeddingCache, a: Candidate, b: Candidate) -> float:
+def similar(cache: SentenceEmbedder, a: Candidate, b: Candidate) -> float:
     """Cosine of two candidates (to leave out a sentence that repeats one already chosen)."""
     va, vb = cache.embed([a.context or a.clean, b.context or b.clean])
     return float(va @ vb)
+
+
+def answer_texts(kb_dir: Path) -> list[str]:
+    """Every text the ranking embeds for the knowledge base at ``kb_dir``: each article's candidates (as
+    :func:`rank_candidates` embeds them) and each fact's description, sorted, once each."""
+    facts = kb_facts(kb_dir)
+    referenced = article_facts(kb_dir)
+    texts = {f.description for f in facts}
+    for article in load_articles(kb_dir):
+        texts.update(c.context or c.clean for c in article_candidates(article_passages(article), facts, referenced))
+    return sorted(texts)
+
+
+def update_answer_vectors(
+    kb_dir: Path, data_dir: Path, encoder: TextEncoder | None = None, progress: bool = False
+) -> VectorFileReport:
+    """Write (incrementally) the vectors of :func:`answer_texts` to ``data_dir``'s vector file, which the composer
+    loads at warm-up; ``attune ingest`` and the eval harness's ingest call it after the index."""
+    from assistant.integrations.encoder import shared_encoder
+
+    return update_vector_file(data_dir / VECTORS_FILE, encoder or shared_encoder(), answer_texts(kb_dir), progress)

@@ -19,7 +19,6 @@ from assistant.answers.fact_pair import pair_sentence, two_asks
 from assistant.answers.focus import (
     FIGURE_ASKS,
     Candidate,
-    EmbeddingCache,
     FactInfo,
     FocusWeights,
     Ranked,
@@ -29,6 +28,7 @@ from assistant.answers.focus import (
     rank_candidates,
     similar,
 )
+from assistant.answers.sentence_vectors import SentenceEmbedder
 from assistant.integrations.readability import fk_grade
 from assistant.types import Passage, Register, Retrieval, Style
 
@@ -111,7 +111,7 @@ def _antecedent(ranked: list[Ranked], lead: Ranked, pattern: str) -> Ranked | No
 def focus_selection(
     prompts: ComposerPrompts,
     facts: tuple[FactInfo, ...],
-    cache: EmbeddingCache,
+    cache: SentenceEmbedder,
     query: str,
     style: Style,
     retrieval: Retrieval,

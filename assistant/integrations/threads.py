@@ -13,6 +13,8 @@ a product differently in the last bit than two (the eval figures are the same ei
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +27,19 @@ def limit_threads(torch_threads: int, blas_threads: int) -> None:
     torch.set_num_threads(torch_threads)
     threadpool_limits(limits=blas_threads, user_api="blas")  # stays in force (not used as a context manager)
     logger.info("threads: torch %d, BLAS %d", torch_threads, blas_threads)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch and BLAS on one thread for the block, as before it afterwards (one-off batch work of many tiny passes,
+    such as ``attune ingest``'s answer sentence vectors, in a process that may use more)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(before)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import numpy as np
+
 from assistant.answers.base import AnswerBackend, DraftStream, GenerationRequest, top_passages
 from assistant.answers.composer import ComposerBackend
 from assistant.answers.registry import BACKENDS, make_backend
@@ -72,9 +74,20 @@ class AnswerGenerator:
         self.composer.warm_up()
         self.backend.warm_up()
 
-    def stream(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> DraftStream:
-        """Deltas of the answer; the finished Draft (and its stats) is on the returned stream."""
-        request = GenerationRequest(query=query, style=style, retrieval=retrieval, signals=signals)
+    def stream(
+        self,
+        *,
+        query: str,
+        style: Style,
+        retrieval: Retrieval,
+        signals: Signals,
+        query_vector: np.ndarray | None = None,
+    ) -> DraftStream:
+        """Deltas of the answer; the finished Draft (and its stats) is on the returned stream. ``query_vector``:
+        the query's vector from the turn's encoder pass, when the caller has it (saves the composer a pass)."""
+        request = GenerationRequest(
+            query=query, style=style, retrieval=retrieval, signals=signals, query_vector=query_vector
+        )
         backend: AnswerBackend = self.backend
         if not retrieval.in_scope or not top_passages(retrieval):
             backend = self.composer
@@ -92,5 +105,15 @@ class AnswerGenerator:
         outer = DraftStream(deltas(), finish)
         return outer
 
-    def run(self, *, query: str, style: Style, retrieval: Retrieval, signals: Signals) -> Draft:
-        return self.stream(query=query, style=style, retrieval=retrieval, signals=signals).collect()
+    def run(
+        self,
+        *,
+        query: str,
+        style: Style,
+        retrieval: Retrieval,
+        signals: Signals,
+        query_vector: np.ndarray | None = None,
+    ) -> Draft:
+        return self.stream(
+            query=query, style=style, retrieval=retrieval, signals=signals, query_vector=query_vector
+        ).collect()
