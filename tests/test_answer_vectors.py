@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from assistant.answers.sentence_vectors import (
 from assistant.integrations.encoder import HashingEncoder, SentenceTransformerEncoder
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
+from assistant.stages.ground import AnswerChecker
 from assistant.types import Message, Style
 
 
@@ -122,3 +124,22 @@ def test_a_pipeline_turn_hands_its_vector_to_the_composer(pipeline: Pipeline) ->
     outcome = pipeline.handle(Message(conversation_id="vectors-1", text=text))
     assert outcome.reply.text
     assert text not in composer.cache  # came from the turn's pass, never encoded again
+
+
+def test_served_checker_compares_against_stored_windows(
+    fixture_kb_settings: Settings, encoder: SentenceTransformerEncoder
+) -> None:
+    """The grounding checker's windows (a cited sentence, and it with the next, across sections too) are in the
+    file: checking a draft that is not the articles' own wording encodes only the draft's sentences."""
+    counting = CountingEncoder(encoder)
+    checker = AnswerChecker(fixture_kb_settings, encoder=counting)
+    checker.warm_up()
+    counting.texts.clear()
+    article = load_articles(fixture_kb_settings.kb_dir)[0]
+    retrieval = oracle_retrieval([article])
+    composer = ComposerBackend(fixture_kb_settings, encoder=encoder)
+    draft = composer.stream(GenerationRequest("tell me more", STYLE, retrieval, make_signals())).collect()
+    reworded = replace(draft, text="In other words: " + draft.text)  # no longer any article's own sentences
+    verdict = checker.run(draft=reworded, retrieval=retrieval, style=STYLE, signals=make_signals())
+    assert verdict.grounding_score > 0
+    assert counting.texts and all(t.startswith("In other words") or t in reworded.text for t in counting.texts)

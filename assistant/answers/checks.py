@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.answers.compliance import COMPLIANCE_FILE, ComplianceRules, load_compliance_rules
 from assistant.answers.composer import ComposerPrompts
@@ -75,6 +76,7 @@ class DraftChecker:
         encoder: TextEncoder,
         fact_values: Iterable[str],
         grounding_threshold: float,
+        vectors_file: Path | None = None,
     ) -> None:
         self.rules = rules
         self.policy = policy
@@ -97,7 +99,13 @@ class DraftChecker:
         self._fact_keys: set[str] = set()
         for value in fact_values:
             self._fact_keys |= extract_figures(value)
-        self._vectors = EmbeddingCache(encoder)  # sentence -> embedding (passages repeat)
+        # sentence -> embedding (passages repeat); the knowledge base's from the file `attune ingest` writes
+        self._vectors = EmbeddingCache(encoder, source=vectors_file)
+
+    def warm_up(self) -> None:
+        """Load the sentence vectors written by ingest (when there are any) and the encoder."""
+        self._vectors.refresh(force=True)
+        self.encoder.encode(["warm up"])
 
     # -- helpers also used by the evaluation
     def invented_figures(self, text: str, retrieval: Retrieval) -> list[str]:
@@ -273,9 +281,7 @@ class DraftChecker:
         vocabulary: set[str] = set()
         for passage in cited:
             vocabulary |= content_words(passage.title + "\n" + passage.text)
-        windows = list(cited_sentences) + [
-            f"{a} {b}" for a, b in zip(cited_sentences, cited_sentences[1:], strict=False)
-        ]
+        windows = support_windows(cited_sentences)
         todo = [u for u in units if normalise(u.clean) not in cited_verbatim]
         cos_by_text: dict[str, float] = {}
         if todo:
@@ -295,6 +301,16 @@ class DraftChecker:
             cosine = cos_by_text[unit.clean]
             out.append(SentenceCheck(unit.clean, cosine >= g.min_cosine and overlap >= g.min_overlap, cosine, overlap))
         return out
+
+
+def support_windows(sentences: Sequence[str]) -> list[str]:
+    """What an answer sentence is compared with: each cited sentence, and each with the next."""
+    return list(sentences) + [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
+
+
+def cited_windows(passages: Iterable[Passage]) -> list[str]:
+    """The :func:`support_windows` of ``passages`` when they are cited (for the vectors ingest writes ahead)."""
+    return support_windows(_passage_sentences(passages))
 
 
 def _passage_sentences(passages: Iterable[Passage]) -> list[str]:

@@ -15,9 +15,7 @@ risk warning, an offer only about the question, and closers -- all worded in ``p
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 
 from assistant.answers.base import GenerationRequest, citation_for, top_passages
 from assistant.answers.composer_prompts import ComposerPrompts, load_composer_prompts
@@ -34,16 +32,13 @@ from assistant.answers.render import (
     term_pattern,
 )
 from assistant.answers.selection import FocusSelection, as_prose, focus_selection, not_held_sentences
-from assistant.answers.sentence_vectors import VECTORS_FILE, EmbeddingCache, KnownVectors, load_vector_file
+from assistant.answers.sentence_vectors import VECTORS_FILE, EmbeddingCache, KnownVectors
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.types import Passage, Signals
 
 NAME = "composer"
-VECTORS_CHECK_S = 5.0  # how often a served composer looks for a rewritten vector file
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "ComposerBackend",
@@ -83,14 +78,13 @@ class ComposerBackend(ComposerShell):
         self._encoder = encoder
         self._cache: EmbeddingCache | None = None
         self._lock = threading.Lock()
-        self._vectors_stamp: int | None = None
-        self._vectors_checked = float("-inf")
 
     @property
     def cache(self) -> EmbeddingCache:
         with self._lock:
             if self._cache is None:
-                self._cache = EmbeddingCache(self._encoder or shared_encoder())
+                source = self._settings.data_dir / VECTORS_FILE
+                self._cache = EmbeddingCache(self._encoder or shared_encoder(), source=source)
             return self._cache
 
     @property
@@ -99,7 +93,7 @@ class ComposerBackend(ComposerShell):
 
     def select(self, request: GenerationRequest) -> FocusSelection | None:
         """The sentences of the retrieved article(s) that answer ``request.query`` (see :func:`focus_selection`)."""
-        cache = self._current_cache()
+        cache = self.cache
         vectors = cache if request.query_vector is None else KnownVectors(cache, {request.query: request.query_vector})
         return focus_selection(
             self.prompts,
@@ -115,30 +109,8 @@ class ComposerBackend(ComposerShell):
         """Load prompts and facts, the knowledge base's sentence vectors written by ``attune ingest`` (when the
         data dir has them), and the encoder."""
         _ = self.prompts, self.facts
-        self._current_cache(force=True).embed(["warm up"])
-
-    def _current_cache(self, force: bool = False) -> EmbeddingCache:
-        """The cache, with the vector file loaded again when ``attune ingest`` rewrote it (checked at most every
-        :data:`VECTORS_CHECK_S` seconds)."""
-        cache = self.cache
-        now = time.monotonic()
-        if not force and now - self._vectors_checked < VECTORS_CHECK_S:
-            return cache
-        path = self._settings.data_dir / VECTORS_FILE
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
-        with self._lock:
-            self._vectors_checked = now
-            if stamp == self._vectors_stamp:
-                return cache
-            self._vectors_stamp = stamp
-        vectors = load_vector_file(path, cache.encoder.name) if stamp is not None else {}
-        cache.preload(vectors)
-        if vectors:
-            logger.info("answer sentence vectors loaded: %d from %s", len(vectors), path)
-        return cache
+        self.cache.refresh(force=True)
+        self.cache.embed(["warm up"])
 
     def compose(self, request: GenerationRequest) -> Composed:
         """The answer text, the passages it used and the offer sentences it contains: the direct answer first

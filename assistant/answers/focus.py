@@ -366,13 +366,20 @@ def similar(cache: SentenceEmbedder, a: Candidate, b: Candidate) -> float:
 
 
 def answer_texts(kb_dir: Path) -> list[str]:
-    """Every text the ranking embeds for the knowledge base at ``kb_dir``: each article's candidates (as
-    :func:`rank_candidates` embeds them) and each fact's description, sorted, once each."""
+    """Every text the answer stages embed for the knowledge base at ``kb_dir``, sorted, once each: each article's
+    candidates (as :func:`rank_candidates` embeds them), each fact's description, and what the grounding checker
+    compares a sentence with when any of an article's sections are cited, in any order."""
+    from assistant.answers.checks import cited_windows  # the checker imports the composer, which imports this
+
     facts = kb_facts(kb_dir)
     referenced = article_facts(kb_dir)
     texts = {f.description for f in facts}
     for article in load_articles(kb_dir):
-        texts.update(c.context or c.clean for c in article_candidates(article_passages(article), facts, referenced))
+        passages = article_passages(article)
+        texts.update(c.context or c.clean for c in article_candidates(passages, facts, referenced))
+        for first in passages:  # a window spans two sections only where one ends and the next begins
+            texts.update(cited_windows([first]))
+            texts.update(w for second in passages if second is not first for w in cited_windows([first, second]))
     return sorted(texts)
 
 

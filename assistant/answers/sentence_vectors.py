@@ -29,6 +29,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from assistant.integrations.threads import one_thread
 logger = logging.getLogger(__name__)
 
 VECTORS_FILE = "answer_vectors.npz"
+CHECK_S = 5.0  # how often a cache with a source looks for a rewritten file
 
 
 class SentenceEmbedder(Protocol):
@@ -59,8 +61,9 @@ def text_key(encoder_name: str, text: str) -> str:
 class EmbeddingCache:
     """Sentence vectors by text (candidates and fact descriptions repeat across questions); thread-safe.
 
-    ``preload()`` installs vectors computed ahead (never evicted); other texts are encoded on first use, in one
-    batch per call, and kept in a bounded LRU.
+    With a ``source`` (the vector file ``attune ingest`` writes), its vectors are loaded by ``refresh()`` and again
+    whenever the file is rewritten (looked at no more than every :data:`CHECK_S` seconds, on use); they are never
+    evicted. Other texts are encoded on first use, in one batch per call, and kept in a bounded LRU.
 
     >>> from assistant.integrations.encoder import HashingEncoder
     >>> cache = EmbeddingCache(HashingEncoder())
@@ -68,12 +71,15 @@ class EmbeddingCache:
     (2, 384)
     """
 
-    def __init__(self, encoder: TextEncoder, size: int = 20000) -> None:
+    def __init__(self, encoder: TextEncoder, size: int = 20000, source: Path | None = None) -> None:
         self.encoder = encoder
         self._size = size
+        self._source = source
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._preloaded: Mapping[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._stamp: int | None = None
+        self._checked = float("-inf")
 
     @property
     def dimension(self) -> int:
@@ -82,6 +88,27 @@ class EmbeddingCache:
     def preload(self, vectors: Mapping[str, np.ndarray]) -> None:
         """Vectors by text key (:func:`text_key`), replacing any preloaded before (one swap: readers see either)."""
         self._preloaded = dict(vectors)
+
+    def refresh(self, force: bool = False) -> None:
+        """Load ``source`` when it is new or was rewritten since (at most every :data:`CHECK_S` s unless ``force``)."""
+        if self._source is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._checked < CHECK_S:
+            return
+        try:
+            stamp: int | None = self._source.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        with self._lock:
+            self._checked = now
+            if stamp == self._stamp:
+                return
+            self._stamp = stamp
+        vectors = load_vector_file(self._source, self.encoder.name) if stamp is not None else {}
+        self.preload(vectors)
+        if vectors:
+            logger.info("sentence vectors loaded: %d from %s", len(vectors), self._source)
 
     @property
     def preloaded(self) -> int:
@@ -104,6 +131,7 @@ class EmbeddingCache:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.encoder.dimension), dtype=np.float32)
+        self.refresh()
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for t in dict.fromkeys(texts):

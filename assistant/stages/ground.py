@@ -9,6 +9,7 @@ from assistant.answers.checks import DraftChecker, SentenceCheck, load_complianc
 from assistant.answers.composer import load_composer_prompts
 from assistant.answers.kbview import fact_values
 from assistant.answers.policy import load_style_policy
+from assistant.answers.sentence_vectors import VECTORS_FILE
 from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.settings import Settings
 from assistant.types import Draft, Retrieval, Signals, Style, Verdict
@@ -88,11 +89,12 @@ class AnswerChecker:
                     encoder=self._encoder or shared_encoder(),
                     fact_values=fact_values(s.kb_dir).values(),
                     grounding_threshold=s.grounding_threshold,
+                    vectors_file=s.data_dir / VECTORS_FILE,
                 )
             return self._checker
 
     def warm_up(self) -> None:
-        self.checker.encoder.encode(["warm up"])
+        self.checker.warm_up()
 
     def run(self, *, draft: Draft, retrieval: Retrieval, style: Style, signals: Signals) -> Verdict:
         return self.run_detailed(draft=draft, retrieval=retrieval, style=style, signals=signals).verdict
