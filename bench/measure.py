@@ -279,11 +279,20 @@ def http(tree: Path, texts: list[str], levels: list[int], duration: float, worke
         log.close()
 
 
+def link_index(index_dir: Path, data: Path) -> None:
+    """Make ``data`` a data dir over ``index_dir``'s built index: its Chroma store and, where ingest wrote it, the
+    answer sentence vectors (a tree older than that file simply does not read it)."""
+    data.mkdir(parents=True, exist_ok=True)
+    os.symlink(index_dir.resolve() / "chroma", data / "chroma")
+    vectors = index_dir.resolve() / "answer_vectors.npz"
+    if vectors.is_file():
+        os.symlink(vectors, data / vectors.name)
+
+
 def _server_env(tree: Path, data: Path, index_dir: Path, shared: Path, torch_threads: int) -> dict[str, str]:
     """The environment of a server in ``tree`` with its own data dir ``data`` over the built index."""
     env = dict(os.environ)
-    data.mkdir(parents=True, exist_ok=True)
-    os.symlink(index_dir.resolve() / "chroma", data / "chroma")
+    link_index(index_dir, data)
     env.update({"ATTUNE_DATA_DIR": str(data), "PYTHONPATH": str(tree)})
     env.update({"OMP_NUM_THREADS": str(torch_threads), "ATTUNE_TORCH_THREADS": str(torch_threads)})
     env.setdefault("ATTUNE_SHARED_DATA_DIR", str(shared))

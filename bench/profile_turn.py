@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import queries
+from measure import link_index, queries
 
 # Functions whose inclusive CPU time makes up the breakdown (matched on "file:function" suffixes).
 BREAKDOWN: list[tuple[str, str]] = [
@@ -199,8 +199,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     texts = queries(Path(args.shared), args.warm + 2 * args.turns)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        data.mkdir()
-        os.symlink(Path(args.index_dir).resolve() / "chroma", data / "chroma")
+        link_index(Path(args.index_dir), data)
         settings = Settings(
             data_dir=data,
             database_url=f"sqlite:///{tmp}/profile.db",

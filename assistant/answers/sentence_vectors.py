@@ -33,6 +33,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -105,7 +106,7 @@ class EmbeddingCache:
             if stamp == self._stamp:
                 return
             self._stamp = stamp
-        vectors = load_vector_file(self._source, self.encoder.name) if stamp is not None else {}
+        vectors = _load_shared(self._source, stamp, self.encoder.name) if stamp is not None else {}
         self.preload(vectors)
         if vectors:
             logger.info("sentence vectors loaded: %d from %s", len(vectors), self._source)
@@ -187,6 +188,12 @@ class VectorFileReport:
     kept: int
     dropped: int
     path: str
+
+
+@lru_cache(maxsize=4)
+def _load_shared(path: Path, stamp: int, encoder_name: str) -> Mapping[str, np.ndarray]:
+    """One read of a file version for every cache of the process (the composer's and the checker's)."""
+    return load_vector_file(path, encoder_name)
 
 
 def load_vector_file(path: Path, encoder_name: str) -> dict[str, np.ndarray]:
