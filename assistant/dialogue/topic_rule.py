@@ -7,7 +7,9 @@ question keeps its own reading even with the topic in front of it. So the topic 
 is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
 message points back at the topic (a cue) or the customer is upset. When the in-context reading lands on a third
 article ("is there a fee for that?" after a card top-up question: the card top-up fee article), that neighbour
-answers it when the reading is confident. A follow-up cue ("it", "the fee", "and ...?") keeps a message on the
+answers it when the reading is confident, or, for a message the router reads alone under the scope bar, when that
+reading alone also ranks the neighbour first or second (both readings point at it, so neither a cue nor an upset
+customer holds the topic). A follow-up cue ("it", "the fee", "and ...?") keeps a message on the
 topic only while one reading still puts the topic first or one of them is out of scope: when the message
 alone is in scope on another article and the in-context reading is in scope off the topic, that reading's article
 answers whatever its confidence (the in-context reading has already read the message as leaning on the topic),
@@ -42,16 +44,23 @@ TopicMove = Literal["stay", "switch", "new", "neighbour"]
 
 @dataclass(frozen=True)
 class Reading:
-    """The router's top article for a text, its calibrated confidence and whether it is in scope."""
+    """The router's top article for a text, its calibrated confidence, whether it is in scope, and the article it
+    ranks second (None when it ranks one or none)."""
 
     top: str | None
     confidence: float
     in_scope: bool
+    second: str | None = None
 
     @classmethod
     def of(cls, retrieval: Retrieval) -> Reading:
         top = retrieval.article_ids[0] if retrieval.article_ids else None
-        return cls(top, retrieval.confidence, retrieval.in_scope and top is not None)
+        second = retrieval.article_ids[1] if len(retrieval.article_ids) > 1 else None
+        return cls(top, retrieval.confidence, retrieval.in_scope and top is not None, second)
+
+    def ranks_first_two(self, article_id: str | None) -> bool:
+        """Whether ``article_id`` is this reading's first or second article (in scope or not)."""
+        return article_id is not None and article_id in (self.top, self.second)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,10 @@ def read_topic(
         if in_context.top not in (topic, None) and in_context.in_scope:
             if in_context.confidence >= t.neighbour_confidence or not (cue or upset):
                 return TopicCall("neighbour", in_context.top, f"in context: {in_context.top}")
+            # a cue or an upset customer does not hold the topic when the message alone, though under the scope
+            # bar, also ranks the in-context article first or second: both readings point at that neighbour
+            if alone.ranks_first_two(in_context.top):
+                return TopicCall("neighbour", in_context.top, f"in context and alone: {in_context.top}")
         return TopicCall("stay", topic, "not a new topic on its own")
     if in_context.top == topic:
         gap = alone.confidence - in_context.confidence
