@@ -112,13 +112,11 @@ class EvalContext:
         if self._index_ready:
             return
         if self.ingest:
-            from assistant.answers.focus import update_answer_vectors
             from assistant.kb.ingest import ingest_kb
 
             with self.console.status("indexing the knowledge base..."):
                 report = ingest_kb(self.settings, progress=False)
-                vectors = update_answer_vectors(self.settings.kb_dir, self.settings.data_dir)
-            logger.info("ingest: %s; answer sentence vectors: %s", report, vectors)
+            logger.info("ingest: %s", report)
         self._index_ready = True
 
     def stage(self, name: str) -> Any:

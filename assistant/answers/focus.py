@@ -387,7 +387,8 @@ def update_answer_vectors(
     kb_dir: Path, data_dir: Path, encoder: TextEncoder | None = None, progress: bool = False
 ) -> VectorFileReport:
     """Write (incrementally) the vectors of :func:`answer_texts` to ``data_dir``'s vector file, which the composer
-    loads at warm-up; ``attune ingest`` and the eval harness's ingest call it after the index."""
+    loads at warm-up; ``attune ingest`` calls it after the index (the eval harness's own ingest does not: the
+    replies are the same, and a fresh data dir would spend minutes on single-text passes)."""
     from assistant.integrations.encoder import shared_encoder
 
     return update_vector_file(data_dir / VECTORS_FILE, encoder or shared_encoder(), answer_texts(kb_dir), progress)

@@ -5,7 +5,7 @@ encoded lazily, batched with the question and whatever other sentences the first
 article needed: a padded batch rounds differently in the last bits from a text encoded alone, so a reply could
 depend on which questions the server had seen before. Now:
 
-- ``attune ingest`` (and the eval harness's ingest) writes every answer sentence's and fact description's vector
+- ``attune ingest`` writes every answer sentence's and fact description's vector
   to ``<data_dir>/answer_vectors.npz``, each encoded **alone** (``encoder.encode([text])``, one torch thread, as
   a server runs), so a vector depends on its text only and re-ingest encodes only new texts; the composer loads
   the file at warm-up (and again when ingest rewrites it), so a served turn encodes none of them. Without the
