@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,13 @@ def _invoke(args: list[str]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data dir (Chroma index) shared by the module's runs, so the KB is indexed once."""
-    return tmp_path_factory.mktemp("attune-eval-data")
+def store_dir(tmp_path_factory: pytest.TempPathFactory, real_kb_data_dir: Path) -> Path:
+    """One data dir shared by the module's runs: a copy of the session's real-knowledge-base index, so the
+    harness's own incremental ingest finds it up to date (it still checks every article) instead of encoding the
+    knowledge base a second time in the session."""
+    path = tmp_path_factory.mktemp("attune-eval-data")
+    shutil.copytree(real_kb_data_dir, path, dirs_exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="module")

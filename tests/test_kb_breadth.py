@@ -5,12 +5,11 @@ committed routing head and adapter) and through the real pipeline."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from assistant.integrations.encoder import SentenceTransformerEncoder
-from assistant.integrations.vectorstore import InMemoryVectorIndex
-from assistant.kb.ingest import ingest_kb
 from assistant.kb.intents import ALL_INTENTS, EXTRA_INTENTS
 from assistant.kb.loader import KnowledgeBase, load_kb
 from assistant.kb.routing import HEAD_FILE, RoutingHead
@@ -139,12 +138,9 @@ def test_issue_questions_are_not_training_sentences(kb: KnowledgeBase) -> None:
 
 
 @pytest.fixture(scope="module")
-def retriever(encoder: SentenceTransformerEncoder) -> KnowledgeRetriever:
-    if not (Settings().artifacts_dir / HEAD_FILE).is_file():
-        pytest.skip("no trained routing head")
-    index = InMemoryVectorIndex()
-    ingest_kb(Settings(), encoder=encoder, index=index, progress=False)
-    r = KnowledgeRetriever(Settings(), encoder=encoder, index=index)
+def retriever(encoder: SentenceTransformerEncoder, real_kb_data_dir: Path) -> KnowledgeRetriever:
+    """The real knowledge base's index, ingested once per session (``real_kb_data_dir``), read only."""
+    r = KnowledgeRetriever(Settings(environment="test", data_dir=real_kb_data_dir), encoder=encoder)
     r.warm_up()
     return r
 
