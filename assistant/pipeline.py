@@ -227,6 +227,7 @@ class Pipeline:
                 state=context.state,
                 choice_id=context.choice_id,
                 reread=reread,
+                previous=context.recent_texts[-1] if context.recent_texts else None,
             ),
         )
         if decision.retrieval is not None:

@@ -13,13 +13,14 @@ the topic's question is :func:`assistant.dialogue.topic_rule.read_topic`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.dialogue.articles import DialogueArticles
 from assistant.dialogue.config import DialogueConfig
 from assistant.dialogue.cues import DialogueCues
 from assistant.dialogue.decision import LAYER_REGISTER, NEXT_LAYER, DialogueDecision, frustrated
 from assistant.dialogue.state import DialogueState
-from assistant.dialogue.topic_rule import Reading, read_topic
+from assistant.dialogue.topic_rule import Reading, after_last_message, read_topic
 from assistant.kb.loader import GLOSSARY_SECTION
 from assistant.types import Encoded, Retrieval, Signals
 
@@ -52,9 +53,10 @@ class FollowUpReader:
         state: DialogueState,
         allow_offers: bool,
         reread: Reread | None,
+        previous: str | None = None,
     ) -> tuple[DialogueDecision | None, Retrieval | None]:
         """A follow-up kind for a message with an active topic, or None (a new topic) with the in-context
-        ranking when one was read."""
+        ranking when one was read; ``previous``: the customer's last message (redacted), if any."""
         assert state.topic is not None
         topic = state.topic
         t = self.config.thresholds
@@ -146,6 +148,10 @@ class FollowUpReader:
                 allow_offers=allow_offers and not upset,
                 cues=reasons,
             ), in_context
+        if call.move == "stay" and in_context is not None:
+            moved_on = self._after_last(encoded, state, in_context, previous, reread, allow_offers and not upset)
+            if moved_on is not None:
+                return replace(moved_on, cues=(*reasons, *moved_on.cues)), in_context
         passed_over = alone.top if alone.top and alone.confidence >= t.passed_over_confidence else None
         return DialogueDecision(
             "follow_up",
@@ -161,6 +167,39 @@ class FollowUpReader:
             cues=reasons,
             overridden=passed_over if passed_over in self.articles else None,
         ), in_context
+
+    def _after_last(
+        self,
+        encoded: Encoded,
+        state: DialogueState,
+        in_context: Retrieval,
+        previous: str | None,
+        reread: Reread | None,
+        allow_offers: bool,
+    ) -> DialogueDecision | None:
+        """A message the topic rule keeps on the topic, read after the customer's last message when that is not
+        the topic's question (:func:`~assistant.dialogue.topic_rule.after_last_message`): the follow-up answered
+        from the article that reading finds, or None (the topic stays)."""
+        assert state.topic is not None
+        if reread is None or not previous or previous.strip() == state.query.strip():
+            return None
+        after_last = reread(in_context_text(replace(state, query=previous), encoded.text))
+        call = after_last_message(
+            topic=state.topic.article_id,
+            in_context=Reading.of(in_context),
+            after_last=Reading.of(after_last),
+            t=self.config.thresholds,
+        )
+        if call is None or call.article_id is None or call.article_id not in self.articles:
+            return None
+        return DialogueDecision(
+            "follow_up",
+            encoded.text,
+            article_id=call.article_id,
+            retrieval=self.articles.focused(call.article_id, (), after_last.intent, after_last.confidence),
+            allow_offers=allow_offers,
+            cues=(call.reason,),
+        )
 
     def _not_helpful(
         self, encoded: Encoded, words: int, retrieval: Retrieval, state: DialogueState, cue: str

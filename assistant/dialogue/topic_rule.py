@@ -15,7 +15,9 @@ alone is in scope on another article and the in-context reading is in scope off 
 answers whatever its confidence (the in-context reading has already read the message as leaning on the topic),
 and when both readings agree on one other article, that article answers. A message that says it is changing the
 subject ("oh and also", "btw", "different question:", "unrelated:"; the ``switch`` patterns) leaves the topic
-whenever its reading alone is in scope. Thresholds are in ``prompts/dialogue.yaml``, chosen on
+whenever its reading alone is in scope. A message the rule keeps on the topic is read once more after the customer's
+last message when that is not the topic's question (:func:`after_last_message`): after a missed switch the
+conversation has moved on while the topic has not. Thresholds are in ``prompts/dialogue.yaml``, chosen on
 ``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
@@ -132,6 +134,22 @@ def read_topic(
     if not cue and not upset and alone.confidence >= t.switch_confidence:
         return TopicCall("switch", alone.top, f"confident alone ({alone.confidence:.2f})")
     return _stay_if_related(topic, cue, upset, close_to_topic, "no clear other article")
+
+
+def after_last_message(
+    *, topic: str, in_context: Reading, after_last: Reading, t: DialogueThresholds
+) -> TopicCall | None:
+    """A message the topic rule keeps on the topic, read again after the customer's last message (not the topic's
+    question): after a missed switch the topic's question pulls every later follow-up back to the old article, while
+    the conversation has moved on. The article that reading finds answers when it is in scope off the topic with at
+    least ``neighbour_confidence`` and the in-context reading (after the topic's question) also ranks it first or
+    second; otherwise None (the topic stays)."""
+    article = after_last.top
+    if article in (topic, None) or not after_last.in_scope or after_last.confidence < t.neighbour_confidence:
+        return None
+    if not in_context.ranks_first_two(article):
+        return None
+    return TopicCall("neighbour", article, f"after the last message: {article} ({after_last.confidence:.2f})")
 
 
 def _stay_if_related(topic: str, cue: bool, upset: bool, close_to_topic: bool, why: str) -> TopicCall:

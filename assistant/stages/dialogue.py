@@ -188,9 +188,11 @@ class DialogueTracker:
         state: DialogueState,
         choice_id: str | None = None,
         reread: Reread | None = None,
+        previous: str | None = None,
     ) -> DialogueDecision:
         """The decision for this turn; ``choice_id`` is a clicked quick reply of the open question, if any;
-        ``reread`` gives the router's ranking of another text (the message after the topic's question)."""
+        ``reread`` gives the router's ranking of another text (the message after the topic's question);
+        ``previous`` is the customer's last message (redacted), read before this one when the topic is kept."""
         self.warm_up()
         text = normalise(encoded.text)
         allow_offers = not state.offer_shown and not state.offers_blocked and not blocks_offers(signals)
@@ -226,7 +228,9 @@ class DialogueTracker:
         if state.topic is not None and state.topic.article_id in self.articles:
             reader = self._follow_up
             assert reader is not None
-            decision, in_context = reader.read(encoded, text, words, retrieval, signals, state, allow_offers, reread)
+            decision, in_context = reader.read(
+                encoded, text, words, retrieval, signals, state, allow_offers, reread, previous
+            )
             if decision is not None:
                 return decision
         decision = self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context)

@@ -1,0 +1,112 @@
+"""A message the topic rule keeps on the topic is read once more after the customer's last message, when that is not
+the topic's question (dialogue 2026.12.9). After a missed switch the topic stays on the old article and every later
+follow-up, read after the topic's question, is pulled back to it; read after the last message it finds where the
+conversation went. That article answers when the reading is in scope with at least `neighbour_confidence` and the
+in-context reading (after the topic's question) ranks it first or second too; otherwise the topic stays.
+
+The rule on the committed thresholds, then conversations through the real pipeline (real knowledge base, routing
+head and encoder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue.config import DialogueThresholds
+from assistant.dialogue.topic_rule import Reading, after_last_message
+from assistant.pipeline import Pipeline
+from assistant.stages.dialogue import DialogueTracker
+from eval.suite_runs.multiturn import _Chat
+
+TOPIC = "joint-accounts"
+OTHER = "third-party-access-and-power-of-attorney"
+
+
+@pytest.fixture(scope="module")
+def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
+    return tracker.config.thresholds
+
+
+def test_a_confident_reading_after_the_last_message_that_the_topic_reading_backs_answers(
+    thresholds: DialogueThresholds,
+) -> None:
+    bar = thresholds.neighbour_confidence
+    after_last = Reading(OTHER, bar, True, TOPIC)
+    for in_context in (Reading(TOPIC, 0.93, True, OTHER), Reading(OTHER, 0.5, True, TOPIC)):
+        call = after_last_message(topic=TOPIC, in_context=in_context, after_last=after_last, t=thresholds)
+        assert call is not None
+        assert (call.move, call.article_id) == ("neighbour", OTHER)
+
+
+def test_the_topic_stays_without_a_confident_backed_reading(thresholds: DialogueThresholds) -> None:
+    bar = thresholds.neighbour_confidence
+    backed = Reading(TOPIC, 0.93, True, OTHER)
+
+    def call(after_last: Reading, in_context: Reading = backed) -> object:
+        return after_last_message(topic=TOPIC, in_context=in_context, after_last=after_last, t=thresholds)
+
+    assert call(Reading(OTHER, bar - 0.01, True, TOPIC)) is None  # under the neighbour bar
+    assert call(Reading(OTHER, 0.99, False, TOPIC)) is None  # out of scope
+    assert call(Reading(TOPIC, 0.99, True, OTHER)) is None  # the last message reads as the topic too
+    assert call(Reading(None, 0.0, False)) is None
+    # the in-context reading does not rank that article in its first two: nothing backs the move
+    assert call(Reading(OTHER, 0.99, True, TOPIC), Reading(TOPIC, 0.93, True, "is-my-money-protected-fscs")) is None
+
+
+# ---------------------------------------------------------------------------------------------- the real pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
+    return real_kb_pipeline
+
+
+def _conversation(pipeline: Pipeline, cid: str, *texts: str) -> list[tuple[str | None, str | None, str | None]]:
+    """(dialogue kind, first cited article, active topic after the turn) for each message of one conversation."""
+    chat = _Chat(pipeline, cid)
+    out: list[tuple[str | None, str | None, str | None]] = []
+    for text in texts:
+        outcome = chat.say(text)
+        reply = outcome.reply
+        assert reply.citations, (text, reply.status)
+        topic = outcome.dialogue.topic.article_id if outcome.dialogue.topic is not None else None
+        out.append((reply.dialogue, reply.citations[0].article_id, topic))
+    return out
+
+
+@pytest.mark.integration
+def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(pipeline: Pipeline) -> None:
+    # "could I add my dad ... so he can manage things" is kept on joint accounts; "what is a power of attorney?" read
+    # after the joint-account question stays there too, read after the customer's last message it is the
+    # third-party access article (in scope, over the neighbour bar), which the first reading ranks second
+    turns = _conversation(
+        pipeline,
+        "after-last-1",
+        "can I open a joint account with my partner?",
+        "could I add my dad to my account instead so he can manage things for me?",
+        "what is a power of attorney?",
+    )
+    assert turns[0][1] == TOPIC
+    assert turns[1][2] == TOPIC
+    assert turns[2] == ("follow_up", OTHER, OTHER)
+    turns = _conversation(
+        pipeline,
+        "after-last-2",
+        "I lost my phone with the banking app on it",
+        "I don't have another phone yet",
+        "what do I do when I get the new one?",
+    )
+    assert turns[1][2] == "lost-or-stolen-phone"
+    assert turns[2] == ("follow_up", "new-phone-move-app", "new-phone-move-app")
+
+
+@pytest.mark.integration
+def test_a_follow_up_that_the_last_message_reads_as_the_topic_stays(pipeline: Pipeline) -> None:
+    turns = _conversation(
+        pipeline,
+        "after-last-3",
+        "my card payment was declined at the supermarket",
+        "it's worked fine all week though",
+        "is my card blocked?",
+    )
+    assert turns[0][1] == "declined-card-payment"
+    assert turns[2] == ("follow_up", "declined-card-payment", "declined-card-payment")
