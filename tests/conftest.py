@@ -22,6 +22,7 @@ from assistant.stages.dialogue import DialogueTracker
 
 if TYPE_CHECKING:
     from assistant.pipeline import Pipeline
+    from assistant.stages.classify import SignalClassifier
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
@@ -130,3 +131,14 @@ def real_kb_pipeline(real_kb_data_dir: Path) -> Pipeline:
     p = Pipeline.from_settings(Settings(environment="test", data_dir=real_kb_data_dir))
     p.warm_up()
     return p
+
+
+@pytest.fixture(scope="session")
+def classifier() -> SignalClassifier:
+    """One warm signal classifier with the shipped heads (it keeps no per-call state), shared by the signal tests;
+    a module that needs other settings defines its own ``classifier`` fixture."""
+    from assistant.stages.classify import SignalClassifier
+
+    clf = SignalClassifier(Settings())
+    clf.warm_up()
+    return clf

@@ -10,12 +10,12 @@ head and encoder)."""
 from __future__ import annotations
 
 import pytest
+from dialogue_readings import conversation_turns
 
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, after_last_message
 from assistant.pipeline import Pipeline
 from assistant.stages.dialogue import DialogueTracker
-from eval.suite_runs.multiturn import _Chat
 
 TOPIC = "joint-accounts"
 OTHER = "third-party-access-and-power-of-attorney"
@@ -60,25 +60,12 @@ def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
     return real_kb_pipeline
 
 
-def _conversation(pipeline: Pipeline, cid: str, *texts: str) -> list[tuple[str | None, str | None, str | None]]:
-    """(dialogue kind, first cited article, active topic after the turn) for each message of one conversation."""
-    chat = _Chat(pipeline, cid)
-    out: list[tuple[str | None, str | None, str | None]] = []
-    for text in texts:
-        outcome = chat.say(text)
-        reply = outcome.reply
-        assert reply.citations, (text, reply.status)
-        topic = outcome.dialogue.topic.article_id if outcome.dialogue.topic is not None else None
-        out.append((reply.dialogue, reply.citations[0].article_id, topic))
-    return out
-
-
 @pytest.mark.integration
 def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(pipeline: Pipeline) -> None:
     # "could I add my dad ... so he can manage things" is kept on joint accounts; "what is a power of attorney?" read
     # after the joint-account question stays there too, read after the customer's last message it is the
     # third-party access article (in scope, over the neighbour bar), which the first reading ranks second
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline,
         "after-last-1",
         "can I open a joint account with my partner?",
@@ -88,7 +75,7 @@ def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(
     assert turns[0][1] == TOPIC
     assert turns[1][2] == TOPIC
     assert turns[2] == ("follow_up", OTHER, OTHER)
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline,
         "after-last-2",
         "I lost my phone with the banking app on it",
@@ -101,7 +88,7 @@ def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(
 
 @pytest.mark.integration
 def test_a_follow_up_that_the_last_message_reads_as_the_topic_stays(pipeline: Pipeline) -> None:
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline,
         "after-last-3",
         "my card payment was declined at the supermarket",

@@ -11,12 +11,12 @@ head and encoder)."""
 from __future__ import annotations
 
 import pytest
+from dialogue_readings import conversation_turns
 
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, TopicCall, read_topic
 from assistant.pipeline import Pipeline
 from assistant.stages.dialogue import DialogueTracker
-from eval.suite_runs.multiturn import _Chat
 
 TOPIC = "how-savings-interest-works"
 
@@ -88,25 +88,12 @@ def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
     return real_kb_pipeline
 
 
-def _conversation(pipeline: Pipeline, cid: str, *texts: str) -> list[tuple[str | None, str | None, str | None]]:
-    """(dialogue kind, first cited article, active topic after the turn) for each message of one conversation."""
-    chat = _Chat(pipeline, cid)
-    out: list[tuple[str | None, str | None, str | None]] = []
-    for text in texts:
-        outcome = chat.say(text)
-        reply = outcome.reply
-        assert reply.status == "answered", (text, reply.status)
-        topic = outcome.dialogue.topic.article_id if outcome.dialogue.topic is not None else None
-        out.append((reply.dialogue, reply.citations[0].article_id if reply.citations else None, topic))
-    return out
-
-
 @pytest.mark.integration
 def test_a_cued_tax_question_after_a_savings_rate_answer_goes_to_the_tax_article(pipeline: Pipeline) -> None:
     # alone the tax question reads under the scope bar with the tax article first; after the savings question it
     # reads as the tax article in scope, under `neighbour_confidence`: before 2026.12.7 the cue "that" kept it on
     # the savings article
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline,
         "corroborated-1",
         "how much interest will my savings account pay me?",
@@ -118,14 +105,14 @@ def test_a_cued_tax_question_after_a_savings_rate_answer_goes_to_the_tax_article
 
 @pytest.mark.integration
 def test_a_cued_follow_up_that_reads_as_the_topic_in_context_still_stays(pipeline: Pipeline) -> None:
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline,
         "corroborated-2",
         "how much interest will my savings account pay me?",
         "is that the same for all of them?",
     )
     assert turns[1] == ("follow_up", "savings-accounts-and-interest", "savings-accounts-and-interest")
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline, "corroborated-3", "my card payment was declined at the supermarket", "and it keeps happening, why?"
     )
     assert turns[0][1] == "declined-card-payment"

@@ -11,12 +11,12 @@ base, routing head and encoder; an index of its own)."""
 from __future__ import annotations
 
 import pytest
+from dialogue_readings import conversation_turns
 
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, TopicCall, read_topic
 from assistant.pipeline import Pipeline
 from assistant.stages.dialogue import DialogueTracker
-from eval.suite_runs.multiturn import _Chat
 
 TOPIC = "exchange-via-app"
 
@@ -86,22 +86,9 @@ def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
     return real_kb_pipeline
 
 
-def _conversation(pipeline: Pipeline, cid: str, *texts: str) -> list[tuple[str | None, str | None, str | None]]:
-    """(dialogue kind, first cited article, active topic after the turn) for each message of one conversation."""
-    chat = _Chat(pipeline, cid)
-    out: list[tuple[str | None, str | None, str | None]] = []
-    for text in texts:
-        outcome = chat.say(text)
-        reply = outcome.reply
-        assert reply.status == "answered", (text, reply.status)
-        topic = outcome.dialogue.topic.article_id if outcome.dialogue.topic is not None else None
-        out.append((reply.dialogue, reply.citations[0].article_id if reply.citations else None, topic))
-    return out
-
-
 @pytest.mark.integration
 def test_a_cued_follow_up_read_elsewhere_in_context_is_answered_from_that_article(pipeline: Pipeline) -> None:
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline, "neighbour-cue-1", "how do I change pounds into euros in the app?", "what do you charge for it?"
     )
     assert turns[0][1] == TOPIC
@@ -110,7 +97,7 @@ def test_a_cued_follow_up_read_elsewhere_in_context_is_answered_from_that_articl
 
 @pytest.mark.integration
 def test_a_cued_follow_up_both_readings_place_elsewhere_is_a_new_topic(pipeline: Pipeline) -> None:
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline, "neighbour-cue-2", "what are the monthly fees on the account?", "and a plastic card?"
     )
     assert turns[0][1] == "account-fees"
@@ -119,7 +106,7 @@ def test_a_cued_follow_up_both_readings_place_elsewhere_is_a_new_topic(pipeline:
 
 @pytest.mark.integration
 def test_a_cued_follow_up_that_reads_as_the_topic_in_context_stays(pipeline: Pipeline) -> None:
-    turns = _conversation(
+    turns = conversation_turns(
         pipeline, "neighbour-cue-3", "how do I close my account?", "what happens to the money left in it?"
     )
     assert turns[0][1] == "terminate-account"

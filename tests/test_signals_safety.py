@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from signals_support import classify_text
 
 from assistant.errors import ConfigurationError
 from assistant.integrations.encoder import TextEncoder
@@ -19,20 +20,8 @@ from assistant.signals.crisis_bank import CrisisBank, load_crisis_bank
 from assistant.stages.classify import SignalClassifier
 from assistant.stages.escalate import EscalationPolicy
 from assistant.stages.style import StyleSelector
-from assistant.types import Encoded, Signals
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SignalClassifier:
-    clf = SignalClassifier(Settings())
-    clf.warm_up()
-    return clf
-
-
-def _run(clf: SignalClassifier, encoder: TextEncoder, text: str, history: tuple[Signals, ...] = ()) -> Signals:
-    return clf.run(encoded=Encoded(text=text, vector=encoder.encode([text])[0]), history=history)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +40,7 @@ def _run(clf: SignalClassifier, encoder: TextEncoder, text: str, history: tuple[
 def test_crisis_rules_catch_indirect_phrasings_and_name_the_rule(
     classifier: SignalClassifier, encoder: TextEncoder, text: str, kind: str
 ) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.distress == "crisis" and s.crisis_kind == kind, (s.distress, s.crisis_kind, s.cues.get("crisis"))
     assert s.cues["crisis"] and all(c.strip() for c in s.cues["crisis"])
 
@@ -71,22 +60,22 @@ def test_crisis_rules_catch_indirect_phrasings_and_name_the_rule(
 def test_hyperbole_negation_and_ordinary_messages_are_not_a_crisis(
     classifier: SignalClassifier, encoder: TextEncoder, text: str
 ) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.distress != "crisis", s.cues.get("crisis")
 
 
 def test_a_denial_drops_the_crisis_rule_inside_it(classifier: SignalClassifier, encoder: TextEncoder) -> None:
-    denied = _run(classifier, encoder, "I'm not suicidal, I promise")
-    meant = _run(classifier, encoder, "I feel suicidal about this debt")
+    denied = classify_text(classifier, encoder, "I'm not suicidal, I promise")
+    meant = classify_text(classifier, encoder, "I feel suicidal about this debt")
     assert denied.distress != "crisis" and meant.distress == "crisis" and meant.crisis_kind == "self_harm"
 
 
 def test_a_crisis_is_carried_over_the_next_turns(classifier: SignalClassifier, encoder: TextEncoder) -> None:
-    first = _run(classifier, encoder, "I keep thinking about ending my life")
-    later = _run(classifier, encoder, "anyway can you just tell me my balance", (first,))
+    first = classify_text(classifier, encoder, "I keep thinking about ending my life")
+    later = classify_text(classifier, encoder, "anyway can you just tell me my balance", (first,))
     assert first.distress == "crisis" and later.distress == "crisis" and later.crisis_kind == "self_harm"
     assert later.cues["crisis"][0].startswith("crisis earlier in the conversation")
-    fresh = _run(classifier, encoder, "anyway can you just tell me my balance")
+    fresh = classify_text(classifier, encoder, "anyway can you just tell me my balance")
     assert fresh.distress != "crisis"
 
 
@@ -127,7 +116,7 @@ def test_every_crisis_kind_has_the_right_contacts() -> None:
     ],
 )
 def test_requests_for_a_person_in_any_phrasing(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.handoff_requested and s.cues["handoff"], s.handoff_prob
 
 
@@ -137,7 +126,7 @@ def test_requests_for_a_person_in_any_phrasing(classifier: SignalClassifier, enc
 def test_a_negated_request_for_a_person_is_not_one(
     classifier: SignalClassifier, encoder: TextEncoder, text: str
 ) -> None:
-    assert not _run(classifier, encoder, text).handoff_requested
+    assert not classify_text(classifier, encoder, text).handoff_requested
 
 
 @pytest.mark.parametrize(
@@ -150,7 +139,7 @@ def test_a_negated_request_for_a_person_is_not_one(
     ],
 )
 def test_acute_situations_are_high_distress(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.distress in ("high", "crisis") and s.distress_probs["high"] + s.distress_probs["crisis"] >= 0.6
 
 
@@ -168,7 +157,7 @@ def test_acute_situations_are_high_distress(classifier: SignalClassifier, encode
 def test_complaint_signal_with_cues(
     classifier: SignalClassifier, encoder: TextEncoder, text: str, complaint: bool
 ) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.complaint is complaint, (s.complaint_prob, s.cues.get("complaint"))
     assert bool(s.cues.get("complaint")) is complaint
 
@@ -176,7 +165,7 @@ def test_complaint_signal_with_cues(
 def test_a_complaint_asks_for_the_complaint_article_and_sells_nothing(
     classifier: SignalClassifier, encoder: TextEncoder
 ) -> None:
-    s = _run(classifier, encoder, "This is a complaint: your branch staff were rude and refused my deposit")
+    s = classify_text(classifier, encoder, "This is a complaint: your branch staff were rude and refused my deposit")
     style = StyleSelector(Settings()).run(signals=s, channel="widget")
     assert s.complaint and "complaint" in style.rules and "complaint" in style.support_intents
     assert not style.allow_offers
@@ -185,6 +174,6 @@ def test_a_complaint_asks_for_the_complaint_article_and_sells_nothing(
 def test_technical_terms_from_all_of_retail_finance_are_cues(
     classifier: SignalClassifier, encoder: TextEncoder
 ) -> None:
-    s = _run(classifier, encoder, "Does the ERC fall away if I port the fix, or does it revert to SVR?")
+    s = classify_text(classifier, encoder, "Does the ERC fall away if I port the fix, or does it revert to SVR?")
     terms = [c for c in s.cues["literacy"] if c.startswith("technical terms:")]
     assert terms and "erc" in terms[0] and "svr" in terms[0]

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from signals_support import classify_text
 
 from assistant.integrations.encoder import TextEncoder
-from assistant.settings import Settings
 from assistant.signals.crisis_bank import BankMatch
 from assistant.signals.features import FeatureExtractor
 from assistant.signals.model import SignalModel
 from assistant.stages.classify import SignalClassifier
-from assistant.types import Encoded, Signals
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SignalClassifier:
-    clf = SignalClassifier(Settings())
-    clf.warm_up()
-    return clf
-
-
-def _run(clf: SignalClassifier, encoder: TextEncoder, text: str, history: tuple[Signals, ...] = ()) -> Signals:
-    return clf.run(encoded=Encoded(text=text, vector=encoder.encode([text])[0]), history=history)
 
 
 def test_warning_signs_are_recorded_with_their_kind() -> None:
@@ -41,7 +29,7 @@ def test_warning_signs_are_recorded_with_their_kind() -> None:
 
 
 def test_two_warning_signs_in_one_message_are_a_crisis(classifier: SignalClassifier, encoder: TextEncoder) -> None:
-    s = _run(
+    s = classify_text(
         classifier,
         encoder,
         "I've given away my records and my guitar, how can my brother get into my savings once I'm gone",
@@ -52,10 +40,10 @@ def test_two_warning_signs_in_one_message_are_a_crisis(classifier: SignalClassif
 
 
 def test_warning_signs_build_up_over_the_last_turns(classifier: SignalClassifier, encoder: TextEncoder) -> None:
-    first = _run(classifier, encoder, "I've given my dog to my neighbour this morning")
+    first = classify_text(classifier, encoder, "I've given my dog to my neighbour this morning")
     assert first.distress != "crisis" and first.cues["warning"] == ("self_harm: giving things away",)
-    later = _run(classifier, encoder, "please transfer all my savings to my sister", (first,))
-    alone = _run(classifier, encoder, "please transfer all my savings to my sister")
+    later = classify_text(classifier, encoder, "please transfer all my savings to my sister", (first,))
+    alone = classify_text(classifier, encoder, "please transfer all my savings to my sister")
     assert alone.distress != "crisis"
     assert later.distress == "crisis" and later.crisis_kind == "self_harm"
     assert "giving things away" in later.cues["crisis"][0] and "turns" in later.cues["crisis"][0]
@@ -73,7 +61,7 @@ def test_warning_signs_build_up_over_the_last_turns(classifier: SignalClassifier
 def test_one_warning_sign_in_a_calm_or_ordinary_message_is_not_a_crisis(
     classifier: SignalClassifier, encoder: TextEncoder, text: str
 ) -> None:
-    assert _run(classifier, encoder, text).distress != "crisis"
+    assert classify_text(classifier, encoder, text).distress != "crisis"
 
 
 @pytest.mark.parametrize(
@@ -87,7 +75,7 @@ def test_one_warning_sign_in_a_calm_or_ordinary_message_is_not_a_crisis(
     ],
 )
 def test_new_crisis_rules(classifier: SignalClassifier, encoder: TextEncoder, text: str, kind: str) -> None:
-    s = _run(classifier, encoder, text)
+    s = classify_text(classifier, encoder, text)
     assert s.distress == "crisis" and s.crisis_kind == kind and s.cues["crisis"]
 
 
@@ -100,14 +88,14 @@ def test_new_crisis_rules(classifier: SignalClassifier, encoder: TextEncoder, te
     ],
 )
 def test_more_requests_for_a_person(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
-    assert _run(classifier, encoder, text).handoff_requested
+    assert classify_text(classifier, encoder, text).handoff_requested
 
 
 @pytest.mark.parametrize("text", ["Is this a bot I'm chatting with?", "no thanks, no need to pass me on"])
 def test_a_mention_of_the_bot_or_a_declined_transfer_is_not_a_request(
     classifier: SignalClassifier, encoder: TextEncoder, text: str
 ) -> None:
-    assert not _run(classifier, encoder, text).handoff_requested
+    assert not classify_text(classifier, encoder, text).handoff_requested
 
 
 @pytest.mark.parametrize(
@@ -118,13 +106,13 @@ def test_a_mention_of_the_bot_or_a_declined_transfer_is_not_a_request(
     ],
 )
 def test_more_acute_situations_are_high_distress(classifier: SignalClassifier, encoder: TextEncoder, text: str) -> None:
-    assert _run(classifier, encoder, text).distress in ("high", "crisis")
+    assert classify_text(classifier, encoder, text).distress in ("high", "crisis")
 
 
 def test_a_family_transfer_is_not_a_crisis(classifier: SignalClassifier, encoder: TextEncoder) -> None:
     # One money-transfer sign ("handing everything over") and a crisis-bank entry of another kind nearby (an adult
     # son taking a pension: abuse) used to combine into self_harm.
-    s = _run(classifier, encoder, "Please move all my savings to my son's account, he's buying a flat")
+    s = classify_text(classifier, encoder, "Please move all my savings to my son's account, he's buying a flat")
     assert s.distress != "crisis" and "crisis" not in s.cues
     assert s.cues["warning"] == ("self_harm: handing everything over",)  # still recorded for later turns
 
