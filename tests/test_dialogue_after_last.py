@@ -55,18 +55,13 @@ def test_the_topic_stays_without_a_confident_backed_reading(thresholds: Dialogue
 # ---------------------------------------------------------------------------------------------- the real pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
-    return real_kb_pipeline
-
-
 @pytest.mark.integration
-def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(pipeline: Pipeline) -> None:
+def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(real_kb_pipeline: Pipeline) -> None:
     # "could I add my dad ... so he can manage things" is kept on joint accounts; "what is a power of attorney?" read
     # after the joint-account question stays there too, read after the customer's last message it is the
     # third-party access article (in scope, over the neighbour bar), which the first reading ranks second
     turns = conversation_turns(
-        pipeline,
+        real_kb_pipeline,
         "after-last-1",
         "can I open a joint account with my partner?",
         "could I add my dad to my account instead so he can manage things for me?",
@@ -76,7 +71,7 @@ def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(
     assert turns[1][2] == TOPIC
     assert turns[2] == ("follow_up", OTHER, OTHER)
     turns = conversation_turns(
-        pipeline,
+        real_kb_pipeline,
         "after-last-2",
         "I lost my phone with the banking app on it",
         "I don't have another phone yet",
@@ -87,9 +82,9 @@ def test_a_follow_up_after_a_kept_move_answers_from_where_the_conversation_went(
 
 
 @pytest.mark.integration
-def test_a_follow_up_that_the_last_message_reads_as_the_topic_stays(pipeline: Pipeline) -> None:
+def test_a_follow_up_that_the_last_message_reads_as_the_topic_stays(real_kb_pipeline: Pipeline) -> None:
     turns = conversation_turns(
-        pipeline,
+        real_kb_pipeline,
         "after-last-3",
         "my card payment was declined at the supermarket",
         "it's worked fine all week though",

@@ -83,18 +83,13 @@ def test_the_topic_stays_when_the_message_alone_does_not_back_the_neighbour(thre
 # ---------------------------------------------------------------------------------------------- the real pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
-    return real_kb_pipeline
-
-
 @pytest.mark.integration
-def test_a_cued_tax_question_after_a_savings_rate_answer_goes_to_the_tax_article(pipeline: Pipeline) -> None:
+def test_a_cued_tax_question_after_a_savings_rate_answer_goes_to_the_tax_article(real_kb_pipeline: Pipeline) -> None:
     # alone the tax question reads under the scope bar with the tax article first; after the savings question it
     # reads as the tax article in scope, under `neighbour_confidence`: before 2026.12.7 the cue "that" kept it on
     # the savings article
     turns = conversation_turns(
-        pipeline,
+        real_kb_pipeline,
         "corroborated-1",
         "how much interest will my savings account pay me?",
         "and would I owe tax on that?",
@@ -104,16 +99,19 @@ def test_a_cued_tax_question_after_a_savings_rate_answer_goes_to_the_tax_article
 
 
 @pytest.mark.integration
-def test_a_cued_follow_up_that_reads_as_the_topic_in_context_still_stays(pipeline: Pipeline) -> None:
+def test_a_cued_follow_up_that_reads_as_the_topic_in_context_still_stays(real_kb_pipeline: Pipeline) -> None:
     turns = conversation_turns(
-        pipeline,
+        real_kb_pipeline,
         "corroborated-2",
         "how much interest will my savings account pay me?",
         "is that the same for all of them?",
     )
     assert turns[1] == ("follow_up", "savings-accounts-and-interest", "savings-accounts-and-interest")
     turns = conversation_turns(
-        pipeline, "corroborated-3", "my card payment was declined at the supermarket", "and it keeps happening, why?"
+        real_kb_pipeline,
+        "corroborated-3",
+        "my card payment was declined at the supermarket",
+        "and it keeps happening, why?",
     )
     assert turns[0][1] == "declined-card-payment"
     assert turns[1] == ("follow_up", "declined-card-payment", "declined-card-payment")

@@ -81,33 +81,31 @@ def test_the_topic_stays_where_a_reading_still_supports_it_or_neither_says_anyth
 # ---------------------------------------------------------------------------------------------- the real pipeline
 
 
-@pytest.fixture(scope="module")
-def pipeline(real_kb_pipeline: Pipeline) -> Pipeline:
-    return real_kb_pipeline
-
-
 @pytest.mark.integration
-def test_a_cued_follow_up_read_elsewhere_in_context_is_answered_from_that_article(pipeline: Pipeline) -> None:
+def test_a_cued_follow_up_read_elsewhere_in_context_is_answered_from_that_article(real_kb_pipeline: Pipeline) -> None:
     turns = conversation_turns(
-        pipeline, "neighbour-cue-1", "how do I change pounds into euros in the app?", "what do you charge for it?"
+        real_kb_pipeline,
+        "neighbour-cue-1",
+        "how do I change pounds into euros in the app?",
+        "what do you charge for it?",
     )
     assert turns[0][1] == TOPIC
     assert turns[1] == ("follow_up", "exchange-charge", "exchange-charge")
 
 
 @pytest.mark.integration
-def test_a_cued_follow_up_both_readings_place_elsewhere_is_a_new_topic(pipeline: Pipeline) -> None:
+def test_a_cued_follow_up_both_readings_place_elsewhere_is_a_new_topic(real_kb_pipeline: Pipeline) -> None:
     turns = conversation_turns(
-        pipeline, "neighbour-cue-2", "what are the monthly fees on the account?", "and a plastic card?"
+        real_kb_pipeline, "neighbour-cue-2", "what are the monthly fees on the account?", "and a plastic card?"
     )
     assert turns[0][1] == "account-fees"
     assert turns[1] == ("new_topic", "order-physical-card", "order-physical-card")
 
 
 @pytest.mark.integration
-def test_a_cued_follow_up_that_reads_as_the_topic_in_context_stays(pipeline: Pipeline) -> None:
+def test_a_cued_follow_up_that_reads_as_the_topic_in_context_stays(real_kb_pipeline: Pipeline) -> None:
     turns = conversation_turns(
-        pipeline, "neighbour-cue-3", "how do I close my account?", "what happens to the money left in it?"
+        real_kb_pipeline, "neighbour-cue-3", "how do I close my account?", "what happens to the money left in it?"
     )
     assert turns[0][1] == "terminate-account"
     assert turns[1] == ("follow_up", "terminate-account", "terminate-account")
