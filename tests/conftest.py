@@ -109,8 +109,9 @@ def pipeline(fixture_kb_settings: Settings) -> Pipeline:
 @pytest.fixture(scope="session")
 def real_kb_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir whose index holds the real knowledge base (``knowledge_base/``), ingested once per session. Shared
-    by the modules that only read it through pipelines (a pipeline touches no storage): nothing may write there.
-    Skips where no routing head is trained (the real pipeline routes with it)."""
+    by the modules that only read it (through pipelines, which touch no storage; a retriever; the eval harness, which
+    runs on a copy): nothing may write there. Skips where no routing head is trained (the real pipeline routes
+    with it)."""
     from assistant.kb.ingest import ingest_kb
     from assistant.kb.routing import HEAD_FILE
 
