@@ -156,29 +156,26 @@ def leave_one_out(table: Table, plain: np.ndarray, rule: Rule, extra: np.ndarray
     for writer in np.unique(table.writers):
         choose = table.dev & (table.writers != writer)
         i = rule(table.flags[:, choose], table.gold[choose], table.writers[choose], plain)
-        held = table.scored & (table.writers == writer)
-        per[str(writer)] = {
-            "pair": list(PAIRS[i]),
-            **figures(table.flags[i, held], table.gold[held], table.ordinary_question[held]),
-            "b77_dev_rate": round(float(plain[i].mean()), 4),
-        }
-        if extra is not None:
-            per[str(writer)]["cfpb_recall"] = round(float(extra[i].mean()), 4)
+        per[str(writer)] = _held_out(table, plain, i, writer, extra)
     return summarise(per)
 
 
 def fixed(table: Table, plain: np.ndarray, i: int, extra: np.ndarray | None = None) -> dict[str, Any]:
-    per: dict[str, Any] = {}
-    for writer in np.unique(table.writers):
-        held = table.scored & (table.writers == writer)
-        per[str(writer)] = {
-            "pair": list(PAIRS[i]),
-            **figures(table.flags[i, held], table.gold[held], table.ordinary_question[held]),
-            "b77_dev_rate": round(float(plain[i].mean()), 4),
-        }
-        if extra is not None:
-            per[str(writer)]["cfpb_recall"] = round(float(extra[i].mean()), 4)
-    return summarise(per)
+    """Pair ``i`` for every writer, scored as :func:`leave_one_out` scores a chosen pair."""
+    return summarise({str(w): _held_out(table, plain, i, w, extra) for w in np.unique(table.writers)})
+
+
+def _held_out(table: Table, plain: np.ndarray, i: int, writer: str, extra: np.ndarray | None) -> dict[str, Any]:
+    """Pair ``i``'s figures on ``writer``'s held-out rows, its BANKING77 dev rate and (with ``extra``) CFPB recall."""
+    held = table.scored & (table.writers == writer)
+    out: dict[str, Any] = {
+        "pair": list(PAIRS[i]),
+        **figures(table.flags[i, held], table.gold[held], table.ordinary_question[held]),
+        "b77_dev_rate": round(float(plain[i].mean()), 4),
+    }
+    if extra is not None:
+        out["cfpb_recall"] = round(float(extra[i].mean()), 4)
+    return out
 
 
 def summarise(per: dict[str, Any]) -> dict[str, Any]:
