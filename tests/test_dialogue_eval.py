@@ -1,4 +1,4 @@
-"""The dialogue suite's independent dev sets (dev2, dev3) and its per-error-type breakdown."""
+"""The dialogue suite's independent dev sets (dev2 to dev6) and its per-error-type breakdown."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from eval.runner import PROJECT_ROOT
 from eval.suite_runs.multiturn import error_type
 
 
-@pytest.mark.parametrize("role", ["dev2", "dev3"])
+@pytest.mark.parametrize("role", ["dev2", "dev3", "dev4", "dev5", "dev6"])
 def test_the_independent_sets_are_dev_datasets_of_the_dialogue_suite(role: str) -> None:
     spec = load_suite("dialogue").datasets[role]
     assert (spec.format, spec.root) == ("dialogues_jsonl", "project")
     cases = load_dialogues_jsonl(PROJECT_ROOT / spec.paths[0])
-    assert len(cases) >= 90 and all(c.turns[0].kind == "new_topic" for c in cases)
+    assert len(cases) >= 80 and all(c.turns[0].kind == "new_topic" for c in cases)
 
 
 def test_a_wrong_later_turn_is_filed_under_why_it_went_wrong() -> None:

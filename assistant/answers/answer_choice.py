@@ -16,6 +16,7 @@ from assistant.answers.asked import (
     money_valued,
     names_money,
     unasked_variants,
+    window_shift,
 )
 from assistant.answers.composer_prompts import AnswerFact
 from assistant.answers.focus import FactInfo, Ranked
@@ -68,8 +69,14 @@ def answer_choice(
     kinds = {n: by_name[n].kind for n in names}
     money = _money_facts(query, names, by_name, cfg)
     variants = unasked_variants(query, names, kinds) if cfg.variant else frozenset()
-    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant)
-    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants)
+    descriptions = {n: by_name[n].description for n in names}
+    window = (
+        window_shift(query, names, descriptions, cfg.window_cues, cfg.outcome_cues, cfg.window_facts)
+        if cfg.window
+        else {}
+    )
+    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window)
+    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants, window)
     if cfg.runner_up_penalty:
         share = cfg.runner_up_penalty
         for n in home:

@@ -115,6 +115,7 @@ class AnswerFactWeights:
     kind: float = 0.15
     money: float = 0.0  # added to a money-valued fact's match when the question names a sum of money
     variant: float = 0.0  # taken from a variant of a more general fact when the question names no part of it
+    window: float = 0.0  # x a fact's :func:`window_shift`: the customer's time to act, asked for or not
 
 
 _MONEY_VALUE = re.compile(r"[£€$]\s?\d")
@@ -153,6 +154,34 @@ def unasked_variants(question: str, names: Sequence[str], kinds: Mapping[str, st
     return frozenset(out)
 
 
+def window_shift(
+    question: str,
+    names: Sequence[str],
+    descriptions: Mapping[str, str],
+    window_cues: Sequence[str],
+    outcome_cues: Sequence[str],
+    window_facts: Sequence[str],
+) -> dict[str, float]:
+    """+1 or -1 for each *window* fact (a time the customer has to act: its description matches one of
+    ``window_facts``, "Latest time after the payment date to report ...", "Time limit to raise a card dispute"),
+    by what the question asks of time: +1 when it asks how long the customer has (``window_cues``: "is it too
+    late to claim?", "when am I allowed to report it?"), -1 when it asks when something reaches them
+    (``outcome_cues``: "when do I get my money back?"); no entry for other facts or questions.
+
+    >>> window_shift("when do I get my money back?", ["refund", "report"],
+    ...     {"refund": "When we refund it", "report": "Latest time after the payment to report it"},
+    ...     [r"\btoo late\b"], [r"\bwhen (do|will) i get\b"], [r"^latest time (after|before|to)\b"])
+    {'report': -1.0}
+    """
+    if any(_compiled(p).search(question) for p in window_cues):
+        sign = 1.0
+    elif any(_compiled(p).search(question) for p in outcome_cues):
+        sign = -1.0
+    else:
+        return {}
+    return {n: sign for n in names if any(_compiled(p).search(descriptions[n]) for p in window_facts)}
+
+
 def fact_matches(
     question: str,
     names: Sequence[str],
@@ -163,15 +192,19 @@ def fact_matches(
     weights: AnswerFactWeights,
     money: frozenset[str] = frozenset(),
     variants: frozenset[str] = frozenset(),
+    window: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus (+ the money
     bonus for the facts named in ``money``: money-valued facts, when the question names a sum; less the variant
-    penalty for those in ``variants``, see :func:`unasked_variants`)."""
+    penalty for those in ``variants``, see :func:`unasked_variants`; + the window weight x ``window``'s shift, see
+    :func:`window_shift`)."""
+    shift = window or {}
     return {
         n: cosines[n]
         + weights.lexical * words.overlap(question, n)
         + (weights.kind if kinds[n] in asked else 0.0)
         + (weights.money if n in money else 0.0)
         - (weights.variant if n in variants else 0.0)
+        + weights.window * shift.get(n, 0.0)
         for n in names
     }

@@ -132,6 +132,13 @@ class AnswerFact(BaseModel):
     # a variant of a more general fact of the same kind (support_bereavement_hours of support_hours) loses
     # ``variant`` when the question names none of its extra words (asked.unasked_variants)
     variant: float = Field(default=0.0, ge=0)
+    # a *window* fact (the customer's time to act: its description matches ``window_facts``) gains ``window`` when
+    # the question asks how long the customer has (``window_cues``: "is it too late to claim?") and loses it when the
+    # question asks when something reaches them (``outcome_cues``: "when do I get my money back?"; asked.window_shift)
+    window: float = Field(default=0.0, ge=0)
+    window_cues: list[str] = Field(default_factory=list)
+    outcome_cues: list[str] = Field(default_factory=list)
+    window_facts: list[str] = Field(default_factory=list)
     # the answer fact's margin (low_confidence.answer_margin) is measured against the best fact that its sentence
     # does not carry: two facts of one sentence ("120 days ..., with an overall cap of 540 days") are no close call
     margin_outside_sentence: bool = False
@@ -139,7 +146,13 @@ class AnswerFact(BaseModel):
 
     @model_validator(mode="after")
     def _compiles(self) -> AnswerFact:
-        for kind, patterns in [*self.cues.items(), ("money_cues", self.money_cues)]:
+        named = [
+            ("money_cues", self.money_cues),
+            ("window_cues", self.window_cues),
+            ("outcome_cues", self.outcome_cues),
+            ("window_facts", self.window_facts),
+        ]
+        for kind, patterns in [*self.cues.items(), *named]:
             for pattern in patterns:
                 try:
                     re.compile(pattern, re.IGNORECASE)
