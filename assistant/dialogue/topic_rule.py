@@ -16,8 +16,10 @@ answers whatever its confidence (the in-context reading has already read the mes
 and when both readings agree on one other article, that article answers. A message that says it is changing the
 subject ("oh and also", "btw", "different question:", "unrelated:"; the ``switch`` patterns) leaves the topic
 whenever its reading alone is in scope. A message the rule keeps on the topic is read once more after the customer's
-last message when that is not the topic's question (:func:`after_last_message`): after a missed switch the
-conversation has moved on while the topic has not. Thresholds are in ``prompts/dialogue.yaml``, chosen on
+last message when that is not the topic's question (:func:`after_last_message`): after a missed switch, or a
+follow-up that moved to a neighbouring article, the conversation has moved on while the topic has not; that reading's
+article answers when it is in scope with at least ``after_last_confidence`` and the in-context reading ranks it
+first or second. Thresholds are in ``prompts/dialogue.yaml``, chosen on
 ``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
@@ -142,10 +144,12 @@ def after_last_message(
     """A message the topic rule keeps on the topic, read again after the customer's last message (not the topic's
     question): after a missed switch the topic's question pulls every later follow-up back to the old article, while
     the conversation has moved on. The article that reading finds answers when it is in scope off the topic with at
-    least ``neighbour_confidence`` and the in-context reading (after the topic's question) also ranks it first or
-    second; otherwise None (the topic stays)."""
+    least ``after_last_confidence`` and the in-context reading (after the topic's question) also ranks it first or
+    second; otherwise None (the topic stays). The two readings are made after different texts (the topic's question,
+    the last message) and agree on the article, so the bar is lower than ``neighbour_confidence``, which bounds a
+    move on the in-context reading alone (dialogue 2026.12.10; was ``neighbour_confidence`` in 2026.12.9)."""
     article = after_last.top
-    if article in (topic, None) or not after_last.in_scope or after_last.confidence < t.neighbour_confidence:
+    if article in (topic, None) or not after_last.in_scope or after_last.confidence < t.after_last_confidence:
         return None
     if not in_context.ranks_first_two(article):
         return None
