@@ -17,10 +17,13 @@ otherwise (12, 12b, 12c, 12d: several helpers each, recorded by round only).
 
 For every pair a rule picks, the audit also reports escalation precision and recall on the dev rows the
 ``signals_dev`` suite reads (escalation needed = crisis, high distress or a request for a person; escalated = what
-``EscalationPolicy`` decides from the row's signals with no retrieval) and how many customer turns of the dialogue dev
+``EscalationPolicy`` decides from the row's signals with no retrieval). The service view is left out to keep the run
+short on a shared machine (it reads hand-off, not distress), so hand-off flags and the level of these escalation
+figures differ from the suite's: compare a pair with the shipped pair here; the suite is the real figure. It also
+reports how many customer turns of the dialogue dev
 sets (``data/dialogue/dev*.jsonl``, ordinary conversations, read as ``crisis_thresholds.dialogue_turns`` reads them)
 are read as high or crisis, each with its earlier turns as history. The blind sets are not read. Run from the
-repository root (about 10 minutes on 2 cores)::
+repository root (about 30 minutes on 2 heavily shared cores)::
 
     ATTUNE_SHARED_DATA_DIR=/work/shared/data python data/audits/distress_cross_writer.py
 
@@ -43,7 +46,6 @@ from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.signals.crisis_view import load_crisis_view
 from assistant.signals.heads import HeadBundle
 from assistant.signals.model import ARTIFACT_NAME, SignalModel
-from assistant.signals.service_view import load_service_view
 from assistant.stages.escalate import EscalationPolicy
 from assistant.training.signals import datasets as ds
 from assistant.training.signals.crisis_thresholds import MODEL_GRID, OFF, WRITTEN_DIRS, CrisisReplay, DevRow
@@ -183,7 +185,8 @@ def load_rows() -> Scored:
         for r in _jsonl(SIGNALS / folder / "crisis_distress.jsonl"):
             r["group"] = str(r.get("writer") or folder.removeprefix("written_2026_"))
             r["round"] = folder
-            distress.append(r)
+            if r["split"] == "dev" or folder in UNSEEN:  # what the chooser or the scorer reads
+                distress.append(r)
     handoff = [r for f in SUITE_HANDOFF for r in _jsonl(SIGNALS / f / "handoff.jsonl") if r.get("split") == "dev"]
     turns = read_dialogue_turns(sorted((PROJECT_ROOT / "data" / "dialogue").glob("dev*.jsonl")))
     return Scored(distress, handoff, turns)
@@ -293,16 +296,10 @@ def main() -> dict[str, Any]:
     target = settings.artifacts_dir / ARTIFACT_NAME
     bundle = HeadBundle.load(target)
     crisis_adapter, view_head = load_crisis_view(target.parent)
-    service_adapter, service_head = load_service_view(target.parent)
-    model = SignalModel(bundle, view_head=view_head, service_head=service_head)
+    model = SignalModel(bundle, view_head=view_head)
     encoder = shared_encoder()
     scored = load_rows()
     replay = CrisisReplay(model, encoder, scored.dev_rows(), crisis_adapter)
-    # the service view reads hand-off (and the vulnerability drivers the escalation policy reads)
-    if service_adapter is not None and isinstance(encoder, LayeredEncoder):
-        texts = sorted(replay._prep)
-        for text, vec in zip(texts, encoder.encode_view(texts, service_adapter), strict=True):
-            replay._prep[text].raw.update(model.service_probs(vec))
     sys.stderr.write("replay ready\n")
     ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
     ge_pick = np.random.default_rng(13).choice(len(ge_texts), size=min(N_ORDINARY, len(ge_texts)), replace=False)
