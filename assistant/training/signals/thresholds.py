@@ -6,7 +6,7 @@ data, and :func:`retune_crisis_layer`; the crisis layer's own choice lives in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,34 +126,13 @@ def prepare(
     return out
 
 
-def best_high_pair(
-    grid: Sequence[float], view_grid: Sequence[float], rates: Callable[[float, float], tuple[float, float]]
-) -> tuple[float, float]:
-    """The (head, view) threshold pair with the most recall of rows labelled high among the pairs whose false rate
-    stays within :data:`MAX_FALSE_HIGH` (then the lower false rate; the first in grid order on ties); both off if no
-    pair is within. Chosen jointly: fixing the head's threshold first spent the false-high budget on the head, whose
-    reading carries less across writers than the crisis view's (``data/audits/distress_cross_writer.py``).
-
-    >>> rates = lambda t, v: (float(t < 0.9) + float(v < 0.9), 0.2 if t == v == 0.5 else 0.0)
-    >>> best_high_pair([0.5, 0.9], [0.5, 0.9], rates)
-    (0.5, 0.9)
-    """
-    best: tuple[tuple[float, float], float, float] | None = None
-    for t in grid:
-        for tv in view_grid:
-            recall, false = rates(t, tv)
-            if false <= MAX_FALSE_HIGH and (best is None or (recall, -false) > best[0]):
-                best = ((recall, -false), t, tv)
-    return (best[1], best[2]) if best is not None else (OFF, OFF)
-
-
 def choose_high_distress_threshold(
     model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = (), view_adapter: LayerAdapter | None = None
 ) -> dict[str, object]:
-    """The thresholds of the high-distress head and (with a crisis view) of the view's p(high or crisis), chosen
-    together (:func:`best_high_pair`): the most dev recall of rows labelled high (by the head, the view or the acute
-    rules) whose rate on written dev rows labelled none/mild stays within :data:`MAX_FALSE_HIGH` and on ``ordinary``
-    texts within :data:`MAX_HIGH_ORDINARY`."""
+    """The lowest threshold of the high-distress head whose rate on written dev rows labelled none/mild stays within
+    :data:`MAX_FALSE_HIGH` and on ``ordinary`` texts within :data:`MAX_HIGH_ORDINARY`, then (with a crisis view) the
+    lowest threshold of the view's p(high or crisis) within the same limits, the head's fixed; with the dev recall of
+    rows labelled high (by the head, the view or the acute rules)."""
     rows = [r for r in written_rows("crisis_distress", "dev") if r["distress"] != "crisis"]
     prepared = prepare(model, encoder, [str(r["text"]) for r in rows] + list(ordinary), view_adapter)
 
@@ -176,8 +155,9 @@ def choose_high_distress_threshold(
         return float(pred[high].mean()) if high.any() else 0.0, false
 
     grid = (*MODEL_GRID, 0.97, 0.99, OFF)
+    thr = pick_lowest(grid, lambda t: rates_at(t, OFF), max_false=MAX_FALSE_HIGH)
     has_view = view_adapter is not None and model.view_head is not None
-    thr, thr_view = best_high_pair(grid, grid if has_view else (OFF,), rates_at)
+    thr_view = pick_lowest(grid, lambda tv: rates_at(thr, tv), max_false=MAX_FALSE_HIGH) if has_view else OFF
     recall, false = rates_at(thr, thr_view)
     return {
         "threshold": thr,
