@@ -191,6 +191,42 @@ class CrisisLayer:
             cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
         return label, rounded(p, DISTRESS_LEVELS), kind, cues, crisis_cues
 
+    def distress_for_history(self, label: DistressLevel, feats: TextFeatures, raw: Mapping[str, np.ndarray]) -> str:
+        """This message's distress as later turns' warning signs read it (kept on ``Signals.cues["distress_history"]``):
+        the label, except that a non-crisis message is read with the high-distress thresholds the crisis thresholds
+        were chosen with (``crisis_history_distress`` for the head, ``crisis_history_distress_view`` for the view;
+        without them, the high-distress thresholds themselves). So choosing the high-distress pair again moves what
+        is escalated as high distress, never which later message a warning sign makes a crisis
+        (``data/audits/distress_history_notes.md``).
+
+        >>> from assistant.signals.features import FeatureExtractor
+        >>> layer = CrisisLayer.__new__(CrisisLayer)
+        >>> layer._thr = {"high_distress": 0.95, "crisis_history_distress": 0.8}
+        >>> raw = {"distress": np.array([0.7, 0.2, 0.05, 0.05]), "high_distress": np.array([0.85])}
+        >>> layer.distress_for_history("none", FeatureExtractor().extract("I moved my savings today"), raw)
+        'high'
+        """
+        if label == "crisis":
+            return label
+        p = np.asarray(raw["distress"], dtype=np.float64).ravel().copy()
+        p[DISTRESS_LEVELS.index("crisis")] = -1.0
+        base = DISTRESS_LEVELS[int(p.argmax())]
+        if base not in ("none", "mild"):
+            return base
+        p_head = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
+        p_view = float(np.asarray(raw["crisis_view_high"]).ravel()[0]) if "crisis_view_high" in raw else 0.0
+        head_thr = self._thr.get("crisis_history_distress", self._thr.get("high_distress", 9.0))
+        view_thr = self._thr.get("crisis_history_distress_view", self._thr.get("high_distress_view", 9.0))
+        vetoed = bool(feats.hit_groups("traps"))
+        high = bool(feats.cues("distress.acute")) or p_head >= head_thr or (not vetoed and p_view >= view_thr)
+        return "high" if high else base
+
+    @staticmethod
+    def history_distress(turn: Signals) -> str:
+        """An earlier turn's distress as the warning signs read it: ``cues["distress_history"]`` where the turn has
+        it (see :meth:`distress_for_history`), else its label (turns stored before that cue existed)."""
+        return turn.cues.get("distress_history", (turn.distress,))[0]
+
     @staticmethod
     def warning_cues(feats: TextFeatures) -> tuple[str, ...]:
         """This message's weak crisis warning signs as ``kind: cue`` (kept on ``Signals.cues["warning"]`` so later
@@ -234,7 +270,7 @@ class CrisisLayer:
                 reason = f"warning sign with distress: {cue_names[0]} + model p(high or crisis)={p_high:.2f}"
             elif kinds_here == {"threat"} and negative_p >= self._thr.get("crisis_warning_anger", 0.85):
                 reason = f"threatening words in anger: {cue_names[0]} + p(negative)={negative_p:.2f}"
-            elif any(h.distress in ("high", "crisis") for h in recent):
+            elif any(self.history_distress(h) in ("high", "crisis") for h in recent):
                 reason = f"warning sign after a distressed turn: {cue_names[0]}"
             elif bank is not None and not bank.trapped and bank.kind in kinds_here:
                 # The bank only backs a sign of its own kind (a self-harm sign is not made a crisis by an abuse

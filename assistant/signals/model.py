@@ -188,6 +188,7 @@ class SignalModel(CrisisLayer):
         )
         if crisis_cues:
             cues["crisis"] = crisis_cues
+        cues["distress_history"] = (self.distress_for_history(distress, feats, raw),)
         warning = self.warning_cues(feats)
         if warning:
             cues["warning"] = warning

@@ -6,9 +6,10 @@ data, and :func:`retune_crisis_layer`; the crisis layer's own choice lives in
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -126,13 +127,34 @@ def prepare(
     return out
 
 
+def best_high_pair(
+    grid: Sequence[float], view_grid: Sequence[float], rates: Callable[[float, float], tuple[float, float]]
+) -> tuple[float, float]:
+    """The (head, view) threshold pair with the most recall of rows labelled high among the pairs whose false rate
+    stays within :data:`MAX_FALSE_HIGH` (then the lower false rate; the first in grid order on ties); both off if no
+    pair is within. Chosen jointly: fixing the head's threshold first spent the false-high budget on the head, whose
+    reading carries less across writers than the crisis view's (``data/audits/distress_cross_writer.py``).
+
+    >>> rates = lambda t, v: (float(t < 0.9) + float(v < 0.9), 0.2 if t == v == 0.5 else 0.0)
+    >>> best_high_pair([0.5, 0.9], [0.5, 0.9], rates)
+    (0.5, 0.9)
+    """
+    best: tuple[tuple[float, float], float, float] | None = None
+    for t in grid:
+        for tv in view_grid:
+            recall, false = rates(t, tv)
+            if false <= MAX_FALSE_HIGH and (best is None or (recall, -false) > best[0]):
+                best = ((recall, -false), t, tv)
+    return (best[1], best[2]) if best is not None else (OFF, OFF)
+
+
 def choose_high_distress_threshold(
     model: SignalModel, encoder: TextEncoder, ordinary: Sequence[str] = (), view_adapter: LayerAdapter | None = None
 ) -> dict[str, object]:
-    """The lowest threshold of the high-distress head whose rate on written dev rows labelled none/mild stays within
-    :data:`MAX_FALSE_HIGH` and on ``ordinary`` texts within :data:`MAX_HIGH_ORDINARY`, then (with a crisis view) the
-    lowest threshold of the view's p(high or crisis) within the same limits, the head's fixed; with the dev recall of
-    rows labelled high (by the head, the view or the acute rules)."""
+    """The thresholds of the high-distress head and (with a crisis view) of the view's p(high or crisis), chosen
+    together (:func:`best_high_pair`): the most dev recall of rows labelled high (by the head, the view or the acute
+    rules) whose rate on written dev rows labelled none/mild stays within :data:`MAX_FALSE_HIGH` and on ``ordinary``
+    texts within :data:`MAX_HIGH_ORDINARY`."""
     rows = [r for r in written_rows("crisis_distress", "dev") if r["distress"] != "crisis"]
     prepared = prepare(model, encoder, [str(r["text"]) for r in rows] + list(ordinary), view_adapter)
 
@@ -155,9 +177,8 @@ def choose_high_distress_threshold(
         return float(pred[high].mean()) if high.any() else 0.0, false
 
     grid = (*MODEL_GRID, 0.97, 0.99, OFF)
-    thr = pick_lowest(grid, lambda t: rates_at(t, OFF), max_false=MAX_FALSE_HIGH)
     has_view = view_adapter is not None and model.view_head is not None
-    thr_view = pick_lowest(grid, lambda tv: rates_at(thr, tv), max_false=MAX_FALSE_HIGH) if has_view else OFF
+    thr, thr_view = best_high_pair(grid, grid if has_view else (OFF,), rates_at)
     recall, false = rates_at(thr, thr_view)
     return {
         "threshold": thr,
@@ -208,10 +229,9 @@ def with_thresholds(model: SignalModel, thresholds: dict[str, float]) -> SignalM
     return SignalModel(bundle, model.extractor, model.misuse, model.bank, model.view_head)
 
 
-def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None = None) -> dict[str, object]:
-    """Choose the crisis-layer and high-distress thresholds again for the heads at ``path`` (default: the
-    artifacts folder) without refitting any head (after the lexicon or the crisis bank changed), and save them
-    with the heads. Ordinary text as in training: the BANKING77 dev questions and a seeded GoEmotions sample."""
+def _retune_inputs(settings: object, seed: int, path: Path | None) -> tuple[Path, Any, Any, list[str], list[str], Any]:
+    """The heads file, its bundle, the encoder, the BANKING77 dev questions, a seeded GoEmotions sample and the crisis
+    view's adapter, as :func:`retune_crisis_layer` and :func:`retune_high_distress` read them."""
     from assistant.integrations.encoder import shared_encoder
     from assistant.settings import Settings
     from assistant.signals.heads import HeadBundle
@@ -222,33 +242,83 @@ def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None =
     assert isinstance(settings, Settings)
     target = path or settings.artifacts_dir / ARTIFACT_NAME
     bundle = HeadBundle.load(target)
-    enc = shared_encoder()
     b77_all = ds.banking77_texts(settings)
     b77_dev = [b77_all[i] for i in b77_split(settings, seed)[1]]
     ge_texts = [r[0] for r in ds._goemotions_rows(settings, "original", "train")]
     ge_pick = np.random.default_rng(seed).choice(len(ge_texts), size=min(1500, len(ge_texts)), replace=False)
     ge_sample = [ge_texts[i] for i in sorted(ge_pick.tolist())]
     view_adapter, view_head = load_crisis_view(target.parent)
+    return target, bundle, shared_encoder(), b77_dev, ge_sample, (view_adapter, view_head)
+
+
+def history_thresholds(model: SignalModel) -> dict[str, float]:
+    """The high-distress thresholds that define a distressed earlier turn for the crisis layer's warning signs
+    (``crisis_history_distress``, ``crisis_history_distress_view``): the model's own where it has them, else its
+    current high-distress pair. They stay fixed when the high-distress pair is chosen again, so that choice cannot
+    move a crisis decision; :func:`retune_crisis_layer` chooses the crisis thresholds under them."""
+    thr = model.bundle.meta.get("thresholds", {})
+    assert isinstance(thr, dict)
+    return {
+        "crisis_history_distress": float(thr.get("crisis_history_distress", thr.get("high_distress", OFF))),
+        "crisis_history_distress_view": float(
+            thr.get("crisis_history_distress_view", thr.get("high_distress_view", OFF))
+        ),
+    }
+
+
+def _save_choice(
+    target: Path, bundle: Any, model: SignalModel, thresholds: dict[str, float], choice: dict[str, object]
+) -> None:
+    meta = dict(bundle.meta)
+    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}
+    dev_choice = dict(meta.get("dev_choice", {}))
+    dev_choice.update(choice)
+    meta["dev_choice"] = dev_choice
+    base = str(meta.get("version", "signals")).split("+")[0]
+    view = f"+{model.view_head.version}" if model.view_head is not None else ""
+    service = "".join(f"+service-view-{v}" for v in str(meta.get("version", "")).split("+service-view-")[1:2])
+    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}{view}{service}"
+    replace(bundle, meta=meta).save(target)
+
+
+def retune_crisis_layer(settings: object, *, seed: int = 13, path: Path | None = None) -> dict[str, object]:
+    """Choose the crisis-layer and high-distress thresholds again for the heads at ``path`` (default: the
+    artifacts folder) without refitting any head (after the lexicon or the crisis bank changed), and save them
+    with the heads. Ordinary text as in training: the BANKING77 dev questions and a seeded GoEmotions sample.
+    The crisis thresholds are chosen under the model's :func:`history_thresholds`, which are saved with them."""
+    target, bundle, enc, b77_dev, ge_sample, (view_adapter, view_head) = _retune_inputs(settings, seed, path)
     model = SignalModel(bundle, view_head=view_head)
+    history = history_thresholds(model)
+    model = with_thresholds(model, history)
     crisis_choice = choose_crisis_thresholds(model, enc, b77_dev + ge_sample, view_adapter, conversation_rows())
     model = with_thresholds(model, dict(crisis_choice["thresholds"]))  # type: ignore[call-overload]
     high_choice = choose_high_distress_threshold(model, enc, ge_sample, view_adapter)
     thresholds = {
+        **history,
         **dict(crisis_choice["thresholds"]),  # type: ignore[call-overload]
         "high_distress": float(high_choice["threshold"]),  # type: ignore[arg-type]
         "high_distress_view": float(high_choice["view_threshold"]),  # type: ignore[arg-type]
     }
-    meta = dict(bundle.meta)
-    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
-    dev_choice = dict(meta.get("dev_choice", {}))  # type: ignore[call-overload]
-    dev_choice.update({"crisis": crisis_choice, "high_distress": high_choice})
-    meta["dev_choice"] = dev_choice
-    base = str(meta.get("version", "signals")).split("+")[0]
-    view = f"+{view_head.version}" if view_head is not None and view_adapter is not None else ""
-    service = "".join(f"+service-view-{v}" for v in str(meta.get("version", "")).split("+service-view-")[1:2])
-    meta["version"] = f"{base}+crisis-{model.bank.version}-{len(model.bank.spec.entries)}{view}{service}"
-    replace(bundle, meta=meta).save(target)
+    _save_choice(target, bundle, model, thresholds, {"crisis": crisis_choice, "high_distress": high_choice})
     return {"thresholds": thresholds, "dev_choice": {"crisis": crisis_choice, "high_distress": high_choice}}
+
+
+def retune_high_distress(settings: object, *, seed: int = 13, path: Path | None = None) -> dict[str, object]:
+    """Choose only the high-distress (head, view) pair again (:func:`choose_high_distress_threshold`) for the heads
+    at ``path``, keeping every crisis threshold and the :func:`history_thresholds` the crisis thresholds were chosen
+    under, and save it with the heads: ``python -m assistant.training.signals.thresholds --high-only``."""
+    target, bundle, enc, _, ge_sample, (view_adapter, view_head) = _retune_inputs(settings, seed, path)
+    model = SignalModel(bundle, view_head=view_head)
+    history = history_thresholds(model)
+    model = with_thresholds(model, history)
+    high_choice = choose_high_distress_threshold(model, enc, ge_sample, view_adapter)
+    thresholds = {
+        **history,
+        "high_distress": float(high_choice["threshold"]),  # type: ignore[arg-type]
+        "high_distress_view": float(high_choice["view_threshold"]),  # type: ignore[arg-type]
+    }
+    _save_choice(target, bundle, model, thresholds, {"high_distress": high_choice})
+    return {"thresholds": thresholds, "dev_choice": {"high_distress": high_choice}}
 
 
 if __name__ == "__main__":  # python -m assistant.training.signals.thresholds: re-choose the crisis layer's thresholds
@@ -256,4 +326,5 @@ if __name__ == "__main__":  # python -m assistant.training.signals.thresholds: r
 
     from assistant.settings import get_settings
 
-    sys.stdout.write(json.dumps(retune_crisis_layer(get_settings()), indent=2, default=str) + "\n")
+    retune = retune_high_distress if "--high-only" in sys.argv[1:] else retune_crisis_layer
+    sys.stdout.write(json.dumps(retune(get_settings()), indent=2, default=str) + "\n")
