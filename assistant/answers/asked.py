@@ -162,7 +162,7 @@ def window_shift(
     outcome_cues: Sequence[str],
     window_facts: Sequence[str],
 ) -> dict[str, float]:
-    """+1 or -1 for each *window* fact (a time the customer has to act: its description matches one of
+    r"""+1 or -1 for each *window* fact (a time the customer has to act: its description matches one of
     ``window_facts``, "Latest time after the payment date to report ...", "Time limit to raise a card dispute"),
     by what the question asks of time: +1 when it asks how long the customer has (``window_cues``: "is it too
     late to claim?", "when am I allowed to report it?"), -1 when it asks when something reaches them
