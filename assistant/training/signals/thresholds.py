@@ -256,13 +256,10 @@ def history_thresholds(model: SignalModel) -> dict[str, float]:
     (``crisis_history_distress``, ``crisis_history_distress_view``): the model's own where it has them, else its
     current high-distress pair. They stay fixed when the high-distress pair is chosen again, so that choice cannot
     move a crisis decision; :func:`retune_crisis_layer` chooses the crisis thresholds under them."""
-    thr = model.bundle.meta.get("thresholds", {})
-    assert isinstance(thr, dict)
+    head, view = model.threshold("high_distress", OFF), model.threshold("high_distress_view", OFF)
     return {
-        "crisis_history_distress": float(thr.get("crisis_history_distress", thr.get("high_distress", OFF))),
-        "crisis_history_distress_view": float(
-            thr.get("crisis_history_distress_view", thr.get("high_distress_view", OFF))
-        ),
+        "crisis_history_distress": model.threshold("crisis_history_distress", head),
+        "crisis_history_distress_view": model.threshold("crisis_history_distress_view", view),
     }
 
 
