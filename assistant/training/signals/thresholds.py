@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +34,10 @@ from assistant.training.signals.crisis_thresholds import (
     pick_lowest,
     written_rows,
 )
+
+if TYPE_CHECKING:
+    from assistant.signals.crisis_view import CrisisViewHead
+    from assistant.signals.heads import HeadBundle
 
 __all__ = [
     "CRISIS_DEV_DIR",
@@ -229,7 +233,9 @@ def with_thresholds(model: SignalModel, thresholds: dict[str, float]) -> SignalM
     return SignalModel(bundle, model.extractor, model.misuse, model.bank, model.view_head)
 
 
-def _retune_inputs(settings: object, seed: int, path: Path | None) -> tuple[Path, Any, Any, list[str], list[str], Any]:
+def _retune_inputs(
+    settings: object, seed: int, path: Path | None
+) -> tuple[Path, HeadBundle, TextEncoder, list[str], list[str], tuple[LayerAdapter | None, CrisisViewHead | None]]:
     """The heads file, its bundle, the encoder, the BANKING77 dev questions, a seeded GoEmotions sample and the crisis
     view's adapter, as :func:`retune_crisis_layer` and :func:`retune_high_distress` read them."""
     from assistant.integrations.encoder import shared_encoder
@@ -264,11 +270,13 @@ def history_thresholds(model: SignalModel) -> dict[str, float]:
 
 
 def _save_choice(
-    target: Path, bundle: Any, model: SignalModel, thresholds: dict[str, float], choice: dict[str, object]
+    target: Path, bundle: HeadBundle, model: SignalModel, thresholds: dict[str, float], choice: dict[str, object]
 ) -> None:
+    """Save ``thresholds`` and the ``choice`` records with the heads at ``target``, naming the crisis bank and views
+    the thresholds were chosen with in the version string."""
     meta = dict(bundle.meta)
-    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}
-    dev_choice = dict(meta.get("dev_choice", {}))
+    meta["thresholds"] = {**dict(meta.get("thresholds", {})), **thresholds}  # type: ignore[call-overload]
+    dev_choice = dict(meta.get("dev_choice", {}))  # type: ignore[call-overload]
     dev_choice.update(choice)
     meta["dev_choice"] = dev_choice
     base = str(meta.get("version", "signals")).split("+")[0]
