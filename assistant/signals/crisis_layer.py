@@ -167,11 +167,7 @@ class CrisisLayer:
         if label == "crisis":
             p = raise_to(p, crisis_i, self._rule.get("crisis_rule->crisis", 0.9))
         acute = feats.cues("distress.acute")
-        p_acute = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
-        # the crisis view's p(high or crisis): acute distress it has learnt across writers (a scam in progress)
-        p_view_high = float(np.asarray(raw["crisis_view_high"]).ravel()[0]) if "crisis_view_high" in raw else 0.0
-        by_head = p_acute >= self._thr.get("high_distress", 9.0)
-        by_view = not vetoed and p_view_high >= self._thr.get("high_distress_view", 9.0)
+        by_head, by_view, p_acute, p_view_high = self._high_by(raw, vetoed)
         if label in ("none", "mild") and (acute or by_head or by_view):
             high_i = DISTRESS_LEVELS.index("high")
             p = raise_to(p, high_i, self._rule.get("distress.acute->high", 0.8))
@@ -213,13 +209,25 @@ class CrisisLayer:
         base = DISTRESS_LEVELS[int(p.argmax())]
         if base not in ("none", "mild"):
             return base
+        by_head, by_view, _, _ = self._high_by(raw, bool(feats.hit_groups("traps")), history=True)
+        return "high" if feats.cues("distress.acute") or by_head or by_view else base
+
+    def _high_by(
+        self, raw: Mapping[str, np.ndarray], vetoed: bool, *, history: bool = False
+    ) -> tuple[bool, bool, float, float]:
+        """Whether the high-distress head and the crisis view's p(high or crisis) (acute distress the view has learnt
+        across writers, a scam in progress) each raise a message to high, and their probabilities: at
+        ``high_distress`` / ``high_distress_view``, or with ``history`` at the thresholds the warning-sign history
+        reads (``crisis_history_distress`` / ``crisis_history_distress_view``, defaulting to the former). A figure
+        of speech (``vetoed``) stops the view."""
         p_head = float(np.asarray(raw["high_distress"]).ravel()[0]) if "high_distress" in raw else 0.0
         p_view = float(np.asarray(raw["crisis_view_high"]).ravel()[0]) if "crisis_view_high" in raw else 0.0
-        head_thr = self._thr.get("crisis_history_distress", self._thr.get("high_distress", 9.0))
-        view_thr = self._thr.get("crisis_history_distress_view", self._thr.get("high_distress_view", 9.0))
-        vetoed = bool(feats.hit_groups("traps"))
-        high = bool(feats.cues("distress.acute")) or p_head >= head_thr or (not vetoed and p_view >= view_thr)
-        return "high" if high else base
+        head_thr = self._thr.get("high_distress", 9.0)
+        view_thr = self._thr.get("high_distress_view", 9.0)
+        if history:
+            head_thr = self._thr.get("crisis_history_distress", head_thr)
+            view_thr = self._thr.get("crisis_history_distress_view", view_thr)
+        return p_head >= head_thr, not vetoed and p_view >= view_thr, p_head, p_view
 
     @staticmethod
     def history_distress(turn: Signals) -> str:
