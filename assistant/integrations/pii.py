@@ -105,8 +105,24 @@ def _valid(text: str, finding: PiiFinding) -> bool:
         digits = "".join(ch for ch in raw if ch.isdigit())
         if after_reference(text, finding.start) and not card_shaped(raw):
             return False  # "order 203-1928374-5564738" passes Luhn by chance
+        token = _dashed_token(text, finding.start, finding.end)
+        if token != raw and not card_shaped(token):
+            return False  # "order #112-4478291-0091827": a part of a longer dashed number
         return 12 <= len(digits) <= 19 and luhn_ok(digits)
     return True
+
+
+def _dashed_token(text: str, start: int, end: int) -> str:
+    """The run of digits and dashes around ``start:end`` ("112-4478291-0091827" around "4478291-0091827")."""
+    while start > 1 and text[start - 1] == "-" and text[start - 2].isdigit():
+        start -= 2
+        while start > 0 and text[start - 1].isdigit():
+            start -= 1
+    while end + 1 < len(text) and text[end] == "-" and text[end + 1].isdigit():
+        end += 2
+        while end < len(text) and text[end].isdigit():
+            end += 1
+    return text[start:end]
 
 
 def _foreign_digits(raw: str) -> bool:

@@ -30,7 +30,19 @@ from assistant.integrations.pii_numbers import (
 from assistant.integrations.pii_types import PiiFinding, luhn_ok
 
 _ACCOUNT_WORD = r"(?:accounts?|acount|accout|accont|acct|accnt|acnt|acc|a/c)"
-_GLUED = re.compile(rf"(?i)\b{_ACCOUNT_WORD}(?:no|num|nr|number|[ ]number)?[-–]?(\d{{6,17}})(?!\w)")
+_GLUED = re.compile(
+    rf"(?i)\b{_ACCOUNT_WORD}(?:no|num|nr|number|[ ]number|[ ]?no\.(?:is)?|[ ]?(?:no|num|number)[ ]?is)?"
+    r"[-–]?(\d{6,17})(?!\w)"
+)
+# an account id with letters, joined by dashes, dots or slashes, just after its cue: "brokerage acct HL-4419-2837",
+# "my brokerage account is 5KT-20931" (at least four digits and one letter)
+_LETTERED = re.compile(
+    rf"(?i)\b(?:{_ACCOUNT_WORD}|brokerage|checking|savings)(?:[ ]?(?:number|no\.?|num|#|id))?"
+    r"(?:\s+(?:is|was|=)\s+|\s*[:#=]\s*|\s+)"
+    r"(?!(?:number|num|no)\b)((?=[A-Z0-9./-]*[A-Z])(?=(?:[A-Z./-]*\d){4})[A-Z0-9]+(?:[-/.][A-Z0-9]+)+)(?![\w/-]|[.,]\w)"
+)
+# the suffix a lender or credit union puts after an account number: "90114382/01", "3392018475/S01"
+_SUFFIX = re.compile(r"/[A-Z]{0,3}\d{1,3}(?![\w/])")
 # digits with a letter O among them, at least five digits: "3O118472"
 _O_FOR_ZERO = re.compile(r"(?<![\w.,/-])(?=[\dOo]*[Oo])(?=(?:[Oo]*\d){5})[\dOo]{6,17}(?![\w/-]|[.,]\d)")
 _PART = r"\s*(?:is|are|was|:|-)?\s*(\d{3,8})(?![\d.,/-]\d|\d)"
@@ -68,6 +80,10 @@ def account_findings(text: str) -> Iterator[PiiFinding]:
     """Account numbers (and an O-for-zero sort code) of ``text`` in the forms of the module docstring."""
     for m in _GLUED.finditer(text):
         yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.75)
+    for m in _LETTERED.finditer(text):
+        letters = {ch.lower() for ch in m.group(1) if ch.isalpha()}
+        if letters != {"x"} and not (_IBAN_SHAPED.fullmatch(m.group(1)) or _DASHED_DATE_LIKE.fullmatch(m.group(1))):
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.7)
     for m in _O_FOR_ZERO.finditer(text):
         if is_quantity(text, m.start(), m.end()):
             continue
@@ -91,6 +107,19 @@ def account_findings(text: str) -> Iterator[PiiFinding]:
     yield from spoken_accounts(text)
     yield from _parts(text)
     yield from _completed(text)
+
+
+_IBAN_SHAPED = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
+_DASHED_DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+def with_account_suffixes(text: str, findings: list[PiiFinding]) -> list[PiiFinding]:
+    """Account numbers widened over the suffix typed after them ("90114382/01", "3392018475/S01")."""
+    out = []
+    for f in findings:
+        m = _SUFFIX.match(text, f.end) if f.entity_type == "ACCOUNT_NUMBER" else None
+        out.append(PiiFinding(f.entity_type, f.start, m.end(), f.score) if m else f)
+    return out
 
 
 def _account_cued(text: str, start: int) -> bool:

@@ -59,7 +59,7 @@ _CUES: dict[str, re.Pattern[str]] = {
     "account": re.compile(
         r"(?i)\b(?:(?:accounts?|acount|accout|accont|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing"
         r"|savings|current"
-        r"|brokerage|money market|isa|ira|bank details)\b"
+        r"|brokerage|money market|isa|ira|bank details|roll (?:number|no|num))\b"
     ),
     # numbers that are not personal data: a reference, order or case number, a flight, an invoice; the digits after
     # a reference's letters are the reference too ("ref CMP-2023-118822", "ref J2-RF-2210934")
@@ -67,7 +67,7 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
         r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
-        r"|model|part|room|folio|voucher)\b(?:[\s#:.,-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
+        r"|model|part|room|folio|voucher|machine|device|atm|kiosk)\b(?:[\s#:.,-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
         r"(?:[A-Z]{1,5}\d{0,4}-)*"
         # ... or named, then what it is for and a verb: "reference number for my complaint is", "ref for me is"
         r"|(?<=ref|nce)[^\d\n.!?]{0,25}?\s(?:is|was|reads|says)\s+|\s+(?:number|no|num|id|ref|code)\b[^\d\n.!?]{0,25}?"
@@ -104,7 +104,8 @@ def nearest_cue(text: str, start: int, cues: tuple[str, ...]) -> str | None:
 
 # a company's line, not a person's: "the helpline 1-800-555-0100", "customer services on 0345 600 1234"
 _BUSINESS_LINE = re.compile(
-    r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard|customer (?:service|services|care|support)(?: line)?"
+    r"(?i)\b(?:helpline|help line|hotline|freephone|switchboard"
+    r"|customer (?:service|services|care|support)(?: line| number)?"
     r"|contact centre|call centre|call center"
     # "the bank's number on the back of my card is", "your fraud line"
     r"|(?:bank|bank's|banks|company's) (?:own )?(?:phone |contact |tele(?:phone)? |fraud )?(?:number|line)"
@@ -159,6 +160,9 @@ _FLOW_BEFORE = re.compile(
     r"(?i)\b(?:went|gone|going|goes|sent|send|sending|transferr?(?:ed|ing)?|transfers?|moved?|paid|paying|payments?"
     r"|deposit(?:ed|s)?|credited|debited|drawn|written|taken|came|coming|money|funds|cash|it)"
     r"\s+(?:in)?(?:to|from|out of)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
+    # a cheque drawn on the number; the number frozen, closed or unblocked: "please freeze 8820193746 immediately"
+    r"|\b(?:(?:drawn|written|made out|issued) (?:on|against)|(?:un)?freeze|(?:un)?froze|(?:un)?frozen|close|closing"
+    r"|(?:un)?block|(?:un)?lock|re-?open)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
 )
 _DASHED_DATE = re.compile(
     r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)\d\d"

@@ -11,7 +11,7 @@ come from faker's MIT-licensed lists (see ``pii_names``).
 
 from __future__ import annotations
 
-from assistant.integrations.pii_accounts import account_findings
+from assistant.integrations.pii_accounts import account_findings, with_account_suffixes
 from assistant.integrations.pii_names import name_findings
 from assistant.integrations.pii_numbers import number_findings
 from assistant.integrations.pii_places import address_findings, dob_findings
@@ -32,4 +32,4 @@ def rule_findings(text: str) -> list[PiiFinding]:
         *address_findings(text),
         *name_findings(text),
     ]
-    return merge_spans([f for f in found if f.end > f.start])
+    return merge_spans(with_account_suffixes(text, [f for f in found if f.end > f.start]))

@@ -67,7 +67,7 @@ _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
     r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
     r"|now|shows|displays|i think|i believe|maybe|mine is|mine's|mine was"
-    r"|probably|either|right now|currently|at the moment)(?![\w'’])|[=:,?-]|->|→)\s*)+"
+    r"|probably|either|right now|currently|at the moment)(?![\w'’])|[=:,?)-]|->|→)\s*)+"
 )
 # "the password I set was ...", "the new password i want is ..."
 _RELATIVE = (
@@ -105,6 +105,16 @@ _ALTERNATIVE = re.compile(
 _CHANGED_IT = re.compile(
     rf"(?i)\b(?:{_ANY_CUE})\b[^.!?\n]{{0,60}}?\b(?:changed|set|reset|updated|made|switched) it(?: to| as| into)?"
     rf"\s+[\"'“‘]?({_SHAPED})"
+)
+# a security answer that was perhaps set otherwise: "... was Fairbairn but I might have set it as fairburn"
+_CHANGED_IT_WORD = re.compile(
+    rf"(?i)\b(?:{SECRET_CUES['phrase']})\b[^.!?\n]{{0,60}}?\b(?:changed|set|reset|updated|made|switched|put) it"
+    rf"(?: up)? (?:to|as|into)\s+[\"'“‘]?({_WORD})"
+)
+# a token an app or a merchant names as its own code, not the customer's secret: "error code HLB-4031"
+_NAMED_NOT_SECRET = re.compile(
+    r"(?i)\b(?:error|fault|reason|status|response|reference|ref|transaction|promo|voucher|coupon|order|tracking|case"
+    r"|ticket|booking|confirmation)\s+(?:code|number|no\.?|#|id)?\s*[:#]?\s*$"
 )
 # "I reset my password, the new one is Bluebird!7"
 _NEW_ONE = re.compile(
@@ -252,7 +262,7 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
     for m in _SECRET_LAST.finditer(text):
         if m.group(1).lower() not in SECRET_ENDS:
             yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.7)
-    for pattern in (_CHANGED_IT, _WEAK_SECRET, _SECRET_BARE, _SHAPED_BEFORE, _CODE_LATER):
+    for pattern in (_CHANGED_IT, _CHANGED_IT_WORD, _WEAK_SECRET, _SECRET_BARE, _SHAPED_BEFORE, _CODE_LATER):
         for m in pattern.finditer(text):
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.75)
     for cue in _PASSWORD_CUE.finditer(text):
@@ -263,6 +273,8 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
         rest = _TOKEN_REST.match(text, endpos)  # a token the window cuts is taken whole
         endpos = rest.end() if rest else endpos
         for m in _MIXED_TOKEN.finditer(text, cue.end(), endpos):
+            if _NAMED_NOT_SECRET.search(text, max(0, m.start() - 30), m.start()):
+                continue
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
     for m in _NEW_ONE.finditer(text):
         g = 1 if m.group(1) else 2
