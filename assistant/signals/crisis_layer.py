@@ -32,6 +32,24 @@ CRISIS_WINDOW_TURNS = 2  # earlier customer turns the crisis layer looks back ov
 TRANSFER_SIGNS = frozenset({"handing everything over"})
 
 
+# Marks the crisis cue of a source where two readings agree below their own thresholds (the window of the last turns
+# and this message's view, or the view and the crisis bank): its call holds for its own turn and, unlike the other
+# sources', does not carry to later turns as "crisis earlier" (``data/audits/crisis_stop37_notes.md``).
+AGREE_MARK = "agreeing with"
+
+
+def carries(cue: str) -> bool:
+    """Whether an earlier turn's crisis cue makes a later turn a crisis ("crisis earlier in the conversation"): not a
+    cue carried itself, nor one from an agreeing pair of weaker readings.
+
+    >>> carries("suicide"), carries("crisis earlier in the conversation (threat)")
+    (True, False)
+    >>> carries("crisis view p=0.66 agreeing with crisis bank: burn_branch (cos 0.62)")
+    False
+    """
+    return not cue.startswith("crisis earlier") and AGREE_MARK not in cue
+
+
 def rounded(p: Mapping[str, float] | np.ndarray, names: Sequence[str]) -> dict[str, float]:
     return {n: round(float(p[i] if isinstance(p, np.ndarray) else p[n]), 4) for i, n in enumerate(names)}
 
@@ -75,9 +93,11 @@ class CrisisLayer:
         """Crisis, recall first, from (in order): the crisis rules of the lexicon (less denials); the crisis bank
         (this message, or this message and one of the last customer turns both close to the bank); a crisis in
         the last customer turns; the crisis view of this message, of the last turns read together with it
-        (``crisis_view_joined``) or of two turns each; the learned crisis class (its own threshold and a negative
-        message). Figures of speech and denials veto the bank and the head, never a rule. Acute-situation rules (a
-        scam in progress, no food today) raise a non-crisis message to ``high``."""
+        (``crisis_view_joined``, or ``crisis_view_joined_low`` with this message at ``crisis_view_joined_floor``),
+        the view and the bank agreeing on a kind below their own thresholds, or the view of two turns each; the
+        learned crisis class (its own threshold and a negative message). Figures of speech and denials veto the
+        bank and the head, never a rule. Acute-situation rules (a scam in progress, no food today) raise a
+        non-crisis message to ``high``."""
         p = raw["distress"].astype(np.float64)
         crisis_i = DISTRESS_LEVELS.index("crisis")
         crisis_hits = self._crisis_rule_hits(feats)
@@ -99,9 +119,7 @@ class CrisisLayer:
             and not bank.trapped
         )
         earlier = [
-            h
-            for h in recent
-            if h.distress == "crisis" and h.cues.get("crisis") and not h.cues["crisis"][0].startswith("crisis earlier")
+            h for h in recent if h.distress == "crisis" and h.cues.get("crisis") and carries(h.cues["crisis"][0])
         ]
         warning_kind, warning_cue = self._warning_signs(feats, raw, recent, bank, vetoed, negative_p)
         if crisis_hits:
@@ -134,11 +152,22 @@ class CrisisLayer:
             label = "crisis"
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
             crisis_cues = (f"crisis view p={p_view:.2f}",)
-        elif not vetoed and p_window >= self._thr.get("crisis_view_joined", 9.0):
+        elif not vetoed and (
+            p_window >= self._thr.get("crisis_view_joined", 9.0)
+            or (
+                p_window >= self._thr.get("crisis_view_joined_low", 9.0)
+                and p_view >= self._thr.get("crisis_view_joined_floor", 9.0)
+            )
+        ):
             label = "crisis"
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_window_kind"]).argmax())]
             turns = min(len(history), WINDOW_TURNS) + 1
             crisis_cues = (f"crisis view p={p_window:.2f} over the last {turns} turns read together",)
+            if p_window < self._thr.get("crisis_view_joined", 9.0):
+                crisis_cues = (f"{crisis_cues[0]} {AGREE_MARK} this message's p={p_view:.2f}",)
+        elif not vetoed and (agree := self._view_bank_agree(raw, p_view, bank, bank_ok)) is not None:
+            kind, label = agree.kind, "crisis"
+            crisis_cues = (f"crisis view p={p_view:.2f} {AGREE_MARK} {agree.cue()}",)
         elif (
             not vetoed
             and p_view >= self._thr.get("crisis_view_window", 9.0)
@@ -186,6 +215,20 @@ class CrisisLayer:
             words += [w for w, v in feats.polar_words if v <= -1.5]
             cues = tuple(dict.fromkeys(words))[:8] or (f"model p({label})={p[DISTRESS_LEVELS.index(label)]:.2f}",)
         return label, rounded(p, DISTRESS_LEVELS), kind, cues, crisis_cues
+
+    def _view_bank_agree(
+        self, raw: Mapping[str, np.ndarray], p_view: float, bank: BankMatch | None, bank_ok: bool
+    ) -> BankMatch | None:
+        """The crisis bank's match where the crisis view and the bank agree below their own thresholds: this
+        message's view p(crisis) at ``crisis_view_bank`` and the bank's nearest entry, of the kind the view reads,
+        at ``crisis_view_bank_agree`` (past the bank's trap margin). Chosen leaving one writer out
+        (``data/audits/crisis_stop37_notes.md``); off without the thresholds."""
+        if bank is None or not bank_ok or "crisis_view_kind" not in raw:
+            return None
+        if p_view < self._thr.get("crisis_view_bank", 9.0) or bank.score < self._thr.get("crisis_view_bank_agree", 9.0):
+            return None
+        view_kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
+        return bank if bank.kind == view_kind else None
 
     def distress_for_history(self, label: DistressLevel, feats: TextFeatures, raw: Mapping[str, np.ndarray]) -> str:
         """This message's distress as later turns' warning signs read it (kept on ``Signals.cues["distress_history"]``):
