@@ -66,8 +66,8 @@ def lead(composer: ComposerBackend, query: str, register: str, *article_ids: str
             "card_arrival_report_after",  # not the time we take to post it
         ),
         (
-            "A thief used my stolen card before I realised it was gone. How much of that do I have to cover?",
-            "standard",
+            "A thief spent money with my stolen card before I noticed it was gone. Will I have to pay any of it?",
+            "plain",
             ("lost-or-stolen-card",),
             "card_pre_notification_liability",  # not the replacement card's fee
         ),
@@ -84,4 +84,3 @@ def test_customer_wording_leads_with_the_asked_fact(
 ) -> None:
     first = lead(composer, question, register, *articles)
     assert FACTS[fact].value in first, first
-
