@@ -121,6 +121,16 @@ def read_topic(
         gap = alone.confidence - in_context.confidence
         if gap >= margin and alone.confidence >= bar:
             return TopicCall("switch", alone.top, f"alone {alone.confidence:.2f} over in context {gap:+.2f}")
+        # the message alone confidently reads the article the in-context reading ranks second, and that reading is
+        # not sure of the topic: both readings point at the other article (dialogue 2026.12.11)
+        if (
+            alone.confidence >= max(bar, t.alone_second_confidence)
+            and in_context.confidence < t.neighbour_confidence
+            and in_context.second == alone.top
+        ):
+            return TopicCall(
+                "switch", alone.top, f"alone {alone.confidence:.2f}, second in context {in_context.confidence:.2f}"
+            )
         if in_context.in_scope:
             return TopicCall("stay", topic, f"reads as the topic in context ({in_context.confidence:.2f})")
         return _stay_if_related(topic, cue, upset, close_to_topic, "weakly the topic in context")
