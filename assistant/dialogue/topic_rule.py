@@ -5,7 +5,9 @@ A message that only makes sense with the topic (an "it", an elliptical "and in e
 context while the message alone is routed somewhere with a confidence that means little; a self-contained new
 question keeps its own reading even with the topic in front of it. So the topic is left when the message alone
 is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
-message points back at the topic (a cue) or the customer is upset. When the in-context reading lands on a third
+message points back at the topic (a cue) or the customer is upset, or when the in-context reading is unsure of the
+topic (under ``neighbour_confidence``) and ranks second the article the message alone reads first, in scope, with at
+least ``alone_second_confidence`` (both readings point there; dialogue 2026.12.11). When the in-context reading lands on a third
 article ("is there a fee for that?" after a card top-up question: the card top-up fee article), that neighbour
 answers it when the reading is confident, or, for a message the router reads alone under the scope bar, when that
 reading alone also ranks the neighbour first or second (both readings point at it, so neither a cue nor an upset
@@ -121,6 +123,16 @@ def read_topic(
         gap = alone.confidence - in_context.confidence
         if gap >= margin and alone.confidence >= bar:
             return TopicCall("switch", alone.top, f"alone {alone.confidence:.2f} over in context {gap:+.2f}")
+        # the message alone confidently reads the article the in-context reading ranks second, and that reading is
+        # not sure of the topic: both readings point at the other article (dialogue 2026.12.11)
+        if (
+            alone.confidence >= max(bar, t.alone_second_confidence)
+            and in_context.confidence < t.neighbour_confidence
+            and in_context.second == alone.top
+        ):
+            return TopicCall(
+                "switch", alone.top, f"alone {alone.confidence:.2f}, second in context {in_context.confidence:.2f}"
+            )
         if in_context.in_scope:
             return TopicCall("stay", topic, f"reads as the topic in context ({in_context.confidence:.2f})")
         return _stay_if_related(topic, cue, upset, close_to_topic, "weakly the topic in context")
