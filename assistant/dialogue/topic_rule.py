@@ -7,9 +7,9 @@ question keeps its own reading even with the topic in front of it. So the topic 
 is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
 message points back at the topic (a cue) or the customer is upset, or when the in-context reading is unsure of the
 topic (under ``neighbour_confidence``) and ranks second the article the message alone reads first, in scope, with at
-least ``alone_second_confidence`` (both readings point there; dialogue 2026.12.11). When the in-context reading lands on a third
-article ("is there a fee for that?" after a card top-up question: the card top-up fee article), that neighbour
-answers it when the reading is confident, or, for a message the router reads alone under the scope bar, when that
+least ``alone_second_confidence`` (both readings point there; dialogue 2026.12.11). When the in-context reading
+lands on a third article ("is there a fee for that?" after a card top-up question: the card top-up fee article),
+that neighbour answers it when the reading is confident, or, for a message the router reads alone under the scope bar, when that
 reading alone also ranks the neighbour first or second (both readings point at it, so neither a cue nor an upset
 customer holds the topic). A follow-up cue ("it", "the fee", "and ...?") keeps a message on the
 topic only while one reading still puts the topic first or one of them is out of scope: when the message
