@@ -1,28 +1,27 @@
 """Follow-up or new topic: the router's reading of the message alone set against its reading of the message with
 the active topic's question in front of it ("how do I close my account? what happens to the money left in it?").
 
-A message that only makes sense with the topic (an "it", an elliptical "and in euros?") reads as the topic in
-context while the message alone is routed somewhere with a confidence that means little; a self-contained new
-question keeps its own reading even with the topic in front of it. So the topic is left when the message alone
-is in scope and more confident than the in-context reading of the topic by a margin, a larger one when the
-message points back at the topic (a cue) or the customer is upset, or when the in-context reading is unsure of the
-topic (under ``neighbour_confidence``) and ranks second the article the message alone reads first, in scope, with at
-least ``alone_second_confidence`` (both readings point there; dialogue 2026.12.11). When the in-context reading
-lands on a third article ("is there a fee for that?" after a card top-up question: the card top-up fee article),
-that neighbour answers it when the reading is confident, or, for a message the router reads alone under the scope bar, when that
-reading alone also ranks the neighbour first or second (both readings point at it, so neither a cue nor an upset
-customer holds the topic). A follow-up cue ("it", "the fee", "and ...?") keeps a message on the
-topic only while one reading still puts the topic first or one of them is out of scope: when the message
-alone is in scope on another article and the in-context reading is in scope off the topic, that reading's article
-answers whatever its confidence (the in-context reading has already read the message as leaning on the topic),
-and when both readings agree on one other article, that article answers. A message that says it is changing the
-subject ("oh and also", "btw", "different question:", "unrelated:"; the ``switch`` patterns) leaves the topic
-whenever its reading alone is in scope. A message the rule keeps on the topic is read once more after the customer's
-last message when that is not the topic's question (:func:`after_last_message`): after a missed switch, or a
-follow-up that moved to a neighbouring article, the conversation has moved on while the topic has not; that reading's
-article answers when it is in scope with at least ``after_last_confidence`` and the in-context reading ranks it
-first or second. Thresholds are in ``prompts/dialogue.yaml``, chosen on
-``data/dialogue/dev.jsonl`` (and ``dev2.jsonl``).
+A message that only makes sense with the topic (an "it", an elliptical "and in euros?") reads as the topic in context
+while the message alone is routed somewhere with a confidence that means little; a self-contained new question keeps its
+own reading even with the topic in front of it. So the topic is left when the message alone is in scope and more
+confident than the in-context reading of the topic by a margin, a larger one when the message points back at the topic
+(a cue) or the customer is upset, or when the in-context reading is unsure of the topic (under ``neighbour_confidence``)
+and ranks second the article the message alone reads first, in scope, with at least ``alone_second_confidence`` (both
+readings point there; dialogue 2026.12.11). When the in-context reading lands on a third article ("is there a fee for
+that?" after a card top-up question: the card top-up fee article), that neighbour answers it when the reading is
+confident, or, for a message the router reads alone under the scope bar, when that reading alone also ranks the
+neighbour first or second (both readings point at it, so neither a cue nor an upset customer holds the topic). A
+follow-up cue ("it", "the fee", "and ...?") keeps a message on the topic only while one reading still puts the topic
+first or one of them is out of scope: when the message alone is in scope on another article and the in-context reading
+is in scope off the topic, that reading's article answers whatever its confidence (the in-context reading has already
+read the message as leaning on the topic), and when both readings agree on one other article, that article answers. A
+message that says it is changing the subject ("oh and also", "btw", "different question:", "unrelated:"; the ``switch``
+patterns) leaves the topic whenever its reading alone is in scope. A message the rule keeps on the topic is read once
+more after the customer's last message when that is not the topic's question (:func:`after_last_message`): after a
+missed switch, or a follow-up that moved to a neighbouring article, the conversation has moved on while the topic has
+not; that reading's article answers when it is in scope with at least ``after_last_confidence`` and the in-context
+reading ranks it first or second. Thresholds are in ``prompts/dialogue.yaml``, chosen on ``data/dialogue/dev.jsonl``
+(and ``dev2.jsonl``).
 
 >>> from assistant.dialogue.config import DialogueThresholds
 >>> t = DialogueThresholds(switch_confidence=0.8, switch_confidence_cue=0.97, switch_confidence_frustrated=0.9,
