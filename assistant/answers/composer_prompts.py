@@ -102,10 +102,6 @@ class FactPair(BaseModel):
     by_match: bool = False  # rank each part's facts by their whole match (answer_fact's weights and cues)
     lead_margin: float = Field(default=0.0, ge=0)  # by_match: a part the lead's fact matches this nearly is answered
     context: float = Field(default=0.0, ge=0)  # by_match: weight of each fact's match to the whole question
-    # a part whose kind leaves no fact of the article ("the exceptional-case limit" among times) ranks them all
-    kind_fallback: bool = False
-    # a part that asks no kind: its best fact answers at min_kind_relevance when its match leads the next by this
-    clear_margin: float = Field(default=0.0, ge=0)
 
 
 class AnswerFact(BaseModel):

@@ -14,13 +14,12 @@ from assistant.answers.sentence_vectors import SentenceEmbedder
 
 def two_asks(query: str, asked: set[str]) -> bool:
     """Whether ``query`` asks two things: two kinds of figure ("how much ... and how long"), or two questions
-    joined ("..., and can I ...?", "X and Y?", "..., and typical time to ...?", "SLA for X and for Y?")."""
+    joined ("..., and can I ...?", "X and Y?")."""
     return len(asked & FIGURE_ASKS) >= 2 or bool(_TWO_PARTS.search(query))
 
 
 _TWO_PARTS = re.compile(
-    r"\b(and|plus|also|as well as)\b\s+(how|what|when|is|are|can|do|does|will|which|the|its|their|any|for)\b|"
-    r",\s+(and|plus)\s+\w+|[?].+[?]|"
+    r"\b(and|plus|also|as well as)\b\s+(how|what|when|is|are|can|do|does|will|which|the|its|their|any)\b|[?].+[?]|"
     r"\b\w+ and \w+\?\s*$|[?]\s*(and |also |plus )?(how|what|when|is|are|can|do|does|will|would|any)\b",
     re.IGNORECASE,
 )
@@ -85,13 +84,9 @@ def pair_sentence(
             score = {n: score[n] + cfg.context * whole[n] for n in names}
         floor = cfg.min_kind_relevance if kinds else cfg.min_relevance  # "how long ..." wants a time
         options = [(score[n], cos[n], n) for n in names if kinds is None or by_name[n].kind in kinds]
-        if not options and kinds and cfg.kind_fallback:  # "the exceptional-case limit" of a time: any fact
-            options = [(score[n], cos[n], n) for n in names]
         if not options:
             continue
         top_score, value, name = max(options)
-        if value < floor and kinds is None and _clear(options, top_score, value, cfg):
-            floor = cfg.min_kind_relevance  # "the typical time to a final outcome": one fact clearly named
         if name in lead_facts or value < floor:
             continue  # this part is answered by the lead, or no fact answers it
         if by_match and any(s >= top_score - cfg.lead_margin for s, _, n in options if n in lead_facts):
@@ -104,12 +99,3 @@ def pair_sentence(
         return None
     wanted = best[2]
     return next((r for r in ranked if r.candidate.article_id == article and wanted in r.candidate.facts), None)
-
-
-def _clear(options: list[tuple[float, float, str]], top: float, value: float, cfg: FactPair) -> bool:
-    """Whether a part that asks for no kind of figure clearly names its best fact: its match leads every other
-    fact's by at least ``cfg.clear_margin`` (off when 0) and its cosine reaches ``cfg.min_kind_relevance``."""
-    if not cfg.clear_margin or value < cfg.min_kind_relevance:
-        return False
-    rivals = sorted((s for s, _, _ in options), reverse=True)[1:]
-    return not rivals or top - rivals[0] >= cfg.clear_margin
