@@ -58,7 +58,7 @@ def next_state(
         tentative = choices[0].article_id if choices else None
         return replace(
             base,
-            open_question=OpenQuestion(query, tuple(choices), topic_before=state.topic, query_before=state.query),
+            open_question=OpenQuestion(query, tuple(choices)),
             topic=Topic(tentative, None) if tentative else state.topic,
             layer=None if tentative else state.layer,
             sections=() if tentative else state.sections,
@@ -67,10 +67,6 @@ def next_state(
             unhelpful=0 if tentative else state.unhelpful,
             query=query if tentative else state.query,
         )
-    if kind == "none_of_these" and state.open_question is not None:
-        # the customer turned down every choice, the tentative topic (the first) included: the conversation is
-        # back on the topic it had before the question (none when the question came first), not on a rejected one
-        return back_before_question(base, state.open_question)
     if kind in ("close", "none_of_these") or not answered or article_id is None:
         if kind == "offer_person":
             return replace(base, unhelpful=state.unhelpful + 1)
@@ -117,25 +113,6 @@ def next_state(
         sections=tuple(shown_sections) or state.sections,
         more_offered=more_offered,
         passed_over=passed_over,
-    )
-
-
-def back_before_question(state: DialogueState, question: OpenQuestion) -> DialogueState:
-    """``state`` on the topic and question it had before the clarifying ``question`` was asked (after "none of
-    these"): the tentative topic, its ranking and the rejected choices are dropped."""
-    before = question.topic_before
-    rejected = {c.article_id for c in question.choices}
-    if before is not None and before.article_id in rejected:
-        before = None  # the topic itself was offered and turned down
-    return replace(
-        state,
-        topic=before,
-        layer=None,
-        sections=(),
-        alternatives=(),
-        tried=(before.article_id,) if before else (),
-        unhelpful=0,
-        query=question.query_before if before else "",
     )
 
 
