@@ -58,7 +58,7 @@ def next_state(
         tentative = choices[0].article_id if choices else None
         return replace(
             base,
-            open_question=OpenQuestion(query, tuple(choices)),
+            open_question=OpenQuestion(query, tuple(choices), topic_before=state.topic, query_before=state.query),
             topic=Topic(tentative, None) if tentative else state.topic,
             layer=None if tentative else state.layer,
             sections=() if tentative else state.sections,
@@ -67,6 +67,10 @@ def next_state(
             unhelpful=0 if tentative else state.unhelpful,
             query=query if tentative else state.query,
         )
+    if kind == "none_of_these" and state.open_question is not None:
+        # the customer turned down every choice, the tentative topic (the first) included: a conversation that had
+        # another topic before the question goes back to it rather than staying on a rejected choice
+        return back_before_question(base, state.open_question)
     if kind in ("close", "none_of_these") or not answered or article_id is None:
         if kind == "offer_person":
             return replace(base, unhelpful=state.unhelpful + 1)
@@ -113,6 +117,26 @@ def next_state(
         sections=tuple(shown_sections) or state.sections,
         more_offered=more_offered,
         passed_over=passed_over,
+    )
+
+
+def back_before_question(state: DialogueState, question: OpenQuestion) -> DialogueState:
+    """``state`` after "none of these" to the clarifying ``question``: back on the topic and question the
+    conversation had before it was asked when there was one and it was not among the choices turned down (its
+    layer, ranking and tried articles start afresh); otherwise as it is (the first choice stays the tentative
+    topic, its question the customer's own words, the context a restated question is read in)."""
+    before = question.topic_before
+    if before is None or before.article_id in {c.article_id for c in question.choices}:
+        return state
+    return replace(
+        state,
+        topic=before,
+        layer=None,
+        sections=(),
+        alternatives=(),
+        tried=(before.article_id,),
+        unhelpful=0,
+        query=question.query_before,
     )
 
 

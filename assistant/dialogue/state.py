@@ -25,10 +25,13 @@ class Topic:
 @dataclass(frozen=True)
 class OpenQuestion:
     """A clarifying question the customer has not answered yet: the (redacted) question it is about and the
-    choices offered."""
+    choices offered; ``topic_before``/``query_before``: the conversation's topic and its question before it was
+    asked (the first choice is the tentative topic meanwhile), where "none of these" returns to."""
 
     query: str
     choices: tuple[Choice, ...]
+    topic_before: Topic | None = None
+    query_before: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class DialogueState:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "topic": None if self.topic is None else {"article_id": self.topic.article_id, "intent": self.topic.intent},
+            "topic": _topic_dict(self.topic),
             "layer": self.layer,
             "sections": list(self.sections),
             "alternatives": list(self.alternatives),
@@ -73,6 +76,8 @@ class DialogueState:
                 "choices": [
                     {"id": c.id, "article_id": c.article_id, "label": c.label} for c in self.open_question.choices
                 ],
+                "topic_before": _topic_dict(self.open_question.topic_before),
+                "query_before": self.open_question.query_before,
             },
             "more_offered": self.more_offered,
             "offer_shown": self.offer_shown,
@@ -85,10 +90,9 @@ class DialogueState:
         """The state stored by :meth:`to_dict` (an empty state for None or ``{}``)."""
         if not data:
             return cls()
-        topic = data.get("topic")
         question = data.get("open_question")
         return cls(
-            topic=None if not topic else Topic(str(topic["article_id"]), topic.get("intent")),
+            topic=_topic_of(data.get("topic")),
             layer=data.get("layer"),
             sections=tuple(data.get("sections") or ()),
             alternatives=tuple(data.get("alternatives") or ()),
@@ -101,9 +105,19 @@ class DialogueState:
             else OpenQuestion(
                 str(question.get("query") or ""),
                 tuple(Choice(str(c["id"]), str(c["article_id"]), str(c["label"])) for c in question["choices"]),
+                topic_before=_topic_of(question.get("topic_before")),
+                query_before=str(question.get("query_before") or ""),
             ),
             more_offered=bool(data.get("more_offered")),
             offer_shown=bool(data.get("offer_shown")),
             offers_blocked=bool(data.get("offers_blocked")),
             turns=int(data.get("turns") or 0),
         )
+
+
+def _topic_dict(topic: Topic | None) -> dict[str, Any] | None:
+    return None if topic is None else {"article_id": topic.article_id, "intent": topic.intent}
+
+
+def _topic_of(data: dict[str, Any] | None) -> Topic | None:
+    return None if not data else Topic(str(data["article_id"]), data.get("intent"))
