@@ -16,6 +16,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
+from assistant.dialogue.config import DialogueThresholds
 from assistant.integrations.encoder import SentenceTransformerEncoder, shared_encoder
 from assistant.settings import Settings, get_settings
 from assistant.stages.dialogue import DialogueTracker
@@ -65,6 +66,12 @@ def tracker() -> DialogueTracker:
     t = DialogueTracker(Settings())
     t.warm_up()
     return t
+
+
+@pytest.fixture(scope="session")
+def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
+    """The shipped dialogue thresholds (``prompts/dialogue.yaml``), for the topic-rule tests."""
+    return tracker.config.thresholds
 
 
 @pytest.fixture(scope="session")

@@ -16,15 +16,9 @@ from dialogue_readings import conversation_turns
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, after_last_message
 from assistant.pipeline import Pipeline
-from assistant.stages.dialogue import DialogueTracker
 
 TOPIC = "joint-accounts"
 OTHER = "third-party-access-and-power-of-attorney"
-
-
-@pytest.fixture(scope="module")
-def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
-    return tracker.config.thresholds
 
 
 def test_a_confident_reading_after_the_last_message_that_the_topic_reading_backs_answers(

@@ -29,11 +29,6 @@ LAST = "I've got my passport ready"
 MESSAGE = "the app keeps rejecting the photo of it"
 
 
-@pytest.fixture(scope="module")
-def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
-    return tracker.config.thresholds
-
-
 def test_the_after_last_bar_sits_under_the_neighbour_bar(thresholds: DialogueThresholds) -> None:
     bar = thresholds.after_last_confidence
     assert 0 < bar < thresholds.neighbour_confidence

@@ -8,7 +8,6 @@ The rule on the committed thresholds, and the tracker with hand-made router read
 
 from __future__ import annotations
 
-import pytest
 from dialogue_readings import ranking
 
 from assistant.answers.base import make_signals
@@ -21,11 +20,6 @@ from assistant.types import Encoded, Retrieval
 
 TOPIC = "lost-or-stolen-phone"
 OTHER = "new-phone-move-app"
-
-
-@pytest.fixture(scope="module")
-def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
-    return tracker.config.thresholds
 
 
 def _call(

@@ -16,14 +16,8 @@ from dialogue_readings import conversation_turns
 from assistant.dialogue.config import DialogueThresholds
 from assistant.dialogue.topic_rule import Reading, TopicCall, read_topic
 from assistant.pipeline import Pipeline
-from assistant.stages.dialogue import DialogueTracker
 
 TOPIC = "how-savings-interest-works"
-
-
-@pytest.fixture(scope="module")
-def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
-    return tracker.config.thresholds
 
 
 def _call(

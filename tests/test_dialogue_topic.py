@@ -6,7 +6,6 @@ Real knowledge base and encoder; the router's rankings are given as Retrievals (
 
 from __future__ import annotations
 
-import pytest
 from dialogue_readings import CLOSING, ranking
 
 from assistant.answers.base import make_signals
@@ -21,11 +20,6 @@ from assistant.types import Encoded, Retrieval, Signals
 TOP_UP = DialogueState(
     topic=Topic("topping-up-by-card", "topping_up_by_card"), layer="In short", query="how do I top up with my card"
 )
-
-
-@pytest.fixture(scope="module")
-def thresholds(tracker: DialogueTracker) -> DialogueThresholds:
-    return tracker.config.thresholds
 
 
 def _run(
