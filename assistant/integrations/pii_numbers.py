@@ -160,9 +160,11 @@ _FLOW_BEFORE = re.compile(
     r"(?i)\b(?:went|gone|going|goes|sent|send|sending|transferr?(?:ed|ing)?|transfers?|moved?|paid|paying|payments?"
     r"|deposit(?:ed|s)?|credited|debited|drawn|written|taken|came|coming|money|funds|cash|it)"
     r"\s+(?:in)?(?:to|from|out of)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
-    # a cheque drawn on the number; the number frozen, closed or unblocked: "please freeze 8820193746 immediately"
-    r"|\b(?:(?:drawn|written|made out|issued) (?:on|against)|(?:un)?freeze|(?:un)?froze|(?:un)?frozen|close|closing"
-    r"|(?:un)?block|(?:un)?lock|re-?open)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
+)
+# what is done only to an account: a cheque drawn on it, frozen, closed or unblocked ("please freeze 8820193746")
+_ACTED_ON_BEFORE = re.compile(
+    r"(?i)\b(?:(?:drawn|written|made out|issued) (?:on|against)|(?:un)?freeze|(?:un)?froze|(?:un)?frozen|close"
+    r"|closing|(?:un)?block|(?:un)?lock|re-?open)\s+(?:(?:the|my|an?|their|his|her|our)\s+)?(?:account\s+)?$"
 )
 _DASHED_DATE = re.compile(
     r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)\d\d"
@@ -222,11 +224,12 @@ _NAMED_AFTER = re.compile(
 
 
 def account_around(text: str, start: int, end: int) -> bool:
-    """An account named just after the number (or in the next sentence), later in its clause, or money moving to or
-    from it."""
+    """An account named just after the number (or in the next sentence), later in its clause, money moving to or
+    from it, or something only an account has done to it (frozen, closed, a cheque drawn on it)."""
     if _ACCOUNT_AFTER.match(text, end) or _NAMED_AFTER.match(text, end):
         return True
-    if _FLOW_BEFORE.search(text[max(0, start - 40) : start]):
+    before = text[max(0, start - 40) : start]
+    if _FLOW_BEFORE.search(before) or _ACTED_ON_BEFORE.search(before):
         return True
     return bool(_ACCOUNT_LATER.match(text, end)) and not _QUANTITY_BEFORE.search(text[max(0, start - 12) : start])
 

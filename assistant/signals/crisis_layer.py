@@ -153,7 +153,7 @@ class CrisisLayer:
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_view_kind"]).argmax())]
             crisis_cues = (f"crisis view p={p_view:.2f}",)
         elif not vetoed and (
-            p_window >= self._thr.get("crisis_view_joined", 9.0)
+            p_window >= (joined := self._thr.get("crisis_view_joined", 9.0))
             or (
                 p_window >= self._thr.get("crisis_view_joined_low", 9.0)
                 and p_view >= self._thr.get("crisis_view_joined_floor", 9.0)
@@ -163,7 +163,7 @@ class CrisisLayer:
             kind = VIEW_KINDS[int(np.asarray(raw["crisis_window_kind"]).argmax())]
             turns = min(len(history), WINDOW_TURNS) + 1
             crisis_cues = (f"crisis view p={p_window:.2f} over the last {turns} turns read together",)
-            if p_window < self._thr.get("crisis_view_joined", 9.0):
+            if p_window < joined:
                 crisis_cues = (f"{crisis_cues[0]} {AGREE_MARK} this message's p={p_view:.2f}",)
         elif not vetoed and (agree := self._view_bank_agree(raw, p_view, bank, bank_ok)) is not None:
             kind, label = agree.kind, "crisis"
