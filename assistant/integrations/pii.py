@@ -133,6 +133,7 @@ def _foreign_digits(raw: str) -> bool:
 
 def _build_presidio() -> tuple[Any, Any]:
     import spacy
+    import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_analyzer.predefined_recognizers import (
@@ -149,13 +150,22 @@ def _build_presidio() -> tuple[Any, Any]:
         def load(self) -> None:
             self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]
 
+    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        """Presidio's email recogniser with the public-suffix list read from tldextract's bundled snapshot: the stock
+        one fetches the list from the internet on first use (a run-time download, and a DNS wait offline)."""
+
+        _domains = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(self._domains(pattern_text).fqdn)
+
     nlp_engine = BlankSpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank"}])
     nlp_engine.load()
 
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_recognizer(CreditCardRecognizer())
     registry.add_recognizer(IbanRecognizer())
-    registry.add_recognizer(EmailRecognizer())
+    registry.add_recognizer(OfflineEmailRecognizer())
     registry.add_recognizer(PhoneRecognizer(supported_regions=("GB", "US", "IE", "DE", "FR")))
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
     return analyzer, AnonymizerEngine()

@@ -38,10 +38,13 @@ _GLUED = re.compile(
 # "my brokerage account is 5KT-20931" (at least four digits and one letter, so never a date; the separator keeps out
 # an IBAN)
 _LETTERED = re.compile(
-    rf"(?i)\b(?:{_ACCOUNT_WORD}|brokerage|checking|savings)(?:[ ]?(?:number|no\.?|num|#|id))?"
+    rf"(?i)\b(?:{_ACCOUNT_WORD}|brokerage|checking|savings|loan|mortgage)(?:[ ]?(?:number|no\.?|num|#|id))?"
     r"(?:\s+(?:is|was|=)\s+|\s*[:#=]\s*|\s+)"
     r"(?!(?:number|num|no)\b)((?=[A-Z0-9./-]*[A-Z])(?=(?:[A-Z./-]*\d){4})[A-Z0-9]+(?:[-/.][A-Z0-9]+)+)(?![\w/-]|[.,]\w)"
 )
+# a product's letters, a dash and six or more digits, shortly after an account cue that is not its own: "my acct
+# number has letters in it? HSA-00482910" (a reference, error or order cue nearer keeps it)
+_LETTERED_NEAR = re.compile(r"(?<![\w/.-])([A-Z]{2,4}-\d{6,12})(?![\w/-]|[.,]\w)")
 # the suffix a lender or credit union puts after an account number: "90114382/01", "3392018475/S01"
 _SUFFIX = re.compile(r"/[A-Z]{0,3}\d{1,3}(?![\w/])")
 # digits with a letter O among them, at least five digits: "3O118472"
@@ -83,6 +86,9 @@ def account_findings(text: str) -> Iterator[PiiFinding]:
         yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.75)
     for m in _LETTERED.finditer(text):
         if {ch.lower() for ch in m.group(1) if ch.isalpha()} != {"x"}:  # not a masked "xxxx-4421"
+            yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.7)
+    for m in _LETTERED_NEAR.finditer(text):
+        if _account_cued(text, m.start(1)):
             yield PiiFinding("ACCOUNT_NUMBER", m.start(1), m.end(1), 0.7)
     for m in _O_FOR_ZERO.finditer(text):
         if is_quantity(text, m.start(), m.end()):

@@ -27,6 +27,12 @@ from assistant.integrations.pii_types import PiiFinding
 # a month next to a day number is a date ("Jan 3rd", "14 Jan", "the 7th of Jan"), whatever name lists say
 _MONTH = re.compile(r"(?i)jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july")
 _DAY_NEAR = re.compile(r"\d")
+# a month after a word of time is a date too ("£50 a month from January", "until October"); April, May, June, July
+# and August are also first names and stay names there ("money from April")
+_MONTH_ONLY = re.compile(r"(?i)january|february|march|september|october|november|december")
+_TIME_BEFORE = re.compile(
+    r"(?i)\b(?:from|until|till|til|by|in|since|before|after|every|next|last|this|of|early|late|mid|end of|start of)\s+$"
+)
 # who is writing or addressed: here a word that is also a place may be a name ("hiya its Jordan")
 _SELF_CUE = re.compile(r"(?i)\b(?:it's|its|it is|i'm|im|i am|this is|hi|hiya|hello|hey|dear)[,\s]+$")
 
@@ -230,6 +236,7 @@ def _names(text: str) -> Iterator[PiiFinding]:
             continue
         place = low in NOT_NAMES and not strong and not (low in first and _SELF_CUE.search(before))
         place = place or bool(_MONTH.fullmatch(low) and _DAY_NEAR.search(text[max(0, tok.start() - 8) : tok.end() + 6]))
+        place = place or bool(_MONTH_ONLY.fullmatch(low) and _TIME_BEFORE.search(before) and not strong)
         if not explicit and (_ordinary(word, first, last, common) or place):
             i += 1  # "Im", "ATMs", "Yesterdays", "from China", "Russian rubles"
             continue

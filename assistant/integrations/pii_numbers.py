@@ -59,14 +59,16 @@ _CUES: dict[str, re.Pattern[str]] = {
     "account": re.compile(
         r"(?i)\b(?:(?:accounts?|acount|accout|accont|acct|accnt|acc|a/c)(?:no|num|nr|number|#)?|checking|chequing"
         r"|savings|current"
-        r"|brokerage|money market|isa|ira|bank details|roll (?:number|no|num))\b"
+        r"|brokerage|money market|isa|ira|bank details|roll (?:number|no|num)"
+        # a loan or mortgage named by its number is an account ("mortgage loan #7700-418823-9", "loan no 55120934")
+        r"|(?:loan|mortgage|heloc|escrow)(?:\s*(?:number|no|num|id)|(?=\s*#)))\b"
     ),
     # numbers that are not personal data: a reference, order or case number, a flight, an invoice; the digits after
     # a reference's letters are the reference too ("ref CMP-2023-118822", "ref J2-RF-2210934")
     "ref": re.compile(
         r"(?i)\b(?:order|invoice|inv|ref|reference|case|ticket|booking|confirmation|tracking|claim|transaction|txn"
         r"|policy|membership|receipt|complaint|incident|flight|serial|parcel|cheque|check number|mandate"
-        r"|direct debit|payment id|application|contract|loan|merchant|terminal|store|shipment|consignment|item|sku"
+        r"|direct debit|payment id|application|contract|merchant|terminal|store|shipment|consignment|item|sku"
         r"|model|part|room|folio|voucher|machine|device|atm|kiosk)\b(?:[\s#:.,-]*(?:(?:number|no|num|id|ref|code)\b[\s#:.-]*)?"
         r"(?:[A-Z]{1,5}\d{0,4}-)*"
         # ... or named, then what it is for and a verb: "reference number for my complaint is", "ref for me is"

@@ -49,7 +49,8 @@ SECRET_CUES: dict[str, str] = {
         r"| code| details)?|online banking (?:password|passcode)"
     ),
     "code": (
-        r"pin(?:[ -]?code| number| no)?|verification(?= ?#)|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
+        r"pin(?:[ -]?code| number| no)?|pn|verification(?= ?#)"
+        r"|one[- ]time (?:pass ?code|code|password|passcode|pin)|otp"
         r"|verification (?:code|number)|security key|access number|pass ?number"
         r"|security (?:code|number|pin)|auth(?:entication|entificat\w+|orisation|orization)? code|2fa code|sms code"
         r"|text(?:ed)? code|access code|authenticator code|card security code|cvv2?|cvc|the code"
@@ -65,7 +66,7 @@ _ANY_CUE = "|".join(f"(?:{p})" for p in SECRET_CUES.values())
 _WORD_OR_PHRASE_CUE = f"(?:{SECRET_CUES['phrase']})|(?:{SECRET_CUES['word']})"
 _FILLER = (
     r"(?:\s*(?:(?:is still|was set to|set to|changed to|changed it to|is now|will be|is going to be|is|was|are|were"
-    r"|'s|’s|of|as|it's|it is|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
+    r"|'s|’s|of|as|it's|it is|it was|its|which is|which was|that is|that was|should be|would be|used to be|reads|says"
     r"|now|shows|displays|i think|i believe|maybe|mine is|mine's|mine was"
     r"|probably|either|right now|currently|at the moment)(?![\w'’])|[=:,?)-]|->|→)\s*)+"
 )
@@ -98,8 +99,8 @@ _SECRET_LAST = re.compile(
 )
 # alternatives after a secret: "... was Cardigan or cardigan123", "'x' I think or maybe snowdonia", "jsmith / Kettle9"
 _ALTERNATIVE = re.compile(
-    rf"(?i)[\"'”’]?(?:(?:\s+i think|\s+i guess)?,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?|\s*/\s*)"
-    rf"[\"'“‘]?({_WORD})"
+    rf"(?i)[\"'”’]?\??(?:(?:\s+i think|\s+i guess)?,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?|\s*/\s*)"
+    rf"[\"'“‘]?(\d(?: \d){{3,7}}(?!\w)|{_WORD})"
 )
 # "my pin was 1234 but i changed it to 6060"
 _CHANGED_IT = re.compile(
@@ -135,9 +136,10 @@ _SHAPED_BEFORE = re.compile(
     rf"(?i)(?<![^\s\"'“‘(:=])({_MIXED})[^.!?\n]{{0,30}}?\b(?:is|was|as|=) (?:my|the|our) (?:new |old |current )?"
     rf"(?:{SECRET_CUES['word']})\b"
 )
-# a cue asked about, then answered in the next sentence: "password?? fine its ...", "Password? ok it's ..."
+# a cue asked about or ended with its sentence, then answered in the next: "password?? fine its ...", "Password? ok
+# it's ...", "I've forgotten my password. I think it was ...", "i said my password to the man. it was ..."
 _ANSWERED = re.compile(
-    r"(?i)\s*\?+\s*(?=(?:[\w'’]+[,\s]+){0,3}?(?:it's|it’s|its|it is|it was|here it is|mine is|mine's)\s)"
+    r"(?i)[^.!?\n]{0,60}?[?.]+\s*(?=(?:[\w'’]+[,\s]+){0,3}?(?:it's|it’s|its|it is|it was|here it is|mine is|mine's)\s)"
 )
 _TOKEN_REST = re.compile(r"[^\s\"'“”‘’]*")
 _SENTENCE_END = re.compile(r"(?<!\.)[.!?](?!\.)(?:\s|$)|\n")  # "the login thingy... qwerty!2345" runs on
@@ -173,6 +175,12 @@ _CODE_LATER = re.compile(
     r"\b(?:it's|it is|its|it was|which is|i said|i gave (?:it|them|him|her)|i told (?:him|her|them)(?: it)?)"
     r"|(?:texted|txted|txt|sms'?d|messaged)(?: me| to me| u| you)?)\s+(\d{3}[ -]?\d{3}|\d{4,8}|\d(?: \d){3,7})\b"
 )
+# a PIN or code named, then given as the start of a later sentence: "the store reader isn't taking it. It's 3309 if
+# that helps", "I wrote the new one down. It's 8062", "my security pin. i think it was 0 0 7 1"
+_CODE_NEXT_SENTENCE = re.compile(
+    r"(?i)\b(?:pin|pn|passcode|pass code|one[- ]time code|otp|code)\b[^\n]{0,160}?[.!?]\s+"
+    r"(?:(?:i think|i believe|maybe|probably|and)\s+)?(?:it's|it’s|its|it is|it was)\s+(\d{4,8}|\d(?: \d){3,7})\b"
+)
 # "... which I thought was gooseberry but apparently not, so I tried gooseberries"
 _TRIED = re.compile(
     rf"(?i)[^.!?\n]{{0,50}}?\b(?:i |then |also |and )*(?:tried|typed|entered|put in)\s+[\"'“‘]?({_WORD})"
@@ -185,7 +193,7 @@ _SECURITY_TALK = re.compile(
 # digits shortly after a PIN or code cue with no filler: "pin hasn't worked, try 4417"; not after the words that
 # make a number something else ("since 2019", "ending 4421", "it took 200") nor a code that is not a secret
 _CODE_NEAR = re.compile(
-    r"(?i)\b(?:pin|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b([^.?!\n\d£$€]{0,30}?)"
+    r"(?i)\b(?:pin|pn|passcode|pass code|one[- ]time code|otp|code|cvv2?|cvc)\b([^.?!\n\d£$€]{0,30}?)"
     r"(?<![£$€\d.,])(\d{3,8}(?:[ -]\d{2,4}){0,2}|\d(?: \d){3,7})(?![\d.,]\d|\s?(?:pounds|dollars|quid|p\b|%))\b"
 )
 _NOT_A_SECRET_CODE = re.compile(
@@ -276,6 +284,9 @@ def _cued_secrets(text: str) -> Iterator[PiiFinding]:
             if _NAMED_NOT_SECRET.search(text, max(0, m.start() - 30), m.start()):
                 continue
             yield PiiFinding("PASSWORD", *trim_span(text, m.start(1), m.end(1)), 0.7)
+    for m in _CODE_NEXT_SENTENCE.finditer(text):
+        if not _UNIT_AFTER.match(text, m.end(1)):
+            yield PiiFinding("PASSWORD", m.start(1), m.end(1), 0.75)
     for m in _NEW_ONE.finditer(text):
         g = 1 if m.group(1) else 2
         yield from leading_secret(text, m.start(g), m.group(g), 1)
