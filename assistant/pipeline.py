@@ -240,11 +240,14 @@ class Pipeline:
 
     @staticmethod
     def _should_answer(turn: TurnScratch) -> bool:
-        """No answer is drafted for a crisis (a person takes over at once) or a request the assistant refuses."""
+        """No answer is drafted for a crisis (a person takes over at once), a request the assistant refuses, or a
+        message it cannot read (another language: a person takes it)."""
         signals, decision = turn.signals, turn.decision
         if decision is not None and (decision.text or decision.kind == "offer_person"):
             return False  # a close, a clarifying question, "none of these": the dialogue stage's own reply
-        return signals is not None and signals.distress != "crisis" and signals.misuse is None
+        return (
+            signals is not None and signals.distress != "crisis" and signals.misuse is None and signals.language == "en"
+        )
 
     def _answer(self, turn: TurnScratch) -> None:
         assert turn.style is not None and turn.retrieval is not None and turn.redacted is not None

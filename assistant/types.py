@@ -109,6 +109,9 @@ class Signals:
     # p(crisis) of the crisis view over this turn's window (the last customer turns and this message read together,
     # ``crisis_view.window_text``); 0 on a first turn or without a view.
     crisis_window_p: float = 0.0
+    # The language the message is written in: "en", or the ISO 639-1 code of another language ("und" when only its
+    # script is known) that the assistant cannot read (``assistant/signals/language.py``; cue in ``cues["language"]``).
+    language: str = "en"
 
 
 @dataclass(frozen=True)

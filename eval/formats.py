@@ -56,6 +56,7 @@ FormatName = Literal[
     "key_facts_jsonl",
     "blind_jsonl",
     "pii_jsonl",
+    "language_jsonl",
     "dialogues_jsonl",
     "sgd_json",
 ]
@@ -88,7 +89,8 @@ def sha256_file(path: Path) -> str:
 
 def detect_format(path: Path) -> FormatName:
     """The format a single input file is read as, from its suffix (a ``.jsonl`` whose first row has
-    ``must_contain`` is ``key_facts_jsonl``)."""
+    ``must_contain`` is ``key_facts_jsonl``, ``entities`` ``pii_jsonl``, ``label`` and ``language``
+    ``language_jsonl``)."""
     fmt = SUFFIX_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         known = ", ".join(f"{s} ({f})" for s, f in SUFFIX_FORMATS.items())
@@ -97,6 +99,8 @@ def detect_format(path: Path) -> FormatName:
         return "key_facts_jsonl"
     if fmt == "conversations_jsonl" and _first_row_has(Path(path), "entities"):
         return "pii_jsonl"
+    if fmt == "conversations_jsonl" and _first_row_has(Path(path), "label") and _first_row_has(Path(path), "language"):
+        return "language_jsonl"
     return fmt
 
 
@@ -242,6 +246,10 @@ def load_any(path: Path, fmt: FormatName) -> list[Any]:
         from eval.pii_data import load_pii_jsonl
 
         return list(load_pii_jsonl(path))
+    if fmt == "language_jsonl":
+        from eval.language_data import load_language_jsonl
+
+        return list(load_language_jsonl(path))
     if fmt in ("dialogues_jsonl", "sgd_json"):
         from eval.dialogue_data import load_dialogues_jsonl, load_sgd_json
 

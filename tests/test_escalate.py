@@ -196,3 +196,16 @@ def test_crisis_contacts_follow_locale(policy: EscalationPolicy, locale: str, ne
 
 def test_abuse_contacts(policy: EscalationPolicy) -> None:
     assert any("Domestic Abuse" in c for c in policy.crisis_contacts("en-GB", "abuse"))
+
+
+def test_a_message_in_another_language_brings_in_a_person_told_in_that_language(policy: EscalationPolicy) -> None:
+    spanish = replace(CALM, language="es", cues={"language": ("es (p=0.98), 2/12 English words",)})
+    e = policy.run(signals=spanish, retrieval=_retrieval(sensitive=False), failed_turns=0)
+    assert e.escalate and e.kind == "now" and e.priority == "high" and e.codes == ("other_language",)
+    assert e.text.startswith("I can only answer in English") and "Una persona de nuestro equipo" in e.text
+    assert e.cues == (("es (p=0.98), 2/12 English words",),)
+    unnamed = policy.run(signals=replace(CALM, language="und"), retrieval=None, failed_turns=0)
+    assert unnamed.codes == ("other_language",) and "\n" not in unnamed.text  # no line for a language not named
+    crisis = replace(spanish, distress="crisis", crisis_kind="self_harm")
+    both = policy.run(signals=crisis, retrieval=None, failed_turns=0)
+    assert both.codes[0] == "crisis" and "other_language" in both.codes and both.priority == "urgent"

@@ -28,6 +28,7 @@ REQUIRED_METRICS = [
     "conversations.escalate.accuracy", "conversations.intent.accuracy", "conversations.no_offer.accuracy",
     "scope.fraud_refused", "scope.injection_refused", "scope.other_bank_sent_away", "scope.false_refusal",
     "speed.total.p95", "speed.throughput_per_s",
+    "language.recall", "language.false_rate",
 ]  # fmt: skip
 
 
@@ -69,6 +70,7 @@ def test_fast_run_writes_every_output_with_provenance(fast_run: tuple[dict[str, 
         "signals_dev",
         "pii",
         "dialogue",
+        "language",
     }
     for name, suite in results["suites"].items():
         assert suite["status"] == "ok", (name, suite["message"])

@@ -27,6 +27,7 @@ class SignalsOut(_Open):
     crisis_kind: str | None = None
     misuse: str | None = None
     complaint: bool = False
+    language: str = "en"
 
 
 class StyleOut(_Open):

@@ -1,16 +1,19 @@
 """Stage 3: signals from the shared encoder vector — sentiment, distress (with the crisis rule layer),
-vulnerability drivers, hand-off request and financial literacy (smoothed over the conversation)."""
+vulnerability drivers, hand-off request and financial literacy (smoothed over the conversation) — and whether the
+message is in English at all (``assistant/signals/language.py``)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from assistant.errors import ModelUnavailableError
 from assistant.settings import Settings
+from assistant.signals.language import LanguageScreen
 from assistant.signals.model import ARTIFACT_NAME, SignalModel
 from assistant.types import Encoded, Signals
 
@@ -36,6 +39,7 @@ class SignalClassifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._model: SignalModel | None = None
+        self._language = LanguageScreen()
         self._lock = threading.Lock()
 
     @property
@@ -46,7 +50,8 @@ class SignalClassifier:
         return self._model
 
     def warm_up(self) -> None:
-        """Load the heads, the lexicon and the crisis bank (embedded once) (idempotent)."""
+        """Load the heads, the lexicon, the crisis bank (embedded once) and the language screen (idempotent)."""
+        self._language.warm_up()
         with self._lock:
             if self._model is not None:
                 return
@@ -63,7 +68,7 @@ class SignalClassifier:
         """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first) and
         ``window`` the crisis view of the window over the last customer turns and this message
         (:func:`~assistant.signals.crisis_view.window_text`, ``MessageEncoder.run_window``)."""
-        return self.model.predict(
+        signals = self.model.predict(
             encoded.text,
             encoded.vector,
             history,
@@ -71,3 +76,7 @@ class SignalClassifier:
             encoded.service_vector,
             window,
         )
+        reading = self._language.read(encoded.text)
+        if reading.english:
+            return signals
+        return replace(signals, language=reading.language, cues={**signals.cues, "language": (reading.cue,)})

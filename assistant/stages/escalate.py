@@ -66,6 +66,7 @@ RULE_CODES = (
     "sensitive_high_distress",
     "asked_for_person",
     "asked_again",
+    "other_language",
     "repeated_failure",
     "low_confidence",
 )
@@ -82,6 +83,8 @@ class EscalationRules(PromptFile):
     """
 
     rules: dict[str, EscalationRule]
+    # one line per language code, added to the ``other_language`` text ("es": "Una persona de nuestro equipo ...")
+    other_language_lines: dict[str, str]
     fraud_intents: list[str]
     fraud_now_patterns: list[str]
     offer_action: OfferAction
@@ -98,7 +101,8 @@ class EscalationRules(PromptFile):
 
 class EscalationPolicy:
     """Rules that bring in a person: a crisis or fraud happening now, a request for help with fraud, high distress,
-    vulnerability with distress or on a sensitive topic (all *needs a person now*); the customer asking (twice:
+    vulnerability with distress or on a sensitive topic, a message in a language the assistant cannot read (all
+    *needs a person now*); the customer asking (twice:
     higher priority); and, after missed answers or an unsure retrieval, an *offer* of a person.
 
     >>> from assistant.settings import Settings
@@ -181,6 +185,9 @@ class EscalationPolicy:
         elif asks_before >= 2:
             # A customer who asked twice is never answered by the bot a third time, whatever this message says.
             add("asked_again", f"customer asked for a person {asks_before} times before", ())
+        if signals.language != "en":
+            # the assistant cannot read it: no English answer, and a person who can (or a translator) takes it
+            add("other_language", f"written in another language ({signals.language})", signals.cues.get("language", ()))
         p_high = signals.distress_probs.get("high", 0.0) + signals.distress_probs.get("crisis", 0.0)
         if signals.distress == "high" and p_high >= self._high_distress_min_prob:
             add("high_distress", f"high distress (p={p_high:.2f})", signals.cues.get("distress", ()))
@@ -209,15 +216,21 @@ class EscalationPolicy:
             add("low_confidence", f"no checked answer (retrieval confidence {retrieval.confidence:.2f})")
         if not found:
             return Escalation(escalate=False)
-        return self._decide(found, crisis=crisis and "crisis" not in handled)
+        return self._decide(found, crisis=crisis and "crisis" not in handled, language=signals.language)
 
-    def _decide(self, found: list[tuple[str, str, tuple[str, ...]]], *, crisis: bool) -> Escalation:
+    def _decide(
+        self, found: list[tuple[str, str, tuple[str, ...]]], *, crisis: bool, language: str = "en"
+    ) -> Escalation:
         rules = self.rules.rules
         kind: EscalationKind = max((rules[c].kind for c, _, _ in found), key=lambda k: _KIND_ORDER[k])
         if kind != "offer":  # an offer is moot when a person is coming anyway
             found = [f for f in found if rules[f[0]].kind != "offer"]
         deciding = max(found, key=lambda f: (_KIND_ORDER[rules[f[0]].kind], _PRIORITY_ORDER[rules[f[0]].priority]))
         priority: Priority = max((rules[c].priority for c, _, _ in found), key=lambda p: _PRIORITY_ORDER[p])
+        text = rules[deciding[0]].text
+        line = self.rules.other_language_lines.get(language)
+        if deciding[0] == "other_language" and line:
+            text = f"{text}\n\n{line}"
         return Escalation(
             escalate=kind != "offer",
             reasons=tuple(d for _, d, _ in found),
@@ -227,5 +240,5 @@ class EscalationPolicy:
             cues=tuple(cues for _, _, cues in found),
             kind=kind,
             offer=kind == "offer",
-            text=rules[deciding[0]].text,
+            text=text,
         )

@@ -20,6 +20,7 @@ from eval.suite_runs.dialogue import (
     run_conversations,
     run_escalation,
 )
+from eval.suite_runs.language import run_language
 from eval.suite_runs.multiturn import run_dialogue
 from eval.suite_runs.pii import run_pii
 from eval.suite_runs.retrieval import run_retrieval
@@ -38,6 +39,7 @@ SUITES: dict[str, Callable[[EvalContext, SuiteConfig, dict[str, Dataset], SuiteR
     "blind": run_blind,
     "signals_dev": run_signals_dev,
     "pii": run_pii,
+    "language": run_language,
     "dialogue": run_dialogue,
 }
 
