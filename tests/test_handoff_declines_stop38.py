@@ -83,9 +83,13 @@ def read(model: SignalModel, text: str) -> Signals:
 @pytest.mark.parametrize(
     "text",
     [
-        "please don't call me back, I can't talk at work, just tell me here",
-        "dont put me thru to anybody, what time does the branch shut",
+        # each read as a request before the decline forms (the service view reads "person", "agent", "human")
         "r u a real human or a bot",
+        "don't send me to an agent, they always keep me waiting",
+        "Is this a person or an AI answering me?",
+        "Without talking to a person, can I raise my overdraft?",
+        "do not transfer me to anyone please, im in class",
+        "is there a human reading my messages?",
     ],
 )
 def test_declines_are_not_requests_for_a_person(model: SignalModel, text: str) -> None:
