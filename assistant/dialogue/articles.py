@@ -11,7 +11,7 @@ mean of its title and questions, to tell how close a message is to a topic).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,12 +23,11 @@ from assistant.types import Encoded, Passage, Retrieval
 
 @dataclass(frozen=True)
 class DialogueArticles:
-    """Passages, titles, vectors and products per article id (built once by :meth:`load`)."""
+    """Passages, titles and vectors per article id (built once by :meth:`load`)."""
 
     passages: dict[str, tuple[Passage, ...]]
     titles: dict[str, str]
     vectors: dict[str, np.ndarray]
-    products: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings, encoder: TextEncoder | None = None) -> DialogueArticles:
@@ -61,8 +60,7 @@ class DialogueArticles:
                 )
                 for section, text in kb.rendered_sections(article)
             )
-        titles = {a.id: a.title for a in kb.articles}
-        return cls(passages, titles, vectors, {a.id: a.meta.product for a in kb.articles})
+        return cls(passages, {a.id: a.title for a in kb.articles}, vectors)
 
     def __contains__(self, article_id: object) -> bool:
         return article_id in self.passages

@@ -54,8 +54,6 @@ class DialogueThresholds(_Strict):
     neighbour_confidence: float = Field(default=0.9, ge=0, le=1)
     after_last_confidence: float = Field(default=0.5, ge=0, le=1)
     alone_second_confidence: float = Field(default=1.0, ge=0, le=1)
-    # the learned neighbour call (assistant/dialogue/neighbour_model.py) moves at this probability; 1.0: off
-    neighbour_model_probability: float = Field(default=1.0, ge=0, le=1)
     passed_over_confidence: float = Field(default=0.5, ge=0, le=1)
     min_topic_cosine: float = Field(ge=-1, le=1)
     choice_cosine: float = Field(ge=-1, le=1)

@@ -19,7 +19,6 @@ from assistant.dialogue.articles import DialogueArticles
 from assistant.dialogue.config import DialogueConfig
 from assistant.dialogue.cues import DialogueCues
 from assistant.dialogue.decision import LAYER_REGISTER, NEXT_LAYER, DialogueDecision, frustrated
-from assistant.dialogue.neighbour_model import Candidates, NeighbourModel, Ranked
 from assistant.dialogue.state import DialogueState
 from assistant.dialogue.topic_rule import Reading, after_last_message, read_topic
 from assistant.kb.loader import GLOSSARY_SECTION
@@ -39,17 +38,10 @@ class FollowUpReader:
     and (asked through ``reread``) after the topic's question. Built by the dialogue stage's ``warm_up``; the
     stage's class example shows it at work (``tell me more`` -> ``more_detail``)."""
 
-    def __init__(
-        self,
-        config: DialogueConfig,
-        articles: DialogueArticles,
-        cues: DialogueCues,
-        neighbours: NeighbourModel | None = None,
-    ) -> None:
+    def __init__(self, config: DialogueConfig, articles: DialogueArticles, cues: DialogueCues) -> None:
         self.config = config
         self.articles = articles
         self.cues = cues
-        self.neighbours = neighbours
 
     def read(
         self,
@@ -157,23 +149,7 @@ class FollowUpReader:
                 cues=reasons,
             ), in_context
         if call.move == "stay" and in_context is not None:
-            moved_on, after_last = self._after_last(
-                encoded, state, in_context, previous, reread, allow_offers and not upset
-            )
-            if moved_on is None:
-                moved_on = self._learned(
-                    encoded,
-                    Candidates(
-                        aid,
-                        Ranked.of(in_context),
-                        Ranked.of(retrieval),
-                        None if after_last is None else Ranked.of(after_last),
-                        self.articles.products,
-                        follow_cue is not None,
-                        upset,
-                    ),
-                    allow_offers and not upset,
-                )
+            moved_on = self._after_last(encoded, state, in_context, previous, reread, allow_offers and not upset)
             if moved_on is not None:
                 return replace(moved_on, cues=(*reasons, *moved_on.cues)), in_context
         passed_over = alone.top if alone.top and alone.confidence >= t.passed_over_confidence else None
@@ -200,13 +176,13 @@ class FollowUpReader:
         previous: str | None,
         reread: Reread | None,
         allow_offers: bool,
-    ) -> tuple[DialogueDecision | None, Retrieval | None]:
+    ) -> DialogueDecision | None:
         """A message the topic rule keeps on the topic, read after the customer's last message when that is not
         the topic's question (:func:`~assistant.dialogue.topic_rule.after_last_message`): the follow-up answered
-        from the article that reading finds, or None (the topic stays); with that reading (None when not read)."""
+        from the article that reading finds, or None (the topic stays)."""
         assert state.topic is not None
         if reread is None or not previous or previous.strip() == state.query.strip():
-            return None, None
+            return None
         after_last = reread(in_context_text(replace(state, query=previous), encoded.text))
         call = after_last_message(
             topic=state.topic.article_id,
@@ -215,7 +191,7 @@ class FollowUpReader:
             t=self.config.thresholds,
         )
         if call is None or call.article_id is None or call.article_id not in self.articles:
-            return None, after_last
+            return None
         return DialogueDecision(
             "follow_up",
             encoded.text,
@@ -223,26 +199,6 @@ class FollowUpReader:
             retrieval=self.articles.focused(call.article_id, (), after_last.intent, after_last.confidence),
             allow_offers=allow_offers,
             cues=(call.reason,),
-        ), after_last
-
-    def _learned(self, encoded: Encoded, candidates: Candidates, allow_offers: bool) -> DialogueDecision | None:
-        """A message still kept on the topic after every rule, moved to the neighbouring article the learned model
-        (:mod:`assistant.dialogue.neighbour_model`) finds with at least ``neighbour_model_probability``; None when
-        there is no model, no candidate or none that likely (dialogue 2026.12.12)."""
-        bar = self.config.thresholds.neighbour_model_probability
-        if self.neighbours is None or bar >= 1:
-            return None
-        best = self.neighbours.best(candidates, allowed=self.articles.passages)
-        if best is None or best[1] < bar:
-            return None
-        article, probability = best
-        return DialogueDecision(
-            "follow_up",
-            encoded.text,
-            article_id=article,
-            retrieval=self.articles.focused(article, (), None, probability),
-            allow_offers=allow_offers,
-            cues=(f"learned neighbour: {article} ({probability:.2f})",),
         )
 
     def _not_helpful(

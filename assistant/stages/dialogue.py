@@ -31,7 +31,6 @@ from assistant.dialogue.decision import (
     frustrated,
 )
 from assistant.dialogue.follow_up import FollowUpReader, Reread, in_context_text
-from assistant.dialogue.neighbour_model import NeighbourModel
 from assistant.dialogue.state import Choice, DialogueState
 from assistant.integrations.encoder import TextEncoder
 from assistant.settings import Settings
@@ -98,8 +97,7 @@ class DialogueTracker:
             config = load_dialogue_config(self._settings.prompts_dir)
             self._articles = DialogueArticles.load(self._settings, self._encoder)
             self._cues = DialogueCues(config)
-            neighbours = NeighbourModel.load() if config.thresholds.neighbour_model_probability < 1 else None
-            self._follow_up = FollowUpReader(config, self._articles, self._cues, neighbours)
+            self._follow_up = FollowUpReader(config, self._articles, self._cues)
             self._config = config
 
     # ------------------------------------------------------------------ helpers
