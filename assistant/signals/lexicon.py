@@ -118,7 +118,9 @@ class ComplaintCues(BaseModel):
     """Expressions of dissatisfaction with the bank (FCA DISP 1.1). ``explicit``: the customer says it is a
     complaint, escalates it or leaves; ``about_bank``: the bank's own service, fees or decisions failed them;
     ``general``: dissatisfaction that could be about anyone, which counts only when no ``elsewhere`` cue (a
-    merchant, a builder, a landlord) says someone else is the subject."""
+    merchant, a builder, a landlord) says someone else is the subject. ``declared``: the customer says in so many
+    words that they are complaining ("this is a formal complaint", "I wish to complain"): a complaint whatever the
+    service view reads, unless someone else is the subject."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -126,6 +128,7 @@ class ComplaintCues(BaseModel):
     about_bank: list[LexiconEntry]
     general: list[LexiconEntry]
     elsewhere: list[LexiconEntry] = []
+    declared: list[LexiconEntry] = []
 
 
 class WarningCues(BaseModel):

@@ -280,7 +280,8 @@ class SignalModel(CrisisLayer):
         """A complaint (DISP 1.1) from the complaint rules and, when the heads have one, the complaint head. A
         general cue of dissatisfaction counts in full when the message reads negative (or sarcastic) and no one
         else (a merchant, a builder) is its subject; sarcasm about the bank's service is itself such a cue. With
-        a service view, the result is blended with the view's reading (:meth:`_service`)."""
+        a service view, the result is blended with the view's reading (:meth:`_service`); a complaint declared in so
+        many words stays one whatever the view reads."""
         explicit = feats.cues("complaint.explicit")
         about_bank = feats.cues("complaint.about_bank")
         elsewhere = bool(feats.hit_groups("complaint.elsewhere"))
@@ -296,8 +297,11 @@ class SignalModel(CrisisLayer):
             if negative_p >= self._thr.get("complaint_general_negative", 0.35) or sarcasm:
                 p = max(p, self._thr.get("complaint", 0.5))
         p, view_cue = self._service("complaint", p, service)
+        declared = () if elsewhere else feats.cues("complaint.declared")
+        if declared:  # "this is a formal complaint": said in so many words, whatever the view reads
+            p = max(p, self._thr.get("complaint", 0.5))
         flagged = p >= self._thr.get("complaint", 0.5)
-        cues = tuple(dict.fromkeys(explicit + about_bank + general)) if flagged else ()
+        cues = tuple(dict.fromkeys(declared + explicit + about_bank + general)) if flagged else ()
         if flagged:
             cues = cues + view_cue if cues or view_cue else (f"model p(complaint)={p:.2f}",)
         return flagged, p, cues
