@@ -206,6 +206,8 @@ def test_a_message_in_another_language_brings_in_a_person_told_in_that_language(
     assert e.cues == (("es (p=0.98), 2/12 English words",),)
     unnamed = policy.run(signals=replace(CALM, language="und"), retrieval=None, failed_turns=0)
     assert unnamed.codes == ("other_language",) and "\n" not in unnamed.text  # no line for a language not named
+    again = policy.run(signals=spanish, retrieval=None, failed_turns=0, handled=("other_language",))
+    assert again.codes == ("other_language",)  # after a person released the chat, the bot still cannot read it
     crisis = replace(spanish, distress="crisis", crisis_kind="self_harm")
     both = policy.run(signals=crisis, retrieval=None, failed_turns=0)
     assert both.codes[0] == "crisis" and "other_language" in both.codes and both.priority == "urgent"

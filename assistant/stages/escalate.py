@@ -156,13 +156,13 @@ class EscalationPolicy:
     ) -> Escalation:
         """``failed_turns`` counts this turn if it failed; ``asks_before``: earlier turns that asked for a person;
         ``handled``: codes a person already dealt with in this conversation (not escalated for again, except a
-        request for a person)."""
+        request for a person and a message in another language, which the bot still cannot answer)."""
         rules = self.rules
         found: list[tuple[str, str, tuple[str, ...]]] = []
 
         def add(code: str, detail: str, cues: tuple[str, ...] = ()) -> None:
-            if code in handled and code not in ("asked_for_person", "asked_again"):
-                return
+            if code in handled and code not in ("asked_for_person", "asked_again", "other_language"):
+                return  # a person dealt with it; but a request, or a message the bot cannot read, needs one again
             found.append((code, detail, cues))
 
         crisis = signals.distress == "crisis"
