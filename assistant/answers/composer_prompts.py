@@ -86,6 +86,20 @@ class LowConfidence(BaseModel):
     answer_cosine: float = Field(default=0.0, ge=0, le=1)
 
 
+class FactRecall(BaseModel):
+    """Below the retrieval bar, the article of the facts file's clear best match across the whole knowledge base
+    is put first (:mod:`assistant.answers.fact_recall`): only for a question asking a kind of figure, when the best
+    fact is of that kind, its match is at least ``min_match``, ahead of the next fact's by ``min_margin`` and its
+    description at least ``min_cosine`` close to the question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = False
+    min_match: float = Field(default=10.0, ge=0)
+    min_margin: float = Field(default=1.0, ge=0)
+    min_cosine: float = Field(default=1.0, ge=0, le=1)
+
+
 class FactPair(BaseModel):
     """A question that asks two things ("the fee and how long") gets both figures first. Each part of the question
     is matched to the descriptions of the facts the lead's article carries (a part asking "how long"/"how much" to
@@ -223,6 +237,7 @@ class FocusConfig(BaseModel):
     low_confidence: LowConfidence
     pair: FactPair = Field(default_factory=lambda: FactPair(enabled=False, min_relevance=1.0, min_kind_relevance=1.0))
     answer_fact: AnswerFact | None = None
+    recall: FactRecall = Field(default_factory=FactRecall)
     anaphora: str | None = None  # a lead sentence opening with this (regex) is preceded by the one it refers to
     openers: FocusOpeners
     person_line: str

@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answers.composer_prompts import load_composer_prompts
+from assistant.answers.fact_recall import recall_fact, with_recalled
+from assistant.answers.focus import article_facts, kb_facts
+from assistant.answers.sentence_vectors import VECTORS_FILE, EmbeddingCache, KnownVectors
 from assistant.errors import IndexNotBuiltError
-from assistant.integrations.encoder import TextEncoder
+from assistant.integrations.encoder import TextEncoder, shared_encoder
 from assistant.integrations.vectorstore import IndexSnapshot, VectorIndex, make_vector_index
 from assistant.kb.intents import ALL_INTENTS, OUT_OF_SCOPE
 from assistant.kb.loader import KnowledgeBase, load_kb
@@ -157,6 +161,7 @@ class KnowledgeRetriever:
         self._screen: OrganisationScreen | None = None
         self._passages: dict[str, tuple[tuple[str, str], ...]] = {}
         self._dense: DenseArticleScores | None = None
+        self._fact_cache: EmbeddingCache | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._dense_lock = threading.Lock()
@@ -281,29 +286,13 @@ class KnowledgeRetriever:
                     order.insert(0, order.pop(j))
                     intent = matched[0]
                 break
-        passages: list[Passage] = []
-        for aid, score in order:
-            article = self.kb.article(aid)
-            for section, text in self._passages[aid]:
-                passages.append(
-                    Passage(
-                        article_id=aid,
-                        title=article.title,
-                        section=section,
-                        text=text,
-                        score=round(score, 4),
-                        intents=article.meta.intents,
-                        product=article.meta.product,
-                        sensitive=article.meta.sensitive,
-                        risk_warning=self.kb.render(article.meta.risk_warning) if article.meta.risk_warning else None,
-                    )
-                )
+        passages = [p for aid, score in order for p in self._article_passages(aid, score)]
         assert self._screen is not None  # rank() warmed the stage up
         other = self._screen.other_organisation(encoded.text)
         if other is not None:
             logger.info("out of scope: asks about %s", other)
         in_scope = ranked.confidence >= self._settings.min_retrieval_confidence and other is None
-        return Retrieval(
+        retrieval = Retrieval(
             passages=tuple(passages),
             article_ids=tuple(aid for aid, _ in order),
             confidence=round(ranked.confidence, 4),
@@ -311,3 +300,57 @@ class KnowledgeRetriever:
             intent=intent if in_scope else None,
             other_organisation=other,
         )
+        return self.recall(encoded=encoded, retrieval=retrieval)
+
+    def _article_passages(self, aid: str, score: float) -> list[Passage]:
+        """One article's rendered sections as passages at ``score``."""
+        article = self.kb.article(aid)
+        risk = self.kb.render(article.meta.risk_warning) if article.meta.risk_warning else None
+        return [
+            Passage(
+                article_id=aid,
+                title=article.title,
+                section=section,
+                text=text,
+                score=round(score, 4),
+                intents=article.meta.intents,
+                product=article.meta.product,
+                sensitive=article.meta.sensitive,
+                risk_warning=risk,
+            )
+            for section, text in self._passages[aid]
+        ]
+
+    @property
+    def fact_cache(self) -> EmbeddingCache:
+        """Fact-description vectors (the file ``attune ingest`` writes; others encoded on first use)."""
+        with self._lock:
+            if self._fact_cache is None:
+                source = self._settings.data_dir / VECTORS_FILE
+                self._fact_cache = EmbeddingCache(self._encoder or shared_encoder(), source=source)
+            return self._fact_cache
+
+    def recall(self, *, encoded: Encoded, retrieval: Retrieval) -> Retrieval:
+        """Below the confidence bar (and not about another organisation), the article of the facts file's clear
+        best match for the question across the whole knowledge base goes first (``composer.yaml``
+        ``focus.recall``, :mod:`assistant.answers.fact_recall`); ``retrieval`` unchanged otherwise. Confidence and
+        ``in_scope`` stay as ranked: the composer's below-bar rule and the checks still decide."""
+        if retrieval.in_scope or retrieval.other_organisation is not None or not retrieval.article_ids:
+            return retrieval
+        focus = load_composer_prompts(self._settings.prompts_dir).focus
+        if not focus.recall.enabled or focus.answer_fact is None:
+            return retrieval
+        vectors = KnownVectors(self.fact_cache, {encoded.text: encoded.vector})
+        found = recall_fact(
+            encoded.text,
+            kb_facts(self._settings.kb_dir),
+            article_facts(self._settings.kb_dir),
+            vectors,
+            focus.answer_fact,
+            focus.recall,
+            prefer=retrieval.article_ids,
+        )
+        if found is None or found.article_id not in self._passages:
+            return retrieval
+        top = retrieval.passages[0].score if retrieval.passages else 0.0
+        return with_recalled(retrieval, found.article_id, self._article_passages(found.article_id, top))
