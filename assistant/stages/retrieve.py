@@ -179,7 +179,7 @@ class KnowledgeRetriever:
         return self._head
 
     def warm_up(self) -> None:
-        """Load the knowledge base, the routing head and the index handle (once)."""
+        """Load the knowledge base, the routing head and the index handle (once), and what fact recall needs."""
         with self._lock:
             if self._kb is not None:
                 return
@@ -203,6 +203,11 @@ class KnowledgeRetriever:
                 logger.warning("the knowledge-base index is empty: run `attune ingest`")
         except Exception as exc:  # reported again, as an error, on the first run()
             logger.warning("cannot reach the knowledge-base index: %s", exc)
+        if load_composer_prompts(self._settings.prompts_dir).focus.recall.enabled:
+            # what a first question below the bar needs: the facts and their description vectors
+            kb_facts(self._settings.kb_dir)
+            article_facts(self._settings.kb_dir)
+            self.fact_cache.refresh(force=True)
 
     def dense_scores(self, *, force: bool = False) -> DenseArticleScores:
         """The in-memory dense index, reloaded from the store when its version changed (checked at most every
