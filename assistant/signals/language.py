@@ -66,7 +66,7 @@ class LanguageScreen:
     """Reads whether a message is in English (see the module docstring).
 
     >>> LanguageScreen().read("Ich habe mein Passwort vergessen und die App sagt Fehler").cue
-    'de (p=1.00), 2/10 English words'
+    'de (p=1.00), 1/7 English words'
     """
 
     def __init__(self, identifier: LanguageIdentifier | None = None, vocabulary: Path = VOCABULARY_PATH) -> None:
