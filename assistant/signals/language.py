@@ -94,13 +94,13 @@ class LanguageScreen:
         latin, other = _letters(text)
         if other > latin and other >= 2:
             if self._english_part(text):
-                return _english(text, "an English sentence beside another script")
+                return _english("an English sentence beside another script")
             code, p = self._identifier.identify(text)
             code = "und" if code in ENGLISH_LIKE else code
             return LanguageReading(code, False, p, 0.0, f"{_script(text)} script ({code})")
         words = _common_words(text)
         if len(words) < MIN_WORDS:
-            return _english(text, "too short to tell")
+            return _english("too short to tell")
         known = sum(1 for w in words if _plain(w) in self._words)
         share = known / len(words)
         code, p = self._identifier.identify(text)
@@ -147,7 +147,7 @@ def _common_words(text: str) -> list[str]:
     return out
 
 
-def _english(text: str, cue: str) -> LanguageReading:
+def _english(cue: str) -> LanguageReading:
     return LanguageReading("en", True, 1.0, 1.0, cue)
 
 
