@@ -44,16 +44,6 @@ STRONG_CAPABILITY_CUES = frozenset(
         "low confidence with money or tech",
     }
 )
-# The complaint's second reading past the service view's veto (stop 39, `data/audits/complaint_stop39_notes.md`):
-# chosen on the written dev rows with BANKING77 dev and the calm dialogue turns as the bound; a stored threshold
-# `complaint_second.<key>` overrides each.
-COMPLAINT_SECOND: dict[str, float] = {
-    "negative": 0.6,  # p(negative) for a strong rule to count past the view
-    "view_floor": 0.1,  # the view must not rule the message out
-    "general_negative": 0.8,  # a general cue counts as strong only in a very negative message
-    "view_alone": 0.4,  # the view's own reading that flags a negative message whatever the rules say
-    "view_alone_negative": 0.5,
-}
 
 
 class SignalModel(CrisisLayer):
@@ -311,40 +301,10 @@ class SignalModel(CrisisLayer):
         if declared:  # "this is a formal complaint": said in so many words, whatever the view reads
             p = max(p, self._thr.get("complaint", 0.5))
         flagged = p >= self._thr.get("complaint", 0.5)
-        second: tuple[str, ...] = ()
-        if not flagged and not elsewhere and service is not None and view_cue:
-            second = self._second_reading(
-                bool(explicit or about_bank),
-                bool(general),
-                negative_p,
-                float(service[SERVICE_LABELS.index("complaint")]),
-            )
-            flagged = bool(second)
-            if flagged:  # reported at the threshold, as a declared complaint is
-                p = max(p, self._thr.get("complaint", 0.5))
         cues = tuple(dict.fromkeys(declared + explicit + about_bank + general)) if flagged else ()
         if flagged:
             cues = cues + view_cue if cues or view_cue else (f"model p(complaint)={p:.2f}",)
-        return flagged, p, cues + second
-
-    def _second_reading(self, strong: bool, general: bool, negative_p: float, view: float) -> tuple[str, ...]:
-        """A complaint the blend missed (stop 39): a strong rule (explicit or about the bank, or a general cue in a
-        very negative message) in a negative message that the view does not rule out, or the view alone confident in
-        a negative message. Only asked when no one else (a merchant, a landlord) is the subject. Returns its cue."""
-        get = self._thr.get
-        if negative_p >= get("complaint_second.general_negative", COMPLAINT_SECOND["general_negative"]):
-            strong = strong or general
-        if (
-            strong
-            and negative_p >= get("complaint_second.negative", COMPLAINT_SECOND["negative"])
-            and view >= get("complaint_second.view_floor", COMPLAINT_SECOND["view_floor"])
-        ):
-            return (f"second reading: a strong cue, p(negative)={negative_p:.2f}",)
-        if view >= get("complaint_second.view_alone", COMPLAINT_SECOND["view_alone"]) and negative_p >= get(
-            "complaint_second.view_alone_negative", COMPLAINT_SECOND["view_alone_negative"]
-        ):
-            return (f"second reading: the view alone, p(negative)={negative_p:.2f}",)
-        return ()
+        return flagged, p, cues
 
     def _vulnerability(
         self, feats: TextFeatures, probs: np.ndarray, service: np.ndarray | None = None
