@@ -5,7 +5,8 @@ acute distress, a hand-off request or a complaint (and those it stops matching).
 Rules count as the signal model counts them (:func:`reached`): a denial, a decline or a mention of a person around a
 rule's words takes it away. The texts: every row of ``data/signals/written_*`` (with its labels), the dialogue dev
 sets, BANKING77 train, the first 3 000 CFPB complaint narratives (first 600 characters) and the GoEmotions train and
-dev comments, from ``../shared/data``. Never ``data/blind/``. A new match on a labelled text that its labels do not
+dev comments, from the shared data folder (``Settings().shared_data_dir``: ``ATTUNE_SHARED_DATA_DIR``, by default
+``../shared/data``). Never ``data/blind/``. A new match on a labelled text that its labels do not
 call for (a crisis rule on a row that is not crisis, a complaint rule on a row that is no complaint) is a cost of the
 change; on the unlabelled corpora every new match is one to read (most CFPB narratives are complaints, about a bank
 or not).
@@ -26,10 +27,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.settings import Settings
 from assistant.signals.lexicon import SignalLexicon, crisis_rule_hits, person_requests
 
 GROUPS = ("crisis.", "distress.acute", "handoff.explicit", "complaint.")
-SHARED = Path("../shared/data")
+SHARED = Settings().shared_data_dir
 CFPB_ROWS = 3000
 
 
