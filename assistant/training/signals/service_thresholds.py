@@ -6,7 +6,7 @@ For each label, every (weight, threshold) pair of :data:`WEIGHTS` x :data:`GRID`
 itself (``SignalModel._handoff`` and friends, with the pair stored as the model's thresholds), and the pair with the
 best dev figure within that label's limits wins:
 
-- hand-off: the most recall with precision at least :data:`MIN_SERVICE_HANDOFF_PRECISION` on the written dev rows and at
+- hand-off: the most recall with precision at least :data:`MIN_HANDOFF_PRECISION` on the written dev rows and at
   most :data:`MAX_HANDOFF_ORDINARY` of ordinary questions flagged;
 - complaint: the most recall with at most :data:`MAX_COMPLAINT_HARD` of the written dev non-complaints and
   :data:`MAX_COMPLAINT_ORDINARY` of ordinary questions flagged;
@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,11 +37,12 @@ from assistant.integrations.encoder import TextEncoder
 from assistant.integrations.layer_adapter import LayerAdapter
 from assistant.signals.model import SignalModel
 from assistant.signals.service_view import DRIVER_LABELS
-from assistant.training.signals.crisis_thresholds import WRITTEN_DIRS, written_rows
+from assistant.training.signals.crisis_thresholds import written_rows
 from assistant.training.signals.thresholds import (
     MAX_COMPLAINT_HARD,
     MAX_COMPLAINT_ORDINARY,
     MAX_HANDOFF_ORDINARY,
+    MIN_HANDOFF_PRECISION,
     Prepared,
     prepare,
     with_thresholds,
@@ -51,15 +51,6 @@ from assistant.training.signals.thresholds import (
 WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.20, 0.96, 0.05))
 MAX_DRIVER_ORDINARY = 0.01  # ordinary questions read as showing a vulnerability driver
-# Stop 39: a retrained view may not buy hand-off recall with precision. The shipped pair reads the dev hand-off rows
-# at 0.98 precision; the lexical heads' chooser keeps its own bound (0.95).
-MIN_SERVICE_HANDOFF_PRECISION = 0.98
-# The written rounds whose dev rows choose the service weights and thresholds: the crisis layer's folders and the later
-# rounds with hand-off or complaint rows (12l, 12m). Round 12n is the fresh check set and is never read here.
-SERVICE_DEV_DIRS: tuple[Path, ...] = (
-    *WRITTEN_DIRS,
-    *(WRITTEN_DIRS[0].parent / name for name in ("written_2026_12l", "written_2026_12m")),
-)
 
 Pair = tuple[float, float]
 
@@ -71,11 +62,6 @@ def best_pair(scored: Sequence[tuple[Pair, float, float]]) -> tuple[Pair, float,
     if within:
         return max(within, key=lambda s: s[1])
     return min(scored, key=lambda s: s[2])
-
-
-def service_dev_rows(name: str) -> list[dict[str, object]]:
-    """The ``dev`` rows of ``<name>.jsonl`` in every folder of :data:`SERVICE_DEV_DIRS` that has the file."""
-    return [r for d in SERVICE_DEV_DIRS if (d / f"{name}.jsonl").exists() for r in written_rows(name, "dev", d)]
 
 
 def _decide(model: SignalModel, label: str, rows: Sequence[Prepared]) -> np.ndarray:
@@ -136,7 +122,7 @@ def _recall_judge(max_false: Callable[[np.ndarray, np.ndarray], float], max_plai
 
 def _precision_breach(pred: np.ndarray, gold: np.ndarray) -> float:
     precision = float(gold[pred].mean()) if pred.any() else 1.0
-    return (1.0 - precision) / (1.0 - MIN_SERVICE_HANDOFF_PRECISION)
+    return (1.0 - precision) / (1.0 - MIN_HANDOFF_PRECISION)
 
 
 def _hard_breach(pred: np.ndarray, gold: np.ndarray) -> float:
@@ -164,11 +150,11 @@ def choose_service_thresholds(
         ("handoff", _recall_judge(_precision_breach, MAX_HANDOFF_ORDINARY)),
         ("complaint", _recall_judge(_hard_breach, MAX_COMPLAINT_ORDINARY)),
     ):
-        rows = service_dev_rows(label)
+        rows = written_rows(label, "dev")
         dev = prepare(model, encoder, [str(r["text"]) for r in rows], *adapters)
         gold = np.array([bool(r[label]) for r in rows])
         choice[label] = _sweep(model, label, label, dev, gold, plain, judge)
-    rows = service_dev_rows("vulnerability")
+    rows = written_rows("vulnerability", "dev")
     dev = prepare(model, encoder, [str(r["text"]) for r in rows], *adapters)
     for driver in DRIVER_LABELS:
         gold = np.array([driver in r["drivers"] for r in rows])  # type: ignore[operator]

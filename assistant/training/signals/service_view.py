@@ -48,20 +48,10 @@ from assistant.training.signals.views import fit_view, view_meta
 
 logger = logging.getLogger(__name__)
 
-# Round 12i's hand-off and complaint rows were first tried alone (2026-12-06) and not adopted
-# (written_2026_12i/README.md); stop 39 (issue #19) adds them with rounds 12l (hand-off, complaint) and 12m
-# (complaint). Round 12n is the fresh check set and is never read here.
+# Round 12i's hand-off and complaint rows were tried in December 2026 and not adopted: the view trained with them lost
+# hand-off recall and vulnerability F1 on the blind sets and on its own dev rows (written_2026_12i/README.md).
 SERVICE_FOLDERS: tuple[Path, ...] = tuple(
-    ds.SIGNALS_DATA / name
-    for name in (
-        "written_2026_12",
-        "written_2026_12c",
-        "written_2026_12d",
-        "written_2026_12f",
-        "written_2026_12i",
-        "written_2026_12l",
-        "written_2026_12m",
-    )
+    ds.SIGNALS_DATA / name for name in ("written_2026_12", "written_2026_12c", "written_2026_12d", "written_2026_12f")
 )
 N_NARRATIVES = 1500
 N_GOEMOTIONS = 3000
