@@ -22,8 +22,12 @@ from assistant.settings import Settings, get_settings
 from assistant.stages.dialogue import DialogueTracker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assistant.pipeline import Pipeline
     from assistant.stages.classify import SignalClassifier
+    from assistant.stages.encode import MessageEncoder
+    from assistant.types import Signals
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
@@ -150,3 +154,27 @@ def classifier() -> SignalClassifier:
     clf = SignalClassifier(Settings())
     clf.warm_up()
     return clf
+
+
+@pytest.fixture(scope="session")
+def message_encoder() -> MessageEncoder:
+    """The warm encode stage with the shipped adapters, so the crisis and service views take part as in a
+    conversation (a module that needs other settings defines its own ``message_encoder``)."""
+    from assistant.stages.encode import MessageEncoder
+
+    enc = MessageEncoder(Settings())
+    enc.warm_up()
+    return enc
+
+
+@pytest.fixture(scope="session")
+def read_signals(classifier: SignalClassifier, message_encoder: MessageEncoder) -> Callable[[str], Signals]:
+    """One message through the encode and classify stages (no history), the service view included."""
+    from assistant.types import Redacted
+
+    def read(text: str) -> Signals:
+        encoded = message_encoder.run(redacted=Redacted(text))
+        assert encoded.service_vector is not None
+        return classifier.run(encoded=encoded)
+
+    return read

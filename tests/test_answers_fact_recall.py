@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answers.base import make_signals
 from assistant.answers.composer_prompts import load_composer_prompts
 from assistant.answers.fact_recall import recall_fact, with_recalled
 from assistant.answers.focus import article_facts, kb_facts
-from assistant.answers.kbview import load_articles, oracle_retrieval
+from assistant.answers.kbview import fact_values, load_articles, oracle_retrieval
 from assistant.answers.sentence_vectors import EmbeddingCache
 from assistant.integrations.encoder import TextEncoder
+from assistant.pipeline import Pipeline
 from assistant.settings import Settings
+from assistant.types import Redacted
 
 SETTINGS = Settings(environment="test")
 FOCUS = load_composer_prompts(SETTINGS.prompts_dir).focus
@@ -64,3 +67,52 @@ def test_with_recalled_puts_the_article_first_and_keeps_the_rest() -> None:
     assert not moved.in_scope and moved.confidence == retrieval.confidence
     # an article that already leads: unchanged
     assert with_recalled(retrieval, ids[0], extra) is retrieval
+
+
+# --- Stop 39 (issue #20): the subject-access fact is reached by its acronyms. Customers and experts write "DSAR" or
+# "SAR" where the facts file wrote "subject access request", and the encoder does not tie the acronym to the words,
+# so a terse "DSAR deadline?" matched the ombudsman referral window instead. The fact's description now names both
+# acronyms and what the request is. Real knowledge base, encoder, retriever and composer; wordings of our own.
+SAR = "privacy_sar_response_time"
+
+
+def test_the_description_names_the_acronyms() -> None:
+    description = next(f.description for f in FACTS if f.name == SAR)
+    assert "DSAR" in description and "SAR " in description
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "How many days have you legally got to reply to my DSAR?",
+        "Lodged a DSAR with you on Friday - how long until you have to answer it?",
+    ],
+)
+def test_a_terse_acronym_question_recalls_the_subject_access_fact(cache: EmbeddingCache, query: str) -> None:
+    # caught: the acronym alone now names the fact
+    assert recalled(cache, query) == SAR
+
+
+def test_a_wording_that_asks_no_kind_of_figure_recalls_nothing(cache: EmbeddingCache) -> None:
+    # left alone: "latest date I should expect" is no cue of a time (`focus.answer_fact.cues`), so no recall
+    assert recalled(cache, "Lodged a DSAR with you on Friday - latest date I should expect the response?") is None
+
+
+def test_a_complaint_deadline_question_is_not_pulled_to_the_subject_access_fact(cache: EmbeddingCache) -> None:
+    # left alone: a deadline question with no acronym and no data request stays with the complaint facts
+    assert recalled(cache, "how long have you got to send the final answer to my complaint?") != SAR
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("literacy", ["intermediate", "expert"])
+def test_the_answer_to_an_acronym_question_leads_with_the_month(real_kb_pipeline: Pipeline, literacy: str) -> None:
+    # through the real retriever (with recall), style policy, composer and checks
+    query = "I sent you a DSAR. What's the deadline for your reply?"
+    pipe = real_kb_pipeline
+    signals = make_signals(literacy=literacy)  # type: ignore[arg-type]
+    style = pipe.style.run(signals=signals, channel="widget")
+    retrieval = pipe.retriever.run(encoded=pipe.encoder.run_batch([Redacted(query)])[0])
+    draft = pipe.generator.run(query=query, style=style, retrieval=retrieval, signals=signals)
+    verdict = pipe.checker.run(draft=draft, retrieval=retrieval, style=style, signals=signals)
+    month = fact_values(SETTINGS.kb_dir)[SAR]
+    assert month in verdict.text.split(".")[0], verdict.text

@@ -3,12 +3,11 @@ about someone else, or a negated one, is not made one by it. Sentences of our ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from assistant.settings import Settings
-from assistant.stages.classify import SignalClassifier
-from assistant.stages.encode import MessageEncoder
-from assistant.types import Redacted, Signals
+from assistant.types import Signals
 
 DECLARED = [
     "Please record this as a formal complaint.",
@@ -22,31 +21,15 @@ NOT_OURS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def message_encoder() -> MessageEncoder:
-    """The encode stage, so that the service view (which read such messages low) takes part."""
-    enc = MessageEncoder(Settings())
-    enc.warm_up()
-    return enc
-
-
-def _signals(classifier: SignalClassifier, encoder: MessageEncoder, text: str) -> Signals:
-    encoded = encoder.run(redacted=Redacted(text))
-    assert encoded.service_vector is not None
-    return classifier.run(encoded=encoded)
-
-
 @pytest.mark.parametrize("text", DECLARED, ids=range(len(DECLARED)))
-def test_a_declared_complaint_is_a_complaint(
-    classifier: SignalClassifier, message_encoder: MessageEncoder, text: str
-) -> None:
-    s = _signals(classifier, message_encoder, text)
+def test_a_declared_complaint_is_a_complaint(read_signals: Callable[[str], Signals], text: str) -> None:
+    s = read_signals(text)
     assert s.complaint and "declares a complaint" in s.cues["complaint"], s.cues
 
 
 @pytest.mark.parametrize("text", NOT_OURS, ids=range(len(NOT_OURS)))
 def test_a_complaint_about_someone_else_or_denied_is_not_declared(
-    classifier: SignalClassifier, message_encoder: MessageEncoder, text: str
+    read_signals: Callable[[str], Signals], text: str
 ) -> None:
-    s = _signals(classifier, message_encoder, text)
+    s = read_signals(text)
     assert "declares a complaint" not in s.cues.get("complaint", ())

@@ -7,12 +7,11 @@ Stop 39 tried a second reading past the service view's veto and rejected it by i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from assistant.settings import Settings
-from assistant.stages.classify import SignalClassifier
-from assistant.stages.encode import MessageEncoder
-from assistant.types import Redacted, Signals
+from assistant.types import Signals
 
 COMPLAINTS = [
     "You blocked my account for no reason and nobody will tell me why.",
@@ -32,32 +31,16 @@ NOT_COMPLAINTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def message_encoder() -> MessageEncoder:
-    """The encode stage, so that the service view takes part as in a conversation."""
-    enc = MessageEncoder(Settings())
-    enc.warm_up()
-    return enc
-
-
-def _signals(classifier: SignalClassifier, encoder: MessageEncoder, text: str) -> Signals:
-    encoded = encoder.run(redacted=Redacted(text))
-    assert encoded.service_vector is not None
-    return classifier.run(encoded=encoded)
-
-
 @pytest.mark.parametrize("text", COMPLAINTS, ids=range(len(COMPLAINTS)))
-def test_dissatisfaction_with_the_bank_is_a_complaint(
-    classifier: SignalClassifier, message_encoder: MessageEncoder, text: str
-) -> None:
-    s = _signals(classifier, message_encoder, text)
+def test_dissatisfaction_with_the_bank_is_a_complaint(read_signals: Callable[[str], Signals], text: str) -> None:
+    s = read_signals(text)
     assert s.complaint, (s.complaint_prob, s.cues)
     assert s.cues["complaint"], s.cues
 
 
 @pytest.mark.parametrize("text", NOT_COMPLAINTS, ids=range(len(NOT_COMPLAINTS)))
 def test_merchant_disputes_and_service_questions_are_not_complaints(
-    classifier: SignalClassifier, message_encoder: MessageEncoder, text: str
+    read_signals: Callable[[str], Signals], text: str
 ) -> None:
-    s = _signals(classifier, message_encoder, text)
+    s = read_signals(text)
     assert not s.complaint, (s.complaint_prob, s.cues)
