@@ -15,9 +15,12 @@ from assistant.errors import ModelUnavailableError
 
 @runtime_checkable
 class LanguageIdentifier(Protocol):
-    """The most likely language of a text: an ISO 639-1 code (or the model's own code) and its probability."""
+    """The most likely language of a text: an ISO 639-1 code (or the model's own code) and its probability;
+    ``warm_up`` loads the model once (idempotent)."""
 
     name: str
+
+    def warm_up(self) -> None: ...
 
     def identify(self, text: str) -> tuple[str, float]: ...
 

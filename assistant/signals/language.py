@@ -81,9 +81,7 @@ class LanguageScreen:
             if self._words is None:
                 lines = self._vocabulary_path.read_text(encoding="utf-8").splitlines()
                 identifier = self._identifier or Py3LangidIdentifier()
-                warm = getattr(identifier, "warm_up", None)
-                if warm is not None:
-                    warm()
+                identifier.warm_up()
                 self._identifier = identifier
                 self._words = frozenset(w for w in lines if w and not w.startswith("#"))
 
