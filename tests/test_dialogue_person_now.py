@@ -52,22 +52,16 @@ def test_a_hand_off_now_comes_with_the_best_guess_answer_not_a_lost_question(rea
     status, choices, cited, codes = _first_turn(real_kb_pipeline, "person-now-1", BEREAVED)
     assert status == "escalated" and choices == ()
     assert cited == "bereavement-when-someone-dies"
-    assert {"vulnerable_with_distress", "vulnerable_sensitive_topic"} & set(codes)
+    assert "vulnerable_sensitive_topic" in codes
     notice = real_kb_pipeline.escalation.prompts.notices.handoff_with_answer
     reply = real_kb_pipeline.handle(Message("person-now-2", BEREAVED)).reply
     assert reply.text.endswith(notice) and len(reply.text) > len(notice) + 40
 
 
-def test_close_candidates_under_the_old_floor_are_asked_about(tracker: DialogueTracker) -> None:
-    """The clarify floor (2026.12.12: 0.02, was 0.1): a message the router half-knows gets 2-3 choices."""
-    close = ranking(("is-my-money-protected-fscs", 0.23), ("savings-accounts-and-interest", 0.21), confidence=0.05)
-    text = "is my money insured here, like back home?"
-    encoded = Encoded(text, shared_encoder().encode([text])[0])
-    decision = tracker.run(encoded=encoded, retrieval=close, signals=make_signals(), state=DialogueState())
-    assert decision.kind == "clarify" and len(decision.choices) == 2
-    nothing = ranking(("is-my-money-protected-fscs", 0.23), ("savings-accounts-and-interest", 0.21), confidence=0.01)
-    decision = tracker.run(encoded=encoded, retrieval=nothing, signals=make_signals(), state=DialogueState())
-    assert decision.kind == "new_topic"
+def test_a_calm_unsure_question_is_still_asked(real_kb_pipeline: Pipeline) -> None:
+    status, choices, cited, codes = _first_turn(real_kb_pipeline, "person-now-3", UNSURE_CALM)
+    assert status == "answered" and len(choices) >= 2 and cited is None and codes == ()
 
 
 BEREAVED = "My mum passed away last week and I don't really know where to begin with her account"
+UNSURE_CALM = "how do I get money onto my account from another bank"
