@@ -218,7 +218,6 @@ class Pipeline:
             again = ahead if ahead is not None and ahead.text == text else self.encoder.run(redacted=Redacted(text))
             return self.retriever.run(encoded=again, support_intents=style.support_intents)
 
-        person_now = self._person_now(turn, retrieval)
         decision = turn.decision = turn.timed(
             "dialogue",
             lambda: self.dialogue.run(
@@ -229,7 +228,6 @@ class Pipeline:
                 choice_id=context.choice_id,
                 reread=reread,
                 previous=context.recent_texts[-1] if context.recent_texts else None,
-                person_now=person_now,
             ),
         )
         if decision.retrieval is not None:
@@ -239,23 +237,6 @@ class Pipeline:
         glossary = style.glossary if decision.glossary is None else decision.glossary
         if (allow_offers, register, glossary) != (style.allow_offers, style.register, style.glossary):
             turn.style = replace(style, allow_offers=allow_offers, register=register, glossary=glossary)
-
-    def _person_now(self, turn: TurnScratch, retrieval: Retrieval) -> bool:
-        """Whether the escalation rules bring a person in now on this message as the router read it (not for a
-        crisis, which the dialogue stage already knows from the signals): the stage then answers its best guess
-        instead of asking a clarifying question that the hand-off would replace. The rules that decide "now"
-        read the signals, the router's top article and the message, not whether the turn was answered."""
-        assert turn.signals is not None and turn.redacted is not None
-        context = turn.context
-        escalation = self.escalation.run(
-            signals=turn.signals,
-            retrieval=retrieval,
-            failed_turns=context.failed_turns,
-            text=turn.redacted.text,
-            asks_before=context.asks_for_person,
-            handled=context.handled_codes,
-        )
-        return escalation.escalate and escalation.kind == "now" and not escalation.crisis
 
     @staticmethod
     def _should_answer(turn: TurnScratch) -> bool:

@@ -189,13 +189,10 @@ class DialogueTracker:
         choice_id: str | None = None,
         reread: Reread | None = None,
         previous: str | None = None,
-        person_now: bool = False,
     ) -> DialogueDecision:
         """The decision for this turn; ``choice_id`` is a clicked quick reply of the open question, if any;
         ``reread`` gives the router's ranking of another text (the message after the topic's question);
-        ``previous`` is the customer's last message (redacted), read before this one when the topic is kept;
-        ``person_now``: the escalation rules bring a person in on this message now (not for a crisis), so a
-        clarifying question would never reach the customer: the router's best guess is answered instead."""
+        ``previous`` is the customer's last message (redacted), read before this one when the topic is kept."""
         self.warm_up()
         text = normalise(encoded.text)
         allow_offers = not state.offer_shown and not state.offers_blocked and not blocks_offers(signals)
@@ -236,7 +233,7 @@ class DialogueTracker:
             )
             if decision is not None:
                 return decision
-        decision = self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context, person_now)
+        decision = self._new_topic(encoded, retrieval, signals, state, allow_offers, in_context)
         if unmarked is None:
             return decision
         # read without its marker: the question is what is left, answered from that reading
@@ -251,12 +248,10 @@ class DialogueTracker:
         state: DialogueState,
         allow_offers: bool,
         in_context: Retrieval | None,
-        person_now: bool = False,
     ) -> DialogueDecision:
         """The router's ranking as it is, or a clarifying question when it is unsure (never to a customer in
-        high distress or crisis, nor when a person is brought in now: they get the best guess, and a person is
-        brought in by the escalation stage; a question would be replaced by the hand-off and never shown)."""
-        calm = (signals is None or signals.distress not in ("high", "crisis")) and not person_now
+        high distress or crisis: they get the best guess, and a person is brought in by the escalation stage)."""
+        calm = signals is None or signals.distress not in ("high", "crisis")
         topic = state.topic.article_id if state.topic is not None else None
         # the topic is offered as a choice when the in-context reading has it first or second
         reads_topic = in_context is not None and topic in in_context.article_ids[:2]
