@@ -14,7 +14,9 @@ from assistant.answers.asked import (
     fact_matches,
     fact_words,
     money_valued,
+    named_variants,
     names_money,
+    place_shift,
     unasked_variants,
     window_shift,
 )
@@ -75,8 +77,16 @@ def answer_choice(
         if cfg.window
         else {}
     )
-    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window)
-    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants, window)
+    general = named_variants(query, names, kinds) if cfg.named_variant else frozenset()
+    place = (
+        place_shift(query, names, descriptions, cfg.abroad_cues, cfg.home_cues, cfg.abroad_facts, cfg.home_facts)
+        if cfg.place
+        else {}
+    )
+    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window, cfg.named_variant, cfg.place)
+    match = fact_matches(
+        query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants, window, general, place
+    )
     if cfg.runner_up_penalty:
         share = cfg.runner_up_penalty
         for n in home:
