@@ -100,3 +100,20 @@ def test_the_chat_named_gets_the_chats_hours(encoder: TextEncoder) -> None:
     assert CFG.named_variant > 0
     assert _choice(question, encoder, {"named_variant": CFG.named_variant}, *names) == "support_chat_hours"
     assert _choice(question, encoder, {"named_variant": 0.0}, *names) == "support_hours"
+
+
+def test_place_picks_among_the_best_facts_siblings_not_another_article(encoder: TextEncoder) -> None:
+    question = "I've spent a lot on my card abroad this month. How much before the currency conversion fee kicks in?"
+    facts = tuple(FactInfo(f.name, f.value, f.kind, f.description) for f in FACTS.values())
+    ranked = []
+    for order, (article, name) in enumerate(
+        [("fx", "fx_free_allowance"), ("fx", "fx_fee_over_allowance"), ("tr", "transfer_fee_swift_out")]
+    ):
+        fact = FACTS[name]
+        text = f"{fact.description}: {fact.value}."
+        c = Candidate(article, "Details", text, text, order, order, False, (name,), frozenset({fact.kind}))
+        ranked.append(Ranked(c, 0.6 - 0.01 * order, 0.5, 0.5, True))
+    # the SWIFT fee is placed abroad, but it is another article's fact: the exchange allowance still answers
+    assert _place(question, "transfer_fee_swift_out") == {"transfer_fee_swift_out": 1.0}
+    choice = answer_choice(question, ranked, facts, EmbeddingCache(encoder), CFG, {})
+    assert choice is not None and choice.fact == "fx_free_allowance"
