@@ -14,7 +14,9 @@ from assistant.answers.asked import (
     fact_matches,
     fact_words,
     money_valued,
+    named_variants,
     names_money,
+    place_shift,
     unasked_variants,
     window_shift,
 )
@@ -75,8 +77,21 @@ def answer_choice(
         if cfg.window
         else {}
     )
-    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window)
-    match = fact_matches(query, names, cosines, kinds, asked, fact_words(facts), weights, money, variants, window)
+    general = named_variants(query, names, kinds) if cfg.named_variant else frozenset()
+    weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window, cfg.named_variant, cfg.place)
+    words = fact_words(facts)
+    match = fact_matches(query, names, cosines, kinds, asked, words, weights, money, variants, window, general)
+    if cfg.place:
+        place = place_shift(
+            query, names, descriptions, cfg.abroad_cues, cfg.home_cues, cfg.abroad_facts, cfg.home_facts
+        )
+        if place:  # where the customer is picks among the best-matching fact's siblings (its article), not an article
+            lead = max(names, key=lambda n: match[n] - cfg.runner_up_penalty * _penalty(n, home, penalties))
+            siblings = _article_of(lead, home, referenced)
+            place = {n: v for n, v in place.items() if _article_of(n, home, referenced) & siblings}
+            match = fact_matches(
+                query, names, cosines, kinds, asked, words, weights, money, variants, window, general, place
+            )
     if cfg.runner_up_penalty:
         share = cfg.runner_up_penalty
         for n in home:
@@ -102,3 +117,17 @@ def _money_facts(query: str, names: Sequence[str], by_name: Mapping[str, FactInf
     if not cfg.money or not names_money(query, cfg.money_cues):
         return frozenset()
     return frozenset(n for n in names if money_valued(by_name[n]))
+
+
+def _penalty(name: str, home: Mapping[str, Ranked], penalties: Mapping[str, float]) -> float:
+    """The runner-up penalty of the article whose sentence carries ``name`` (0 for a fact no sentence carries)."""
+    return penalties.get(home[name].candidate.article_id, 0.0) if name in home else 0.0
+
+
+def _article_of(
+    name: str, home: Mapping[str, Ranked], referenced: Mapping[str, frozenset[str]] | None
+) -> frozenset[str]:
+    """The article(s) a fact belongs to: the one whose sentence carries it, else those referring to it."""
+    if name in home:
+        return frozenset({home[name].candidate.article_id})
+    return frozenset(a for a, refs in (referenced or {}).items() if name in refs)

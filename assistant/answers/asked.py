@@ -116,6 +116,8 @@ class AnswerFactWeights:
     money: float = 0.0  # added to a money-valued fact's match when the question names a sum of money
     variant: float = 0.0  # taken from a variant of a more general fact when the question names no part of it
     window: float = 0.0  # x a fact's :func:`window_shift`: the customer's time to act, asked for or not
+    named_variant: float = 0.0  # taken from a general fact when the question names one of its variants' extra words
+    place: float = 0.0  # x a fact's :func:`place_shift`: where the customer, their card or their bank is
 
 
 _MONEY_VALUE = re.compile(r"[£€$]\s?\d")
@@ -152,6 +154,63 @@ def unasked_variants(question: str, names: Sequence[str], kinds: Mapping[str, st
                 out.add(n)
                 break
     return frozenset(out)
+
+
+def named_variants(question: str, names: Sequence[str], kinds: Mapping[str, str]) -> frozenset[str]:
+    """The general facts (see :func:`unasked_variants`) one of whose variants the question names by a word the
+    general fact's name lacks: "is the chat open at 3am?" names ``support_chat_hours``'s "chat", so it asks the
+    chat's hours, not ``support_hours``.
+
+    >>> sorted(named_variants("is the chat open at 3am?", ["support_hours", "support_chat_hours"], {
+    ...     "support_hours": "time", "support_chat_hours": "time"}))
+    ['support_hours']
+    >>> sorted(named_variants("when are you open?", ["support_hours", "support_chat_hours"], {
+    ...     "support_hours": "time", "support_chat_hours": "time"}))
+    []
+    """
+    asked = content_words(question)
+    tokens = {n: frozenset(content_words(n.replace("_", " "))) for n in names}
+    out = set()
+    for n in names:
+        for m in names:
+            if m != n and kinds[m] == kinds[n] and tokens[n] < tokens[m] and (tokens[m] - tokens[n]) & asked:
+                out.add(n)
+                break
+    return frozenset(out)
+
+
+def place_shift(
+    question: str,
+    names: Sequence[str],
+    descriptions: Mapping[str, str],
+    abroad_cues: Sequence[str],
+    home_cues: Sequence[str],
+    abroad_facts: Sequence[str],
+    home_facts: Sequence[str],
+) -> dict[str, float]:
+    r"""+1 or -1 for each fact whose description places it abroad (``abroad_facts``: "outside the UK", "issued
+    abroad", "international") or at home (``home_facts``: "issued in the UK", "UK address"), by where the question
+    places the customer, their card or their bank: naming a place outside the UK (``abroad_cues``: "I live in
+    Toronto", "my bank in Lagos", "from the States") gives abroad facts +1 and home facts -1; naming only a UK bank
+    or place (``home_cues``: "my Barclays debit card") the reverse; both or neither: no entry.
+
+    >>> place_shift("my debit card is from a bank in Lagos, is there a fee?", ["uk", "abroad"],
+    ...     {"uk": "Fee for a card issued in the UK", "abroad": "Fee for a card issued abroad"},
+    ...     [r"\blagos\b"], [r"\bbarclays\b"], [r"\babroad\b"], [r"\bin the uk\b"])
+    {'uk': -1.0, 'abroad': 1.0}
+    """
+    away = any(_compiled(p).search(question) for p in abroad_cues)
+    home = any(_compiled(p).search(question) for p in home_cues)
+    if away == home:
+        return {}
+    sign = 1.0 if away else -1.0
+    out = {}
+    for n in names:
+        if any(_compiled(p).search(descriptions[n]) for p in abroad_facts):
+            out[n] = sign
+        elif any(_compiled(p).search(descriptions[n]) for p in home_facts):
+            out[n] = -sign
+    return out
 
 
 def window_shift(
@@ -193,12 +252,16 @@ def fact_matches(
     money: frozenset[str] = frozenset(),
     variants: frozenset[str] = frozenset(),
     window: Mapping[str, float] | None = None,
+    general: frozenset[str] = frozenset(),
+    place: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Each fact's match to the question: cosine to its description + lexical overlap + kind bonus (+ the money
     bonus for the facts named in ``money``: money-valued facts, when the question names a sum; less the variant
     penalty for those in ``variants``, see :func:`unasked_variants`; + the window weight x ``window``'s shift, see
-    :func:`window_shift`)."""
+    :func:`window_shift`; less the named-variant penalty for those in ``general``, see :func:`named_variants`; + the
+    place weight x ``place``'s shift, see :func:`place_shift`)."""
     shift = window or {}
+    where = place or {}
     return {
         n: cosines[n]
         + weights.lexical * words.overlap(question, n)
@@ -206,5 +269,7 @@ def fact_matches(
         + (weights.money if n in money else 0.0)
         - (weights.variant if n in variants else 0.0)
         + weights.window * shift.get(n, 0.0)
+        - (weights.named_variant if n in general else 0.0)
+        + weights.place * where.get(n, 0.0)
         for n in names
     }

@@ -156,6 +156,17 @@ class AnswerFact(BaseModel):
     # the answer fact's margin (low_confidence.answer_margin) is measured against the best fact that its sentence
     # does not carry: two facts of one sentence ("120 days ..., with an overall cap of 540 days") are no close call
     margin_outside_sentence: bool = False
+    # a general fact loses ``named_variant`` when the question names an extra word of one of its variants ("is the
+    # chat open at 3am?": the chat's hours, not the phone line's; asked.named_variants)
+    named_variant: float = Field(default=0.0, ge=0)
+    # facts placed abroad (``abroad_facts``, on the description) gain ``place`` and facts placed in the UK
+    # (``home_facts``) lose it when the question places the customer, their card or bank outside the UK
+    # (``abroad_cues``), and the reverse when it names only a UK bank or place (``home_cues``; asked.place_shift)
+    place: float = Field(default=0.0, ge=0)
+    abroad_cues: list[str] = Field(default_factory=list)
+    home_cues: list[str] = Field(default_factory=list)
+    abroad_facts: list[str] = Field(default_factory=list)
+    home_facts: list[str] = Field(default_factory=list)
     cues: dict[FactKind, list[str]]
 
     @model_validator(mode="after")
@@ -165,6 +176,10 @@ class AnswerFact(BaseModel):
             ("window_cues", self.window_cues),
             ("outcome_cues", self.outcome_cues),
             ("window_facts", self.window_facts),
+            ("abroad_cues", self.abroad_cues),
+            ("home_cues", self.home_cues),
+            ("abroad_facts", self.abroad_facts),
+            ("home_facts", self.home_facts),
         ]
         for kind, patterns in [*self.cues.items(), *named]:
             for pattern in patterns:
