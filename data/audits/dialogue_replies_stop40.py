@@ -5,7 +5,8 @@ Each conversation of the chosen sets (first ``--per-set`` of each file) runs tur
 the dialogue state and the readings after the topic's question all as over HTTP); every reply body (status, text,
 citations, choices, state, escalation) is written out, so two trees can be compared reply for reply::
 
-    PYTHONPATH=<tree> python data/audits/dialogue_replies_stop40.py --out <file> [--sets dev dev10] [--per-set 30]
+    PYTHONPATH=<tree> python data/audits/dialogue_replies_stop40.py --out <file> [--sets dev dev10] \
+        [--per-set 30] [--skip 0]
 
 Never reads ``data/blind``.
 """
@@ -27,13 +28,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sets", nargs="+", default=["dev", "dev10"])
     parser.add_argument("--per-set", type=int, default=30)
+    parser.add_argument("--skip", type=int, default=0, help="start after this many conversations of each set")
     parser.add_argument("--root", type=Path, default=Path("data/dialogue"))
     args = parser.parse_args()
     settings = Settings()
     service = ConversationService(settings, Pipeline.from_settings(settings), InMemoryConversationRepository())
     rows: list[dict[str, object]] = []
     for name in args.sets:
-        lines = (args.root / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[: args.per_set]
+        lines = (args.root / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = lines[args.skip : args.skip + args.per_set]
         for line in lines:
             case = json.loads(line)
             conversation = service.start().conversation
