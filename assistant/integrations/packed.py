@@ -7,7 +7,7 @@ Python) for a handful of tokens. :func:`encode_packed` runs both in one pass wit
 
 - each *group* (the message-pass texts; the windows) is tokenised and padded on its own, as its own pass pads it;
 - the token rows of every group are stacked into one (tokens, dim) matrix for the linear layers, whose output rows do
-  not depend on the other rows of the matrix (checked at warm-up and by ``tests/test_packed_encoder.py``);
+  not depend on the other rows of the matrix (``tests/test_packed_encoder.py`` checks it here);
 - attention runs per group, on that group's (batch, length) shape and with the mask its own pass uses (the model's
   own mask for the message pass, the additive mask of ``encode_view`` for windows);
 - an adapter's layers run only over the rows that need its view (a text read after the topic's question needs the
