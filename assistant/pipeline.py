@@ -40,7 +40,7 @@ from assistant.stages.redact import PiiRedactor
 from assistant.stages.retrieve import KnowledgeRetriever
 from assistant.stages.style import StyleSelector
 from assistant.turns import DialogueContext, TurnOutcome, TurnScratch, Understanding
-from assistant.types import Encoded, Escalation, Message, Redacted, Reply, ReplyStatus, Retrieval
+from assistant.types import Escalation, Message, Redacted, Reply, ReplyStatus, Retrieval
 
 __all__ = [  # the turn's data and the answer loop live beside it; imported from here as before
     "AnswerFlow",
@@ -170,13 +170,11 @@ class Pipeline:
         redacted = turn.timed("redact", lambda: self.redactor.run(message=message))
         ahead = self._expected_reread(redacted, context)
         window = window_text(redacted.text, context.recent_texts)
-        in_context: Encoded | None = None
-        if ahead is None:
-            encoded = turn.timed("encode", lambda: self.encoder.run(redacted=redacted))
-        else:  # the message and its reading after the topic's question in one pass
-            encoded, in_context = turn.timed("encode", lambda: self.encoder.run_texts([redacted.text, ahead]))
-        # the window over the last turns needs only the crisis view: a shorter pass of its own
-        window_view = turn.timed("encode", lambda: self.encoder.run_window(window)) if window is not None else None
+        # the message, its reading after the topic's question (routing view only) and the window over the last
+        # turns (crisis view only), queued together: one pass shared with concurrent turns
+        encoded, in_context, window_view = turn.timed(
+            "encode", lambda: self.encoder.run_turn(redacted.text, ahead, window)
+        )
         history = context.history
         signals = turn.timed(
             "classify", lambda: self.classifier.run(encoded=encoded, history=history, window=window_view)
@@ -215,7 +213,7 @@ class Pipeline:
         ahead = turn.in_context
 
         def reread(text: str) -> Retrieval:  # the router on the message read after the topic's question
-            again = ahead if ahead is not None and ahead.text == text else self.encoder.run(redacted=Redacted(text))
+            again = ahead if ahead is not None and ahead.text == text else self.encoder.run_reading(text)
             return self.retriever.run(encoded=again, support_intents=style.support_intents)
 
         decision = turn.decision = turn.timed(

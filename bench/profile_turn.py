@@ -46,6 +46,7 @@ BREAKDOWN: list[tuple[str, str]] = [
     ("    encode (encoder pass)", "encode.py:run"),
     ("    encode (message and its reading after the topic's question)", "encode.py:run_texts"),
     ("    encode (the window's crisis view)", "encode.py:run_window"),
+    ("    encode (one turn's texts queued together)", "encode.py:run_turn"),
     ("    classify (signals)", "classify.py:run"),
     ("  pipeline.respond", "pipeline.py:respond"),
     ("    dialogue", "dialogue.py:run"),
@@ -57,6 +58,7 @@ BREAKDOWN: list[tuple[str, str]] = [
     ("encoder forward (all callers)", "encoder.py:encode_multi"),
     ("encoder crisis view alone (all callers)", "encoder.py:encode_view"),
     ("encoder encode() (all callers)", "integrations/encoder.py:encode"),
+    ("encoder packed pass: messages, readings and windows (all callers)", "encoder.py:encode_packed"),
 ]
 
 CALIBRATION_LOOP = 2_000_000
@@ -86,9 +88,10 @@ class EncoderCounter:
         from assistant.integrations import encoder as enc
 
         cls = enc.SentenceTransformerEncoder
-        for name in ("encode", "encode_views", "encode_multi", "encode_view"):
-            original = getattr(cls, name)
-            setattr(cls, name, self._wrap(original, name))
+        for name in ("encode", "encode_views", "encode_multi", "encode_view", "encode_packed"):
+            original = getattr(cls, name, None)
+            if original is not None:  # a tree from before the packed pass has no encode_packed
+                setattr(cls, name, self._wrap(original, name))
 
     def _wrap(self, original: Callable[..., Any], name: str) -> Callable[..., Any]:
         counter = self

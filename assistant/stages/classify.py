@@ -67,7 +67,7 @@ class SignalClassifier:
     def run(self, *, encoded: Encoded, history: Sequence[Signals] = (), window: np.ndarray | None = None) -> Signals:
         """Signals for this message; ``history`` holds the earlier customer turns' signals (oldest first) and
         ``window`` the crisis view of the window over the last customer turns and this message
-        (:func:`~assistant.signals.crisis_view.window_text`, ``MessageEncoder.run_window``)."""
+        (:func:`~assistant.signals.crisis_view.window_text`, ``MessageEncoder.run_turn``)."""
         signals = self.model.predict(
             encoded.text,
             encoded.vector,
