@@ -1,4 +1,4 @@
-"""The dialogue suite's independent dev sets (dev2 to dev9) and its per-error-type breakdown."""
+"""The dialogue suite's independent dev sets (dev2 to dev10) and its per-error-type breakdown."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from eval.runner import PROJECT_ROOT
 from eval.suite_runs.multiturn import error_type
 
 
-@pytest.mark.parametrize("role", ["dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9"])
+@pytest.mark.parametrize("role", ["dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"])
 def test_the_independent_sets_are_dev_datasets_of_the_dialogue_suite(role: str) -> None:
     spec = load_suite("dialogue").datasets[role]
     assert (spec.format, spec.root) == ("dialogues_jsonl", "project")
