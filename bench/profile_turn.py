@@ -44,8 +44,6 @@ BREAKDOWN: list[tuple[str, str]] = [
     ("  pipeline.understand", "pipeline.py:understand"),
     ("    redact", "redact.py:run"),
     ("    encode (encoder pass)", "encode.py:run"),
-    ("    encode (message and its reading after the topic's question)", "encode.py:run_texts"),
-    ("    encode (the window's crisis view)", "encode.py:run_window"),
     ("    encode (one turn's texts queued together)", "encode.py:run_turn"),
     ("    classify (signals)", "classify.py:run"),
     ("  pipeline.respond", "pipeline.py:respond"),

@@ -9,19 +9,13 @@ the real ``prompts/composer.yaml``'s cues; the questions are our own wordings. B
 from __future__ import annotations
 
 import pytest
+from answer_facts import CFG, FACTS, fact_choice, ranked
 
 from assistant.answers.answer_choice import answer_choice
 from assistant.answers.asked import FactInfo, named_variants, place_shift
-from assistant.answers.composer import load_composer_prompts
-from assistant.answers.focus import Candidate, Ranked, kb_facts
 from assistant.answers.sentence_vectors import EmbeddingCache
 from assistant.integrations.encoder import TextEncoder
-from assistant.settings import Settings
 
-SETTINGS = Settings(environment="test")
-CFG = load_composer_prompts(SETTINGS.prompts_dir).focus.answer_fact
-assert CFG is not None
-FACTS = {f.name: f for f in kb_facts(SETTINGS.kb_dir)}
 TRIED = 0.15  # the weight of both terms in the stop-40 candidate
 
 
@@ -71,52 +65,30 @@ def test_named_variants_of_the_real_facts() -> None:
     assert named_variants("what time do you open?", names, kinds) == frozenset()
 
 
-def _ranked(*names: str) -> list[Ranked]:
-    out = []
-    for order, name in enumerate(names):
-        fact = FACTS[name]
-        text = f"{fact.description}: {fact.value}."
-        c = Candidate("a", "Details", text, text, order, order, False, (name,), frozenset({fact.kind}))
-        out.append(Ranked(c, 0.6 - 0.01 * order, 0.5, 0.5, True))
-    return out
-
-
-def _choice(question: str, encoder: TextEncoder, update: dict[str, float], *names: str) -> str | None:
-    facts = tuple(FactInfo(f.name, f.value, f.kind, f.description) for f in FACTS.values())
-    cfg = CFG.model_copy(update=update)
-    choice = answer_choice(question, _ranked(*names), facts, EmbeddingCache(encoder), cfg, {})
-    return choice.fact if choice is not None else None
-
-
 def test_a_card_from_a_bank_abroad_gets_the_foreign_card_fee(encoder: TextEncoder) -> None:
     question = "Topping up with a debit card from my bank in Mumbai - is there a charge?"
     names = ("topup_fee_uk_debit", "topup_fee_non_uk_card", "topup_fee_uk_credit")
-    assert _choice(question, encoder, {"place": TRIED}, *names) == "topup_fee_non_uk_card"
+    assert fact_choice(question, encoder, {"place": TRIED}, *names) == "topup_fee_non_uk_card"
     # without the place rule the UK debit card's fee, whose description is closer to "my debit card", answers
-    assert _choice(question, encoder, {"place": 0.0}, *names) == "topup_fee_uk_debit"
+    assert fact_choice(question, encoder, {"place": 0.0}, *names) == "topup_fee_uk_debit"
 
 
 def test_the_chat_named_gets_the_chats_hours(encoder: TextEncoder) -> None:
     question = "what hours is the chat open"
     names = ("support_hours", "support_chat_hours")
-    assert _choice(question, encoder, {"named_variant": TRIED}, *names) == "support_chat_hours"
-    assert _choice(question, encoder, {"named_variant": 0.0}, *names) == "support_hours"
+    assert fact_choice(question, encoder, {"named_variant": TRIED}, *names) == "support_chat_hours"
+    assert fact_choice(question, encoder, {"named_variant": 0.0}, *names) == "support_hours"
 
 
 def test_place_picks_among_the_best_facts_siblings_not_another_article(encoder: TextEncoder) -> None:
     question = "I've spent a lot on my card abroad this month. How much before the currency conversion fee kicks in?"
     facts = tuple(FactInfo(f.name, f.value, f.kind, f.description) for f in FACTS.values())
-    ranked = []
-    for order, (article, name) in enumerate(
-        [("fx", "fx_free_allowance"), ("fx", "fx_fee_over_allowance"), ("tr", "transfer_fee_swift_out")]
-    ):
-        fact = FACTS[name]
-        text = f"{fact.description}: {fact.value}."
-        c = Candidate(article, "Details", text, text, order, order, False, (name,), frozenset({fact.kind}))
-        ranked.append(Ranked(c, 0.6 - 0.01 * order, 0.5, 0.5, True))
+    sentences = ranked(
+        "fx_free_allowance", "fx_fee_over_allowance", "transfer_fee_swift_out", articles=("fx", "fx", "tr")
+    )
     # the SWIFT fee is placed abroad, but it is another article's fact: the exchange article still answers
     assert _place(question, "transfer_fee_swift_out") == {"transfer_fee_swift_out": 1.0}
     cfg = CFG.model_copy(update={"place": TRIED, "named_variant": TRIED})
-    choice = answer_choice(question, ranked, facts, EmbeddingCache(encoder), cfg, {})
+    choice = answer_choice(question, sentences, facts, EmbeddingCache(encoder), cfg, {})
     assert choice is not None and choice.sentence.candidate.article_id == "fx"
     assert choice.fact != "transfer_fee_swift_out"

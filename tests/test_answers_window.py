@@ -6,19 +6,10 @@ the time we take. Real encoder, the real knowledge base's facts and the real ``p
 from __future__ import annotations
 
 import pytest
+from answer_facts import CFG, FACTS, fact_choice
 
-from assistant.answers.answer_choice import answer_choice
-from assistant.answers.asked import FactInfo, window_shift
-from assistant.answers.composer import load_composer_prompts
-from assistant.answers.focus import Candidate, Ranked, kb_facts
-from assistant.answers.sentence_vectors import EmbeddingCache
+from assistant.answers.asked import window_shift
 from assistant.integrations.encoder import TextEncoder
-from assistant.settings import Settings
-
-SETTINGS = Settings(environment="test")
-CFG = load_composer_prompts(SETTINGS.prompts_dir).focus.answer_fact
-assert CFG is not None
-FACTS = {f.name: f for f in kb_facts(SETTINGS.kb_dir)}
 
 
 def _window(question: str, *names: str) -> dict[str, float]:
@@ -50,33 +41,16 @@ def test_the_ask_decides_the_sign_and_other_questions_shift_nothing() -> None:
     assert _window("what is the fee for a replacement card?", name) == {}
 
 
-def _ranked(*names: str) -> list[Ranked]:
-    out = []
-    for order, name in enumerate(names):
-        fact = FACTS[name]
-        text = f"{fact.description}: {fact.value}."
-        c = Candidate("a", "Details", text, text, order, order, False, (name,), frozenset({fact.kind}))
-        out.append(Ranked(c, 0.6 - 0.01 * order, 0.5, 0.5, True))
-    return out
-
-
-def _choice(question: str, encoder: TextEncoder, window: float, *names: str) -> str | None:
-    facts = tuple(FactInfo(f.name, f.value, f.kind, f.description) for f in FACTS.values())
-    cfg = CFG.model_copy(update={"window": window})
-    choice = answer_choice(question, _ranked(*names), facts, EmbeddingCache(encoder), cfg, {})
-    return choice.fact if choice is not None else None
-
-
 def test_when_the_money_comes_back_is_the_refund_time(encoder: TextEncoder) -> None:
     question = "Somebody spent money on my card that wasn't me. I told you this morning, so when will I get it back?"
     names = ("payment_unauthorised_report_limit", "payment_unauthorised_refund_time")
     assert CFG.window > 0
-    assert _choice(question, encoder, CFG.window, *names) == "payment_unauthorised_refund_time"
+    assert fact_choice(question, encoder, {"window": CFG.window}, *names) == "payment_unauthorised_refund_time"
     # without the window rule the report deadline, whose description shares more words with the question, leads
-    assert _choice(question, encoder, 0.0, *names) == "payment_unauthorised_report_limit"
+    assert fact_choice(question, encoder, {"window": 0.0}, *names) == "payment_unauthorised_report_limit"
 
 
 def test_too_late_to_claim_is_the_claim_window(encoder: TextEncoder) -> None:
     question = "I sent money to a fake builder about eighteen months back. Is it too late to claim it back now?"
     names = ("support_app_scam_decision_time", "support_app_scam_claim_window")
-    assert _choice(question, encoder, CFG.window, *names) == "support_app_scam_claim_window"
+    assert fact_choice(question, encoder, {"window": CFG.window}, *names) == "support_app_scam_claim_window"

@@ -81,21 +81,21 @@ def answer_choice(
     weights = AnswerFactWeights(cfg.lexical, cfg.kind, cfg.money, cfg.variant, cfg.window, cfg.named_variant, cfg.place)
     words = fact_words(facts)
     match = fact_matches(query, names, cosines, kinds, asked, words, weights, money, variants, window, general)
+    # the runner-up penalty of the article whose sentence carries each fact (none for a fact no sentence carries)
+    penalty = {n: cfg.runner_up_penalty * penalties.get(r.candidate.article_id, 0.0) for n, r in home.items()}
     if cfg.place:
         place = place_shift(
             query, names, descriptions, cfg.abroad_cues, cfg.home_cues, cfg.abroad_facts, cfg.home_facts
         )
         if place:  # where the customer is picks among the best-matching fact's siblings (its article), not an article
-            lead = max(names, key=lambda n: match[n] - cfg.runner_up_penalty * _penalty(n, home, penalties))
+            lead = max(names, key=lambda n: match[n] - penalty.get(n, 0.0))
             siblings = _article_of(lead, home, referenced)
             place = {n: v for n, v in place.items() if _article_of(n, home, referenced) & siblings}
             match = fact_matches(
                 query, names, cosines, kinds, asked, words, weights, money, variants, window, general, place
             )
-    if cfg.runner_up_penalty:
-        share = cfg.runner_up_penalty
-        for n in home:
-            match[n] -= share * penalties.get(home[n].candidate.article_id, 0.0)
+    for n, p in penalty.items():
+        match[n] -= p
     floor = cfg.min_cosine if asked else cfg.min_cosine_uncued
     order = sorted(names, key=lambda n: (match[n], cosines[n]), reverse=True)
     top = order[0]
@@ -117,11 +117,6 @@ def _money_facts(query: str, names: Sequence[str], by_name: Mapping[str, FactInf
     if not cfg.money or not names_money(query, cfg.money_cues):
         return frozenset()
     return frozenset(n for n in names if money_valued(by_name[n]))
-
-
-def _penalty(name: str, home: Mapping[str, Ranked], penalties: Mapping[str, float]) -> float:
-    """The runner-up penalty of the article whose sentence carries ``name`` (0 for a fact no sentence carries)."""
-    return penalties.get(home[name].candidate.article_id, 0.0) if name in home else 0.0
 
 
 def _article_of(

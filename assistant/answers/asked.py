@@ -146,14 +146,7 @@ def unasked_variants(question: str, names: Sequence[str], kinds: Mapping[str, st
     []
     """
     asked = content_words(question)
-    tokens = {n: frozenset(content_words(n.replace("_", " "))) for n in names}
-    out = set()
-    for n in names:
-        for m in names:
-            if m != n and kinds[m] == kinds[n] and tokens[m] < tokens[n] and not (tokens[n] - tokens[m]) & asked:
-                out.add(n)
-                break
-    return frozenset(out)
+    return frozenset(variant for _, variant, extra in _variant_pairs(names, kinds) if not extra & asked)
 
 
 def named_variants(question: str, names: Sequence[str], kinds: Mapping[str, str]) -> frozenset[str]:
@@ -169,14 +162,19 @@ def named_variants(question: str, names: Sequence[str], kinds: Mapping[str, str]
     []
     """
     asked = content_words(question)
+    return frozenset(general for general, _, extra in _variant_pairs(names, kinds) if extra & asked)
+
+
+def _variant_pairs(names: Sequence[str], kinds: Mapping[str, str]) -> list[tuple[str, str, frozenset[str]]]:
+    """(general fact, its variant, the variant's extra name words) for every pair of facts of one kind whose
+    names' words are a strict subset one of the other (``support_hours`` < ``support_chat_hours``: "chat")."""
     tokens = {n: frozenset(content_words(n.replace("_", " "))) for n in names}
-    out = set()
-    for n in names:
-        for m in names:
-            if m != n and kinds[m] == kinds[n] and tokens[n] < tokens[m] and (tokens[m] - tokens[n]) & asked:
-                out.add(n)
-                break
-    return frozenset(out)
+    return [
+        (g, v, tokens[v] - tokens[g])
+        for g in names
+        for v in names
+        if g != v and kinds[g] == kinds[v] and tokens[g] < tokens[v]
+    ]
 
 
 def place_shift(

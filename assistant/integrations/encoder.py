@@ -30,6 +30,11 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+# What one packed pass gives (``encode_packed``): the shared vectors, per adapter each text's view (None where not
+# wanted), and the windows' views.
+PackedPass = tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None]
+
+
 @runtime_checkable
 class LayeredEncoder(TextEncoder, Protocol):
     """A :class:`TextEncoder` that can also finish its pass with a :class:`LayerAdapter` (a second view)."""
@@ -56,7 +61,7 @@ class LayeredEncoder(TextEncoder, Protocol):
         wanted: Sequence[Sequence[bool]],
         windows: Sequence[str] = (),
         window_adapter: LayerAdapter | None = None,
-    ) -> tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None] | None: ...
+    ) -> PackedPass | None: ...
 
 
 def minilm_path() -> str:
@@ -232,7 +237,7 @@ class SentenceTransformerEncoder:
         wanted: Sequence[Sequence[bool]],
         windows: Sequence[str] = (),
         window_adapter: LayerAdapter | None = None,
-    ) -> tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None] | None:
+    ) -> PackedPass | None:
         """:meth:`encode_multi` of ``texts`` (each adapter's view only for the texts ``wanted[k]`` marks) and
         :meth:`encode_view` of ``windows`` in one pass, bit for bit what the two passes give; None where the texts
         cannot share a pass that way (see :mod:`assistant.integrations.packed`): run the passes apart."""

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.integrations.encoder import PackedPass
+
 # A pass with this many token rows or fewer multiplies through another BLAS path: not packed.
 SMALL_ROWS = 3
 
@@ -98,7 +100,7 @@ def encode_packed(
     wanted: Sequence[Sequence[bool]],
     windows: Sequence[str] = (),
     window_adapter: Any = None,
-) -> tuple[np.ndarray, list[list[np.ndarray | None]], np.ndarray | None] | None:
+) -> PackedPass | None:
     """(shared vectors of ``texts``, per adapter the view of each text where ``wanted[k][i]`` else None, the
     ``window_adapter`` view of each of ``windows`` or None without windows), each bit for bit what
     ``encode_multi(texts, adapters)`` and ``encode_view(windows, window_adapter)`` give; None (nothing computed)
