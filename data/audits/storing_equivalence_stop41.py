@@ -1,10 +1,10 @@
 """What a fixed set of conversations leaves behind through the conversation service over SQL (issue #22, stop 41).
 
 Each of the first ``--per-set`` conversations of each dialogue dev set runs turn by turn through
-``ConversationService.handle`` over a ``SqlConversationRepository`` (a fresh SQLite file, or ``--database-url``),
-every turn with a ``client_message_id``; then the last message is sent again with the same id (a retry: the first
-reply comes back marked duplicate), and every third conversation asks for a person (``request_person``) and writes
-once more while waiting. Written out, so that two trees can be compared byte for byte: every reply body, and at the
+``ConversationService.handle`` over a ``SqlConversationRepository`` (a fresh SQLite file, or a fresh schema of the
+PostgreSQL database ``--database-url``, dropped afterwards), every turn with a ``client_message_id``; then the last
+message is sent again with the same id (a retry: the first reply comes back marked duplicate), and every third
+conversation asks for a person (``request_person``) and writes once more while waiting. Written out, so that two trees can be compared byte for byte: every reply body, and at the
 end each conversation's stored turns (role, text, actor, payload), events (kind, actor, data) and row (state,
 counters, handled codes, dialogue state, ticket). Left out: ids, times and stage timings (they differ run to run)::
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/equivalence.db"
-        repository = SqlConversationRepository(url)
+        schema = None if url.startswith("sqlite") else f"attune_eq_{uuid.uuid4().hex[:10]}"  # fresh, dropped after
+        repository = SqlConversationRepository(url, schema=schema, auto_upgrade=True)
         settings = Settings()
         service = ConversationService(settings, Pipeline.from_settings(settings), repository)
         rows: list[dict[str, Any]] = []
@@ -93,6 +95,13 @@ def main() -> None:
                     }
                 )
         repository.dispose()
+        if schema is not None:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
     args.out.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     replies, turns = sum(len(r["replies"]) for r in rows), sum(len(r["turns"]) for r in rows)
     print(f"{len(rows)} conversations, {replies} replies, {turns} stored turns -> {args.out}")
