@@ -4,9 +4,10 @@ Each of the first ``--per-set`` conversations of each dialogue dev set runs turn
 ``ConversationService.handle`` over a ``SqlConversationRepository`` (a fresh SQLite file, or a fresh schema of the
 PostgreSQL database ``--database-url``, dropped afterwards), every turn with a ``client_message_id``; then the last
 message is sent again with the same id (a retry: the first reply comes back marked duplicate), and every third
-conversation asks for a person (``request_person``) and writes once more while waiting. Written out, so that two trees can be compared byte for byte: every reply body, and at the
-end each conversation's stored turns (role, text, actor, payload), events (kind, actor, data) and row (state,
-counters, handled codes, dialogue state, ticket). Left out: ids, times and stage timings (they differ run to run)::
+conversation asks for a person (``request_person``) and writes once more while waiting. Written out, so that two
+trees can be compared byte for byte: every reply body, and at the end each conversation's stored turns (role, text,
+actor, payload), events (kind, actor, data) and row (state, counters, handled codes, dialogue state, ticket). Left
+out: ids, times and stage timings (they differ run to run)::
 
     PYTHONPATH=<tree> python data/audits/storing_equivalence_stop41.py --out <file> [--per-set 12]
 
