@@ -291,3 +291,43 @@ def test_dialogue_state_round_trips(repo: ConversationRepository) -> None:
     )
     repo.save(Conversation(**{**conv.__dict__, "dialogue": state}), expect_state=S.BOT)
     assert repo.get(conv.id).dialogue == state
+
+
+def test_history_is_the_conversation_and_the_turns_a_turn_reads(repo: ConversationRepository) -> None:
+    conv = _new(repo)
+    repo.save(
+        conv,
+        expect_state=S.BOT,
+        turns=[
+            NewTurn(TurnRole.CUSTOMER, "hi", {"signals": {"distress": "none"}}, "customer", "m1"),
+            NewTurn(TurnRole.ASSISTANT, "hello", {"status": "answered"}, "bot"),
+        ],
+    )
+    repo.save(
+        conv,
+        expect_state=S.BOT,
+        turns=[
+            NewTurn(TurnRole.SYSTEM, "note", {}, "agent:a", "s1"),  # not the customer's, but a retry may look it up
+            NewTurn(TurnRole.AGENT, "I'm Sam", {}, "agent:sam"),
+            NewTurn(TurnRole.CUSTOMER, "again", {}, "customer"),
+        ],
+    )
+    got, turns = repo.history(conv.id)
+    assert (got.id, got.state, got.token_hash) == (conv.id, S.BOT, conv.token_hash)
+    assert [(t.index, t.role, t.text, t.client_message_id) for t in turns] == [
+        (0, TurnRole.CUSTOMER, "hi", "m1"),
+        (2, TurnRole.SYSTEM, "note", "s1"),
+        (4, TurnRole.CUSTOMER, "again", None),
+    ]
+    assert turns[0].payload == {"signals": {"distress": "none"}}
+    assert [t for t in repo.turns(conv.id) if t.role is TurnRole.CUSTOMER or t.client_message_id] == turns
+    with pytest.raises(ConversationNotFoundError):
+        repo.history(uuid.uuid4().hex)
+
+
+def test_the_prebuilt_save_statement_writes_every_column_of_the_row() -> None:
+    from assistant.integrations.sql import statements
+    from assistant.integrations.sql.repository import _row_values
+
+    conv = _queued(Conversation(id="c1", channel="widget", locale="en-GB", token_hash="h"), "high", 1)
+    assert tuple(_row_values(conv)) == statements.ROW_COLUMNS

@@ -7,7 +7,7 @@ from typing import Any
 
 from assistant.conversations.model import HandoffTicket
 from assistant.pipeline import DialogueContext, Understanding
-from assistant.serialize import to_jsonable
+from assistant.serialize import dataclass_jsonable
 from assistant.types import Escalation, Message, Reply, Signals
 
 
@@ -57,10 +57,12 @@ def signal_summary(signals: Signals) -> dict[str, Any]:
     }
 
 
+# The reply turn stores its text as the turn's text and the customer's turn stores the signals: never serialised here.
+_NOT_IN_REPLY_PAYLOAD = frozenset({"text", "signals"})
+
+
 def reply_payload(reply: Reply, status: str) -> dict[str, Any]:
-    payload: dict[str, Any] = to_jsonable(reply)
-    payload.pop("text", None)
-    payload.pop("signals", None)
+    payload = dataclass_jsonable(reply, _NOT_IN_REPLY_PAYLOAD)
     payload["status"] = status
     return payload
 

@@ -13,7 +13,16 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
-from assistant.conversations.model import Conversation, ConversationState, Event, EventKind, NewTurn, Turn, utcnow
+from assistant.conversations.model import (
+    Conversation,
+    ConversationState,
+    Event,
+    EventKind,
+    NewTurn,
+    Turn,
+    TurnRole,
+    utcnow,
+)
 from assistant.errors import ClaimConflictError, ConversationNotFoundError
 
 
@@ -24,7 +33,9 @@ class ConversationRepository(Protocol):
     ``save`` is the only write after ``create``: in one transaction it checks the stored state is still
     ``expect_state`` (else :class:`ClaimConflictError`), stores the conversation, appends the turns with indices
     assigned atomically, and appends the events. ``serialised`` holds a per-conversation lock (across processes
-    where the database allows) so that one conversation's sends run one after another.
+    where the database allows) so that one conversation's sends run one after another. ``history`` is what a
+    customer turn reads, in one read: the conversation and, in order, its turns that are the customer's or carry a
+    ``client_message_id`` (the other turns' payloads are never loaded for a turn).
     """
 
     def create(self, conversation: Conversation, event: Event) -> None: ...
@@ -44,6 +55,8 @@ class ConversationRepository(Protocol):
 
     def turns(self, conversation_id: str) -> list[Turn]: ...
 
+    def history(self, conversation_id: str) -> tuple[Conversation, list[Turn]]: ...
+
     def events(self, conversation_id: str) -> list[Event]: ...
 
     def find_turn(self, conversation_id: str, client_message_id: str) -> Turn | None: ...
@@ -57,6 +70,12 @@ class ConversationRepository(Protocol):
     def serialised(self, conversation_id: str) -> AbstractContextManager[None]: ...
 
     def ping(self) -> None: ...
+
+
+def is_history_turn(turn: Turn) -> bool:
+    """Whether ``history`` returns the turn: the customer's turns (their texts and signals make a turn's context) and
+    any turn with a ``client_message_id`` (a retry is looked up among them)."""
+    return turn.role is TurnRole.CUSTOMER or turn.client_message_id is not None
 
 
 def queue_order(conversations: Sequence[Conversation]) -> list[Conversation]:
@@ -149,6 +168,12 @@ class InMemoryConversationRepository:
     def turns(self, conversation_id: str) -> list[Turn]:
         self.get(conversation_id)
         return list(self._turns[conversation_id])
+
+    def history(self, conversation_id: str) -> tuple[Conversation, list[Turn]]:
+        with self._lock:
+            conversation = self.get(conversation_id)
+            turns = [t for t in self._turns[conversation_id] if is_history_turn(t)]
+        return conversation, turns
 
     def events(self, conversation_id: str) -> list[Event]:
         self.get(conversation_id)

@@ -219,24 +219,26 @@ class ConversationService(HumanSide):
         elif action is not None:
             text = self.pipeline.escalation.rules.offer_action.label
         with self.repository.serialised(conversation_id):
-            conv = self.repository.get(conversation_id)
+            # one read: the conversation and the turns a turn needs (the customer's; any with a client_message_id)
+            conv, turns = self.repository.history(conversation_id)
             if choice is not None:
                 text = text or self._choice_label(conv, choice)
             assert text is not None
             if client_message_id is not None:
-                earlier = self.repository.find_turn(conversation_id, client_message_id)
+                earlier = next((t for t in turns if t.client_message_id == client_message_id), None)
                 if earlier is not None:
                     body = dict(earlier.payload.get("response") or {})
                     body["duplicate"] = True
                     yield StreamEvent("reply", CustomerReply(body=body))
                     return
-            turns = self.repository.turns(conversation_id)
             message = Message(conversation_id, text, channel or conv.channel, conv.locale)  # type: ignore[arg-type]
             context = self._context(conv, turns, choice)
             understanding = self.pipeline.understand(message, context)
-            yield StreamEvent("signals", to_jsonable(understanding.signals))
+            signals = to_jsonable(understanding.signals)  # serialised once: the stream's event and the stored turn
+            yield StreamEvent("signals", signals)
             yield StreamEvent(
-                "reply", self._after_understanding(conv, message, understanding, context, action, client_message_id)
+                "reply",
+                self._after_understanding(conv, message, understanding, context, action, client_message_id, signals),
             )
 
     @staticmethod
@@ -273,6 +275,7 @@ class ConversationService(HumanSide):
         context: DialogueContext,
         action: str | None,
         client_message_id: str | None,
+        signals: dict[str, Any],
     ) -> CustomerReply:
         now = self._clock()
         expect = conv.state
@@ -331,7 +334,7 @@ class ConversationService(HumanSide):
             "duplicate": False,
         }
         customer_payload: dict[str, Any] = {
-            "signals": to_jsonable(understanding.signals),
+            "signals": signals,
             "entities": list(understanding.redacted.entities),
             "response": body,
         }

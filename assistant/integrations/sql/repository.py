@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, select, text, update
+from sqlalchemy import Engine, Row, and_, select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from assistant.conversations.model import (
@@ -28,6 +28,7 @@ from assistant.conversations.repository import KeyedLocks
 from assistant.dialogue.state import DialogueState
 from assistant.errors import ClaimConflictError, ConversationNotFoundError, StoreUnavailableError
 from assistant.integrations.sql import schema as t
+from assistant.integrations.sql import statements as q
 from assistant.integrations.sql.engine import ensure_schema, make_engine
 
 
@@ -171,10 +172,20 @@ class SqlConversationRepository:
 
     def get(self, conversation_id: str) -> Conversation:
         with self._tx() as conn:
-            row = conn.execute(select(t.conversations).where(t.conversations.c.id == conversation_id)).first()
+            return _conversation(self._row(conn, conversation_id))
+
+    @staticmethod
+    def _row(conn: Any, conversation_id: str) -> Row[Any]:
+        row = conn.execute(q.CONVERSATION_BY_ID, {"conversation_id": conversation_id}).first()
         if row is None:
             raise ConversationNotFoundError(f"no conversation with id {conversation_id!r}")
-        return _conversation(row)
+        return row  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _require(conn: Any, conversation_id: str) -> None:
+        found = conn.execute(q.CONVERSATION_EXISTS, {"conversation_id": conversation_id}).first()
+        if found is None:
+            raise ConversationNotFoundError(f"no conversation with id {conversation_id!r}")
 
     def by_token(self, token_hash: str) -> Conversation | None:
         with self._tx() as conn:
@@ -189,20 +200,15 @@ class SqlConversationRepository:
         turns: Sequence[NewTurn] = (),
         events: Sequence[Event] = (),
     ) -> list[Turn]:
-        c = t.conversations.c
         try:
             with self._tx() as conn:
                 # The conditional update is the compare-and-set on the state and takes the row's write lock, so the
-                # turn counter below is read and advanced by one transaction at a time.
-                result = conn.execute(
-                    update(t.conversations)
-                    .where(and_(c.id == conversation.id, c.state == expect_state.value))
-                    .values(turn_count=c.turn_count + len(turns), **_row_values(conversation))
-                )
-                if result.rowcount == 0:
-                    self.get(conversation.id)  # raises ConversationNotFoundError
+                # turn counter it advances and returns (RETURNING) is read and advanced by one transaction at a time.
+                values = q.save_parameters(conversation.id, expect_state.value, len(turns), _row_values(conversation))
+                count = conn.execute(q.SAVE_CONVERSATION, values).scalar_one_or_none()
+                if count is None:
+                    self._require(conn, conversation.id)  # raises ConversationNotFoundError
                     raise ClaimConflictError(f"conversation {conversation.id} is no longer {expect_state.value}")
-                count = conn.execute(select(c.turn_count).where(c.id == conversation.id)).scalar_one()
                 now = utcnow()
                 stored = [
                     Turn(
@@ -212,7 +218,7 @@ class SqlConversationRepository:
                 ]
                 if stored:
                     conn.execute(
-                        t.turns.insert(),
+                        q.INSERT_TURNS,
                         [
                             {
                                 "conversation_id": conversation.id,
@@ -236,7 +242,7 @@ class SqlConversationRepository:
     def _insert_events(conn: Any, conversation_id: str, events: Sequence[Event]) -> None:
         if events:
             conn.execute(
-                t.events.insert(),
+                q.INSERT_EVENTS,
                 [
                     {
                         "conversation_id": conversation_id,
@@ -250,12 +256,18 @@ class SqlConversationRepository:
             )
 
     def turns(self, conversation_id: str) -> list[Turn]:
-        self.get(conversation_id)
         with self._tx() as conn:
+            self._require(conn, conversation_id)
             rows = conn.execute(
                 select(t.turns).where(t.turns.c.conversation_id == conversation_id).order_by(t.turns.c.idx)
             ).all()
         return [self._turn(r) for r in rows]
+
+    def history(self, conversation_id: str) -> tuple[Conversation, list[Turn]]:
+        with self._tx() as conn:
+            row = self._row(conn, conversation_id)
+            rows = conn.execute(q.HISTORY_TURNS, {"conversation_id": conversation_id}).all()
+        return _conversation(row), [self._turn(r) for r in rows]  # the rows `is_history_turn` keeps
 
     @staticmethod
     def _turn(r: Row[Any]) -> Turn:
@@ -271,8 +283,8 @@ class SqlConversationRepository:
         )
 
     def events(self, conversation_id: str) -> list[Event]:
-        self.get(conversation_id)
         with self._tx() as conn:
+            self._require(conn, conversation_id)
             rows = conn.execute(
                 select(t.events).where(t.events.c.conversation_id == conversation_id).order_by(t.events.c.id)
             ).all()
