@@ -62,6 +62,18 @@ def test_a_pick_while_waiting_is_answered(real_kb_pipeline: Pipeline) -> None:
     # anything else said while waiting gets the queue line only, as before
     third = service.handle(cid, "are you still there?")
     assert third.status == "waiting_for_human" and third.body["citations"] == []
+    assert third.body["text"] == queue_line
+
+
+def test_a_pick_in_words_while_waiting_is_answered_too(real_kb_pipeline: Pipeline) -> None:
+    service = _service(real_kb_pipeline)
+    cid = service.start().conversation.id
+    first = service.handle(cid, UNSURE_VULNERABLE)
+    still = service.handle(cid, "are you still there?")
+    assert still.body["citations"] == []  # not a pick: the question stays open
+    second = service.handle(cid, "the second one")
+    assert second.status == "waiting_for_human"
+    assert [c["article_id"] for c in second.body["citations"]][:1] == [first.body["choices"][1]["article_id"]]
 
 
 def test_nothing_is_answered_once_a_person_has_claimed_the_conversation(real_kb_pipeline: Pipeline) -> None:

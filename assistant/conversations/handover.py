@@ -95,16 +95,17 @@ def pick_while_waiting(
     pipeline: Pipeline, conv: Conversation, message: Message, understanding: Understanding, context: DialogueContext
 ) -> tuple[Conversation, Reply | None]:
     """The bot's answer to a pick of the clarifying question shown with a hand-off (``Pipeline`` keeps the question
-    when a person is brought in now, not for a crisis), while the conversation waits for a person; ``None`` for
-    anything else said while waiting, or a pick that found no checked answer. The ticket stays as it is (the
+    when a person is brought in now, not for a crisis), while the conversation waits for a person: a clicked choice
+    or words the dialogue stage reads as one ("the second one"); ``None`` for anything else said while waiting
+    (the question stays open), or a pick that found no checked answer. The ticket stays as it is (the
     turn's own escalation is not acted on: a person is already coming). The service calls this only while
     waiting: once a person has claimed the conversation the bot says nothing, and a claim made during the turn
     makes its save fail (the state it expected has changed), so the bot never talks over a person."""
-    if context.choice_id is None or conv.dialogue.open_question is None:
+    if conv.dialogue.open_question is None:
         return conv, None
     outcome = pipeline.respond(message, understanding, context)
     reply, verdict = outcome.reply, outcome.reply.verdict
-    if not outcome.answered or verdict is None or not reply.citations:
+    if reply.dialogue != "choice" or not outcome.answered or verdict is None or not reply.citations:
         return conv, None
     text = without_person_line(verdict.text, load_composer_prompts(pipeline.settings.prompts_dir))
     answer = replace(reply, text=text, escalation=ticket_escalation(conv.ticket), choices=())
