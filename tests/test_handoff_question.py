@@ -83,3 +83,14 @@ def test_nothing_is_answered_once_a_person_has_claimed_the_conversation(real_kb_
     service.claim(cid, "agent-7")
     second = service.handle(cid, None, choice=first.body["choices"][0]["id"])
     assert second.status == "with_human" and second.body["text"] == "" and second.body["citations"] == []
+
+
+def test_a_pick_sent_as_the_choice_label_while_waiting_is_answered(real_kb_pipeline: Pipeline) -> None:
+    """The widget sends a clicked quick reply as its label text (``widget.js`` ``addChoices``)."""
+    service = _service(real_kb_pipeline)
+    cid = service.start().conversation.id
+    first = service.handle(cid, UNSURE_VULNERABLE)
+    pick = first.body["choices"][0]
+    second = service.handle(cid, pick["label"])
+    assert second.status == "waiting_for_human"
+    assert [c["article_id"] for c in second.body["citations"]][:1] == [pick["article_id"]]
