@@ -293,9 +293,10 @@ class Pipeline:
         )
         status: ReplyStatus
         body = turn.verdict.text if turn.verdict else ""
+        question_kept = spoken and self._keeps_question(turn, escalation)
         if escalation.escalate:
             status = "escalated"
-            body = self._handoff_text(turn, escalation, answered)
+            body = self._handoff_text(turn, escalation, answered, question_kept)
         elif signals.misuse is not None:
             status = "refused"
             body = self.escalation.prompts.notices.refused
@@ -311,7 +312,7 @@ class Pipeline:
         if escalation.offer:
             body = f"{body}\n\n{escalation.text}" if body else escalation.text
             failed_turns = 0  # offered once; if the customer carries on, the bot keeps helping
-        reply = turn.reply(status, body, escalation)
+        reply = turn.reply(status, body, escalation, question_kept=question_kept)
         state = self._next_state(turn, reply, answered)
         return TurnOutcome(
             reply=reply, redacted=turn.redacted, answered=answered, failed_turns=failed_turns, dialogue=state
@@ -333,9 +334,27 @@ class Pipeline:
             offers_blocked=blocks_offers(turn.signals),
         )
 
-    def _handoff_text(self, turn: TurnScratch, escalation: Escalation, answered: bool) -> str:
+    @staticmethod
+    def _keeps_question(turn: TurnScratch, escalation: Escalation) -> bool:
+        """Whether a clarifying question is shown with the hand-off: a person is brought in now, not for a
+        crisis nor because the customer asked for one, so the customer sees the question and its choices with the
+        hand-off notice and can pick while waiting (the pick is answered unless a person has taken over,
+        :class:`~assistant.conversations.ConversationService`)."""
+        decision = turn.decision
+        return (
+            decision is not None
+            and decision.kind == "clarify"
+            and bool(decision.choices)
+            and escalation.escalate
+            and escalation.kind == "now"
+            and not escalation.crisis
+        )
+
+    def _handoff_text(self, turn: TurnScratch, escalation: Escalation, answered: bool, question_kept: bool) -> str:
         notices = self.escalation.prompts.notices
         assert turn.signals is not None
+        if question_kept and turn.decision is not None and turn.decision.text:
+            return f"{turn.decision.text}\n\n{notices.handoff_with_question}"
         if escalation.crisis:
             contacts = self.escalation.crisis_contacts(turn.message.locale, turn.signals.crisis_kind)
             lines = "\n".join(f"- {c}" for c in contacts)

@@ -116,8 +116,12 @@ class TurnScratch:
         self.timings["generate"] = round(sum(a.stats.get("total_s", 0.0) for a in result.attempts) * 1000, 3)
         self.timings["check"] = round(sum(a.stats.get("check_s", 0.0) for a in result.attempts) * 1000, 3)
 
-    def reply(self, status: ReplyStatus, text: str, escalation: Escalation | None) -> Reply:
-        """The turn's :class:`~assistant.types.Reply` with ``text`` as its body (totals the timings first)."""
+    def reply(
+        self, status: ReplyStatus, text: str, escalation: Escalation | None, *, question_kept: bool = False
+    ) -> Reply:
+        """The turn's :class:`~assistant.types.Reply` with ``text`` as its body (totals the timings first); the
+        clarifying question's choices go with an answered reply, or with a hand-off that keeps the question
+        (``question_kept``)."""
         assert self.redacted is not None
         verdict, draft, retrieval = self.verdict, self.draft, self.retrieval
         self.timings["total"] = round(sum(v for k, v in self.timings.items() if k != "total"), 3)
@@ -139,6 +143,8 @@ class TurnScratch:
             retrieval_confidence=retrieval.confidence if retrieval else None,
             redacted_entities=self.redacted.entities,
             other_organisation=retrieval.other_organisation if retrieval else None,
-            choices=self.decision.choices if self.decision is not None and status == "answered" else (),
+            choices=self.decision.choices
+            if self.decision is not None and (status == "answered" or question_kept)
+            else (),
             dialogue=self.decision.kind if self.decision is not None else None,
         )

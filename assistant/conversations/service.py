@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.answers.base import chunk_text
-from assistant.conversations.handover import accepted_offer, crisis_while_waiting, open_ticket
+from assistant.conversations.handover import accepted_offer, crisis_while_waiting, open_ticket, pick_while_waiting
 from assistant.conversations.hours import OpeningHours
 from assistant.conversations.human import HumanSide
 from assistant.conversations.model import (
@@ -312,7 +312,13 @@ class ConversationService(HumanSide):
             conv, crisis_text = crisis_while_waiting(
                 self.pipeline.escalation, conv, understanding, message, events, now
             )
-            text = f"{crisis_text}{self._queue_text(conv, self._queue_info(conv), first=False)}"
+            if not crisis_text:  # a pick of the question shown with the hand-off is answered while waiting
+                conv, reply = pick_while_waiting(self.pipeline, conv, message, understanding, context)
+            answer = f"{reply.text}\n\n" if reply is not None else ""
+            text = f"{crisis_text}{answer}{self._queue_text(conv, self._queue_info(conv), first=False)}"
+            if reply is not None:
+                reply = replace(reply, text=text)
+                escalation = reply.escalation
         else:
             status, text = "with_human", ""
         if reply is None:
@@ -343,7 +349,8 @@ class ConversationService(HumanSide):
             NewTurn(TurnRole.CUSTOMER, understanding.redacted.text, customer_payload, "customer", client_message_id)
         ]
         if text:
-            role = TurnRole.ASSISTANT if conv.state is S.BOT or status == "escalated" else TurnRole.SYSTEM
+            answered_by_bot = conv.state is S.BOT or status == "escalated" or reply.citations
+            role = TurnRole.ASSISTANT if answered_by_bot else TurnRole.SYSTEM
             new_turns.append(NewTurn(role, text, reply_payload(reply, status), "bot"))
             events.append(Event(EventKind.REPLY_SENT, "bot", reply_event(reply, status), now))
         try:

@@ -156,7 +156,7 @@ def state_after_turn(
     shown = [c for c in reply.citations if c.article_id == reply.citations[0].article_id] if reply.citations else []
     article = shown[0].article_id if shown else None
     kind = decision.kind
-    if kind == "clarify" and reply.status != "answered":
+    if kind == "clarify" and not reply.choices:
         kind = "new_topic"  # an escalation (crisis, a request for a person) replaced the question
     intent = retrieval.intent if retrieval is not None and article == (retrieval.article_ids or (None,))[0] else None
     alternatives = tuple(retrieval.article_ids) if retrieval is not None else ()

@@ -24,6 +24,7 @@ class _Strict(BaseModel):
 class _Notices(_Strict):
     handoff: str
     handoff_with_answer: str
+    handoff_with_question: str
     refused: str
     refused_handoff: str
     crisis: str
