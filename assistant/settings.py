@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,21 @@ from assistant.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "change-me"
+# Turns one worker takes (running + waiting) before it answers 503, when ``max_pending_turns`` is not set.
+TURN_CAPACITY = 72
+
+
+def default_turn_threads() -> int:
+    """Turn threads per worker when unset: the usable cores, at least 2 and at most 8.
+
+    More threads than cores only fight over one GIL: on 2 cores, 8 threads cost 14 % more CPU per turn than 2
+    (``data/audits/turn_threads_stop41_rule.md``); a machine with 8 or more cores keeps 8.
+
+    >>> 2 <= default_turn_threads() <= 8
+    True
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(8, max(2, cores))
 
 
 class Settings(BaseSettings):
@@ -100,8 +116,9 @@ class Settings(BaseSettings):
     # ``max_pending_turns`` more waiting for one, and answers 503 with Retry-After beyond that.
     encode_batch_max: int = Field(default=16, ge=1, le=256)
     encode_batch_wait_ms: float = Field(default=2.0, ge=0.0, le=100.0)
-    turn_threads: int = Field(default=8, ge=1, le=256)
-    max_pending_turns: int = Field(default=64, ge=0)
+    # Default: the usable cores, 2 to 8 (``default_turn_threads``); pending: ``TURN_CAPACITY`` minus the threads.
+    turn_threads: int = Field(default_factory=default_turn_threads, ge=1, le=256)
+    max_pending_turns: int = Field(default=TURN_CAPACITY - 8, ge=0)
     retry_after_s: int = Field(default=1, ge=1)
     # Torch intra-op threads per server process. One: concurrent turns are the parallelism, and a multi-threaded
     # pass stalls at every parallel region's barrier when the cores are busy (measured 15x slower under load).
@@ -115,6 +132,17 @@ class Settings(BaseSettings):
     # glibc mmap threshold in KiB (0: glibc's sliding default): larger blocks (encoder activations) are mapped on
     # their own and given back on free instead of fragmenting the heap (200 concurrent conversations: 1591 -> 1042 MiB).
     malloc_mmap_threshold_kib: int = Field(default=128, ge=0, le=32768)
+
+    @model_validator(mode="after")
+    def _pending_from_threads(self) -> Settings:
+        """Unset ``max_pending_turns`` keeps a worker's capacity at ``TURN_CAPACITY`` whatever the thread count.
+
+        >>> Settings(turn_threads=2).max_pending_turns, Settings(turn_threads=2, max_pending_turns=5).max_pending_turns
+        (70, 5)
+        """
+        if "max_pending_turns" not in self.model_fields_set:
+            self.max_pending_turns = max(0, TURN_CAPACITY - self.turn_threads)
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
