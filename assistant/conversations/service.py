@@ -42,6 +42,7 @@ from assistant.conversations.views import (
     CustomerReply,
     NoNotifier,
     Notifier,
+    QueueInfo,
     StartedConversation,
     StreamEvent,
     hash_token,
@@ -289,6 +290,7 @@ class ConversationService(HumanSide):
         reply: Reply | None = None
         escalation: Escalation | None = None
         actions: list[dict[str, str]] = []
+        queue_info: QueueInfo | None = None  # read once per turn (``repository.queue()``), for the text and the body
         if conv.state is S.BOT:
             if action == REQUEST_PERSON:
                 escalation = accepted_offer(self.pipeline.escalation)
@@ -305,8 +307,8 @@ class ConversationService(HumanSide):
                     events.append(Event(EventKind.PERSON_OFFERED, "bot", {"codes": list(escalation.codes)}, now))
             if escalation is not None and escalation.escalate:
                 conv = open_ticket(conv, escalation, understanding, now, events)
-                queue = self._queue_info(conv)
-                text = f"{text}\n\n{self._queue_text(conv, queue, first=True)}".strip()
+                queue_info = self._queue_info(conv)
+                text = f"{text}\n\n{self._queue_text(conv, queue_info, first=True)}".strip()
         elif conv.state is S.WAITING_FOR_HUMAN:
             status = "waiting_for_human"
             conv, crisis_text = crisis_while_waiting(
@@ -315,7 +317,8 @@ class ConversationService(HumanSide):
             if not crisis_text:  # a pick of the question shown with the hand-off is answered while waiting
                 conv, reply = pick_while_waiting(self.pipeline, conv, message, understanding, context)
             answer = f"{reply.text}\n\n" if reply is not None else ""
-            text = f"{crisis_text}{answer}{self._queue_text(conv, self._queue_info(conv), first=False)}"
+            queue_info = self._queue_info(conv)
+            text = f"{crisis_text}{answer}{self._queue_text(conv, queue_info, first=False)}"
             if reply is not None:
                 reply = replace(reply, text=text)
                 escalation = reply.escalation
@@ -325,7 +328,10 @@ class ConversationService(HumanSide):
             escalation = escalation or ticket_escalation(conv.ticket)
             reply = observed_reply(message, understanding, context, status, text, escalation)
         conv = replace(conv, asks_for_person=asks)
-        queue_info = self._queue_info(conv) if conv.state is S.WAITING_FOR_HUMAN else None
+        if conv.state is not S.WAITING_FOR_HUMAN:
+            queue_info = None
+        elif queue_info is None:
+            queue_info = self._queue_info(conv)
         body: dict[str, Any] = {
             "conversation_id": conv.id,
             "turn_index": len(context.history),
@@ -349,7 +355,7 @@ class ConversationService(HumanSide):
             NewTurn(TurnRole.CUSTOMER, understanding.redacted.text, customer_payload, "customer", client_message_id)
         ]
         if text:
-            answered_by_bot = conv.state is S.BOT or status == "escalated" or reply.citations
+            answered_by_bot = conv.state is S.BOT or status == "escalated" or bool(reply.citations)
             role = TurnRole.ASSISTANT if answered_by_bot else TurnRole.SYSTEM
             new_turns.append(NewTurn(role, text, reply_payload(reply, status), "bot"))
             events.append(Event(EventKind.REPLY_SENT, "bot", reply_event(reply, status), now))
